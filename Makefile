@@ -1,0 +1,44 @@
+# 绩效自评处理 — `make help` lists the targets.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+
+.DEFAULT_GOAL := help
+.PHONY: help reports test template bench fuzz preview lint format clean
+
+help:  ## 列出可用命令
+	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "安装依赖到 $(VENV)（首次运行需要一两分钟）…"
+	@$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+reports: $(STAMP)  ## 处理 input/ 中的全部工作簿，结果写入 output/
+	$(PY) -m pipeline run
+
+test: $(STAMP)  ## 运行全部测试
+	$(PY) -m pytest
+
+template: $(STAMP)  ## 重新生成 input_templates/ 中的空白模板和填报示例
+	$(PY) -m pipeline template
+
+bench: $(STAMP)  ## 性能基准：N 个合成工作簿（N=300），与朴素实现对比
+	$(PY) -m tests.bench $(if $(N),--n $(N))
+
+fuzz: $(STAMP)  ## 以变异的示例工作簿做模糊测试（默认 5 分钟，FUZZ_SECONDS 可改）
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-300} $(PY) -m pytest tests/hostile/test_fuzz.py -m slow -p no:cacheprovider
+
+preview: $(STAMP)  ## 用 LibreOffice 把 output/ 中的报告和评分表转为 PDF 与 PNG（需安装 LibreOffice）
+	$(PY) -m pipeline preview
+
+lint: $(STAMP)  ## ruff 检查
+	$(VENV)/bin/ruff check .
+
+format: $(STAMP)  ## ruff 格式化
+	$(VENV)/bin/ruff format .
+
+clean:  ## 删除 output/ 中的生成文件
+	find output -mindepth 1 ! -name .gitkeep -exec rm -rf {} +

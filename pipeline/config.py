@@ -1,0 +1,209 @@
+"""config.toml -> frozen, validated settings.
+
+Every weight, tolerance, threshold, keyword list and method choice of scoring.md and checks.md
+lives here with the default the contract names; config.toml overrides any of them. A key that is
+unknown or of the wrong type stops the run with a message naming it (ConfigError -> exit 2).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+import hashlib
+import tomllib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+class ConfigError(Exception):
+    """config.toml is missing, unreadable, or holds a bad key or value."""
+
+
+@dataclass(frozen=True)
+class Paths:
+    input: str = "input"
+    output: str = "output"
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    money: float = 0.0001  # 万元: one yuan
+    score: float = 0.01
+
+
+@dataclass(frozen=True)
+class Weights:
+    budget_execution: float = 10.0  # 预算执行率 分值
+    output: float = 50.0  # 产出指标
+    benefit: float = 30.0  # 效益指标
+    satisfaction: float = 10.0  # 满意度指标
+    total: float = 100.0
+
+
+@dataclass(frozen=True)
+class Scoring:
+    budget_method: str = "proportional"  # proportional | banded
+    # banded: (lowest rate, share of 分值), highest first; below the last band -> 0
+    budget_bands: tuple[tuple[float, float], ...] = ((1.0, 1.0), (0.9, 0.9), (0.8, 0.8), (0.6, 0.6))
+    at_most_method: str = "ratio"  # ratio: 分值×target÷actual | linear: falls to 0 at twice the target
+    overshoot_margin: float = 0.20  # S009
+    decimals: int = 2
+    # 二级指标 whose bare-number targets mean "at most"
+    at_most_level2: tuple[str, ...] = (
+        "成本指标",
+        "经济成本指标",
+        "社会成本指标",
+        "生态环境成本指标",
+        "时效指标",
+    )
+
+
+@dataclass(frozen=True)
+class Grades:
+    excellent: float = 90.0  # 优
+    good: float = 80.0  # 良
+    pass_: float = 60.0  # 中; below -> 差
+
+
+@dataclass(frozen=True)
+class Qualitative:
+    achieved: tuple[str, ...] = (
+        "完成", "达成", "达到", "通过", "正常运行", "正常运转", "顺畅", "有效", "及时", "合格", "满足", "实现",
+    )
+    partial: tuple[str, ...] = ("基本", "部分", "较好", "一般", "大部分", "有所")
+    failed: tuple[str, ...] = ("未完成", "未达成", "未达到", "未通过", "较差", "滞后", "未实现", "不合格", "没有")
+    achieved_band: tuple[float, float] = (0.8, 1.0)
+    partial_band: tuple[float, float] = (0.6, 0.8)
+    failed_band: tuple[float, float] = (0.0, 0.6)
+
+
+@dataclass(frozen=True)
+class Checks:
+    low_execution: float = 0.90  # B006
+    capped_rate_words: tuple[str, ...] = (
+        "合格率", "满意度", "覆盖率", "完成率", "达标率", "执行率", "知晓率", "到位率", "及格率", "入学率",
+        "使用率", "验收率", "通过率", "准确率", "正确率", "出勤率", "参保率", "普及率",
+    )
+    shortfall_words: tuple[str, ...] = ("未完成", "未达", "不足", "滞后", "故障", "影响", "延误", "偏低", "下降", "较差")
+    name_min_chars: int = 6  # N005: shortest phrase taken as a project name
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_file_mb: float = 50.0
+    max_uncompressed_mb: float = 200.0
+    max_compression_ratio: float = 200.0
+    max_sheets: int = 50
+    max_rows: int = 20000
+    max_cell_chars: int = 32767
+
+
+@dataclass(frozen=True)
+class Report:
+    include_findings: bool = True  # 附：审核意见 in the Word report; off for a final copy
+    findings_severities: tuple[str, ...] = ("错误", "警告")
+
+
+@dataclass(frozen=True)
+class Settings:
+    paths: Paths = field(default_factory=Paths)
+    tolerance: Tolerance = field(default_factory=Tolerance)
+    weights: Weights = field(default_factory=Weights)
+    scoring: Scoring = field(default_factory=Scoring)
+    grades: Grades = field(default_factory=Grades)
+    qualitative: Qualitative = field(default_factory=Qualitative)
+    checks: Checks = field(default_factory=Checks)
+    limits: Limits = field(default_factory=Limits)
+    report: Report = field(default_factory=Report)
+    fingerprint: str = ""  # sha256 of the config file's bytes ('' = defaults)
+
+    @property
+    def level1_weights(self) -> dict[str, float]:
+        w = self.weights
+        return {"产出指标": w.output, "效益指标": w.benefit, "满意度指标": w.satisfaction}
+
+
+_CHOICES = {
+    ("scoring", "budget_method"): ("proportional", "banded"),
+    ("scoring", "at_most_method"): ("ratio", "linear"),
+}
+# TOML keys that are Python keywords or read better in the file
+_TOML_NAMES = {"pass": "pass_"}
+
+
+def load_settings(path: Path | str | None) -> Settings:
+    """Read config.toml; None or a missing default file -> the contract's defaults."""
+    if path is None:
+        return Settings()
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"找不到配置文件 {path}：请检查 --config 参数，或从仓库恢复 config.toml") from None
+    except OSError as e:
+        raise ConfigError(f"无法读取配置文件 {path}：{e.strerror}") from None
+    try:
+        doc = tomllib.loads(data.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        raise ConfigError(f"配置文件 {path} 不是有效的 TOML：{e}") from None
+    settings = _build(Settings, doc, "")
+    return dataclasses.replace(settings, fingerprint=hashlib.sha256(data).hexdigest())
+
+
+def _build(cls: type, doc: dict, where: str):
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.name != "fingerprint"}
+    values = {}
+    for key, raw in doc.items():
+        name = _TOML_NAMES.get(key, key)
+        if name not in fields:
+            close = difflib.get_close_matches(key, list(fields), n=1)
+            hint = f"（是否想写 {close[0]}？）" if close else ""
+            raise ConfigError(f"config.toml: 未知的键 {where}{key}{hint}")
+        values[name] = _coerce(hints[name], raw, f"{where}{key}", (where.rstrip("."), key))
+    return cls(**values)
+
+
+def _coerce(hint, raw, key: str, choice_key: tuple[str, str]):
+    if dataclasses.is_dataclass(hint):
+        if not isinstance(raw, dict):
+            raise ConfigError(f"config.toml: [{key}] 应为一个表（section）")
+        return _build(hint, raw, key + ".")
+    origin = typing.get_origin(hint)
+    if origin is tuple:
+        args = typing.get_args(hint)
+        if not isinstance(raw, list):
+            raise ConfigError(f"config.toml: {key} 应为列表")
+        inner = args[0]
+        if typing.get_origin(inner) is tuple:  # pairs
+            if not all(isinstance(p, list) and len(p) == 2 for p in raw):
+                raise ConfigError(f"config.toml: {key} 应为 [下限, 比例] 这样的数对列表")
+            return tuple(tuple(_scalar(float, x, key) for x in p) for p in raw)
+        if len(args) == 2 and args[1] is not Ellipsis:  # fixed pair
+            if len(raw) != 2:
+                raise ConfigError(f"config.toml: {key} 应为两个数 [下限, 上限]")
+            return tuple(_scalar(args[0], x, key) for x in raw)
+        return tuple(_scalar(inner, x, key) for x in raw)
+    value = _scalar(hint, raw, key)
+    allowed = _CHOICES.get(choice_key)
+    if allowed and value not in allowed:
+        raise ConfigError(f"config.toml: {key} = {value!r} 无效，可选：{' / '.join(allowed)}")
+    return value
+
+
+def _scalar(hint, raw, key: str):
+    if hint is float and isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        if raw < 0:
+            raise ConfigError(f"config.toml: {key} 不能为负数")
+        return float(raw)
+    if hint is int and isinstance(raw, int) and not isinstance(raw, bool):
+        if raw < 0:
+            raise ConfigError(f"config.toml: {key} 不能为负数")
+        return raw
+    if hint is bool and isinstance(raw, bool):
+        return raw
+    if hint is str and isinstance(raw, str):
+        return raw
+    want = {float: "数字", int: "整数", bool: "true/false", str: "文本"}.get(hint, str(hint))
+    raise ConfigError(f"config.toml: {key} 应为{want}，而不是 {raw!r}")

@@ -1,0 +1,37 @@
+"""One workbook through the data flow: load -> score -> check. Pure: no files are written here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .checks import Context, run_checks
+from .config import Settings
+from .cells import parse_a1
+from .load import load, sha256_of
+from .model import Finding, Project, Result
+from .scoring import score
+
+
+def evaluate(path: Path, settings: Settings, digest: str | None = None) -> Result:
+    path = Path(path)
+    if digest is None:
+        try:
+            digest = sha256_of(path)
+        except OSError:
+            digest = ""
+    loaded = load(path, settings, digest or None)
+    if loaded.project is None:
+        return Result(Project(file=path.name, sha256=digest), tuple(loaded.findings), None)
+    project = loaded.project
+    scores = score(project, settings)
+    findings = [*loaded.findings, *run_checks(project, Context(settings, scores))]
+    findings.sort(key=_order)
+    return Result(project, tuple(findings), scores)
+
+
+def _order(f: Finding) -> tuple:
+    try:
+        row, col = parse_a1(f.cell) if f.cell else (-1, -1)
+    except ValueError:
+        row, col = -1, -1
+    return f.severity.rank, f.rule, f.sheet, row, col

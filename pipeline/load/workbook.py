@@ -1,0 +1,444 @@
+"""Workbook -> Project: every value parsed, every problem an I-finding with its sheet and cell."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import python_calamine as calamine
+
+from .. import schema
+from ..config import Settings
+from ..messages import KIND_WORDS, MSG
+from ..model import (
+    EMPTY,
+    Cell,
+    CellRef,
+    Finding,
+    FundRow,
+    Goal,
+    Indicator,
+    Label,
+    Member,
+    Payment,
+    Project,
+    ProjectInfo,
+    Section,
+    Severity,
+    StructureRow,
+    SubItem,
+)
+from ..values import (
+    Unreadable,
+    half_width,
+    normalize_label,
+    parse_dates,
+    parse_money,
+    parse_number,
+    parse_rate,
+    parse_year,
+    parse_date,
+    to_text,
+)
+from .container import Refused, inspect
+from .grid import Grid, Header, address, fill_merges, find_header, find_sheet, near_miss
+
+_TOTAL_ROW = {"合计", "总计", "小计", "总分", "合计金额"}
+_GRADES = {"优": "优", "优秀": "优", "良": "良", "良好": "良", "中": "中", "中等": "中", "合格": "中",
+           "差": "差", "较差": "差", "不合格": "差"}
+_WEIGHT_IN_LABEL = re.compile(r"^(.*?)[(\[]?\s*(\d+(?:\.\d+)?)\s*分?\s*[)\]]?$")
+
+
+@dataclass
+class Loaded:
+    project: Project | None  # None when the file could not be read at all (I001)
+    findings: list[Finding] = field(default_factory=list)
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def load(path: Path, settings: Settings, digest: str | None = None) -> Loaded:
+    """Read one workbook. Never raises for bad input: the problems come back as findings."""
+    path = Path(path)
+    try:
+        digest = digest or sha256_of(path)
+    except OSError as e:
+        return Loaded(None, [_i001(MSG["I001_open"].format(error=e.strerror or e))])
+    try:
+        container = inspect(path, settings.limits)
+        book = calamine.CalamineWorkbook.from_path(str(path))
+    except Refused as e:
+        return Loaded(None, [_i001(e.reason)])
+    except (calamine.CalamineError, calamine.PasswordError, calamine.ZipError, calamine.XmlError,
+            OSError, ValueError) as e:
+        return Loaded(None, [_i001(MSG["I001_engine"].format(error=type(e).__name__))])
+    try:
+        reader = _Reader(book, container.uncached_formulas, settings, path.name, digest)
+        return Loaded(reader.project(), reader.findings)
+    except Refused as e:
+        return Loaded(None, [_i001(e.reason)])
+    except (calamine.CalamineError, calamine.ZipError, calamine.XmlError) as e:
+        return Loaded(None, [_i001(MSG["I001_engine"].format(error=type(e).__name__))])
+    finally:
+        book.close()
+
+
+def _i001(message: str) -> Finding:
+    return Finding("I001", Severity.ERROR, "", "", message)
+
+
+class _Reader:
+    def __init__(self, book, uncached: dict[str, set[str]], settings: Settings, file: str, digest: str):
+        self.book = book
+        self.uncached = uncached
+        self.settings = settings
+        self.file = file
+        self.digest = digest
+        self.findings: list[Finding] = []
+        self.missing: set[str] = set()
+        self.names = list(book.sheet_names)
+        self.visible = {m.name for m in book.sheets_metadata if str(m.visible).endswith("Visible")}
+        self.grids: dict[str, Grid] = {}
+        self.money_units: dict[str, str] = {}
+
+    # ---------------------------------------------------------------- plumbing
+    def add(self, rule: str, sheet: str, cell: str, message: str) -> None:
+        severity = {"I006": Severity.WARNING, "I007": Severity.INFO}.get(rule, Severity.ERROR)
+        self.findings.append(Finding(rule, severity, sheet, cell, message))
+
+    def grid(self, wanted: str, required: bool = True) -> Grid | None:
+        name = find_sheet(self.names, wanted, self.visible)
+        if name is None:
+            self.missing.add(wanted)
+            if required:
+                near = near_miss(self.names, wanted)
+                found = (MSG["I002_near"].format(near=near, sheet=wanted) if near
+                         else MSG["I002_found"].format(names="、".join(self.names) or "无"))
+                self.add("I002", wanted, "", MSG["I002"].format(sheet=wanted, found=found))
+            return None
+        sheet = self.book.get_sheet_by_name(name)
+        limits = self.settings.limits
+        if sheet.total_height > limits.max_rows:
+            raise Refused(MSG["I001_rows"].format(sheet=name, n=sheet.total_height, limit=limits.max_rows))
+        rows = [list(r) for r in sheet.to_python(skip_empty_area=False)]
+        for r, row in enumerate(rows):
+            for c, v in enumerate(row):
+                if isinstance(v, str) and len(v) > limits.max_cell_chars:
+                    raise Refused(MSG["I001_cell"].format(sheet=name, cell=address(r, c), n=len(v),
+                                                          limit=limits.max_cell_chars))
+        grid = Grid(name, fill_merges(rows, sheet.merged_cell_ranges),
+                    frozenset(self.uncached.get(name, ())))
+        self.grids[wanted] = grid
+        return grid
+
+    def cell(self, grid: Grid, row: int, col: int | None, label: str, kind: str, unit: str = "万元",
+             year: int | None = None) -> Cell:
+        """Parse one cell; an unreadable one becomes I005 (or I006) and a Cell with no value."""
+        if col is None:
+            return EMPTY
+        raw = grid.value(row, col)
+        ref = CellRef(grid.name, address(row, col))  # as the workbook spells it: links land
+        text = to_text(raw).strip()
+        if raw is None and ref.cell in grid.uncached:
+            self.add("I006", ref.sheet, ref.cell, MSG["I006"].format(label=label))
+            return Cell(None, ref, "")
+        try:
+            value = _parse(raw, kind, unit, year)
+        except Unreadable as e:
+            self.add("I005", ref.sheet, ref.cell,
+                     MSG["I005"].format(label=label, text=_short(text), reason=e.reason, kind=KIND_WORDS[kind]))
+            return Cell(None, ref, text)
+        return Cell(value, ref, text if not isinstance(raw, str) else raw.strip())
+
+    # ---------------------------------------------------------------- sheets
+    def project(self) -> Project:
+        info = self.info()
+        year = info.year.value
+        funds = self.funds()
+        project = Project(
+            file=self.file,
+            sha256=self.digest,
+            info=info,
+            funds=funds,
+            subitems=self.subitems(),
+            payments=self.payments(year),
+            structure=self.structure(),
+            goals=self.goals(),
+            indicators=self.indicators(),
+            narrative=self.narrative(),
+            team=self.team(),
+            missing=frozenset(self.missing),
+            sheets={n: g.rows for n, g in self.grids.items()},
+            money_units=self.money_units,
+        )
+        return project
+
+    def info(self) -> ProjectInfo:
+        grid = self.grid(schema.INFO)
+        if grid is None:
+            return ProjectInfo()
+        by_label = {}
+        for field_ in schema.INFO_FIELDS:
+            for name in field_.names:
+                by_label.setdefault(normalize_label(name), field_)
+        values: dict[str, Cell] = {}
+        seen_rows: dict[str, int] = {}
+        for r, row in enumerate(grid.rows):
+            if not row:
+                continue
+            field_ = by_label.get(normalize_label(to_text(row[0])))
+            if field_ is None or field_.key in values:
+                continue
+            col = next((c for c in range(1, len(row)) if row[c] not in ("", None)), 1)
+            cell = self.cell(grid, r, col, field_.label, field_.kind)
+            values[field_.key] = cell
+            seen_rows[field_.key] = r
+        for field_ in schema.INFO_FIELDS:
+            cell = values.get(field_.key)
+            if field_.required and (cell is None or (cell.value is None and not cell.raw)):
+                if cell is not None and cell.ref and cell.ref.cell in grid.uncached:
+                    continue  # I006 said it already
+                where = cell.ref.cell if cell and cell.ref else ""
+                self.add("I004", grid.name, where, MSG["I004"].format(label=field_.label))
+        return ProjectInfo(**values)
+
+    def table(self, sheet: schema.Sheet) -> tuple[Grid, Header, list[int]] | None:
+        """Find the sheet and its header; report missing columns; return the data rows."""
+        grid = self.grid(sheet.name, required=sheet.required)
+        if grid is None:
+            return None
+        header = find_header(grid, sheet)
+        for col in sheet.columns:
+            if col.required and col.key not in header.columns:
+                self.missing.add(f"{sheet.name}.{col.key}")
+                self.add("I003", sheet.name, "", MSG["I003"].format(sheet=sheet.name, column=col.label))
+        unit = header.sheet_unit or sheet.money_unit
+        money_cols = [c.key for c in sheet.columns if c.kind == "money" and c.key in header.columns]
+        if money_cols:
+            self.money_units[sheet.name] = header.units.get(money_cols[0], unit)
+        header.units = {k: header.units.get(k, unit) for k in money_cols} | header.units
+        rows = []
+        for r in range(header.row + 1, len(grid.rows)):
+            cells = [grid.value(r, c) for c in header.columns.values()]
+            if all(v is None or (isinstance(v, str) and not v.strip()) for v in cells):
+                continue
+            if any(normalize_label(to_text(v)) in _TOTAL_ROW for v in cells):
+                continue  # staff add a 合计 row; the checks compute their own totals
+            rows.append(r)
+        return grid, header, rows
+
+    def funds(self) -> dict[str, FundRow]:
+        found = self.table(schema.FUNDS)
+        if found is None:
+            return {}
+        grid, header, rows = found
+        aliases = {}
+        for key, names in schema.FUND_ROWS.items():
+            for n in (key, *names):
+                aliases[normalize_label(n)] = key
+        cols = header.columns
+        funds: dict[str, FundRow] = {}
+        for r in rows:
+            source = aliases.get(_strip_prefix(normalize_label(to_text(grid.value(r, cols.get("source", 0))))))
+            if source is None or source in funds:
+                continue
+            money = {k: self.cell(grid, r, cols.get(k), f"{source}·{schema.FUNDS.column(k).label}", "money",
+                                  header.units.get(k, "万元")) for k in ("initial", "adjusted", "executed")}
+            rate = self.cell(grid, r, cols.get("rate"), f"{source}·执行率", "rate")
+            funds[source] = FundRow(source, r + 1, money["initial"], money["adjusted"], money["executed"], rate)
+        total = funds.get(schema.FUND_TOTAL)
+        if total is None and "资金情况.source" not in self.missing:
+            self.add("I004", grid.name, "", MSG["I004_fund_total"])
+        elif total is not None:
+            for key in ("initial", "executed"):
+                cell = getattr(total, key)
+                if cell.value is None and not cell.raw and cell.ref and cell.ref.cell not in grid.uncached:
+                    label = schema.FUNDS.column(key).label
+                    self.add("I004", grid.name, cell.ref.cell,
+                             MSG["I004"].format(label=f"年度资金总额·{label}"))
+            if total.adjusted.value is None and not total.adjusted.raw and total.initial.value is not None:
+                ref = total.adjusted.ref
+                self.add("I007", grid.name, ref.cell if ref else "",
+                         MSG["I007"].format(initial=f"{total.initial.value:g}"))
+        return funds
+
+    def _required(self, cell: Cell, grid: Grid, row: int, label: str) -> None:
+        if cell.ref and cell.value is None and not cell.raw and cell.ref.cell not in grid.uncached:
+            self.add("I004", grid.name, cell.ref.cell, MSG["I004_row"].format(row=row + 1, label=label))
+
+    def subitems(self) -> tuple[SubItem, ...]:
+        found = self.table(schema.SUBITEMS)
+        if found is None:
+            return ()
+        grid, h, rows = found
+        out = []
+        for r in rows:
+            name = self.cell(grid, r, h.columns.get("name"), "分项名称", "text")
+            amount = self.cell(grid, r, h.columns.get("amount"), "预算金额", "money", h.units.get("amount", "万元"))
+            self._required(name, grid, r, "分项名称")
+            self._required(amount, grid, r, "预算金额")
+            out.append(SubItem(r + 1, name, amount, _text(grid, r, h.columns.get("note"))))
+        return tuple(out)
+
+    def payments(self, year: int | None) -> tuple[Payment, ...]:
+        found = self.table(schema.PAYMENTS)
+        if found is None:
+            return ()
+        grid, h, rows = found
+        out = []
+        for r in rows:
+            dates = self.cell(grid, r, h.columns.get("date"), "支付日期", "dates", year=year)
+            item = self.cell(grid, r, h.columns.get("item"), "分项名称", "text")
+            amount = self.cell(grid, r, h.columns.get("amount"), "支付金额", "money", h.units.get("amount", "万元"))
+            self._required(dates, grid, r, "支付日期")
+            self._required(amount, grid, r, "支付金额")
+            parsed = dates.value
+            items = tuple(p.strip() for p in re.split(r"[、;；\n]", item.text) if p.strip())
+            out.append(Payment(
+                row=r + 1,
+                seq=_text(grid, r, h.columns.get("seq")),
+                dates=Cell(parsed.days if parsed else None, dates.ref, dates.raw),
+                items=Cell(items or None, item.ref, item.raw),
+                amount=amount,
+                fund_type=_text(grid, r, h.columns.get("fund_type")),
+                purpose=_text(grid, r, h.columns.get("purpose")),
+                voucher=_text(grid, r, h.columns.get("voucher")),
+                year_assumed=bool(parsed and parsed.year_assumed),
+            ))
+        return tuple(out)
+
+    def structure(self) -> tuple[StructureRow, ...]:
+        found = self.table(schema.STRUCTURE)
+        if found is None:
+            return ()
+        grid, h, rows = found
+        out = []
+        for r in rows:
+            amount = self.cell(grid, r, h.columns.get("amount"), "金额", "money", h.units.get("amount", "万元"))
+            self._required(amount, grid, r, "金额")
+            out.append(StructureRow(r + 1, self.cell(grid, r, h.columns.get("category"), "支出类别", "text"), amount))
+        return tuple(out)
+
+    def goals(self) -> tuple[Goal, ...]:
+        found = self.table(schema.GOALS)
+        if found is None:
+            return ()
+        grid, h, rows = found
+        return tuple(
+            Goal(r + 1, _text(grid, r, h.columns.get("seq")),
+                 self.cell(grid, r, h.columns.get("expected"), "预期目标", "text"),
+                 self.cell(grid, r, h.columns.get("actual"), "实际完成情况", "text"))
+            for r in rows
+        )
+
+    def indicators(self) -> tuple[Indicator, ...]:
+        found = self.table(schema.INDICATORS)
+        if found is None:
+            return ()
+        grid, h, rows = found
+        c = h.columns
+        out = []
+        for r in rows:
+            level1 = _label(grid, r, c.get("level1"))
+            if level1.name in _TOTAL_ROW:
+                continue
+            out.append(Indicator(
+                row=r + 1,
+                level1=level1,
+                level2=_label(grid, r, c.get("level2")),
+                level3=self.cell(grid, r, c.get("level3"), "三级指标", "text"),
+                nature=self.cell(grid, r, c.get("nature"), "指标性质", "text"),
+                target=self.cell(grid, r, c.get("target"), "年度指标值", "text"),
+                actual=self.cell(grid, r, c.get("actual"), "实际完成值", "text"),
+                weight=self.cell(grid, r, c.get("weight"), f"第 {r + 1} 行分值", "number"),
+                claimed=self.cell(grid, r, c.get("claimed"), f"第 {r + 1} 行自评得分", "number"),
+                deviation=self.cell(grid, r, c.get("deviation"), "偏差原因分析及改进措施", "text"),
+            ))
+        return tuple(out)
+
+    def narrative(self) -> tuple[Section, ...]:
+        found = self.table(schema.NARRATIVE)
+        if found is None:
+            return ()
+        grid, h, rows = found
+        known = {normalize_label(s): s for s in schema.NARRATIVE_SECTIONS}
+        sections: dict[str, Section] = {}
+        for r in rows:
+            title_raw = _text(grid, r, h.columns.get("section"))
+            title = known.get(normalize_label(title_raw), title_raw)
+            text = self.cell(grid, r, h.columns.get("text"), f"{title}·内容", "text")
+            if not text.raw:
+                continue
+            if title in sections:  # several rows for one 章节: one section, paragraphs in order
+                prev = sections[title].text
+                text = Cell(f"{prev.value}\n{text.value}", prev.ref, f"{prev.raw}\n{text.raw}")
+            sections[title] = Section(title, text)
+        return tuple(sections.values())
+
+    def team(self) -> tuple[Member, ...]:
+        found = self.table(schema.TEAM)
+        if found is None:
+            return ()
+        grid, h, rows = found
+        c = h.columns
+        return tuple(
+            Member(r + 1, _text(grid, r, c.get("name")), _text(grid, r, c.get("title")),
+                   _text(grid, r, c.get("unit")), _text(grid, r, c.get("role")))
+            for r in rows if _text(grid, r, c.get("name"))
+        )
+
+
+def _parse(raw: object, kind: str, unit: str, year: int | None):
+    if kind == "money":
+        return parse_money(raw, unit)
+    if kind == "number":
+        return parse_number(raw)
+    if kind == "rate":
+        return parse_rate(raw)
+    if kind == "year":
+        return parse_year(raw)
+    if kind == "date":
+        parsed = parse_date(raw)
+        return parsed[0] if parsed else None
+    if kind == "dates":
+        return parse_dates(raw, year)
+    if kind == "grade":
+        text = normalize_label(to_text(raw))
+        if not text:
+            return None
+        if text not in _GRADES:
+            raise Unreadable("不是等级")
+        return _GRADES[text]
+    text = to_text(raw).strip()
+    return text or None
+
+
+def _short(text: str, limit: int = 30) -> str:
+    text = text.replace("\n", " ")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _text(grid: Grid, row: int, col: int | None) -> str:
+    return "" if col is None else to_text(grid.value(row, col)).strip()
+
+
+def _strip_prefix(label: str) -> str:
+    return re.sub(r"^(其中[:]?|[-—·])", "", label)
+
+
+def _label(grid: Grid, row: int, col: int | None) -> Label:
+    if col is None:
+        return Label("", None, None)
+    raw = _text(grid, row, col)
+    norm = normalize_label(raw)
+    m = _WEIGHT_IN_LABEL.match(norm)
+    name, weight = (m.group(1), float(m.group(2))) if m and m.group(1) else (norm, None)
+    return Label(half_width(name).strip(), weight, CellRef(grid.name, address(row, col)), raw)

@@ -1,0 +1,281 @@
+"""Domain objects: what a workbook says, where it says it, and what the checks found.
+
+Every value read from a workbook travels with the cell it came from (`Cell`), so any finding can
+point a reviewer at `支付明细!F7`.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, order=True)
+class CellRef:
+    sheet: str
+    cell: str = ""  # A1 address or range; empty = the whole sheet / workbook
+
+    def __str__(self) -> str:
+        return f"{self.sheet}!{self.cell}" if self.cell else self.sheet
+
+
+@dataclass(frozen=True)
+class Cell(Generic[T]):
+    """A parsed value, the text the staff typed, and where it was typed."""
+
+    value: T | None
+    ref: CellRef | None = None
+    raw: str = ""
+
+    @property
+    def blank(self) -> bool:
+        return self.value is None and not self.raw.strip()
+
+    @property
+    def text(self) -> str:
+        return self.raw.strip()
+
+
+EMPTY: Cell = Cell(None)
+
+
+class Severity(str, enum.Enum):
+    ERROR = "错误"
+    WARNING = "警告"
+    INFO = "提示"
+
+    @property
+    def rank(self) -> int:
+        return {"错误": 0, "警告": 1, "提示": 2}[self.value]
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: Severity
+    sheet: str
+    cell: str
+    message: str
+    expected: float | str | None = None
+    actual: float | str | None = None
+
+    @property
+    def location(self) -> str:
+        return str(CellRef(self.sheet, self.cell)) if self.sheet else ""
+
+    def as_dict(self) -> dict:
+        return {
+            "rule": self.rule,
+            "severity": self.severity.value,
+            "sheet": self.sheet,
+            "cell": self.cell,
+            "message": self.message,
+            "expected": self.expected,
+            "actual": self.actual,
+        }
+
+
+# ---------------------------------------------------------------- project information
+@dataclass(frozen=True)
+class ProjectInfo:
+    name: Cell[str] = EMPTY
+    year: Cell[int] = EMPTY
+    department: Cell[str] = EMPTY
+    department_code: Cell[str] = EMPTY
+    unit: Cell[str] = EMPTY
+    credit_code: Cell[str] = EMPTY
+    eval_type: Cell[str] = EMPTY
+    leader: Cell[str] = EMPTY
+    contact: Cell[str] = EMPTY
+    phone: Cell[str] = EMPTY
+    eval_date: Cell[date] = EMPTY
+    claimed_total: Cell[float] = EMPTY
+    claimed_grade: Cell[str] = EMPTY
+
+
+# ---------------------------------------------------------------- money (all amounts in 万元)
+@dataclass(frozen=True)
+class FundRow:
+    source: str  # canonical: 年度资金总额 / 财政拨款 / 上年结转资金 / 其他资金
+    row: int  # Excel row number
+    initial: Cell[float] = EMPTY  # 年初预算数
+    adjusted: Cell[float] = EMPTY  # 全年预算数
+    executed: Cell[float] = EMPTY  # 全年执行数
+    rate: Cell[float] = EMPTY  # 执行率 as the unit states it (fraction: 1.0 = 100%)
+
+    @property
+    def budget(self) -> Cell[float]:
+        """全年预算数, or 年初预算数 when 全年预算数 is blank."""
+        return self.adjusted if self.adjusted.value is not None else self.initial
+
+
+@dataclass(frozen=True)
+class SubItem:
+    row: int
+    name: Cell[str]
+    amount: Cell[float]
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Payment:
+    row: int
+    seq: str
+    dates: Cell[tuple[date, ...]]  # several days may share one row
+    items: Cell[tuple[str, ...]]  # 分项名称, split on 、
+    amount: Cell[float]
+    fund_type: str = ""
+    purpose: str = ""
+    voucher: str = ""
+    year_assumed: bool = False  # a date was written without a year (P008)
+
+
+@dataclass(frozen=True)
+class StructureRow:
+    row: int
+    category: Cell[str]
+    amount: Cell[float]
+
+
+@dataclass(frozen=True)
+class Goal:
+    row: int
+    seq: str
+    expected: Cell[str]
+    actual: Cell[str]
+
+
+@dataclass(frozen=True)
+class Label:
+    """A 一级/二级指标 cell: its name, and the weight staff may have written into it."""
+
+    name: str  # normalised, weight removed: 数量指标
+    weight: float | None  # `数量指标 (30分)` -> 30.0
+    ref: CellRef | None
+    raw: str = ""
+
+
+@dataclass(frozen=True)
+class Indicator:
+    row: int
+    level1: Label
+    level2: Label
+    level3: Cell[str]
+    nature: Cell[str]  # 定量 / 定性 / blank as written
+    target: Cell[str]
+    actual: Cell[str]
+    weight: Cell[float]  # 分值
+    claimed: Cell[float]  # 自评得分
+    deviation: Cell[str]  # 偏差原因分析及改进措施
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    text: Cell[str]
+
+
+@dataclass(frozen=True)
+class Member:
+    row: int
+    name: str
+    title: str = ""
+    unit: str = ""
+    role: str = ""
+
+
+@dataclass(frozen=True)
+class Project:
+    """One workbook, loaded. Tables that were missing are empty; `missing` says which."""
+
+    file: str
+    sha256: str
+    info: ProjectInfo = field(default_factory=ProjectInfo)
+    funds: dict[str, FundRow] = field(default_factory=dict)
+    subitems: tuple[SubItem, ...] = ()
+    payments: tuple[Payment, ...] = ()
+    structure: tuple[StructureRow, ...] = ()
+    goals: tuple[Goal, ...] = ()
+    indicators: tuple[Indicator, ...] = ()
+    narrative: tuple[Section, ...] = ()
+    team: tuple[Member, ...] = ()
+    # sheets/columns the loader could not find: rules depending on them stay silent
+    missing: frozenset[str] = frozenset()
+    # the sheets as read (values as text), for the scored workbook's copies
+    sheets: dict[str, list[list[object]]] = field(default_factory=dict)
+    money_units: dict[str, str] = field(default_factory=dict)  # sheet -> 万元/元 as read
+
+    @property
+    def total(self) -> FundRow | None:
+        return self.funds.get("年度资金总额")
+
+    def has(self, *names: str) -> bool:
+        """True when none of these sheets (or `sheet.column` keys) is missing."""
+        return not any(n in self.missing for n in names)
+
+    def section(self, title: str) -> Section | None:
+        return next((s for s in self.narrative if s.title == title), None)
+
+
+# ---------------------------------------------------------------- results (scoring.py fills these)
+@dataclass(frozen=True)
+class IndicatorScore:
+    """The recomputed score of one indicator row, with the arithmetic a reviewer can follow."""
+
+    row: int  # Excel row in 绩效指标
+    kind: str  # 定量 / 定性
+    method: str  # 不低于 / 不高于 / 等于 / 大于 / 小于 / 定性 / 无法核验
+    weight: float | None  # 分值
+    claimed: float | None  # 自评得分 as the unit wrote it
+    computed: float | None  # 复核得分; None when it cannot be verified (the claim stands, flagged)
+    band: tuple[float, float] | None = None  # 定性: the allowed range of scores
+    level: str = ""  # 定性: 达成 / 部分达成 / 未达成
+    arithmetic: str = ""  # "定量·不低于·36次→完成32次：10×32/36=8.89"
+
+    @property
+    def final(self) -> float | None:
+        """复核得分 as it enters the total: the computed score, else the unit's claim."""
+        return self.computed if self.computed is not None else self.claimed
+
+
+@dataclass(frozen=True)
+class Subtotal:
+    level1: str
+    level2: str
+    weight: float
+    claimed: float
+    computed: float
+
+
+@dataclass(frozen=True)
+class Scores:
+    budget: float | None  # 全年预算数 (or 年初预算数), 万元
+    executed: float | None  # 全年执行数, 万元
+    execution_rate: float | None  # fraction
+    budget_weight: float  # 预算执行率 分值 (10 by default)
+    budget_score: float | None
+    indicator_weight: float  # Σ 分值 of the indicator rows
+    indicator_score: float  # Σ 复核得分
+    weight_total: float  # budget_weight + indicator_weight
+    raw_total: float  # budget_score + indicator_score, before rescaling
+    total: float  # on a 100-point scale
+    grade: str  # 优 / 良 / 中 / 差
+    indicators: tuple[IndicatorScore, ...] = ()
+    subtotals: tuple[Subtotal, ...] = ()  # per (一级, 二级), in table order
+    level1_weights: dict[str, float] = field(default_factory=dict)  # 产出指标 -> 80.0
+
+    def for_row(self, row: int) -> IndicatorScore | None:
+        return next((s for s in self.indicators if s.row == row), None)
+
+
+@dataclass(frozen=True)
+class Result:
+    """Everything the renderers need: they format these values and never recompute."""
+
+    project: Project
+    findings: tuple[Finding, ...]
+    scores: Scores | None  # None when the workbook could not be read at all

@@ -1,0 +1,68 @@
+"""findings.json (outputs.md): the machine-readable result of one workbook."""
+
+from __future__ import annotations
+
+import json
+
+from ..model import Result
+
+
+def document(result: Result) -> dict:
+    p = result.project
+    s = result.scores
+    info = p.info
+    doc: dict = {
+        "file": p.file,
+        "sha256": p.sha256,
+        "project": {
+            "name": info.name.value,
+            "year": info.year.value,
+            "unit": info.unit.value,
+            "department": info.department.value,
+        },
+        "computed": None,
+        "claimed": {"total": info.claimed_total.value, "grade": info.claimed_grade.value},
+        "indicators": [],
+        "findings": [f.as_dict() for f in result.findings],
+    }
+    if s is not None:
+        doc["computed"] = {
+            "budget": s.budget,
+            "executed": s.executed,
+            "execution_rate": s.execution_rate,
+            "budget_weight": s.budget_weight,
+            "budget_score": s.budget_score,
+            "indicator_weight": s.indicator_weight,
+            "indicator_score": s.indicator_score,
+            "weight_total": s.weight_total,
+            "raw_total": s.raw_total,
+            "total": s.total,
+            "grade": s.grade,
+            "subtotals": [
+                {"level1": t.level1, "level2": t.level2, "weight": t.weight, "claimed": t.claimed,
+                 "computed": t.computed}
+                for t in s.subtotals
+            ],
+        }
+        by_row = {i.row: i for i in p.indicators}
+        for sc in s.indicators:
+            ind = by_row.get(sc.row)
+            doc["indicators"].append({
+                "row": sc.row,
+                "level1": ind.level1.name if ind else "",
+                "level2": ind.level2.name if ind else "",
+                "level3": ind.level3.text if ind else "",
+                "kind": sc.kind,
+                "method": sc.method,
+                "weight": sc.weight,
+                "claimed": sc.claimed,
+                "computed": sc.computed,
+                "band": list(sc.band) if sc.band else None,
+                "level": sc.level,
+                "arithmetic": sc.arithmetic,
+            })
+    return doc
+
+
+def to_bytes(result: Result) -> bytes:
+    return json.dumps(document(result), ensure_ascii=False, indent=2, default=str).encode("utf-8")

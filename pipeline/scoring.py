@@ -1,0 +1,1 @@
+"""Placeholder until the scoring module lands (being written now)."""

@@ -1,0 +1,334 @@
+"""Parsing what staff really type: 万元/元, full-width digits, %, dates, comparators.
+
+Every parser takes the raw cell value (str, int, float, date, datetime or None) and either returns
+a value or raises `Unreadable` with a short Chinese reason; the loader turns that into I005.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+EXCEL_EPOCH = date(1899, 12, 30)
+# Excel serials from 1950 to 2100: anything else is not a plausible date of a budget year
+SERIAL_RANGE = (18264, 73051)
+
+
+class Unreadable(ValueError):
+    """A cell whose text cannot be read as the type its column needs."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+# ---------------------------------------------------------------- text
+_SPACES = re.compile(r"\s+")
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff\u2060"), None)
+
+
+def to_text(value: object) -> str:
+    """A cell value as the text staff see (numbers without a spurious `.0`)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float):
+        if math.isnan(value):
+            return ""
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, timedelta):
+        return str(value)
+    return str(value)
+
+
+def half_width(text: str) -> str:
+    """Full-width digits, letters, punctuation and the ideographic space -> ASCII."""
+    return unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+
+
+def normalize_label(text: str) -> str:
+    """A header or label as the loader compares it: half-width, no spaces, `（）` ≡ `()`."""
+    text = half_width(to_text(text))
+    text = _SPACES.sub("", text)
+    return text.replace("【", "[").replace("】", "]").replace("：", ":").rstrip(":*")
+
+
+_UNIT_SUFFIX = re.compile(r"^(.*?)[(\[](?:单位[:：]?)?(万元|元)[)\]]$")
+
+
+def split_unit(label: str) -> tuple[str, str | None]:
+    """`预算金额(万元)` -> (`预算金额`, `万元`); labels without a money unit -> (label, None)."""
+    norm = normalize_label(label)
+    m = _UNIT_SUFFIX.match(norm)
+    if m and m.group(1):
+        return m.group(1), m.group(2)
+    return norm, None
+
+
+# ---------------------------------------------------------------- numbers
+_NUMBER = r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|[-+]?\.\d+"
+_MONEY = re.compile(rf"^[¥￥$]?\s*({_NUMBER})\s*(万元|万|元)?$")
+_SCORE = re.compile(rf"^({_NUMBER})\s*分?$")
+_RATE = re.compile(rf"^({_NUMBER})\s*(%)?$")
+
+
+def _clean(value: object) -> str:
+    text = half_width(to_text(value)).strip()
+    return _SPACES.sub(" ", text)
+
+
+def _num(token: str) -> float:
+    return float(token.replace(",", ""))
+
+
+def _finite(x: float, what: str) -> float:
+    if not math.isfinite(x):
+        raise Unreadable(f"不是有效的{what}")
+    return x
+
+
+def parse_money(value: object, column_unit: str = "万元") -> float | None:
+    """An amount in 万元. The cell's own unit (`121 万元`, `1,210,000元`) wins over the column's."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise Unreadable("不是金额")
+    if isinstance(value, (int, float)):
+        x = float(value)
+        if math.isnan(x):
+            return None
+        return _finite(x / 10000 if column_unit == "元" else x, "金额")
+    text = _clean(value)
+    m = _MONEY.match(text)
+    if not m:
+        raise Unreadable("不是金额")
+    x = _num(m.group(1))
+    unit = {"万": "万元"}.get(m.group(2) or "", m.group(2)) or column_unit
+    return _finite(x / 10000 if unit == "元" else x, "金额")
+
+
+def parse_number(value: object) -> float | None:
+    """A score or weight: `10`, `2.5 分`, `１０分`."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise Unreadable("不是数字")
+    if isinstance(value, (int, float)):
+        return None if math.isnan(float(value)) else _finite(float(value), "数字")
+    m = _SCORE.match(_clean(value))
+    if not m:
+        raise Unreadable("不是数字")
+    return _finite(_num(m.group(1)), "数字")
+
+
+def parse_rate(value: object) -> float | None:
+    """A rate as a fraction: `100%` -> 1.0; 0.95 -> 0.95; a bare 95 -> 0.95 (nobody executes 95×)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise Unreadable("不是百分比")
+    if isinstance(value, (int, float)):
+        x = float(value)
+        if math.isnan(x):
+            return None
+        return _finite(x / 100 if x > 2 else x, "百分比")
+    text = _clean(value).replace("百分之", "")
+    m = _RATE.match(text)
+    if not m:
+        raise Unreadable("不是百分比")
+    x = _num(m.group(1))
+    return _finite(x / 100 if m.group(2) or x > 2 else x, "百分比")
+
+
+def parse_year(value: object) -> int | None:
+    """`2021`, `2021年`, `2021年度`, 2021.0."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, (datetime, date)):
+        return value.year
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        x = float(value)
+        if x.is_integer() and 1990 <= x <= 2100:
+            return int(x)
+        raise Unreadable("不是年份")
+    m = re.match(r"^(\d{4})\s*(?:年度?)?$", _clean(value))
+    if not m or not 1990 <= int(m.group(1)) <= 2100:
+        raise Unreadable("不是年份")
+    return int(m.group(1))
+
+
+# ---------------------------------------------------------------- dates
+_FULL_DATE = re.compile(r"^(\d{4})\s*[-./年]\s*(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?$")
+_COMPACT_DATE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_SHORT_DATE = re.compile(r"^(\d{1,2})\s*[-./月]\s*(\d{1,2})\s*日?$")
+_DATE_SEPARATORS = re.compile(r"\s*[、,;，；和及]\s*|\s+")
+
+
+@dataclass(frozen=True)
+class Dates:
+    days: tuple[date, ...]
+    year_assumed: bool  # at least one day was written without its year
+
+
+def _from_serial(x: float) -> date:
+    if not SERIAL_RANGE[0] <= x <= SERIAL_RANGE[1]:
+        raise Unreadable("不是日期")
+    return EXCEL_EPOCH + timedelta(days=int(x))
+
+
+def _make_date(y: int, m: int, d: int, raw: object) -> date:
+    try:
+        return date(y, m, d)
+    except ValueError:
+        raise Unreadable("不是有效日期") from None
+
+
+def parse_date(value: object, default_year: int | None = None) -> tuple[date, bool] | None:
+    """One date -> (date, year_assumed). `12.07` takes `default_year` and says so."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, datetime):
+        return value.date(), False
+    if isinstance(value, date):
+        return value, False
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _from_serial(float(value)), False
+    text = _clean(value)
+    if m := _FULL_DATE.match(text) or _COMPACT_DATE.match(text):
+        return _make_date(int(m.group(1)), int(m.group(2)), int(m.group(3)), value), False
+    if m := _SHORT_DATE.match(text):
+        if default_year is None:
+            raise Unreadable("没有写年份，且预算年度未知")
+        return _make_date(default_year, int(m.group(1)), int(m.group(2)), value), True
+    if re.fullmatch(r"\d+(\.\d+)?", text):
+        return _from_serial(float(text)), False
+    raise Unreadable("不是日期")
+
+
+def parse_dates(value: object, default_year: int | None = None) -> Dates | None:
+    """A cell that may list several days: `12.07、12.09`, `2021.9.18`, a serial."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if not isinstance(value, str):
+        one = parse_date(value, default_year)
+        return Dates((one[0],), one[1]) if one else None
+    parts = [p for p in _DATE_SEPARATORS.split(_clean(value)) if p]
+    # `2021年 9月 18日` with spaces is one date, not three
+    if len(parts) > 1 and any(not (_FULL_DATE.match(p) or _SHORT_DATE.match(p)) for p in parts):
+        parts = [_clean(value).replace(" ", "")]
+    days: list[date] = []
+    assumed = False
+    for part in parts:
+        parsed = parse_date(part, default_year)
+        if parsed:
+            days.append(parsed[0])
+            assumed |= parsed[1]
+    return Dates(tuple(days), assumed) if days else None
+
+
+# ---------------------------------------------------------------- indicator targets
+AT_LEAST, AT_MOST, EQUAL, GREATER, LESS = "不低于", "不高于", "等于", "大于", "小于"
+
+# Longest first so that `不低于` is not read as `低于`.
+_PREFIX_COMPARATORS: tuple[tuple[str, str], ...] = (
+    ("不低于", AT_LEAST),
+    ("不少于", AT_LEAST),
+    ("不高于", AT_MOST),
+    ("不超过", AT_MOST),
+    ("不大于", AT_MOST),
+    ("不小于", AT_LEAST),
+    ("控制在", AT_MOST),
+    ("至少", AT_LEAST),
+    ("达到", AT_LEAST),
+    ("大于", GREATER),
+    ("小于", LESS),
+    ("低于", AT_MOST),
+    ("高于", GREATER),
+    ("超过", GREATER),
+    ("等于", EQUAL),
+    (">=", AT_LEAST),
+    ("<=", AT_MOST),
+    ("≥", AT_LEAST),
+    ("≧", AT_LEAST),
+    ("≤", AT_MOST),
+    ("≦", AT_MOST),
+    ("=", EQUAL),
+    (">", GREATER),
+    ("<", LESS),
+    ("为", EQUAL),
+)
+_SUFFIX_COMPARATORS: tuple[tuple[str, str], ...] = (
+    ("及以上", AT_LEAST),
+    ("以上", AT_LEAST),
+    ("及以下", AT_MOST),
+    ("以下", AT_MOST),
+    ("以内", AT_MOST),
+)
+_MULTIPLIERS = {"万": 1e4, "亿": 1e8}
+# Words after a number that make it a point in time, not a quantity: `12月底前`, `12月份`.
+_TIME_POINT = re.compile(r"^(月|月份|月底|月底前|月前|日前|号前|年底|年底前|季度|前)$")
+_QUANTITY = re.compile(rf"^({_NUMBER})\s*(.*)$")
+
+
+@dataclass(frozen=True)
+class Quantity:
+    comparator: str | None  # None: a bare number (the row kind decides at least / at most)
+    value: float  # in base units: `1.68万` -> 16800
+    unit: str  # normalised: `%`, `次`, `人次/月`; '' when none was written
+    text: str  # as written
+
+
+def normalize_unit(unit: str) -> tuple[float, str]:
+    """`万人次/每月` -> (1e4, `人次/月`); `%` stays; blanks -> ''."""
+    unit = _SPACES.sub("", half_width(unit)).replace("每", "").replace("//", "/")
+    factor = 1.0
+    if unit[:1] in _MULTIPLIERS and unit != "万元":
+        factor, unit = _MULTIPLIERS[unit[0]], unit[1:]
+    elif unit == "万元":
+        factor, unit = 1e4, "元"
+    return factor, unit.strip("/")
+
+
+def parse_quantity(text: object) -> Quantity | None:
+    """`≥36次`, `≤5%`, `大于95%`, `36次以上`, `1.68万人次/月` -> Quantity; prose -> None."""
+    raw = to_text(text).strip()
+    s = _SPACES.sub("", half_width(raw)).replace("百分之", "")
+    if not s:
+        return None
+    comparator = None
+    for word, kind in _PREFIX_COMPARATORS:
+        if s.startswith(word):
+            comparator, s = kind, s[len(word):]
+            break
+    for word, kind in _SUFFIX_COMPARATORS:
+        if s.endswith(word) and comparator is None:
+            comparator, s = kind, s[: -len(word)]
+            break
+    m = _QUANTITY.match(s)
+    if not m:
+        return None
+    number, rest = m.group(1), m.group(2)
+    if "百分之" in raw.replace(" ", "") and not rest.startswith("%"):
+        rest = "%" + rest
+    if _TIME_POINT.match(rest) or len(rest) > 8 or re.search(r"\d", rest):
+        return None
+    factor, unit = normalize_unit(rest)
+    value = _num(number) * factor
+    if not math.isfinite(value):
+        return None
+    return Quantity(comparator, value, unit, raw)
+
+
+def _short(value: object, limit: int = 30) -> str:
+    text = to_text(value).replace("\n", " ")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
