@@ -205,7 +205,7 @@ class Project:
     team: tuple[Member, ...] = ()
     # sheets/columns the loader could not find: rules depending on them stay silent
     missing: frozenset[str] = frozenset()
-    # the sheets as read (values as text), for the scored workbook's copies
+    # the sheets as read (raw values, merges filled), keyed by their name in the workbook
     sheets: dict[str, list[list[object]]] = field(default_factory=dict)
     money_units: dict[str, str] = field(default_factory=dict)  # sheet -> 万元/元 as read
 
@@ -267,6 +267,8 @@ class Scores:
     indicators: tuple[IndicatorScore, ...] = ()
     subtotals: tuple[Subtotal, ...] = ()  # per (一级, 二级), in table order
     level1_weights: dict[str, float] = field(default_factory=dict)  # 产出指标 -> 80.0
+    budget_arithmetic: str = ""  # "执行率 121/121（年初预算数）=100%：10×100%=10"
+    total_arithmetic: str = ""  # "(10+94)÷110×100=94.55（分值合计 110，折算为百分制）"
 
     def for_row(self, row: int) -> IndicatorScore | None:
         return next((s for s in self.indicators if s.row == row), None)

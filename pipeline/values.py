@@ -311,8 +311,8 @@ def parse_quantity(text: object) -> Quantity | None:
             comparator, s = kind, s[len(word):]
             break
     for word, kind in _SUFFIX_COMPARATORS:
-        if s.endswith(word) and comparator is None:
-            comparator, s = kind, s[: -len(word)]
+        if s.endswith(word):  # `控制在3万元以内`: the prefix already said it; drop the suffix anyway
+            comparator, s = comparator or kind, s[: -len(word)]
             break
     m = _QUANTITY.match(s)
     if not m:

@@ -14,7 +14,6 @@ from pathlib import Path
 import xlsxwriter
 
 from pipeline.config import Settings
-from pipeline.evaluate import evaluate
 from pipeline.load import load
 from pipeline.model import Project, Result
 
@@ -167,6 +166,8 @@ def load_sheets(tmp_path: Path, sheets: dict[str, list[list]], name: str = "t.xl
 
 def run_sheets(tmp_path: Path, sheets: dict[str, list[list]], settings: Settings | None = None,
                name: str = "t.xlsx", **kw) -> Result:
+    from pipeline.evaluate import evaluate
+
     return evaluate(write_workbook(tmp_path / name, sheets, **kw), settings or Settings())
 
 

@@ -176,7 +176,7 @@ class _Reader:
             narrative=self.narrative(),
             team=self.team(),
             missing=frozenset(self.missing),
-            sheets={n: g.rows for n, g in self.grids.items()},
+            sheets={g.name: g.rows for g in self.grids.values()},  # keyed as findings name them
             money_units=self.money_units,
         )
         return project
