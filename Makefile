@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
 .DEFAULT_GOAL := help
-.PHONY: help reports test template bench fuzz preview lint format clean
+.PHONY: help reports test template bench fuzz preview docs lint format clean
 
 help:  ## 列出可用命令
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -33,6 +33,9 @@ fuzz: $(STAMP)  ## 以变异的示例工作簿做模糊测试（默认 5 分钟�
 
 preview: $(STAMP)  ## 用 LibreOffice 把 output/ 中的报告和评分表转为 PDF 与 PNG（需安装 LibreOffice）
 	$(PY) -m pipeline preview
+
+docs: $(STAMP)  ## 根据规则注册表重新生成 docs/rules.md
+	$(PY) -m pipeline rules > docs/rules.md
 
 lint: $(STAMP)  ## ruff 检查
 	$(VENV)/bin/ruff check .

@@ -88,6 +88,9 @@ def _parser() -> argparse.ArgumentParser:
     index.add_argument("--config", type=Path, help="配置文件（默认 ./config.toml）")
     index.set_defaults(handler=_archive_index)
 
+    rules = sub.add_parser("rules", help="打印审核规则目录（docs/rules.md 的内容）")
+    rules.set_defaults(handler=_rules)
+
     preview = sub.add_parser("preview", help="用 LibreOffice 把输出转为 PDF 和 PNG 以便查看")
     preview.add_argument("--output", type=Path, help="输出目录（默认取 config.toml）")
     preview.add_argument("--config", type=Path, help="配置文件（默认 ./config.toml）")
@@ -197,6 +200,13 @@ def _archive_index(args: argparse.Namespace) -> int:
         print(f"{e['input']}  sha256={e['sha256'][:12]}  配置={e['config'][:12]}  版本={e['version']}  {e['time']}")
         for out in e["outputs"]:
             print(f"    {out['path']}  sha256={out['sha256'][:12]}")
+    return 0
+
+
+def _rules(args: argparse.Namespace) -> int:
+    from .checks.catalogue import rules_markdown
+
+    print(rules_markdown())
     return 0
 
 
