@@ -30,6 +30,7 @@ class Paths:
 class Tolerance:
     money: float = 0.0001  # 万元: one yuan
     score: float = 0.01
+    rate: float = 0.0001  # 执行率 as a fraction: 0.01 percentage point (B003)
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,11 @@ class Checks:
     )
     shortfall_words: tuple[str, ...] = ("未完成", "未达", "不足", "滞后", "故障", "影响", "延误", "偏低", "下降", "较差")
     name_min_chars: int = 6  # N005: shortest phrase taken as a project name
+    name_overlap: float = 0.5  # N005: share of a phrase's character pairs found in the project name
+    # B006: words that show the text explains a low execution rate
+    execution_reason_words: tuple[str, ...] = (
+        "执行", "结余", "结转", "未支付", "未拨付", "未使用", "未完成支付", "进度", "滞后", "延期", "收回", "调减",
+    )
 
 
 @dataclass(frozen=True)

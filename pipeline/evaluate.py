@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
+from .cells import parse_a1
 from .checks import Context, run_checks
 from .config import Settings
-from .cells import parse_a1
 from .load import load, sha256_of
 from .model import Finding, Project, Result
 from .scoring import score
 
 
-def evaluate(path: Path, settings: Settings, digest: str | None = None) -> Result:
+def evaluate(path: Path, settings: Settings, digest: str | None = None, today: date | None = None) -> Result:
+    """`today` is the run's date (M003 compares 评价时间 with it); None means the real today."""
     path = Path(path)
     if digest is None:
         try:
@@ -24,7 +26,7 @@ def evaluate(path: Path, settings: Settings, digest: str | None = None) -> Resul
         return Result(Project(file=path.name, sha256=digest), tuple(loaded.findings), None)
     project = loaded.project
     scores = score(project, settings)
-    findings = [*loaded.findings, *run_checks(project, Context(settings, scores))]
+    findings = [*loaded.findings, *run_checks(project, Context(settings, scores, today))]
     findings.sort(key=_order)
     return Result(project, tuple(findings), scores)
 

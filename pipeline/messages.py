@@ -7,6 +7,12 @@ wording here and never build sentences of their own.
 from __future__ import annotations
 
 MSG: dict[str, str] = {
+    # ------------------------------------------------------------ R: the scored workbook and the batch summary
+    "R_form_note": "注：自评得分为单位填报，复核得分按财预〔2020〕10号复核计算；填色单元格有审核意见"
+                   "（红：错误，黄：警告，蓝：提示），详见批注和“审核意见”表。",
+    "R_rescaled": "分值合计 {weight} 分（应为 100 分），按百分制折算：{raw} ÷ {weight} × 100 = {total}",
+    "R_budget_line": "执行率 {rate}（全年执行数 {executed} 万元 ÷ 预算数 {budget} 万元）",
+    "R_no_findings": "未发现问题",
     # ------------------------------------------------------------ I: reading the workbook
     "I001_open": "无法打开文件（{error}）：请确认文件存在且未被其他程序占用",
     "I001_encrypted": "工作簿设有打开密码，无法读取：请在 Excel/WPS 中取消密码后另存为 .xlsx 再提交",
@@ -32,6 +38,65 @@ MSG: dict[str, str] = {
     "I005": "{label}“{text}”{reason}，无法读取：请填写{kind}",
     "I006": "“{label}”是公式，但文件保存时未计算结果（值未知）：请在 Excel/WPS 中打开并保存一次",
     "I007": "全年预算数未填写，以年初预算数 {initial} 万元作为预算基数",
+    # ---- S: indicators and scores
+    "S001_over": "“{name}”自评得分 {claimed} 分高于分值 {weight} 分：自评得分不能超过分值，请更正",
+    "S001_negative": "“{name}”自评得分 {claimed} 分为负数：自评得分应在 0 至分值 {weight} 分之间，请更正",
+    "S002": "绩效指标分值合计 {indicators} 分，加预算执行率 {budget} 分共 {weight_total} 分，不等于 {scale} 分："
+            "请调整各指标分值（复核总分已按 {scale} 分制折算）",
+    "S003": "{level1}分值合计 {written} 分，与财预〔2020〕10号的 {standard} 分不一致：无特殊情况请按 {standard} 分设置，"
+            "确需调整请说明理由",
+    "S003_missing": "绩效指标中没有{level1}，财预〔2020〕10号为其设 {standard} 分：请补充{level1}",
+    "S004": "“{label}”标注 {written} 分，但其下各指标分值合计 {rows} 分：请更正标注或各指标分值",
+    "S005": "定量指标“{name}”按评分规则应得 {computed} 分（{formula}），自评 {claimed} 分：请按实际完成比例重新计分",
+    "S006": "定性指标“{name}”完成程度为“{level}”（实际完成值“{done}”），得分应在 {low}–{high} 分之间，"
+            "自评 {claimed} 分：请按完成程度调整得分或补充说明",
+    "S007": "“{name}”扣了 {lost} 分（分值 {weight}、自评 {claimed}），偏差原因分析及改进措施却未填写：请说明未完成原因和改进措施",
+    "S008_text": "定量指标“{name}”的实际完成值“{done}”不是数值，无法与年度指标值“{target}”比较、核验得分："
+                 "请填写实际完成的数值和单位",
+    "S008_blank": "定量指标“{name}”的实际完成值未填写，无法与年度指标值“{target}”比较、核验得分：请填写实际完成的数值和单位",
+    "S008_unit": "定量指标“{name}”年度指标值的单位是“{target_unit}”，实际完成值的单位是“{actual_unit}”，无法比较："
+                 "请统一单位后重新填写",
+    "S009": "定量指标“{name}”实际完成 {done}，超出年度指标值 {target} 的 {over}（提示阈值 {margin}）："
+            "请说明超额完成的原因，并检查年初指标值是否设置偏低",
+    "S010_words": "“{name}”得满分 {weight} 分，但偏差原因写有“{word}”：请核实是否应扣分，或修改偏差原因说明",
+    "S010_below": "“{name}”实际完成 {done}，未达到年度指标值“{target}”，却得满分 {weight} 分：请按完成比例扣分或说明理由",
+    "S011": "自评总分 {claimed} 分与复核总分 {computed} 分不一致（{arithmetic}）：请按复核结果更正自评总分",
+    "S012": "自评等级“{claimed}”与复核总分 {total} 分对应的等级“{computed}”不一致：请更正自评等级",
+    "S013_weight": "第 {row} 行指标“{name}”未填分值，不计入总分：请填写分值",
+    "S013_level3": "第 {row} 行未填三级指标名称：请填写具体的三级指标",
+    "S014": "成本指标“{name}”的年度指标值“{target}”写成了下限（{comparator}），成本应设上限：请改用“≤”或“不高于”",
+    "S015": "“{name}”是不超过 100% 的比率，{what}却为 {value}：请核实并更正",
+    "S016": "定量指标“{name}”的年度指标值“{target}”没有单位：请写明单位（如次、人、%、万元）",
+    # ---- M: project information
+    "M001_length": "统一社会信用代码“{code}”有 {n} 位，应为 18 位：请按营业执照或事业单位法人证书核对",
+    "M001_chars": "统一社会信用代码“{code}”含有代码中不使用的字符“{chars}”（GB 32100-2015 不用 I、O、S、V、Z）：请按证书核对",
+    "M001_check": "统一社会信用代码“{code}”的校验位应为“{check}”，说明代码中有抄错的字符：请按证书核对",
+    "M002": "联系电话“{phone}”既不是 11 位手机号，也不是带区号的固定电话（如 0912-7221234）：请补全号码",
+    "M003_early": "评价时间 {date} 在 {year} 预算年度结束之前，而完成结果评价须在年度结束后进行：请核对评价时间或评价类型",
+    "M003_future": "评价时间 {date} 晚于今天（{today}）：请核对评价时间",
+    # ---- B: budget (资金情况, 分项预算)
+    "B001": "年度资金总额的{column} {total} 万元，与财政拨款、上年结转资金、其他资金之和 {parts} 万元相差 {diff} 万元：请核对资金来源各行",
+    "B002": "{source}全年执行数 {executed} 万元超过预算数 {budget} 万元（超出 {diff} 万元）：请核对执行数，或说明超预算支出的依据",
+    "B003": "{source}所填执行率 {stated} 与全年执行数 {executed} 万元 ÷ 预算数 {budget} 万元 = {computed} 不符：请改为 {computed}",
+    "B004": "分项预算合计 {parts} 万元，与年度资金总额的预算数 {total} 万元相差 {diff} 万元：请核对分项预算各行",
+    "B005": "{what}为负数（{amount} 万元）：金额不应为负，请按净额填报并在说明中写明冲减原因",
+    "B006": "预算执行率 {rate} 低于 {threshold}，但资金使用及管理情况和偏差原因均未说明原因：请补充资金未执行的原因及改进措施",
+    # ---- P: payments (支付明细, 支出结构)
+    "P001": "支付明细合计 {paid} 万元，与资金情况全年执行数 {executed} 万元相差 {diff} 万元：请核对支付明细是否漏记或重记",
+    "P002_year": "第 {row} 行支付日期 {dates} 不在 {year} 预算年度内：请核对支付日期",
+    "P002_after": "第 {row} 行支付日期 {dates} 晚于评价时间 {evaluated}：请核对支付日期或评价时间",
+    "P003": "第 {row} 行分项名称“{item}”与分项预算中的名称都不一致（最接近的是“{closest}”）：请改为分项预算中的名称",
+    "P004": "分项“{item}”的支付合计 {paid} 万元，超过其预算金额 {budget} 万元（超出 {diff} 万元）：请核对支付所属分项或分项预算",
+    "P005": "第 {row} 行与第 {first} 行的支付日期、金额 {amount} 万元和分项完全相同：请确认是否重复录入",
+    "P006": "第 {row} 行一笔支付同时记在 {n} 个分项（{items}）下，无法分摊到各分项、不核对其分项超支：建议按分项拆分为多行",
+    "P007": "支出结构合计 {total} 万元，与资金情况全年执行数 {executed} 万元相差 {diff} 万元：请核对支出结构各行",
+    "P008": "第 {row} 行支付日期“{raw}”没有写年份，已按预算年度 {year} 年读取：请补全年份",
+    # ---- N: the narrative (报告正文)
+    "N001": "报告正文“{section}”称自评得分 {stated} 分，而复核总分为 {total} 分：请改为 {total} 分",
+    "N002": "报告正文“{section}”称评价等级为“{stated}”，而复核总分 {total} 分对应的等级为“{grade}”：请改为“{grade}”",
+    "N003": "报告正文“{section}”称{level2}共 {weight} 分、得 {score} 分，而绩效指标表中{level2}分值 {table_weight} 分、得分 {table_score} 分：请按指标表改正",
+    "N004": "报告正文“{section}”写“{phrase}”，而资金情况中年度资金总额的{figures}：请按资金情况改正",
+    "N005": "报告正文“{section}”把项目称为“{phrase}”，与项目名称“{name}”不符，疑为沿用其他项目或往年报告的文字：请改为本项目名称",
 }
 
 KIND_WORDS = {

@@ -43,7 +43,7 @@ class Cell(Generic[T]):
 EMPTY: Cell = Cell(None)
 
 
-class Severity(str, enum.Enum):
+class Severity(enum.StrEnum):
     ERROR = "错误"
     WARNING = "警告"
     INFO = "提示"
@@ -268,7 +268,7 @@ class Scores:
     subtotals: tuple[Subtotal, ...] = ()  # per (一级, 二级), in table order
     level1_weights: dict[str, float] = field(default_factory=dict)  # 产出指标 -> 80.0
     budget_arithmetic: str = ""  # "执行率 121/121（年初预算数）=100%：10×100%=10"
-    total_arithmetic: str = ""  # "(10+94)÷110×100=94.55（分值合计 110，折算为百分制）"
+    total_arithmetic: str = ""  # "分值合计 110，折算为 100 分制：(10+94)÷110×100=94.55"
 
     def for_row(self, row: int) -> IndicatorScore | None:
         return next((s for s in self.indicators if s.row == row), None)

@@ -5,7 +5,7 @@ The template writer and the loader both read this module, so the two cannot drif
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 FORMAT_VERSION = "v1"
 

@@ -1,5 +1,6 @@
 """The parsers of what staff type: examples from real workbooks, then properties (hypothesis)."""
 
+import contextlib
 from datetime import date
 
 import pytest
@@ -166,10 +167,8 @@ def test_excel_serials_round_trip(day):
 @given(st.text(max_size=40))
 def test_parsers_never_raise_anything_but_unreadable(text):
     for parser in (parse_money, parse_number, parse_rate, parse_year, lambda t: parse_dates(t, 2021)):
-        try:
+        with contextlib.suppress(Unreadable):
             parser(text)
-        except Unreadable:
-            pass
     parse_quantity(text)
     half_width(text)
 

@@ -1,1 +1,218 @@
-"""budget rules."""
+"""B rules: the budget (资金情况, 分项预算) — totals, execution, the rate the unit states.
+
+Also home of the money wording the P and N rules share: `money()` formats 万元 for messages,
+`money_differs()` compares at the configured tolerance, `written_half_unit()` says how precisely a
+figure was written (a rate typed as `95%` agrees with 94.55%: it is that rate, rounded as typed).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from ..model import Cell, Finding, FundRow, Project, Severity
+from ..schema import FUND_COMPONENTS, FUNDS
+from ..values import half_width
+from .registry import Context, finding, rule
+
+AMOUNT_COLUMNS = ("initial", "adjusted", "executed")  # 年初预算数, 全年预算数, 全年执行数
+_WRITTEN_NUMBER = re.compile(r"\d+(?:\.(\d+))?")
+
+
+# ---------------------------------------------------------------- money wording shared by B / P / N
+def money(x: float) -> str:
+    """万元 for a message: `120.50`, or four decimals when the yuan matter (`19.6970`)."""
+    return f"{x:.2f}" if abs(x - round(x, 2)) < 5e-7 else f"{x:.4f}"
+
+
+def percent(x: float) -> str:
+    """A fraction as a percentage with at most two decimals: 0.9455 -> `94.55%`."""
+    return f"{x * 100:.2f}".rstrip("0").rstrip(".") + "%"
+
+
+def money_differs(a: float, b: float, tolerance: float) -> bool:
+    """True when two amounts differ by at least one tolerance unit (one yuan by default)."""
+    return abs(a - b) > tolerance / 2
+
+
+def written_half_unit(text: str, percent_written: bool = False) -> float:
+    """Half a unit of the last digit written: `95` -> 0.5, `94.5` -> 0.05 (÷100 for a percentage)."""
+    m = _WRITTEN_NUMBER.search(half_width(text))
+    if not m:
+        return 0.0
+    half = 0.5 * 10 ** -len(m.group(1) or "")
+    return half / 100 if percent_written else half
+
+
+def total_cell(p: Project, column: str) -> Cell[float] | None:
+    """The 年度资金总额 cell of one amount column, when its value is known."""
+    total = p.total
+    cell = getattr(total, column) if total else None
+    return cell if cell is not None and cell.value is not None else None
+
+
+def _column_label(column: str) -> str:
+    return FUNDS.column(column).label
+
+
+# ---------------------------------------------------------------- rules
+@rule("B001", Severity.ERROR)
+def total_equals_sources(p: Project, ctx: Context) -> Iterator[Finding]:
+    """年度资金总额须等于财政拨款、上年结转资金、其他资金之和 | The annual total equals the sum of its sources.
+    Checked in 年初预算数, 全年预算数 and 全年执行数; a blank source counts as none, a column whose
+    sources are all blank (no breakdown given) or unreadable is skipped.
+    """
+    for column in AMOUNT_COLUMNS:
+        total = total_cell(p, column)
+        parts = [getattr(p.funds[s], column) for s in FUND_COMPONENTS if s in p.funds]
+        if total is None or not any(c.value is not None for c in parts):
+            continue
+        if any(c.value is None and c.raw for c in parts):  # unreadable (I005): the sum is unknown
+            continue
+        added = sum(c.value for c in parts if c.value is not None)
+        if money_differs(added, total.value, ctx.settings.tolerance.money):
+            yield finding(
+                "B001",
+                total,
+                expected=round(added, 6),
+                actual=total.value,
+                column=_column_label(column),
+                total=money(total.value),
+                parts=money(added),
+                diff=money(abs(total.value - added)),
+            )
+
+
+@rule("B002", Severity.WARNING)
+def no_over_execution(p: Project, ctx: Context) -> Iterator[Finding]:
+    """全年执行数不应超过全年预算数 | Execution should not exceed the budget.
+    Spending beyond the approved budget needs an adjustment (调整预算) or an explanation; checked per source.
+    """
+    for row in p.funds.values():
+        budget, executed = row.budget.value, row.executed.value
+        if budget is None or executed is None:
+            continue
+        if executed > budget and money_differs(executed, budget, ctx.settings.tolerance.money):
+            yield finding(
+                "B002",
+                row.executed,
+                expected=budget,
+                actual=executed,
+                source=row.source,
+                executed=money(executed),
+                budget=money(budget),
+                diff=money(executed - budget),
+            )
+
+
+def stated_rate_agrees(row: FundRow, computed: float, tolerance: float) -> bool:
+    """The stated 执行率 is the computed one, to the tolerance or to the percentage digits written.
+
+    A rate is read as a percentage: `95%` typed as text, or 0.95 stored by Excel (shown as 95%), both
+    hold whole percentage points, so they agree with any rate that rounds to 95%.
+    """
+    stated = row.rate.value
+    raw = half_width(row.rate.raw)
+    percentage = raw if "%" in raw else f"{stated * 100:.8f}".rstrip("0")
+    allowed = max(tolerance, written_half_unit(percentage, percent_written=True))
+    return abs(stated - computed) <= allowed + 1e-12
+
+
+@rule("B003", Severity.ERROR)
+def stated_rate_matches(p: Project, ctx: Context) -> Iterator[Finding]:
+    """所填执行率须等于全年执行数 ÷ 全年预算数 | The stated execution rate equals executed ÷ budget.
+    The rate scores 10 points; a rate typed by hand drifts from the amounts beside it. A rate typed with
+    fewer digits (`95%` for 94.55%) agrees when it is the computed rate rounded to those digits.
+    """
+    for row in p.funds.values():
+        budget, executed, stated = row.budget.value, row.executed.value, row.rate.value
+        if stated is None or budget is None or executed is None or budget <= 0:
+            continue
+        computed = executed / budget
+        if not stated_rate_agrees(row, computed, ctx.settings.tolerance.rate):
+            yield finding(
+                "B003",
+                row.rate,
+                expected=round(computed, 6),
+                actual=stated,
+                source=row.source,
+                stated=percent(stated),
+                executed=money(executed),
+                budget=money(budget),
+                computed=percent(computed),
+            )
+
+
+@rule("B004", Severity.ERROR)
+def subitems_add_up(p: Project, ctx: Context) -> Iterator[Finding]:
+    """分项预算合计须等于年度资金总额的全年预算数 | The sub-item budgets add up to the annual budget.
+    The split is what payments are allocated against (P003/P004); it must cover the whole budget, no more.
+    """
+    total = p.total.budget if p.total else None
+    if not p.has("分项预算", "分项预算.amount") or not p.subitems or total is None or total.value is None:
+        return
+    if any(s.amount.value is None for s in p.subitems):
+        return
+    added = sum(s.amount.value for s in p.subitems)
+    if money_differs(added, total.value, ctx.settings.tolerance.money):
+        yield finding(
+            "B004",
+            total,
+            expected=total.value,
+            actual=round(added, 6),
+            parts=money(added),
+            total=money(total.value),
+            diff=money(abs(added - total.value)),
+        )
+
+
+def amounts_with_names(p: Project) -> Iterator[tuple[str, Cell[float]]]:
+    """Every amount of the workbook, with the words a message uses to name it."""
+    for row in p.funds.values():
+        for column in AMOUNT_COLUMNS:
+            yield f"资金情况“{row.source}”的{_column_label(column)}", getattr(row, column)
+    for s in p.subitems:
+        yield f"分项预算第 {s.row} 行“{s.name.text}”的预算金额", s.amount
+    for pay in p.payments:
+        yield f"支付明细第 {pay.row} 行的支付金额", pay.amount
+    for r in p.structure:
+        yield f"支出结构“{r.category.text}”的金额", r.amount
+
+
+@rule("B005", Severity.ERROR)
+def no_negative_amounts(p: Project, ctx: Context) -> Iterator[Finding]:
+    """金额不应为负数 | No amount is negative.
+    A negative figure is usually a refund (冲销) typed into the wrong place; it silently shrinks every total.
+    """
+    for what, cell in amounts_with_names(p):
+        if cell.value is not None and cell.value < 0:
+            yield finding("B005", cell, actual=cell.value, what=what, amount=money(cell.value))
+
+
+def low_execution_explained(p: Project, words: tuple[str, ...]) -> bool:
+    """资金使用及管理情况, or any 偏差原因, gives a reason the money was not spent."""
+    section = p.section("资金使用及管理情况")
+    texts = [section.text.text if section else "", *(i.deviation.text for i in p.indicators)]
+    return any(word in text for text in texts for word in words)
+
+
+@rule("B006", Severity.WARNING)
+def low_execution_has_reason(p: Project, ctx: Context) -> Iterator[Finding]:
+    """执行率偏低须说明原因 | A low execution rate must be explained.
+    财预〔2020〕10号 asks why money was not spent; a report silent on it cannot be reviewed.
+    """
+    rate, threshold = ctx.scores.execution_rate, ctx.settings.checks.low_execution
+    total = p.total
+    if rate is None or total is None or rate >= threshold:
+        return
+    if low_execution_explained(p, ctx.settings.checks.execution_reason_words):
+        return
+    yield finding(
+        "B006",
+        total.executed,
+        expected=threshold,
+        actual=round(rate, 6),
+        sheet="资金情况",
+        rate=percent(rate),
+        threshold=percent(threshold),
+    )

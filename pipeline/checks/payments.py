@@ -1,1 +1,226 @@
-"""payments rules."""
+"""P rules: the payments (支付明细) and the expenditure structure (支出结构) against the budget."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from datetime import date
+
+from ..model import Finding, Payment, Project, Severity, SubItem
+from ..values import half_width
+from .budget import money, money_differs, total_cell
+from .registry import Context, finding, rule
+
+_NAME_NOISE = re.compile(r"[\s，。、,.;；:：\"'“”‘’()（）\[\]【】<>《》·\-—_/]")
+
+
+def normalize_name(name: str) -> str:
+    """A 分项名称 as compared: half-width, without spaces or punctuation."""
+    return _NAME_NOISE.sub("", half_width(name))
+
+
+def subitems_by_name(p: Project) -> dict[str, SubItem]:
+    return {normalize_name(s.name.text): s for s in p.subitems if s.name.text}
+
+
+def payment_items(pay: Payment) -> tuple[str, ...]:
+    return pay.items.value or ()
+
+
+def closest_name(name: str, candidates: list[str]) -> str:
+    """The candidate most like `name` (difflib ratio on the normalised text)."""
+    target = normalize_name(name)
+    return max(candidates, key=lambda c: difflib.SequenceMatcher(None, target, normalize_name(c)).ratio())
+
+
+def day_list(days: list[date] | tuple[date, ...]) -> str:
+    return "、".join(d.isoformat() for d in days)
+
+
+@rule("P001", Severity.ERROR)
+def payments_match_execution(p: Project, ctx: Context) -> Iterator[Finding]:
+    """支付明细合计须等于全年执行数 | Payments add up to the executed amount.
+    The executed figure drives the 预算执行率 score; the payment list is its evidence.
+    """
+    executed = total_cell(p, "executed")
+    if executed is None or not p.has("支付明细", "支付明细.amount"):
+        return
+    if any(pay.amount.value is None for pay in p.payments):  # an unknown amount: the sum is unknown
+        return
+    paid = sum(pay.amount.value for pay in p.payments)
+    if money_differs(paid, executed.value, ctx.settings.tolerance.money):
+        yield finding(
+            "P001",
+            executed,
+            expected=executed.value,
+            actual=round(paid, 6),
+            paid=money(paid),
+            executed=money(executed.value),
+            diff=money(abs(paid - executed.value)),
+        )
+
+
+@rule("P002", Severity.ERROR)
+def payment_dates_in_year(p: Project, ctx: Context) -> Iterator[Finding]:
+    """支付日期须在预算年度内且不晚于评价时间 | Payment dates fall in the budget year, before the evaluation.
+    A payment of another year belongs to another year's accounts; one after the evaluation was not evaluated.
+    """
+    year, evaluated = p.info.year.value, p.info.eval_date.value
+    for pay in p.payments:
+        days = pay.dates.value or ()
+        other_year = [d for d in days if year is not None and d.year != year]
+        too_late = [d for d in days if evaluated is not None and d > evaluated and d not in other_year]
+        if other_year:
+            yield finding(
+                "P002",
+                pay.dates,
+                "P002_year",
+                actual=day_list(other_year),
+                row=pay.row,
+                dates=day_list(other_year),
+                year=year,
+            )
+        if too_late:
+            yield finding(
+                "P002",
+                pay.dates,
+                "P002_after",
+                expected=evaluated.isoformat(),
+                actual=day_list(too_late),
+                row=pay.row,
+                dates=day_list(too_late),
+                evaluated=evaluated.isoformat(),
+            )
+
+
+@rule("P003", Severity.WARNING)
+def payment_items_known(p: Project, ctx: Context) -> Iterator[Finding]:
+    """支付明细的分项名称须与分项预算一致 | Each payment names a sub-item of the budget split.
+    Only a payment whose 分项 can be found can be allocated, and only allocated payments can be checked (P004).
+    """
+    if not p.has("分项预算", "分项预算.name") or not p.subitems:
+        return
+    known = subitems_by_name(p)
+    names = [s.name.text for s in p.subitems if s.name.text]
+    for pay in p.payments:
+        for item in payment_items(pay):
+            if normalize_name(item) not in known:
+                yield finding(
+                    "P003",
+                    pay.items,
+                    actual=item,
+                    row=pay.row,
+                    item=item,
+                    closest=closest_name(item, names),
+                    expected=closest_name(item, names),
+                )
+
+
+def allocated_payments(p: Project, known: dict[str, SubItem]) -> dict[str, float]:
+    """Σ amount per 分项 of the payments naming exactly one known 分项 (others cannot be split)."""
+    paid: dict[str, float] = defaultdict(float)
+    for pay in p.payments:
+        items = payment_items(pay)
+        if len(items) == 1 and pay.amount.value is not None and normalize_name(items[0]) in known:
+            paid[normalize_name(items[0])] += pay.amount.value
+    return paid
+
+
+@rule("P004", Severity.ERROR)
+def subitem_not_overspent(p: Project, ctx: Context) -> Iterator[Finding]:
+    """单个分项的支付合计不应超过其预算金额 | Payments allocated to a sub-item stay within its budget.
+    Only rows naming one 分项 are allocated; their sum is a lower bound, so an excess is certain.
+    """
+    if not p.has("分项预算", "分项预算.amount"):
+        return
+    known = subitems_by_name(p)
+    for key, paid in allocated_payments(p, known).items():
+        item = known[key]
+        budget = item.amount.value
+        if budget is not None and paid > budget and money_differs(paid, budget, ctx.settings.tolerance.money):
+            yield finding(
+                "P004",
+                item.amount,
+                expected=budget,
+                actual=round(paid, 6),
+                item=item.name.text,
+                paid=money(paid),
+                budget=money(budget),
+                diff=money(paid - budget),
+            )
+
+
+@rule("P005", Severity.WARNING)
+def no_duplicate_payments(p: Project, ctx: Context) -> Iterator[Finding]:
+    """支付日期、金额、分项完全相同的两行可能是重复录入 | Two identical payment rows may be a double entry.
+    Rows equal in date, amount and 分项 are rare in real accounts and inflate the paid total.
+    """
+    first_row: dict[tuple, int] = {}
+    for pay in p.payments:
+        if pay.dates.value is None or pay.amount.value is None:
+            continue
+        key = (
+            pay.dates.value,
+            round(pay.amount.value, 4),
+            tuple(sorted(map(normalize_name, payment_items(pay)))),
+        )
+        if key in first_row:
+            yield finding(
+                "P005",
+                pay.amount,
+                actual=pay.amount.value,
+                row=pay.row,
+                first=first_row[key],
+                amount=money(pay.amount.value),
+            )
+        else:
+            first_row[key] = pay.row
+
+
+@rule("P006", Severity.INFO)
+def payment_single_item(p: Project, ctx: Context) -> Iterator[Finding]:
+    """一笔支付记在多个分项下，无法分摊 | A payment row names several sub-items and cannot be allocated.
+    Its amount is left out of the per-分项 totals, so P004 cannot check it.
+    """
+    for pay in p.payments:
+        items = payment_items(pay)
+        if len(items) > 1:
+            yield finding(
+                "P006", pay.items, actual=len(items), row=pay.row, n=len(items), items="、".join(items)
+            )
+
+
+@rule("P007", Severity.ERROR)
+def structure_matches_execution(p: Project, ctx: Context) -> Iterator[Finding]:
+    """支出结构合计须等于全年执行数 | The expenditure structure adds up to the executed amount.
+    The structure splits the same spending by economic category; a different total means a row is missing.
+    """
+    executed = total_cell(p, "executed")
+    if executed is None or not p.has("支出结构", "支出结构.amount") or not p.structure:
+        return
+    if any(r.amount.value is None for r in p.structure):
+        return
+    spent = sum(r.amount.value for r in p.structure)
+    if money_differs(spent, executed.value, ctx.settings.tolerance.money):
+        yield finding(
+            "P007",
+            executed,
+            expected=executed.value,
+            actual=round(spent, 6),
+            total=money(spent),
+            executed=money(executed.value),
+            diff=money(abs(spent - executed.value)),
+        )
+
+
+@rule("P008", Severity.WARNING)
+def payment_dates_name_year(p: Project, ctx: Context) -> Iterator[Finding]:
+    """支付日期没有写年份 | A payment date names no year.
+    `12.07` was read in the budget year; a payment of the next January typed this way would be misplaced.
+    """
+    year = p.info.year.value
+    for pay in p.payments:
+        if pay.year_assumed:
+            yield finding("P008", pay.dates, actual=pay.dates.raw, row=pay.row, raw=pay.dates.raw, year=year)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import date
 
 from ..config import Settings
 from ..messages import MSG
@@ -18,6 +19,7 @@ from ..model import Cell, CellRef, Finding, Label, Project, Scores, Severity
 class Context:
     settings: Settings
     scores: Scores
+    today: date | None = None  # the run's date (M003); None -> date.today()
 
 
 RuleFn = Callable[[Project, Context], Iterator[Finding]]

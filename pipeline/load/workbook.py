@@ -34,12 +34,12 @@ from ..values import (
     Unreadable,
     half_width,
     normalize_label,
+    parse_date,
     parse_dates,
     parse_money,
     parse_number,
     parse_rate,
     parse_year,
-    parse_date,
     to_text,
 )
 from .container import Refused, inspect

@@ -1,0 +1,305 @@
+"""scoring.py: the 复核得分 of each line, the budget line, the total and grade (scoring.md)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from pipeline.config import Grades, Settings
+from pipeline.model import Cell, CellRef, FundRow, Indicator, Label, Project
+from pipeline.scoring import (
+    ACHIEVED,
+    FAILED,
+    PARTIAL,
+    QUALITATIVE,
+    QUANTITATIVE,
+    UNVERIFIABLE,
+    grade_of,
+    measure,
+    qualitative_level,
+    round_score,
+    score,
+    score_indicator,
+)
+from tests.builders import CLEAN_GRADE, CLEAN_TOTAL, clean_sheets, run_sheets
+
+SETTINGS = Settings()
+
+
+def text(value: str) -> Cell[str]:
+    return Cell(value or None, CellRef("绩效指标", "A1"), value)
+
+
+def line(target: str, actual: str, weight: float | None = 10, claimed: float | None = None, *,
+         level1: str = "产出指标", level2: str = "数量指标", nature: str = "", deviation: str = "",
+         level3: str = "指标", row: int = 2) -> Indicator:
+    return Indicator(
+        row=row,
+        level1=Label(level1, None, None, level1),
+        level2=Label(level2, None, None, level2),
+        level3=text(level3),
+        nature=text(nature),
+        target=text(target),
+        actual=text(actual),
+        weight=Cell(weight, None, "" if weight is None else str(weight)),
+        claimed=Cell(claimed, None, "" if claimed is None else str(claimed)),
+        deviation=text(deviation),
+    )
+
+
+def with_scoring(**changes) -> Settings:
+    return dataclasses.replace(SETTINGS, scoring=dataclasses.replace(SETTINGS.scoring, **changes))
+
+
+def project(*indicators: Indicator, budget: float | None = 100, initial: float | None = 100,
+            executed: float | None = 100) -> Project:
+    total = FundRow("年度资金总额", 2, Cell(initial), Cell(budget), Cell(executed))
+    return Project("t.xlsx", "", funds={"年度资金总额": total}, indicators=indicators)
+
+
+# ---------------------------------------------------------------- 定量: comparators
+@pytest.mark.parametrize(
+    ("target", "actual", "level2", "method", "expected"),
+    [
+        ("≥36次", "32次", "数量指标", "不低于", 8.89),  # 10×32/36
+        ("≥36次", "40次", "数量指标", "不低于", 10),
+        ("不少于120份", "100份", "数量指标", "不低于", 8.33),
+        ("36次以上", "30次", "数量指标", "不低于", 8.33),
+        ("≤30天", "36天", "时效指标", "不高于", 8.33),  # 10×30/36
+        ("≤30天", "25天", "时效指标", "不高于", 10),
+        ("=100%", "98%", "质量指标", "等于", 9.8),  # equal -> at least for rates
+        ("100%", "98%", "质量指标", "等于", 9.8),  # a bare number likewise
+        ("30天", "36天", "时效指标", "等于", 8.33),  # a bare duration -> at most
+        ("=3万元", "3.3万元", "成本指标", "等于", 9.09),  # an equal cost -> at most
+        (">95%", "90%", "质量指标", "大于", 9.47),
+        ("<5次", "6次", "质量指标", "小于", 8.33),
+        ("<5次", "4次", "质量指标", "小于", 10),
+    ],
+)
+def test_each_comparator_scores_by_its_direction(target, actual, level2, method, expected):
+    scored = score_indicator(line(target, actual, level2=level2), SETTINGS)
+    assert (scored.kind, scored.method, scored.computed) == (QUANTITATIVE, method, expected)
+
+
+def test_strict_target_met_exactly_is_not_completed_but_scores_in_proportion():
+    m = measure(line(">95%", "95%"), SETTINGS)
+    assert m.completed is False
+    scored = score_indicator(line(">95%", "95%"), SETTINGS)
+    assert scored.computed == 10
+    assert scored.arithmetic == "定量·大于·95%→完成95%：须大于目标，10×95/95=10"
+
+
+def test_arithmetic_shows_the_rule_and_the_sum():
+    scored = score_indicator(line("≥36次", "32次"), SETTINGS)
+    assert scored.arithmetic == "定量·不低于·36次→完成32次：10×32/36=8.89"
+
+
+def test_at_most_ratio_versus_linear():
+    over = line("≤30天", "36天", level2="时效指标")
+    assert score_indicator(over, with_scoring(at_most_method="ratio")).computed == 8.33
+    assert score_indicator(over, with_scoring(at_most_method="linear")).computed == 8  # 10×(2−1.2)
+    twice = line("≤30天", "70天", level2="时效指标")
+    assert score_indicator(twice, with_scoring(at_most_method="linear")).computed == 0
+
+
+# ---------------------------------------------------------------- units
+@pytest.mark.parametrize(
+    ("target", "actual", "expected"),
+    [
+        ("≥1.68万人次/月", "16800人次/月", 10),
+        ("≥1.68万人次/月", "1.5万人次/每月", 8.93),  # 10×15000/16800
+        ("≥36次", "32", 8.89),  # an actual with no unit takes the target's
+        ("≥95%", "0.9", 9.47),  # a bare fraction against a % target is a rate
+        ("≥95%", "90", 9.47),
+        ("≥100万元", "900000元", 9),
+    ],
+)
+def test_units_are_normalised_before_comparing(target, actual, expected):
+    assert score_indicator(line(target, actual), SETTINGS).computed == expected
+
+
+def test_unit_mismatch_cannot_be_verified_and_the_claim_stands():
+    scored = score_indicator(line("≥36次", "32人", claimed=9), SETTINGS)
+    assert (scored.method, scored.computed, scored.final) == (UNVERIFIABLE, None, 9)
+    assert "单位不一致" in scored.arithmetic
+
+
+def test_text_actual_on_a_quantitative_target_cannot_be_verified():
+    scored = score_indicator(line("≥36次", "超额完成", claimed=10), SETTINGS)
+    assert (scored.kind, scored.computed, scored.final) == (QUANTITATIVE, None, 10)
+
+
+# ---------------------------------------------------------------- nature
+def test_nature_is_inferred_from_the_target_when_not_written():
+    assert score_indicator(line("≥36次", "40次"), SETTINGS).kind == QUANTITATIVE
+    assert score_indicator(line("12月底前", "按时完成", claimed=10), SETTINGS).kind == QUALITATIVE
+    assert score_indicator(line("公文流转顺畅", "正常运转", claimed=10), SETTINGS).kind == QUALITATIVE
+
+
+def test_written_nature_wins_over_the_inference():
+    scored = score_indicator(line("≥36次", "完成", claimed=9, nature="定性"), SETTINGS)
+    assert (scored.kind, scored.level, scored.computed) == (QUALITATIVE, ACHIEVED, 9)
+
+
+# ---------------------------------------------------------------- 定性
+@pytest.mark.parametrize(
+    ("actual", "deviation", "level"),
+    [
+        ("通过", "", ACHIEVED),
+        ("基本完成", "", PARTIAL),  # partial beats achieved
+        ("未完成", "", FAILED),  # failed beats achieved
+        ("部分未完成", "", FAILED),
+        ("正常运转", "硬件配置，影响传输以及软件升级", PARTIAL),  # a shortfall lowers achieved
+        ("正常运转", "全县网络故障及硬件故障", PARTIAL),
+        ("完成", "没有偏差", ACHIEVED),  # the deviation never fails a line by itself
+        ("基本完成", "进度滞后", PARTIAL),  # nor lowers below partial
+        ("办公成本", "", ""),  # no keyword: unknown
+        ("访问量及问卷调查", "问卷调查对于门户网站公开的及时性", ""),  # nor does it raise one
+    ],
+)
+def test_qualitative_level_from_actual_and_deviation(actual, deviation, level):
+    assert qualitative_level(line("公文流转顺畅", actual, deviation=deviation), SETTINGS) == level
+
+
+def test_qualitative_claim_inside_band_stands_and_band_is_reported():
+    scored = score_indicator(line("公文流转顺畅", "正常运转", claimed=8, deviation="影响传输"), SETTINGS)
+    assert (scored.level, scored.band, scored.computed) == (PARTIAL, (6, 8), 8)
+
+
+@pytest.mark.parametrize(("actual", "claimed", "computed"), [("完成", 5, 8), ("未完成", 8, 6), ("基本完成", 10, 8)])
+def test_qualitative_claim_outside_band_is_brought_to_its_edge(actual, claimed, computed):
+    scored = score_indicator(line("建立制度", actual, claimed=claimed), SETTINGS)
+    assert scored.computed == computed
+    assert "超出区间" in scored.arithmetic
+
+
+def test_qualitative_unknown_level_keeps_the_claim_without_band():
+    scored = score_indicator(line("降低办公成本", "办公成本", claimed=7), SETTINGS)
+    assert (scored.band, scored.level, scored.computed) == (None, "", 7)
+
+
+def test_qualitative_bands_come_from_config():
+    strict = dataclasses.replace(SETTINGS, qualitative=dataclasses.replace(SETTINGS.qualitative,
+                                                                           achieved_band=(0.9, 1.0)))
+    assert score_indicator(line("建立制度", "完成", claimed=8), strict).computed == 9
+
+
+# ---------------------------------------------------------------- rounding
+def test_rounding_is_half_up_to_configured_decimals():
+    assert round_score(2.675, 2) == 2.68  # float round() gives 2.67
+    assert round_score(8.885, 2) == 8.89
+    one_decimal = with_scoring(decimals=1)
+    assert score_indicator(line("≥36次", "32次"), one_decimal).computed == 8.9
+
+
+# ---------------------------------------------------------------- budget
+def test_budget_score_in_proportion_and_capped_at_full():
+    assert score(project(executed=95), SETTINGS).budget_score == 9.5
+    over = score(project(executed=110), SETTINGS)
+    assert (over.execution_rate, over.budget_score) == (1.1, 10)
+
+
+def test_budget_base_falls_back_to_initial_budget():
+    s = score(project(budget=None, initial=120, executed=90), SETTINGS)
+    assert (s.budget, s.execution_rate, s.budget_score) == (120, 0.75, 7.5)
+    assert "年初预算数" in s.budget_arithmetic
+
+
+def test_budget_banded_method_from_config():
+    banded = with_scoring(budget_method="banded")
+    assert score(project(executed=95), banded).budget_score == 9  # ≥90% band: 90%
+    assert score(project(executed=50), banded).budget_score == 0  # below the last band
+
+
+def test_unknown_execution_stays_none_and_counts_zero_saying_so():
+    s = score(project(line("≥36次", "40次", claimed=10), executed=None), SETTINGS)
+    assert (s.executed, s.execution_rate, s.budget_score) == (None, None, None)
+    assert s.raw_total == 10
+    assert "按 0 计" in s.budget_arithmetic
+
+
+# ---------------------------------------------------------------- totals
+def _ninety_points(claimed_last: float = 10) -> tuple[Indicator, ...]:
+    rows = [line("≥10次", "10次", 10, 10, row=r) for r in range(2, 10)]
+    return (*rows, line("≥10次", "10次", 10, claimed_last, row=10))
+
+
+def test_total_on_weights_of_100_is_the_plain_sum():
+    s = score(project(*_ninety_points(), executed=90), SETTINGS)
+    assert (s.indicator_weight, s.weight_total, s.raw_total, s.total) == (90, 100, 99, 99)
+
+
+def test_total_is_rescaled_to_100_when_weights_do_not_add_up():
+    rows = (*_ninety_points(), line("≥10次", "5次", 10, 5, row=11))
+    s = score(project(*rows), SETTINGS)
+    assert (s.weight_total, s.raw_total, s.total) == (110, 105, 95.45)  # 105 ÷ 110 × 100
+    assert s.total_arithmetic.endswith("(10+95)÷110×100=95.45")
+
+
+def test_rows_without_weight_count_nothing():
+    s = score(project(*_ninety_points(), line("≥10次", "10次", None, 10, row=11)), SETTINGS)
+    assert (s.indicator_weight, s.indicator_score, s.total) == (90, 90, 100)
+
+
+def test_subtotals_and_level1_weights_in_table_order():
+    rows = (line("≥1次", "1次", 30, 30, level2="数量指标", row=2),
+            line("≥1次", "1次", 20, 20, level2="质量指标", row=3),
+            line("≥1次", "1次", 30, 15, level1="效益指标", level2="社会效益指标", row=4),
+            line("≥1次", "1次", 10, 10, level1="满意度指标", level2="服务对象满意度指标", row=5))
+    s = score(project(*rows), SETTINGS)
+    assert [(t.level1, t.level2, t.weight, t.claimed, t.computed) for t in s.subtotals] == [
+        ("产出指标", "数量指标", 30, 30, 30), ("产出指标", "质量指标", 20, 20, 20),
+        ("效益指标", "社会效益指标", 30, 15, 30), ("满意度指标", "服务对象满意度指标", 10, 10, 10)]
+    assert s.level1_weights == {"产出指标": 50, "效益指标": 30, "满意度指标": 10}
+
+
+@pytest.mark.parametrize(("total", "grade"), [(100, "优"), (90, "优"), (89.99, "良"), (80, "良"), (60, "中"),
+                                              (59.99, "差")])
+def test_grade_boundaries(total, grade):
+    assert grade_of(total, Grades()) == grade
+
+
+def test_grade_thresholds_come_from_config():
+    assert grade_of(92, Grades(excellent=95)) == "良"
+
+
+# ---------------------------------------------------------------- properties
+positive = st.floats(min_value=0.01, max_value=1e6, allow_nan=False)
+
+
+@given(target=positive, actual=positive, weight=st.sampled_from([2.5, 5.0, 10.0, 20.0]))
+def test_at_least_score_lies_between_zero_and_weight_and_is_full_iff_met(target, actual, weight):
+    scored = score_indicator(line(f"≥{target!r}次", f"{actual!r}次", weight), SETTINGS)
+    assert 0 <= scored.computed <= weight
+    if actual >= target:
+        assert scored.computed == weight
+
+
+@given(target=positive, actual=positive, method=st.sampled_from(["ratio", "linear"]))
+def test_at_most_score_lies_between_zero_and_weight(target, actual, method):
+    scored = score_indicator(line(f"≤{target!r}天", f"{actual!r}天", level2="时效指标"),
+                             with_scoring(at_most_method=method))
+    assert 0 <= scored.computed <= 10
+    if actual <= target:
+        assert scored.computed == 10
+
+
+# ---------------------------------------------------------------- whole workbooks
+def test_clean_project_total_matches_the_hand_computation(tmp_path):
+    s = run_sheets(tmp_path, clean_sheets()).scores
+    assert (s.budget_score, s.indicator_score, s.total, s.grade) == (9.5, 87, CLEAN_TOTAL, CLEAN_GRADE)
+
+
+def test_seed_example_scores_94_55(example_path):
+    if not example_path.exists():
+        pytest.skip("the filled example has not been generated")
+    from pipeline.evaluate import evaluate
+
+    s = evaluate(example_path, SETTINGS).scores
+    assert (s.budget, s.executed, s.execution_rate, s.budget_score) == (121, 121, 1.0, 10)
+    assert (s.indicator_weight, s.indicator_score, s.weight_total) == (100, 94, 110)
+    assert (s.total, s.grade) == (94.55, "优")
+    assert s.level1_weights == {"产出指标": 80, "效益指标": 10, "满意度指标": 10}
