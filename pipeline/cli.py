@@ -106,9 +106,9 @@ def _settings(path: Path | None) -> Settings:
 
 # ---------------------------------------------------------------- run
 def _run(args: argparse.Namespace) -> int:
+    settings = _settings(args.config)
     from .batch import RunOptions, run
 
-    settings = _settings(args.config)
     if args.jobs < 0:
         raise UsageError("--jobs 不能为负数")
     opts = RunOptions(

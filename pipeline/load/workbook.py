@@ -42,7 +42,8 @@ from ..values import (
     parse_year,
     to_text,
 )
-from .container import Refused, inspect
+from .container import _MSG as _LOAD_MSG
+from .container import MAX_CELLS, Container, Refused, inspect
 from .grid import Grid, Header, address, fill_merges, find_header, find_sheet, near_miss
 
 _TOTAL_ROW = {"合计", "总计", "小计", "总分", "合计金额"}
@@ -81,7 +82,7 @@ def load(path: Path, settings: Settings, digest: str | None = None) -> Loaded:
             OSError, ValueError) as e:
         return Loaded(None, [_i001(MSG["I001_engine"].format(error=type(e).__name__))])
     try:
-        reader = _Reader(book, container.uncached_formulas, settings, path.name, digest)
+        reader = _Reader(book, container, settings, path.name, digest)
         return Loaded(reader.project(), reader.findings)
     except Refused as e:
         return Loaded(None, [_i001(e.reason)])
@@ -96,9 +97,10 @@ def _i001(message: str) -> Finding:
 
 
 class _Reader:
-    def __init__(self, book, uncached: dict[str, set[str]], settings: Settings, file: str, digest: str):
+    def __init__(self, book, container: Container, settings: Settings, file: str, digest: str):
         self.book = book
-        self.uncached = uncached
+        self.container = container
+        self.uncached = container.uncached_formulas
         self.settings = settings
         self.file = file
         self.digest = digest
@@ -124,8 +126,14 @@ class _Reader:
                          else MSG["I002_found"].format(names="、".join(self.names) or "无"))
                 self.add("I002", wanted, "", MSG["I002"].format(sheet=wanted, found=found))
             return None
-        sheet = self.book.get_sheet_by_name(name)
         limits = self.settings.limits
+        # Before calamine sizes its grid: one far-away cell would make it allocate gigabytes.
+        height, width = self.container.extent(name)
+        if height > limits.max_rows:
+            raise Refused(MSG["I001_rows"].format(sheet=name, n=height, limit=limits.max_rows))
+        if height * width > MAX_CELLS:
+            raise Refused(_LOAD_MSG["I001_area"].format(sheet=name, rows=height, cols=width, limit=MAX_CELLS))
+        sheet = self.book.get_sheet_by_name(name)
         if sheet.total_height > limits.max_rows:
             raise Refused(MSG["I001_rows"].format(sheet=name, n=sheet.total_height, limit=limits.max_rows))
         rows = [list(r) for r in sheet.to_python(skip_empty_area=False)]
@@ -197,7 +205,8 @@ class _Reader:
             field_ = by_label.get(normalize_label(to_text(row[0])))
             if field_ is None or field_.key in values:
                 continue
-            col = next((c for c in range(1, len(row)) if row[c] not in ("", None)), 1)
+            # The value is in column B; when staff merged A:B the label fills B too, so look one further.
+            col = 2 if len(row) > 2 and normalize_label(to_text(row[1])) == normalize_label(to_text(row[0])) else 1
             cell = self.cell(grid, r, col, field_.label, field_.kind)
             values[field_.key] = cell
             seen_rows[field_.key] = r
