@@ -1,0 +1,125 @@
+"""审核汇总.xlsx and findings.csv, built from findings.json documents and read back."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import openpyxl
+import pytest
+
+from pipeline.render import findings_json
+from pipeline.render.summary import (
+    ALL_FINDINGS,
+    CSV_COLUMNS,
+    SUMMARY,
+    SummaryEntry,
+    findings_csv,
+    summary_workbook,
+)
+from tests.builders import clean_sheets, run_sheets
+
+UNREADABLE = {
+    "file": "坏文件.xlsx",
+    "sha256": "0" * 64,
+    "project": {"name": None, "year": None, "unit": None, "department": None},
+    "computed": None,
+    "claimed": {"total": None, "grade": None},
+    "indicators": [],
+    "findings": [
+        {
+            "rule": "I001",
+            "severity": "错误",
+            "sheet": "",
+            "cell": "",
+            "expected": None,
+            "actual": None,
+            "message": "文件内容不是 Excel 工作簿（可能已损坏，或扩展名被改成了 .xlsx）：请用 Excel/WPS 打开确认后重新保存",
+        }
+    ],
+}
+
+
+@pytest.fixture
+def entries(tmp_path) -> list[SummaryEntry]:
+    clean = findings_json.document(run_sheets(tmp_path, clean_sheets(), name="干净.xlsx"))
+    sheets = clean_sheets()
+    sheets["项目信息"][1][1] = '=HYPERLINK("http://x","y")'  # a hostile 项目名称
+    sheets["项目信息"][12][1] = 90  # 自评总分 ≠ 96.5 -> S011
+    flawed = findings_json.document(run_sheets(tmp_path, sheets, name="有问题.xlsx"))
+    return [
+        SummaryEntry("干净.xlsx", "干净", "干净/2023年农村饮水安全工程维修养护项目_绩效自评表.xlsx", clean),
+        SummaryEntry("有问题.xlsx", "有问题", "有问题/项目 #1_绩效自评表.xlsx", flawed),
+        SummaryEntry("坏文件.xlsx", "坏文件", None, UNREADABLE),
+    ]
+
+
+def _rows(ws) -> list[list]:
+    return [[c.value for c in row] for row in ws.iter_rows(min_row=2)]
+
+
+def test_summary_has_one_row_per_workbook_including_the_unreadable_one(entries):
+    wb = openpyxl.load_workbook(io.BytesIO(summary_workbook(entries)))
+    ws = wb[SUMMARY]
+    head = [c.value for c in ws[1]]
+    assert head[:3] == ["文件", "项目名称", "实施单位"] and head[-2:] == ["审核表", "说明"]
+    rows = _rows(ws)
+    assert [r[0] for r in rows] == ["干净.xlsx", "有问题.xlsx", "坏文件.xlsx"]
+    clean, flawed, bad = rows
+    assert clean[3:11] == [100, 95, 0.95, 96.5, "优", 0, 0, 0]
+    assert flawed[1] == '=HYPERLINK("http://x","y")' and flawed[8] >= 1  # S011 counted as 错误
+    assert bad[1:8] == [None] * 7 and bad[8:11] == [1, 0, 0]
+    assert bad[11] is None and bad[12].startswith("文件内容不是 Excel 工作簿")
+    assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
+
+
+def test_summary_links_each_scored_workbook_relatively(entries):
+    ws = openpyxl.load_workbook(io.BytesIO(summary_workbook(entries)))[SUMMARY]
+    links = [ws.cell(r, 12).hyperlink for r in (2, 3, 4)]
+    assert links[0].target == "干净\\2023年农村饮水安全工程维修养护项目_绩效自评表.xlsx"
+    assert links[1].target == "有问题\\项目%20%231_绩效自评表.xlsx"  # Excel's escaping of a space and #
+    assert links[2] is None
+
+
+def test_summary_conditional_formats_mark_grades_and_errors(entries):
+    ws = openpyxl.load_workbook(io.BytesIO(summary_workbook(entries)))[SUMMARY]
+    rules = {
+        str(rng.sqref): [(r.operator, r.formula) for r in rng.rules] for rng in ws.conditional_formatting
+    }
+    assert rules["H2:H4"] == [
+        ("equal", ['"优"']),
+        ("equal", ['"良"']),
+        ("equal", ['"中"']),
+        ("equal", ['"差"']),
+    ]
+    assert rules["I2:I4"] == [("greaterThan", ["0"])]
+    assert ws.auto_filter.ref and ws.freeze_panes == "B2"
+
+
+def test_all_findings_sheet_lists_every_finding_of_every_workbook(entries):
+    ws = openpyxl.load_workbook(io.BytesIO(summary_workbook(entries)))[ALL_FINDINGS]
+    rows = _rows(ws)
+    assert len(rows) == sum(len(e.doc["findings"]) for e in entries)
+    assert rows[-1][:4] == ["坏文件.xlsx", None, "错误", "I001"]
+    assert ws.auto_filter.ref and ws.freeze_panes == "A2"
+
+
+def test_findings_csv_has_a_bom_and_parses_back(entries):
+    data = findings_csv(entries)
+    assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert tuple(rows[0]) == CSV_COLUMNS
+    body = [dict(zip(CSV_COLUMNS, r, strict=True)) for r in rows[1:]]
+    assert len(body) == sum(len(e.doc["findings"]) for e in entries)
+    s011 = next(r for r in body if r["rule"] == "S011")
+    assert s011["file"] == "有问题.xlsx" and s011["severity"] == "错误"
+    assert s011["expected"] == "96.5" and s011["actual"] == "90"
+    # text Excel would run as a formula is defused with a leading apostrophe
+    assert s011["project"] == '\'=HYPERLINK("http://x","y")'
+    assert body[-1]["rule"] == "I001" and body[-1]["project"] == "" and body[-1]["cell"] == ""
+
+
+def test_empty_batch_still_gives_valid_outputs():
+    wb = openpyxl.load_workbook(io.BytesIO(summary_workbook([])))
+    assert wb.sheetnames == [SUMMARY, ALL_FINDINGS]
+    assert findings_csv([]).decode("utf-8-sig").splitlines() == [",".join(CSV_COLUMNS)]

@@ -1,0 +1,372 @@
+"""The scored workbook, read back with openpyxl: findings land where they point, text stays text,
+the 自评表 holds the seed's figures, and the example matches its reviewed golden dump."""
+
+from __future__ import annotations
+
+import difflib
+import io
+import os
+import re
+import zipfile
+from dataclasses import replace
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from pipeline.cells import expand_range, parse_a1
+from pipeline.config import Settings
+from pipeline.evaluate import evaluate
+from pipeline.model import Finding, Result, Severity
+from pipeline.render.workbook import DETAIL, FORM, REVIEW, SEVERITY_FILL, clean, scored_workbook, sheet_names
+from tests.builders import clean_sheets, run_sheets
+
+GOLDEN = Path(__file__).parent / "golden" / "example_scored_workbook.txt"
+FILL = {s: spec["bg_color"].lstrip("#").upper() for s, spec in SEVERITY_FILL.items()}
+_LINK = re.compile(r"^'((?:[^']|'')+)'!([A-Z]+\d+(?::[A-Z]+\d+)?)$")
+
+# text a workbook may hold that a careless writer would turn into a formula, a link, or a broken file
+HOSTILE = {
+    ("项目信息", 1, 1): '=HYPERLINK("http://x","y")',
+    ("项目信息", 5, 1): "=cmd|' /C calc'!A0",
+    ("绩效指标", 1, 2): "+1+1",
+    ("绩效指标", 2, 2): "-1+1",
+    ("绩效指标", 9, 8): "@SUM(A1)",
+    ("报告正文", 8, 1): "=====",
+    ("绩效目标", 1, 1): "完成\x0b维修😀𠀀",
+}
+
+
+# ---------------------------------------------------------------- helpers
+def read(data: bytes) -> openpyxl.Workbook:
+    return openpyxl.load_workbook(io.BytesIO(data))
+
+
+def fill_of(cell) -> str | None:
+    if cell.fill is None or cell.fill.fill_type != "solid":
+        return None
+    rgb = cell.fill.fgColor.rgb
+    return rgb[-6:].upper() if isinstance(rgb, str) else None
+
+
+def _address(f: Finding) -> str:
+    r, c = parse_a1(f.cell)
+    return openpyxl.utils.get_column_letter(c + 1) + str(r + 1)
+
+
+def dump(data: bytes) -> str:
+    """A reviewer-readable text form of a workbook: per sheet its cells, merges, fills, notes, links."""
+    wb = read(data)
+    out: list[str] = []
+    for ws in wb.worksheets:
+        out.append(f"=== {ws.title}")
+        merges = [str(m) for m in sorted(ws.merged_cells.ranges, key=lambda m: (m.min_row, m.min_col))]
+        if merges:
+            out.append("merged: " + " ".join(merges))
+        fills: dict[str, list[str]] = {}
+        for row in ws.iter_rows():
+            for cell in row:
+                if cell.value is not None:
+                    value = cell.value
+                    kind = {"s": "", "n": "#", "d": "@", "b": "?", "f": "FORMULA "}.get(
+                        cell.data_type, cell.data_type
+                    )
+                    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+                    out.append(f"{cell.coordinate}: {kind}{text}".replace("\n", "⏎"))
+                if cell.hyperlink is not None:
+                    out.append(
+                        f"{cell.coordinate} link -> {cell.hyperlink.location or cell.hyperlink.target}"
+                    )
+                if cell.comment is not None:
+                    out.append(f"{cell.coordinate} note: " + cell.comment.text.replace("\n", " ⏎ "))
+                color = fill_of(cell)
+                if color and ws.title not in (REVIEW, DETAIL) and color != "F2F2F2":
+                    fills.setdefault(color, []).append(cell.coordinate)
+        for color, cells in sorted(fills.items()):
+            out.append(f"fill {color}: " + " ".join(cells))
+    return "\n".join(out) + "\n"
+
+
+@pytest.fixture(scope="module")
+def example(example_path) -> tuple[Result, bytes]:
+    if not example_path.exists():
+        pytest.skip("the filled example is not generated yet (make template)")
+    result = evaluate(example_path, Settings())
+    return result, scored_workbook(result)
+
+
+@pytest.fixture
+def hostile(tmp_path) -> tuple[Result, bytes]:
+    sheets = clean_sheets()
+    for (sheet, r, c), text in HOSTILE.items():
+        sheets[sheet][r][c] = text
+    result = run_sheets(tmp_path, sheets)
+    return result, scored_workbook(result)
+
+
+def _with(result: Result, *findings: Finding) -> Result:
+    return replace(result, findings=tuple(findings))
+
+
+# ---------------------------------------------------------------- findings land where they point
+@pytest.mark.parametrize("which", ["example", "hostile"])
+def test_every_finding_with_a_cell_is_filled_and_noted_in_its_copied_sheet(which, request):
+    result, data = request.getfixturevalue(which)
+    wb = read(data)
+    located = [f for f in result.findings if f.sheet and f.cell]
+    for f in located:
+        ws = wb[f.sheet]
+        top = ws[_address(f)]
+        assert top.comment is not None and f.message in top.comment.text, (f.rule, f.location)
+        for r, c in expand_range(f.cell):
+            assert fill_of(ws.cell(r + 1, c + 1)) in FILL.values(), (f.rule, f.location)
+
+
+def test_example_has_findings_to_place(example):
+    result, _ = example
+    assert any(f.sheet and f.cell for f in result.findings)
+
+
+def test_several_findings_on_one_cell_share_one_note_and_the_worst_fill(tmp_path):
+    result = run_sheets(tmp_path, clean_sheets())
+    info = Finding("M002", Severity.INFO, "项目信息", "B11", "电话提示")
+    error = Finding("S011", Severity.ERROR, "项目信息", "B11", "总分错误")
+    wb = read(scored_workbook(_with(result, info, error)))
+    cell = wb["项目信息"]["B11"]
+    assert fill_of(cell) == FILL[Severity.ERROR]
+    assert cell.comment.text.splitlines() == ["【错误 S011】总分错误", "【提示 M002】电话提示"]
+
+
+def test_a_finding_beyond_the_data_or_on_an_unread_sheet_still_gets_a_filled_cell(tmp_path):
+    result = run_sheets(tmp_path, clean_sheets())
+    far = Finding("P005", Severity.WARNING, "支付明细", "Z99", "远处")
+    elsewhere = Finding("I005", Severity.ERROR, "附表", "C3", "未读取的表")
+    wb = read(scored_workbook(_with(result, far, elsewhere)))
+    assert fill_of(wb["支付明细"]["Z99"]) == FILL[Severity.WARNING]
+    assert wb["支付明细"]["Z99"].comment.text == "【警告 P005】远处"
+    assert fill_of(wb["附表"]["C3"]) == FILL[Severity.ERROR]
+    links = [c.hyperlink.location for c in wb[REVIEW]["D"][1:] if c.hyperlink]
+    assert links == ["'附表'!C3", "'支付明细'!Z99"]
+
+
+def test_a_range_finding_fills_every_cell_and_notes_the_first(tmp_path):
+    result = run_sheets(tmp_path, clean_sheets())
+    wb = read(
+        scored_workbook(_with(result, Finding("S002", Severity.ERROR, "绩效指标", "G2:G11", "分值合计")))
+    )
+    ws = wb["绩效指标"]
+    assert all(fill_of(ws[f"G{r}"]) == FILL[Severity.ERROR] for r in range(2, 12))
+    assert [r for r in range(2, 12) if ws[f"G{r}"].comment] == [2]
+    # on the form every 分值 cell of the table is filled; the note sits on the first
+    form = wb[FORM]
+    weights = [row[6] for row in form.iter_rows() if fill_of(row[6]) == FILL[Severity.ERROR]]
+    assert len(weights) == 10 and weights[0].comment and not any(c.comment for c in weights[1:])
+
+
+def test_form_cells_showing_a_flagged_value_are_filled_with_the_note(example):
+    result, data = example
+    form = read(data)[FORM]
+    total_row = next(row for row in form.iter_rows() if row[0].value == "总分")
+    claimed = total_row[7]
+    s011 = next(f for f in result.findings if f.rule == "S011")
+    assert claimed.value == 94 and fill_of(claimed) == FILL[Severity.ERROR]
+    assert s011.message in claimed.comment.text
+
+
+def test_review_hyperlinks_name_an_existing_sheet_and_cell(example):
+    result, data = example
+    wb = read(data)
+    review = wb[REVIEW]
+    links = [c for c in review["D"][1:] if c.hyperlink is not None]
+    assert len(links) == sum(1 for f in result.findings if f.sheet and f.cell)
+    for cell in links:
+        m = _LINK.match(cell.hyperlink.location)
+        assert m, cell.hyperlink.location
+        sheet, where = m.group(1).replace("''", "'"), m.group(2)
+        assert sheet in wb.sheetnames
+        parse_a1(where)  # a valid address
+        assert cell.value == where
+
+
+def test_review_is_sorted_by_severity_then_rule_with_filter_and_frozen_header(example):
+    _, data = example
+    review = read(data)[REVIEW]
+    rows = [(r[0].value, r[1].value) for r in review.iter_rows(min_row=2)]
+    rank = {"错误": 0, "警告": 1, "提示": 2}
+    assert rows == sorted(rows, key=lambda x: (rank[x[0]], x[1]))
+    assert review.auto_filter.ref and review.freeze_panes == "A2"
+
+
+# ---------------------------------------------------------------- text stays text
+def test_workbook_text_is_never_written_as_a_formula(hostile):
+    _, data = hostile
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        for name in z.namelist():
+            if name.startswith("xl/worksheets/sheet"):
+                assert "<f>" not in z.read(name).decode(), name
+    wb = read(data)
+    texts = set()
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
+                if isinstance(cell.value, str):
+                    texts.add(cell.value)
+    for (sheet, r, c), text in HOSTILE.items():
+        survived = wb[sheet].cell(r + 1, c + 1).value
+        assert survived == clean(text), (sheet, text)
+        assert survived in texts
+    assert wb["绩效目标"]["B2"].value == "完成维修😀𠀀"  # the vertical tab is gone, the rest survived
+    form_texts = {c.value for row in wb[FORM].iter_rows() for c in row if isinstance(c.value, str)}
+    assert {'=HYPERLINK("http://x","y")', "=cmd|' /C calc'!A0", "+1+1", "-1+1", "@SUM(A1)"} <= form_texts
+
+
+def test_clean_strips_what_xml_cannot_hold_and_keeps_the_rest():
+    assert clean("a\x00b\x0bc\x1fd\ufffee\ud800f") == "abcdef"
+    assert clean("行1\r\n行2\r行3\t制表") == "行1\n行2\n行3\t制表"
+    assert clean("_x000B_ 😀𠀀") == "_x000B_ 😀𠀀"
+    assert len(clean("字" * 40000)) == 32767
+
+
+def test_literal_escape_lookalikes_survive_the_round_trip(tmp_path):
+    sheets = clean_sheets()
+    sheets["报告正文"][8][1] = "_x000B_ 与 _x0041_"
+    result = run_sheets(tmp_path, sheets)
+    assert read(scored_workbook(result))["报告正文"]["B9"].value == "_x000B_ 与 _x0041_"
+
+
+# ---------------------------------------------------------------- sheet names
+def test_sheet_names_are_valid_unique_and_stable():
+    names = sheet_names(
+        ["审核意见", "a/b:c*d?e[f]g\\h", "x" * 40, "X" * 40, "'引号'", "", "history", "😀" * 20]
+    )
+    assert names["审核意见"] == "审核意见(2)"
+    assert names["a/b:c*d?e[f]g\\h"] == "a_b_c_d_e_f_g_h"
+    assert names["x" * 40] == "x" * 31 and names["X" * 40] == "X" * 28 + "(2)"
+    assert names["'引号'"] == "引号" and names[""] == "Sheet" and names["history"] == "history(2)"
+    assert names["😀" * 20] == "😀" * 15  # 31 UTF-16 units, as Excel counts
+    assert len({n.casefold() for n in names.values()}) == len(names)
+
+
+def test_a_sheet_named_like_an_output_sheet_is_copied_under_a_new_name_and_links_follow(tmp_path):
+    result = run_sheets(tmp_path, clean_sheets())
+    sheets = dict(result.project.sheets)
+    sheets["审核意见"] = [["他们的表"]]
+    result = replace(
+        result,
+        project=replace(result.project, sheets=sheets),
+        findings=(Finding("S013", Severity.WARNING, "审核意见", "A1", "同名表"),),
+    )
+    wb = read(scored_workbook(result))
+    assert wb["审核意见(2)"]["A1"].value == "他们的表"
+    assert wb[REVIEW]["D2"].hyperlink.location == "'审核意见(2)'!A1"
+
+
+# ---------------------------------------------------------------- the form and the detail
+def test_form_holds_the_seed_figures(example):
+    result, data = example
+    wb = read(data)
+    form = wb[FORM]
+    values = [[c.value for c in row] for row in form.iter_rows()]
+    assert values[0][0] == FORM and values[1][0] == "（2021年度）"
+    fund_total = next(row for row in values if row[1] == "年度资金总额")
+    assert fund_total[3] == 121 and fund_total[5] == 121 and fund_total[6] == 10 and fund_total[7] == 1
+    head = next(i for i, row in enumerate(values) if row[1] == "一级指标")
+    total = next(i for i, row in enumerate(values) if row[0] == "总分")
+    assert total - head - 1 == 16  # the 16 indicator rows
+    assert values[total][6] == 110 and values[total][7] == 94 and values[total][8] == "104 / 110 → 94.55"
+    grade = values[total + 1]
+    assert grade[0] == "等级" and grade[7] == "优" and grade[8] == "优"
+    merged = {str(m) for m in form.merged_cells.ranges}
+    assert f"B{head + 2}:B{head + 15}" in merged  # 产出指标 over its 14 rows
+    assert values[head + 1][1] == "产出指标(80分)"
+
+
+def test_form_prints_on_a4_landscape_one_page_wide(example):
+    _, data = example
+    form = read(data)[FORM]
+    assert form.page_setup.paperSize == 9 and form.page_setup.orientation == "landscape"
+    assert form.sheet_properties.pageSetUpPr.fitToPage
+    assert (form.page_setup.fitToWidth or 1) == 1 and form.page_setup.fitToHeight == 0  # 1 wide (the default)
+    assert form.print_title_rows == "$1:$2"
+    assert "第 &P 页 共 &N 页" in form.oddFooter.center.text
+
+
+def test_detail_lists_each_indicator_with_its_arithmetic(example):
+    result, data = example
+    detail = read(data)[DETAIL]
+    rows = [[c.value for c in row] for row in detail.iter_rows(min_row=2)]
+    by_row = {row[0]: row for row in rows if isinstance(row[0], int)}
+    assert sorted(by_row) == [s.row for s in result.scores.indicators]
+    for sc in result.scores.indicators:
+        assert by_row[sc.row][11] == (sc.arithmetic or None)
+        assert by_row[sc.row][8] == sc.computed
+    labels = [row[1] for row in rows]
+    assert {"预算执行率", "指标合计", "总分", "总分（百分制）", "等级"} <= set(labels)
+
+
+def test_same_input_gives_the_same_bytes(example):
+    result, data = example
+    assert scored_workbook(result) == data
+
+
+def test_an_unreadable_workbook_has_no_scored_workbook(tmp_path):
+    bad = tmp_path / "bad.xlsx"
+    bad.write_bytes(b"not a zip")
+    result = evaluate(bad, Settings())
+    with pytest.raises(ValueError):
+        scored_workbook(result)
+
+
+# ---------------------------------------------------------------- the golden
+def test_example_matches_the_reviewed_golden(example):
+    _, data = example
+    text = dump(data)
+    if os.environ.get("UPDATE_GOLDEN"):
+        GOLDEN.parent.mkdir(exist_ok=True)
+        GOLDEN.write_text(text, encoding="utf-8")
+    if not GOLDEN.exists():
+        pytest.fail(f"no golden yet: run UPDATE_GOLDEN=1 pytest {__file__}, review {GOLDEN}")
+    want = GOLDEN.read_text(encoding="utf-8")
+    if text != want:
+        diff = "".join(
+            difflib.unified_diff(want.splitlines(True), text.splitlines(True), "golden", "now", n=2)
+        )
+        pytest.fail(f"scored workbook differs from {GOLDEN.name} (UPDATE_GOLDEN=1 after review):\n{diff}")
+
+
+# ---------------------------------------------------------------- odd workbooks still render
+def test_the_messy_example_renders_and_every_finding_lands(tmp_path):
+    from tests.fixtures.messy import write_messy_example
+
+    path = tmp_path / "messy.xlsx"
+    write_messy_example(path)
+    result = evaluate(path, Settings())
+    wb = read(scored_workbook(result))
+    for f in result.findings:
+        if f.sheet and f.cell:
+            cell = wb[sheet_names(result.project.sheets).get(f.sheet, f.sheet)][_address(f)]
+            assert cell.comment is not None and f.message in cell.comment.text, f.location
+    assert len([r for r in wb[FORM].iter_rows() if r[3].value and str(r[3].value).startswith("指标")]) >= 15
+
+
+def test_a_workbook_missing_its_tables_still_gets_a_form(tmp_path):
+    sheets = clean_sheets()
+    for name in ("资金情况", "绩效指标", "绩效目标"):
+        del sheets[name]
+    result = run_sheets(tmp_path, sheets)
+    wb = read(scored_workbook(result))
+    form = [[c.value for c in row] for row in wb[FORM].iter_rows()]
+    assert form[2][2] == "2023年农村饮水安全工程维修养护项目"
+    assert any(row[0] == "总分" for row in form) and any(row[0] == "等级" for row in form)
+    assert [r[1].value for r in wb[REVIEW].iter_rows(min_row=2)].count("I002") == 3
+
+
+def test_every_part_of_the_package_is_well_formed_xml(hostile):
+    from xml.etree import ElementTree
+
+    _, data = hostile
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        for name in z.namelist():
+            if name.endswith((".xml", ".vml", ".rels")):
+                ElementTree.fromstring(z.read(name))  # raises on anything a reader would reject
