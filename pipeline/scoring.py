@@ -383,6 +383,15 @@ def score(project: Project, settings: Settings) -> Scores:
         indicators=tuple(lines),
         subtotals=_subtotals(project.indicators, lines),
         level1_weights=_level1_weights(project.indicators),
+        paid=_paid(project),
         budget_arithmetic=budget.arithmetic,
         total_arithmetic=total_text,
     )
+
+
+def _paid(project: Project) -> float | None:
+    """Σ 支付明细, the evidence for 全年执行数; unknown if any amount is unknown (never a silent zero)."""
+    amounts = [pay.amount.value for pay in project.payments]
+    if not amounts or any(a is None for a in amounts):
+        return None
+    return round(sum(amounts), 6)

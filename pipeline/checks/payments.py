@@ -47,9 +47,9 @@ def payments_match_execution(p: Project, ctx: Context) -> Iterator[Finding]:
     executed = total_cell(p, "executed")
     if executed is None or not p.has("支付明细", "支付明细.amount"):
         return
-    if any(pay.amount.value is None for pay in p.payments):  # an unknown amount: the sum is unknown
+    paid = ctx.scores.paid
+    if paid is None:  # an unknown amount: the sum is unknown (the loader said which)
         return
-    paid = sum(pay.amount.value for pay in p.payments)
     if money_differs(paid, executed.value, ctx.settings.tolerance.money):
         yield finding(
             "P001",

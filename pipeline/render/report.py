@@ -325,12 +325,8 @@ def _payment(pay) -> dict:
 
 
 def _payments_total(result: Result) -> str:
-    # NOTE: Scores carries no payments total yet; the 合计 row is the column sum of the amounts as
-    # read (a table footer, not a score). Swap in `scores.paid` when scoring provides it.
-    amounts = [pay.amount.value for pay in result.project.payments]
-    if not amounts or any(a is None for a in amounts):
-        return ""
-    return _money(round(sum(amounts), 6), fixed=True)
+    paid = result.scores.paid if result.scores else None
+    return "" if paid is None else _money(paid, fixed=True)
 
 
 def _findings(findings: Iterable[Finding], settings: Settings) -> list[dict]:
