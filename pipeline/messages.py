@@ -27,6 +27,12 @@ MSG: dict[str, str] = {
     "I001_sheets": "工作簿有 {n} 个工作表，超过上限 {limit}：请只保留填报模板中的工作表",
     "I001_rows": "工作表“{sheet}”有 {n} 行，超过上限 {limit} 行：请删除多余的行后重新保存",
     "I001_cell": "工作表“{sheet}”的单元格 {cell} 有 {n} 个字符，超过上限 {limit}：请精简内容",
+    "I001_area": "工作表“{sheet}”的数据区域达 {rows} 行 × {cols} 列，超过上限 {limit} 个单元格："
+                 "请删除远处的无关单元格后重新保存",
+    "I001_bomb_lie": "工作簿压缩包登记的部件 {part} 大小与实际内容不符（疑似异常文件），拒绝解压："
+                      "请用 Excel/WPS 打开后另存为 .xlsx 再提交",
+    "I001_parts": "工作簿压缩包中有 {n} 个部件，超过上限 {limit}（疑似异常文件）：请用 Excel/WPS 打开后另存为 .xlsx 再提交",
+    "I001_zip_encrypted": "工作簿中的部件被加密，无法读取：请在 Excel/WPS 中取消密码后另存为 .xlsx 再提交",
     "I001_engine": "读取工作簿时出错（{error}）：请用 Excel/WPS 打开后另存为 .xlsx 再提交",
     "I002": "缺少工作表“{sheet}”{found}：请按填报模板补齐该工作表",
     "I002_near": "（找到相近的“{near}”，请把工作表名改为“{sheet}”）",

@@ -31,6 +31,7 @@ Decisions worth knowing:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -57,6 +58,8 @@ _DIRECTIONS: dict[str, tuple[str, bool]] = {
 # ---------------------------------------------------------------- numbers
 def round_score(x: float, decimals: int) -> float:
     """四舍五入 (half up, as staff and calculators do), not Python's banker's rounding."""
+    if not math.isfinite(x) or abs(x) >= 1e15:  # beyond any real score: Decimal would overflow the quantum
+        return x
     quantum = Decimal(1).scaleb(-decimals)
     return float(Decimal(repr(x)).quantize(quantum, rounding=ROUND_HALF_UP))
 

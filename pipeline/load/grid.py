@@ -33,12 +33,19 @@ class Grid:
 
 
 def fill_merges(rows: list[list[object]], merges: list) -> list[list[object]]:
-    """Every cell of a merged range takes the top-left value (staff merge 一级/二级指标)."""
+    """Every cell of a merged range takes the top-left value (staff merge 一级/二级指标).
+
+    A merge is clipped to the cells that exist: a range reaching past the last row or column that
+    holds anything adds nothing but blanks (and `A1:XFD1048576` would ask for 17 billion cells).
+    """
+    height = len(rows)
+    width = max((len(r) for r in rows), default=0)
     for (r0, c0), (r1, c1) in merges or ():
-        top = rows[r0][c0] if r0 < len(rows) and c0 < len(rows[r0]) else ""
+        if r0 >= height or c0 >= width:
+            continue
+        r1, c1 = min(r1, height - 1), min(c1, width - 1)
+        top = rows[r0][c0] if c0 < len(rows[r0]) else ""
         for r in range(r0, r1 + 1):
-            while len(rows) <= r:
-                rows.append([])
             row = rows[r]
             if len(row) <= c1:
                 row.extend([""] * (c1 + 1 - len(row)))

@@ -42,7 +42,6 @@ from ..values import (
     parse_year,
     to_text,
 )
-from .container import _MSG as _LOAD_MSG
 from .container import MAX_CELLS, Container, Refused, inspect
 from .grid import Grid, Header, address, fill_merges, find_header, find_sheet, near_miss
 
@@ -132,7 +131,7 @@ class _Reader:
         if height > limits.max_rows:
             raise Refused(MSG["I001_rows"].format(sheet=name, n=height, limit=limits.max_rows))
         if height * width > MAX_CELLS:
-            raise Refused(_LOAD_MSG["I001_area"].format(sheet=name, rows=height, cols=width, limit=MAX_CELLS))
+            raise Refused(MSG["I001_area"].format(sheet=name, rows=height, cols=width, limit=MAX_CELLS))
         sheet = self.book.get_sheet_by_name(name)
         if sheet.total_height > limits.max_rows:
             raise Refused(MSG["I001_rows"].format(sheet=name, n=sheet.total_height, limit=limits.max_rows))
@@ -405,13 +404,18 @@ class _Reader:
         )
 
 
+# A figure outside these magnitudes is no amount, weight or rate anyone means (10^10 万元 is four
+# times the national budget); letting 1e30 or 1e-300 through would only overflow the arithmetic.
+_LARGEST, _SMALLEST = 1e10, 1e-10
+
+
 def _parse(raw: object, kind: str, unit: str, year: int | None):
-    if kind == "money":
-        return parse_money(raw, unit)
-    if kind == "number":
-        return parse_number(raw)
-    if kind == "rate":
-        return parse_rate(raw)
+    if kind in ("money", "number", "rate"):
+        value = {"money": lambda: parse_money(raw, unit), "number": lambda: parse_number(raw),
+                 "rate": lambda: parse_rate(raw)}[kind]()
+        if value is not None and not (value == 0 or _SMALLEST <= abs(value) <= _LARGEST):
+            raise Unreadable("超出可处理的数值范围")
+        return value
     if kind == "year":
         return parse_year(raw)
     if kind == "date":

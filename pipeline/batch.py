@@ -1,0 +1,416 @@
+"""The batch: every workbook in input/ -> output/, in parallel, incrementally, atomically.
+
+Flow: discover the inputs -> hash them -> skip those whose manifest record (same bytes, same config,
+same pipeline version, outputs intact) says nothing changed -> a pool of long-lived worker processes
+evaluates and renders the rest, each writing its own folder -> the manifest is committed per
+workbook as its files land -> the batch files (审核汇总.xlsx, findings.csv) are rebuilt over the
+whole folder. Every file is written to a temporary name in its folder and renamed into place.
+
+A workbook that breaks the code (an exception, or even a worker process dying) gets a findings.json
+saying so and the batch goes on (workers.py). Operational problems (no input folder, an output
+folder that cannot be written) raise a BatchError before any work is done. The manifest is
+manifest.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from . import __version__
+from .config import Settings
+from .load import sha256_of
+from .manifest import OK, UNREADABLE, Manifest, Record, now, read_only
+from .workers import (
+    FALLBACK_NAME,
+    FINDINGS_JSON,
+    SCORED_SUFFIX,
+    Outcome,
+    atomic_write,
+    clean_temp,
+    execute,
+    failure_doc,
+    output_name,
+    safe_name,
+    sync_dir,
+)
+
+__all__ = ["FALLBACK_NAME", "AlreadyRunning", "BatchError", "BatchReport", "InputMissing", "OutputIsInput",
+           "OutputNotWritable", "RunOptions", "WorkerSample", "archive_index", "atomic_write", "discover",
+           "output_name", "run", "safe_name"]
+
+SUMMARY_XLSX = "审核汇总.xlsx"
+FINDINGS_CSV = "findings.csv"
+READABLE = (".xlsx", ".xlsm")
+# Spreadsheet-like files that are picked up so the user hears (I001) that they must be saved as .xlsx
+SPREADSHEET_SUFFIXES = (*READABLE, ".xls", ".xlsb", ".xlt", ".xltx", ".xltm", ".ods", ".fods", ".csv",
+                        ".et", ".ett", ".numbers")
+
+
+# ---------------------------------------------------------------- interface
+@dataclass(frozen=True)
+class RunOptions:
+    input: Path
+    output: Path
+    settings: Settings
+    jobs: int
+    force: bool
+    progress: bool
+    run_date: date
+
+
+@dataclass(frozen=True)
+class WorkerSample:
+    """A worker's memory right after it finished one workbook (Linux /proc; 0 elsewhere)."""
+
+    seq: int  # 1 = the first workbook finished in this run
+    pid: int
+    rss_kb: int
+    peak_kb: int
+    cpu_ms: float  # CPU time the worker spent on that workbook
+
+
+@dataclass(frozen=True)
+class BatchReport:
+    total: int  # workbooks in the input folder
+    processed: int  # evaluated and rendered in this run
+    skipped: int  # unchanged since the last run: outputs kept
+    unreadable: int  # no scores (I001, or the program failed on it)
+    errors: int  # findings over the whole folder
+    warnings: int
+    infos: int
+    seconds: float
+    removed: tuple[str, ...]  # in the manifest, gone from input/: their outputs stay
+    any_error: bool  # any 错误 finding (for --strict)
+    samples: tuple[WorkerSample, ...] = field(default=(), repr=False, compare=False)
+
+    def closing_line(self) -> str:
+        skipped = f"（{self.skipped} 个未变化，沿用上次结果）" if self.skipped else ""
+        return (f"处理 {self.total} 个工作簿{skipped}：{self.total - self.unreadable} 成功，"
+                f"{self.unreadable} 无法读取；错误 {self.errors} 条，警告 {self.warnings} 条；"
+                f"用时 {self.seconds:.1f} 秒")
+
+
+class BatchError(Exception):
+    """An operational problem: the message is one line saying the cause and the next step."""
+
+
+class InputMissing(BatchError):
+    pass
+
+
+class OutputNotWritable(BatchError):
+    pass
+
+
+class OutputIsInput(BatchError):
+    pass
+
+
+class AlreadyRunning(BatchError):
+    pass
+
+
+def discover(input_dir: Path) -> list[Path]:
+    """The workbooks (and spreadsheet-like files) of a folder, sorted by name; not recursive."""
+    found = []
+    with os.scandir(input_dir) as it:
+        for entry in it:
+            name = entry.name
+            if name.startswith(("~$", ".")) or not name.lower().endswith(SPREADSHEET_SUFFIXES):
+                continue
+            try:
+                if not entry.is_file():
+                    continue
+            except OSError:
+                continue
+            found.append(Path(entry.path))
+    return sorted(found, key=lambda p: display_name(p.name))
+
+
+def display_name(name: str) -> str:
+    """A file name as text. On Linux a name that is not UTF-8 (a zip made on Chinese Windows,
+    unpacked here) arrives with its bytes escaped; it is most likely GBK, so read it as GB 18030."""
+    try:
+        name.encode("utf-8")
+        return name
+    except UnicodeEncodeError:
+        raw = os.fsencode(name)
+        try:
+            return raw.decode("gb18030")
+        except UnicodeDecodeError:
+            return raw.decode("utf-8", "backslashreplace")
+
+
+# ---------------------------------------------------------------- the run
+@dataclass
+class _Item:
+    index: int
+    path: Path
+    name: str  # as shown and recorded: display_name(path.name)
+    digest: str
+    folder: str
+    previous: Record | None
+    record: Record | None = None  # as of the end of this run
+    doc: dict | None = None  # findings.json as written (None: read it back when needed)
+
+
+def run(opts: RunOptions) -> BatchReport:
+    started = time.perf_counter()
+    inputs = _prepare(opts)
+    with _lock(opts.output):
+        clean_temp(opts.output)
+        manifest = Manifest(opts.output)
+        try:
+            records = manifest.records()
+            items = _plan(inputs, records, opts)
+            todo = []
+            for it in items:
+                if _unchanged(it, opts):
+                    it.record = it.previous
+                else:
+                    todo.append(it)
+            samples: list[WorkerSample] = []
+            with _progress(opts, len(todo)) as tick:
+                def settle(item: _Item, outcome: Outcome) -> None:
+                    _settle(item, outcome, opts, manifest)
+                    samples.append(WorkerSample(len(samples) + 1, outcome.pid, outcome.rss_kb, outcome.peak_kb,
+                                                outcome.cpu_ms))
+                    tick()
+                execute(todo, opts, settle)
+            removed = _removed(records, items, opts.output, manifest)
+            _write_batch_files(items, opts, manifest)
+        finally:
+            manifest.close()
+    counts = [(it.record.errors, it.record.warnings, it.record.infos) for it in items]
+    errors = sum(c[0] for c in counts)
+    return BatchReport(
+        total=len(items),
+        processed=len(todo),
+        skipped=len(items) - len(todo),
+        unreadable=sum(it.record.status != OK for it in items),
+        errors=errors,
+        warnings=sum(c[1] for c in counts),
+        infos=sum(c[2] for c in counts),
+        seconds=time.perf_counter() - started,
+        removed=tuple(removed),
+        any_error=errors > 0,
+        samples=tuple(samples),
+    )
+
+
+def _prepare(opts: RunOptions) -> list[Path]:
+    """Check both folders before any work: nothing is half-written when one is wrong."""
+    source, target = Path(opts.input), Path(opts.output)
+    if not source.exists():
+        raise InputMissing(f"找不到输入目录 {source}：请创建它并放入要处理的工作簿，或用 --input 指定目录")
+    if not source.is_dir():
+        raise InputMissing(f"输入路径 {source} 不是目录：请用 --input 指定存放工作簿的目录")
+    if target.exists() and not target.is_dir():
+        raise OutputNotWritable(f"输出路径 {target} 已存在且不是目录：请删除或改名，或用 --output 指定其他目录")
+    if target.exists() and source.resolve() == target.resolve():
+        raise OutputIsInput(f"输出目录与输入目录相同（{source}）：请用 --output 指定另一个目录")
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        probe = target / f".write-test.tmp-{os.getpid()}"
+        atomic_write(probe, b"")
+        probe.unlink()
+    except OSError as e:
+        raise OutputNotWritable(f"无法写入输出目录 {target}（{e.strerror or e}）：请检查权限和磁盘空间，"
+                                f"或用 --output 指定其他目录") from None
+    try:
+        return discover(source)
+    except OSError as e:
+        raise InputMissing(f"无法读取输入目录 {source}（{e.strerror or e}）：请检查权限") from None
+
+
+@contextmanager
+def _lock(output: Path) -> Iterator[None]:
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks; two runs at once are the user's to avoid
+        yield
+        return
+    with open(output / ".lock", "a") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise AlreadyRunning(f"另一个批处理正在写入 {output}：请等它结束后再运行") from None
+        except OSError:  # a file system without locks (some network shares): go on unlocked
+            pass
+        yield
+
+
+def _plan(inputs: list[Path], records: dict[str, Record], opts: RunOptions) -> list[_Item]:
+    """Hash every input and give it a folder: the one it had, else its safe stem made unique
+    (case-insensitively, so two inputs never share a folder on Windows or macOS either)."""
+    names: dict[str, Path] = {}
+    for p in inputs:
+        name = display_name(p.name)
+        if name in names:  # two names that read alike once decoded: keep both, tell them apart
+            name = os.fsencode(p.name).decode("utf-8", "backslashreplace")
+        names[name] = p
+    taken = {n.casefold() for n in (SUMMARY_XLSX, FINDINGS_CSV)}
+    # folders of removed workbooks still hold their outputs: keep them
+    taken |= {r.folder.casefold() for f, r in records.items()
+              if f not in names and (opts.output / r.folder).is_dir()}
+    folders: dict[str, str] = {}
+    for name in names:
+        rec = records.get(name)
+        if rec is not None and rec.folder.casefold() not in taken and rec.folder == safe_name(rec.folder):
+            folders[name] = rec.folder
+            taken.add(rec.folder.casefold())
+    for name in names:
+        if name in folders:
+            continue
+        base, n = safe_name(Path(name).stem), 1
+        folder = base
+        while folder.casefold() in taken:
+            n += 1
+            tail = f" ({n})"
+            folder = safe_name(base, limit=100 - len(tail), max_bytes=200 - len(tail)) + tail
+        folders[name] = folder
+        taken.add(folder.casefold())
+    items = []
+    for i, (name, p) in enumerate(names.items()):
+        try:
+            digest = sha256_of(p)
+        except OSError:
+            digest = ""  # the worker reports it (I001)
+        items.append(_Item(i, p, name, digest, folders[name], records.get(name)))
+    return items
+
+
+def _unchanged(item: _Item, opts: RunOptions) -> bool:
+    rec = item.previous
+    if opts.force or rec is None or not item.digest:
+        return False
+    if (rec.status not in (OK, UNREADABLE) or rec.sha256 != item.digest or rec.folder != item.folder
+            or rec.config != opts.settings.fingerprint or rec.version != __version__):
+        return False
+    folder = opts.output / rec.folder
+    return not folder.is_symlink() and _intact(folder, rec.outputs)
+
+
+def _intact(folder: Path, outputs: tuple[tuple[str, str], ...]) -> bool:
+    if not outputs:
+        return False
+    for name, digest in outputs:
+        try:
+            if sha256_of(folder / name) != digest:
+                return False
+        except OSError:
+            return False
+    return True
+
+
+def _settle(item: _Item, outcome: Outcome, opts: RunOptions, manifest: Manifest) -> None:
+    """A workbook's files are in place: drop the outputs it no longer has, then commit its record."""
+    folder = opts.output / item.folder
+    written = {name for name, _ in outcome.outputs}
+    prev = item.previous
+    if prev is not None and prev.folder == item.folder:
+        for name, _ in prev.outputs:
+            if name not in written:
+                (folder / name).unlink(missing_ok=True)
+    errors, warnings, infos = _counts(outcome.doc)
+    item.doc = outcome.doc
+    item.record = Record(item.name, item.digest, opts.settings.fingerprint, __version__, item.folder,
+                         outcome.status, errors, warnings, infos, now(), outcome.outputs)
+    manifest.record(item.record)
+
+
+def _counts(doc: dict) -> tuple[int, int, int]:
+    severities = [f.get("severity") for f in doc.get("findings", ())]
+    return severities.count("错误"), severities.count("警告"), severities.count("提示")
+
+
+def _removed(records: dict[str, Record], items: list[_Item], output: Path, manifest: Manifest) -> list[str]:
+    """Workbooks gone from input/ whose outputs are still in output/ (forgotten once those go too)."""
+    present = {it.name for it in items}
+    gone = sorted(f for f in records if f not in present)
+    vanished = [f for f in gone if not (output / records[f].folder).is_dir()]
+    if vanished:
+        manifest.forget(vanished)
+    return [f for f in gone if f not in vanished]
+
+
+@contextmanager
+def _progress(opts: RunOptions, total: int) -> Iterator[Callable[[], None]]:
+    if not (opts.progress and total and sys.stderr.isatty()):
+        yield lambda: None
+        return
+    from tqdm import tqdm
+
+    with tqdm(total=total, file=sys.stderr, unit="个", desc="处理工作簿", dynamic_ncols=True) as bar:
+        yield lambda: bar.update(1)
+
+
+# ---------------------------------------------------------------- the batch files
+def _write_batch_files(items: list[_Item], opts: RunOptions, manifest: Manifest) -> None:
+    """审核汇总.xlsx and findings.csv over the whole folder; rebuilt only when something changed."""
+    key = hashlib.sha256(json.dumps(
+        [__version__, opts.settings.fingerprint,
+         *([it.name, it.record.sha256, it.record.folder, it.record.outputs] for it in items)],
+        ensure_ascii=False).encode("utf-8")).hexdigest()
+    done = manifest.batch()
+    if not opts.force and all(
+        name in done and done[name][1] == key and _intact(opts.output, ((name, done[name][0]),))
+        for name in (SUMMARY_XLSX, FINDINGS_CSV)
+    ):
+        return
+    from .render.summary import SummaryEntry, findings_csv, summary_workbook
+
+    entries = []
+    for it in items:
+        doc = it.doc if it.doc is not None else _read_doc(opts.output / it.record.folder, it)
+        scored = next((f"{it.record.folder}/{n}" for n, _ in it.record.outputs if n.endswith(SCORED_SUFFIX)), None)
+        entries.append(SummaryEntry(it.name, it.record.folder, scored, doc))
+    written = {
+        SUMMARY_XLSX: atomic_write(opts.output / SUMMARY_XLSX, summary_workbook(entries)),
+        FINDINGS_CSV: atomic_write(opts.output / FINDINGS_CSV, findings_csv(entries)),
+    }
+    sync_dir(opts.output)
+    manifest.record_batch(written, key, opts.settings.fingerprint, __version__)
+
+
+def _read_doc(folder: Path, item: _Item) -> dict:
+    try:
+        return json.loads((folder / FINDINGS_JSON).read_bytes())
+    except (OSError, ValueError):  # verified a moment ago; only a concurrent edit gets here
+        return failure_doc(item.name, item.digest, "findings.json 无法读取，请用 --force 重新运行")
+
+
+# ---------------------------------------------------------------- archive index
+def archive_index(output: Path) -> list[dict]:
+    """What produced what: one entry per input (name, sha256, config, version, time, outputs with
+    their sha256), then one for the batch files; [] when the folder has no manifest."""
+    manifest = read_only(Path(output))
+    if manifest is None:
+        return []
+    try:
+        records = manifest.records()
+        batch = manifest.batch()
+    finally:
+        manifest.close()
+    entries = [
+        {"input": r.file, "sha256": r.sha256, "config": r.config, "version": r.version, "time": r.done,
+         "status": r.status, "folder": r.folder,
+         "outputs": [{"path": f"{r.folder}/{name}", "sha256": digest} for name, digest in r.outputs]}
+        for r in sorted(records.values(), key=lambda r: r.file)
+    ]
+    if batch:
+        first = next(iter(batch.values()))
+        entries.append({"input": "（全部输入）", "sha256": first[1], "config": first[2], "version": first[3],
+                        "time": first[4], "status": OK, "folder": "",
+                        "outputs": [{"path": name, "sha256": v[0]} for name, v in sorted(batch.items())]})
+    return entries
+

@@ -1,0 +1,351 @@
+"""The work of one workbook, done in a long-lived worker process, and the pool that runs them.
+
+A worker evaluates a workbook, renders its files, and writes them into its own folder under
+output/: each file to a temporary name in that folder, fsynced, renamed into place, so a run killed
+at any moment leaves the old good file or the new good file. A bug for one workbook becomes a
+findings.json saying so; a worker that dies takes nothing else with it: what it was doing is run
+again alone, and the workbook that kills its worker is reported.
+
+Names of output files and folders come from `safe_name`: valid on every file system, never a path.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import multiprocessing
+import os
+import re
+import threading
+import time
+import traceback
+import unicodedata
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Protocol
+
+from .config import Settings
+from .manifest import FAILED, OK, UNREADABLE
+
+FINDINGS_JSON = "findings.json"
+SCORED_SUFFIX = "_绩效自评表.xlsx"
+REPORT_SUFFIX = "_绩效自评报告.docx"
+
+
+class Item(Protocol):
+    """One workbook to do (batch._Item)."""
+
+    index: int  # its place in the input order
+    path: Path
+    name: str  # its file name as text
+    digest: str  # sha256 of its bytes ('' if unreadable)
+    folder: str  # its folder under output/
+
+
+class Options(Protocol):
+    """What the workers need of the run (batch.RunOptions)."""
+
+    settings: Settings
+    run_date: date
+    output: Path
+    jobs: int
+
+
+# ---------------------------------------------------------------- names
+_FORBIDDEN = re.compile(r'[/\\:*?"<>|]')
+_RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
+             *(f"{p}{d}" for p in ("COM", "LPT") for d in "0123456789¹²³")}
+FALLBACK_NAME = "未命名项目"
+
+
+def safe_name(text: str, limit: int = 100, max_bytes: int = 200) -> str:
+    """A file or folder name valid on every file system, at most `limit` characters and `max_bytes`
+    bytes of UTF-8 (ext4 allows 255; the rest is room for the temporary name); never empty."""
+    text = unicodedata.normalize("NFC", str(text))
+    text = "".join(" " if ch in "\t\n\r\v\f\x85\u2028\u2029" else ch for ch in text)
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cs", "Co", "Cn")
+                   or ch == " ")
+    text = re.sub(r"\s+", " ", _FORBIDDEN.sub("_", text))
+    text = _cut(text, limit, max_bytes).strip(" .")
+    if not text:
+        return _cut(FALLBACK_NAME, limit, max_bytes)
+    if text.split(".")[0].rstrip(" ").upper() in _RESERVED:
+        text = _cut("_" + text, limit, max_bytes).rstrip(" .")
+    return text
+
+
+def _cut(text: str, limit: int, max_bytes: int) -> str:
+    text = text[:limit]
+    while len(text.encode("utf-8")) > max_bytes:
+        text = text[:-1]
+    return text
+
+
+def output_name(project: str, suffix: str) -> str:
+    """`<safe 项目名称><suffix>` within 100 characters / 200 bytes whatever the project is called."""
+    stem = safe_name(project, limit=100 - len(suffix), max_bytes=200 - len(suffix.encode("utf-8")))
+    return stem + suffix
+
+
+# ---------------------------------------------------------------- atomic files
+_TEMP = re.compile(r"^\..+\.tmp-\d+$")
+
+
+def atomic_write(path: Path, data: bytes) -> str:
+    """Write `data` to `path` via a temporary file in the same folder; returns its sha256."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return hashlib.sha256(data).hexdigest()
+
+
+def sync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # Windows cannot open a folder; renames there are durable enough
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def clean_temp(output: Path) -> None:
+    """Remove the temporary files a killed run left behind (output/ and one level below)."""
+    with os.scandir(output) as top:
+        for entry in top:
+            if _TEMP.match(entry.name):
+                Path(entry.path).unlink(missing_ok=True)
+            elif not entry.name.startswith(".") and entry.is_dir(follow_symlinks=False):
+                with os.scandir(entry.path) as inner:
+                    for leftover in inner:
+                        if _TEMP.match(leftover.name):
+                            Path(leftover.path).unlink(missing_ok=True)
+
+
+# ---------------------------------------------------------------- workers
+@dataclass(frozen=True)
+class Outcome:
+    index: int
+    status: str
+    outputs: tuple[tuple[str, str], ...]
+    doc: dict
+    pid: int = 0
+    rss_kb: int = 0
+    peak_kb: int = 0
+    cpu_ms: float = 0.0
+
+
+_STATE: dict = {}
+
+
+def _init(settings: Settings, run_date: date, output: str, started) -> None:
+    """Runs once per worker process: imports the pipeline and keeps it for every workbook."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
+    _die_with_parent()
+    _STATE.update(settings=settings, run_date=run_date, output=Path(output), started=started)
+    try:
+        from .evaluate import evaluate
+        from .render.findings_json import to_bytes
+        from .render.report import report_docx
+        from .render.workbook import scored_workbook
+
+        _STATE.update(evaluate=evaluate, to_bytes=to_bytes, report_docx=report_docx,
+                      scored_workbook=scored_workbook)
+    except Exception:  # every workbook will say so, instead of the pool breaking
+        _STATE["broken"] = traceback.format_exc()
+
+
+def _die_with_parent() -> None:
+    """When the batch is killed, its workers go at once. Left alone they would wait forever on a
+    queue they themselves keep open (and keep the fork server alive), or finish what is queued
+    and write while the next run starts."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        parent.join()
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def _work_chunk(tasks: list[tuple]) -> list[Outcome]:
+    """Evaluate and render each workbook; a writer thread puts one workbook's files in place (fsync
+    waits on the disk) while the next is computed. Outcomes return once their files are in place."""
+    writer = _STATE.setdefault("writer", ThreadPoolExecutor(1, thread_name_prefix="writer"))
+    computed = []
+    for slot, index, path, name, digest, folder in tasks:
+        _STATE["started"][slot] = 1
+        cpu = time.process_time()
+        status, files, doc = _compute(Path(path), name, digest)
+        target = _STATE["output"] / folder
+        computed.append((index, status, doc, target, writer.submit(_write_folder, target, files),
+                         1000 * (time.process_time() - cpu)))
+    outcomes = []
+    for index, status, doc, target, writing, cpu_ms in computed:
+        try:
+            outputs = writing.result()
+        except (OSError, ValueError) as e:  # e.g. a file held open by Excel on Windows
+            doc = failure_doc(doc["file"], doc["sha256"], f"写入输出文件失败：{e}")
+            status, outputs = FAILED, write_failure(target, doc)
+        outcomes.append(Outcome(index, status, outputs, doc, os.getpid(), *_memory(), cpu_ms))
+    return outcomes
+
+
+def _compute(path: Path, name: str, digest: str) -> tuple[str, dict[str, bytes], dict]:
+    """(status, {file name: bytes}, findings.json as a dict); a bug becomes a FAILED findings.json."""
+    s = _STATE
+    try:
+        if "broken" in s:
+            raise RuntimeError(s["broken"])
+        result = s["evaluate"](path, s["settings"], digest or None)
+        if result.project.file != name:  # a file name that is not UTF-8: findings.json says it as text
+            result = dataclasses.replace(result, project=dataclasses.replace(result.project, file=name))
+        doc_bytes = s["to_bytes"](result)
+        files: dict[str, bytes] = {}
+        if result.scores is not None:
+            project = str(result.project.info.name.value or "").strip() or path.stem
+            files[output_name(project, SCORED_SUFFIX)] = s["scored_workbook"](result)
+            files[output_name(project, REPORT_SUFFIX)] = s["report_docx"](result, s["run_date"], s["settings"])
+        files[FINDINGS_JSON] = doc_bytes
+        return (OK if result.scores is not None else UNREADABLE), files, json.loads(doc_bytes)
+    except Exception as e:  # a bug: that workbook gets a findings.json saying so; the batch goes on
+        doc = failure_doc(name, digest, f"{type(e).__name__}: {e}", traceback.format_exc())
+        return FAILED, {FINDINGS_JSON: _json(doc)}, doc
+
+
+def _write_folder(target: Path, files: dict[str, bytes]) -> tuple[tuple[str, str], ...]:
+    if target.is_symlink():  # never write through a link planted in output/
+        target.unlink()
+    target.mkdir(exist_ok=True)
+    written = []
+    for name, data in files.items():
+        path = target / name
+        if path.resolve().parent != target.resolve():  # safe_name makes this impossible; be sure
+            raise ValueError(f"refusing to write outside {target}: {name!r}")
+        written.append((name, atomic_write(path, data)))
+    sync_dir(target)
+    return tuple(sorted(written))
+
+
+def failure_doc(file: str, digest: str, error: str, trace: str = "") -> dict:
+    message = (f"处理该工作簿时程序出错（{error.splitlines()[-1] if error else '未知错误'}）：这是程序缺陷，不是工作簿的问题；"
+               "请把该工作簿和 findings.json 发给维护人员。其他工作簿不受影响")
+    doc = {
+        "file": file, "sha256": digest,
+        "project": {"name": None, "year": None, "unit": None, "department": None},
+        "computed": None, "claimed": {"total": None, "grade": None}, "indicators": [],
+        "findings": [{"rule": "I001", "severity": "错误", "sheet": "", "cell": "", "message": message,
+                      "expected": None, "actual": None}],
+    }
+    if trace:
+        doc["error"] = trace
+    return doc
+
+
+def _json(doc: dict) -> bytes:
+    return json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+def write_failure(target: Path, doc: dict) -> tuple[tuple[str, str], ...]:
+    try:
+        return _write_folder(target, {FINDINGS_JSON: _json(doc)})
+    except (OSError, ValueError):
+        return ()
+
+
+def _memory() -> tuple[int, int]:
+    try:
+        with open("/proc/self/status", "rb") as fh:
+            status = fh.read()
+    except OSError:
+        return 0, 0
+    values = dict(re.findall(rb"^(VmRSS|VmHWM):\s+(\d+)", status, re.M))
+    return int(values.get(b"VmRSS", 0)), int(values.get(b"VmHWM", 0))
+
+
+# ---------------------------------------------------------------- the pool
+def _context():
+    methods = multiprocessing.get_all_start_methods()
+    if "forkserver" in methods:  # workers fork from a clean process that has the pipeline imported
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["pipeline.workers", "pipeline.evaluate", "pipeline.render.findings_json",
+                                    "pipeline.render.workbook", "pipeline.render.report"])
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
+def execute(todo: list[Item], opts: Options, settle: Callable[[Item, Outcome], None]) -> None:
+    """Run `todo` in worker processes, calling settle() in the main process as each finishes.
+
+    When a worker dies (the pool breaks), what had not started is run again; what was running is
+    run again one at a time, alone, so the workbook that kills its worker is found and reported."""
+    if not todo:
+        return
+    ctx = _context()
+    jobs = max(1, min(opts.jobs, len(todo)))
+    chunk = max(1, min(4, len(todo) // (jobs * 8)))  # small: Ctrl-C waits for what is queued
+    pending, suspects = todo, []
+    while pending:
+        started, done, _ = _round(ctx, jobs, pending, chunk, opts, settle)
+        unfinished = [it for it in pending if it.index not in done]
+        new_suspects = {it.index for slot, it in enumerate(pending) if started[slot] and it.index not in done}
+        if not new_suspects:  # the pool broke before any workbook started: do not loop
+            suspects += unfinished
+            break
+        suspects += [it for it in unfinished if it.index in new_suspects]
+        pending = [it for it in unfinished if it.index not in new_suspects]
+        chunk = 1
+    for item in suspects:
+        _, done, broken = _round(ctx, 1, [item], 1, opts, settle)
+        if item.index not in done:
+            error = "处理进程意外退出，可能是内存不足" if broken else "处理进程未返回结果"
+            doc = failure_doc(item.name, item.digest, error)
+            settle(item, Outcome(item.index, FAILED, write_failure(opts.output / item.folder, doc), doc))
+
+
+def _round(ctx, jobs: int, items: list[Item], chunk: int, opts: Options,
+           settle: Callable[[Item, Outcome], None]):
+    """One pool over `items`: (which started, the indices settled, whether a worker died)."""
+    started = ctx.Array("b", len(items), lock=False)
+    by_index = {it.index: it for it in items}
+    tasks = [(slot, it.index, str(it.path), it.name, it.digest, it.folder) for slot, it in enumerate(items)]
+    pool = ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init,
+                               initargs=(opts.settings, opts.run_date, str(opts.output), started))
+    done: set[int] = set()
+    try:
+        futures = {pool.submit(_work_chunk, tasks[i:i + chunk]) for i in range(0, len(tasks), chunk)}
+        broken = False
+        while futures and not broken:
+            finished, futures = wait(futures, return_when=FIRST_COMPLETED)
+            if any(isinstance(f.exception(), BrokenProcessPool) for f in finished):
+                broken = True  # every other future fails too; keep what did finish
+                finished |= {f for f in futures if f.done()}
+            for fut in finished:
+                if fut.exception() is not None:  # a dead worker, or a result that could not come back:
+                    continue  # those that started are run again, alone
+                for outcome in fut.result():
+                    settle(by_index[outcome.index], outcome)
+                    done.add(outcome.index)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+    return list(started), done, broken
+

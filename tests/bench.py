@@ -1,0 +1,349 @@
+"""`make bench`: the batch against a naive loop, on the same synthetic workbooks, in the same run.
+
+    python -m tests.bench [--n 300] [--rss-n 2000] [--jobs CORES] [--naive-n N]
+
+Runs, each in a fresh Python process so peak RSS is per process and honest:
+  (a) the pipeline with all cores   (b) the pipeline with one   (c) a naive loop:
+      pandas.read_excel(sheet_name=None) + the same checks (pipeline.evaluate) + an xlsxwriter
+      workbook + a python-docx report built from Document() cell by cell + the same batch files
+  (d) an unchanged re-run, through the CLI (interpreter start-up included)
+then the memory run: the pipeline over --rss-n workbooks, each worker's RSS after workbook 100 and
+at the end, and an unchanged CLI re-run of those. Prints a table, the ratios, and PASS/FAIL for
+what the issue asks. The synthetic corpus (variants of tests/builders.py's clean project: names,
+amounts, rows, some findings, a few unreadable files) is generated once and cached under
+$TMPDIR/jixiao-bench/; each file is unique (its own project name), so the manifest sees N inputs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS_VERSION = 1  # bump when the generator changes: a new cache folder is used
+UNREADABLE_EVERY = 150  # every 150th file is not a workbook (I001), as in a real submission round
+
+TOWNS = ["城关镇", "双湖峪镇", "马蹄沟镇", "电市镇", "裴家湾镇", "老君殿镇", "苗家坪镇", "三川口镇", "驼耳巷乡", "周家硷镇"]
+TOPICS = ["农村饮水安全工程维修养护", "乡村道路硬化", "中小学校舍维修", "基层卫生院设备购置", "高标准农田建设",
+          "政务信息化平台运维", "文化惠民演出", "河道清淤治理", "农村人居环境整治", "公共租赁住房维修"]
+UNITS = ["县农村供水管理站", "县交通运输局", "县教育和体育局", "县卫生健康局", "县农业农村局", "县政府办公室",
+         "县文化和旅游局", "县水利局", "县住房和城乡建设局", "县财政局"]
+
+
+# ---------------------------------------------------------------- the corpus
+def variant(i: int) -> dict | None:
+    """Workbook i of the corpus as {sheet: rows}; None for the ones that are not workbooks."""
+    from tests.builders import clean_sheets, set_info
+
+    if variant_unreadable(i):
+        return None
+    rng = random.Random(i)
+    s = clean_sheets()
+    old_name = s["项目信息"][1][1]
+    name = f"2023年{rng.choice(TOWNS)}{rng.choice(TOPICS)}项目（{i:04d}号）"
+    set_info(s, "项目名称", name)
+    set_info(s, "实施单位", rng.choice(UNITS))
+    k = rng.choice([0.5, 0.8, 1, 1.5, 2, 3, 5, 12])  # amounts: 50 to 1,200 万元
+    for row in s["资金情况"][1:]:
+        row[1:4] = [v * k for v in row[1:4]]
+    for sheet, col in (("分项预算", 2), ("支付明细", 5), ("支出结构", 1)):
+        for row in s[sheet][1:]:
+            row[col] = row[col] * k
+    for row in s["报告正文"][1:]:
+        row[1] = (row[1].replace(old_name, name).replace("100万元", f"{100 * k:g}万元")
+                  .replace("95万元", f"{95 * k:g}万元"))
+    if rng.random() < 0.3:  # more rows: the first payment paid in two instalments
+        first = s["支付明细"][1]
+        first[5] /= 2
+        second = [None, date(2023, 4, 18), *first[2:5], first[5], "记-055"]
+        s["支付明细"].insert(2, second)
+        for n, row in enumerate(s["支付明细"][1:], 1):
+            row[0] = n
+    if rng.random() < 0.15:  # findings: the unit's own total and grade are off (S011, S012)
+        set_info(s, "自评总分", 98)
+    if rng.random() < 0.10:  # a payment keyed in wrong (P001, P007)
+        s["支付明细"][-1][5] += 1
+    if rng.random() < 0.10:  # a phone number with a digit missing (M002)
+        set_info(s, "联系电话", "0912-722123")
+    return s
+
+
+def _generate(args: tuple[int, str]) -> str:
+    import tempfile
+
+    from tests.builders import write_workbook
+
+    if os.path.isdir("/dev/shm"):  # xlsxwriter stages each part in a temp file; unlinks are slow on disk
+        tempfile.tempdir = "/dev/shm"
+
+    i, folder = args
+    sheets = variant(i)
+    path = Path(folder) / f"{i:04d}_{TOWNS[i % len(TOWNS)]}.xlsx"
+    tmp = path.with_name("." + path.name + ".tmp")
+    if sheets is None:
+        tmp.write_bytes(b"PK\x03\x04 not really a workbook " + str(i).encode())
+    else:
+        write_workbook(tmp, sheets)
+    os.replace(tmp, path)
+    return path.name
+
+
+def corpus(n: int, cache: Path) -> list[Path]:
+    """The first n files of the cached corpus, generating what is missing (in parallel)."""
+    folder = cache / f"corpus-v{CORPUS_VERSION}"
+    folder.mkdir(parents=True, exist_ok=True)
+    have = {p.name for p in folder.glob("*.xlsx")}
+    missing = [i for i in range(n) if f"{i:04d}_{TOWNS[i % len(TOWNS)]}.xlsx" not in have]
+    if missing:
+        print(f"生成 {len(missing)} 个合成工作簿到 {folder} …", flush=True)
+        with ProcessPoolExecutor() as pool:
+            list(pool.map(_generate, [(i, str(folder)) for i in missing], chunksize=16))
+    return [folder / f"{i:04d}_{TOWNS[i % len(TOWNS)]}.xlsx" for i in range(n)]
+
+
+def stage(files: list[Path], folder: Path) -> Path:
+    """An input folder holding these files (hard links: inputs are only ever read)."""
+    folder.mkdir(parents=True)
+    for f in files:
+        try:
+            os.link(f, folder / f.name)
+        except OSError:
+            shutil.copyfile(f, folder / f.name)
+    return folder
+
+
+# ---------------------------------------------------------------- the runs (child processes)
+def _peak_kb() -> int:
+    with open("/proc/self/status") as fh:
+        return int(re.search(r"VmHWM:\s+(\d+)", fh.read()).group(1))
+
+
+def child_pipeline(input_dir: Path, output: Path, jobs: int) -> dict:
+    from pipeline.batch import RunOptions, run
+    from pipeline.config import Settings, load_settings
+
+    config = ROOT / "config.toml"
+    settings = load_settings(config) if config.exists() else Settings()
+    t0 = time.perf_counter()
+    report = run(RunOptions(input_dir, output, settings, jobs, force=True, progress=False,
+                            run_date=date(2024, 4, 1)))
+    seconds = time.perf_counter() - t0
+    return {"seconds": seconds, "line": report.closing_line(), "total": report.total,
+            "main_peak_kb": _peak_kb(), "samples": [[s.seq, s.pid, s.rss_kb, s.peak_kb, s.cpu_ms] for s in report.samples]}
+
+
+def child_naive(input_dir: Path, output: Path) -> dict:
+    """The obvious implementation: one loop, pandas to read, python-docx cell by cell."""
+    import csv
+    import io
+
+    import pandas as pd
+    import xlsxwriter
+    from docx import Document
+
+    from pipeline.config import Settings
+    from pipeline.evaluate import evaluate
+    from pipeline.render.findings_json import document
+
+    settings = Settings()
+    t0, cpu0 = time.perf_counter(), time.process_time()
+    rows, all_findings = [], []
+    for path in sorted(input_dir.iterdir()):
+        out = output / path.stem
+        out.mkdir(parents=True)
+        try:
+            frames = pd.read_excel(path, sheet_name=None, header=None, engine="openpyxl")
+        except Exception as e:  # the naive loop reports and goes on
+            (out / "findings.json").write_text(json.dumps({"file": path.name, "error": str(e)}, ensure_ascii=False))
+            rows.append([path.name, "", "", "", "无法读取"])
+            continue
+        result = evaluate(path, settings)  # the same checks
+        doc = document(result)
+        findings = doc["findings"]
+        (out / "findings.json").write_text(json.dumps(doc, ensure_ascii=False, indent=2, default=str))
+        name = doc["project"]["name"] or path.stem
+        wb = xlsxwriter.Workbook(str(out / f"{name}_绩效自评表.xlsx"))
+        for sheet, frame in frames.items():
+            ws = wb.add_worksheet(sheet[:31])
+            for r, values in enumerate(frame.itertuples(index=False)):
+                for c, v in enumerate(values):
+                    if not pd.isna(v):
+                        ws.write(r, c, v if not isinstance(v, pd.Timestamp) else v.to_pydatetime())
+        ws = wb.add_worksheet("审核意见")
+        for r, f in enumerate(findings):
+            ws.write_row(r, 0, [f["severity"], f["rule"], f["sheet"], f["cell"], f["message"]])
+        wb.close()
+        report = Document()
+        report.add_heading(f"{name}绩效自评报告", 0)
+        computed = doc["computed"] or {}
+        report.add_paragraph(f"复核总分 {computed.get('total')} 分，等级 {computed.get('grade')}。")
+        indicators = frames.get("绩效指标", pd.DataFrame())
+        table = report.add_table(rows=len(indicators.index), cols=len(indicators.columns))
+        for r in range(len(indicators.index)):
+            for c in range(len(indicators.columns)):
+                v = indicators.iat[r, c]
+                table.cell(r, c).text = "" if pd.isna(v) else str(v)
+        table = report.add_table(rows=len(findings) + 1, cols=4)
+        for c, head in enumerate(["级别", "规则", "位置", "审核意见"]):
+            table.cell(0, c).text = head
+        for r, f in enumerate(findings, 1):
+            for c, v in enumerate([f["severity"], f["rule"], f"{f['sheet']}!{f['cell']}", f["message"]]):
+                table.cell(r, c).text = v
+        report.save(str(out / f"{name}_绩效自评报告.docx"))
+        rows.append([path.name, name, computed.get("total"), computed.get("grade"), len(findings)])
+        all_findings += [[path.name, f["rule"], f["severity"], f["sheet"], f["cell"], f["message"]] for f in findings]
+    wb = xlsxwriter.Workbook(str(output / "审核汇总.xlsx"))
+    for sheet, table_rows in (("汇总", rows), ("审核意见", all_findings)):
+        ws = wb.add_worksheet(sheet)
+        for r, values in enumerate(table_rows):
+            ws.write_row(r, 0, values)
+    wb.close()
+    buf = io.StringIO()
+    csv.writer(buf).writerows(all_findings)
+    (output / "findings.csv").write_bytes(buf.getvalue().encode("utf-8-sig"))
+    return {"seconds": time.perf_counter() - t0, "total": len(rows), "main_peak_kb": _peak_kb(),
+            "cpu_ms": 1000 * (time.process_time() - cpu0) / max(len(rows), 1)}
+
+
+def _child(kind: str, *args: str) -> dict:
+    cmd = [sys.executable, "-m", "tests.bench", "--child", kind, *args]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"{kind} run failed:\n{done.stderr[-3000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def cli_rerun(input_dir: Path, output: Path, jobs: int) -> tuple[float, str]:
+    t0 = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "pipeline", "run", "--input", str(input_dir), "--output",
+                           str(output), "--jobs", str(jobs)], cwd=ROOT, capture_output=True, text=True)
+    seconds = time.perf_counter() - t0
+    if done.returncode != 0:
+        sys.exit(f"re-run failed:\n{done.stderr[-3000:]}")
+    return seconds, done.stdout.strip().splitlines()[-1]
+
+
+# ---------------------------------------------------------------- the report
+def workers(samples: list[list[int]]) -> dict[int, dict]:
+    """pid -> RSS after its last workbook up to no. 100, at the end, and its peak (KB)."""
+    out: dict[int, dict] = {}
+    for seq, pid, rss, peak, _ in samples:
+        w = out.setdefault(pid, {"at100": None, "end": 0, "peak": 0, "count": 0})
+        if seq <= 100:
+            w["at100"] = rss
+        w["end"], w["peak"], w["count"] = rss, max(w["peak"], peak), w["count"] + 1
+    return out
+
+
+def mb(kb: int | None) -> str:
+    return "—" if kb is None else f"{kb / 1024:.0f}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m tests.bench", description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=300, help="workbooks for runs (a)–(d) (default 300)")
+    ap.add_argument("--rss-n", type=int, default=2000, help="workbooks for the memory run (default 2000; 0 = skip)")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="cores for (a) (default: all)")
+    ap.add_argument("--naive-n", type=int, default=0, help="workbooks for the naive loop (default: all n)")
+    ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "jixiao-bench")
+    ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.child:
+        kind, *rest = args.child
+        if kind == "pipeline":
+            result = child_pipeline(Path(rest[0]), Path(rest[1]), int(rest[2]))
+        else:
+            result = child_naive(Path(rest[0]), Path(rest[1]))
+        print(json.dumps(result))
+        return 0
+
+    files = corpus(max(args.n, args.rss_n), args.cache)
+    naive_n = args.naive_n or args.n
+    print(f"\n绩效自评批处理基准：{os.cpu_count()} 核，Python {sys.version.split()[0]}，"
+          f"{args.n} 个合成工作簿（其中 {sum(1 for i in range(args.n) if variant_unreadable(i))} 个无法读取）；"
+          f"开始时系统负载 {os.getloadavg()[0]:.2f}（其他进程占用 CPU 时，墙钟时间会变长）\n")
+    with tempfile.TemporaryDirectory(prefix="bench-", dir=args.cache) as tmp:
+        work = Path(tmp)
+        inputs = stage(files[: args.n], work / "in")
+        a = _child("pipeline", str(inputs), str(work / "out-a"), str(args.jobs))
+        b = _child("pipeline", str(inputs), str(work / "out-b"), "1")
+        naive_in = inputs if naive_n == args.n else stage(files[:naive_n], work / "in-naive")
+        c = _child("naive", str(naive_in), str(work / "out-c"))
+        d_seconds, d_line = cli_rerun(inputs, work / "out-a", args.jobs)
+        rates = {k: r["total"] / r["seconds"] for k, r in (("a", a), ("b", b), ("c", c))}
+
+        head = (f"{'run':<38}{'workbooks':>10}{'seconds':>9}{'wb/s':>8}{'ms/wb':>8}{'CPU ms/wb':>11}"
+                "   peak RSS, MB (main | each worker)")
+        print(head)
+        print("-" * len(head))
+
+        def line(label: str, r: dict, seconds: float | None = None) -> None:
+            s = seconds if seconds is not None else r["seconds"]
+            ws = workers(r.get("samples", []))
+            peaks = ", ".join(mb(w["peak"]) for w in ws.values())
+            rss = f"{mb(r['main_peak_kb'])}" + (f" | {peaks}" if peaks else "") if "main_peak_kb" in r else ""
+            samples = r.get("samples")
+            cpu = sum(x[4] for x in samples) / len(samples) if samples else r.get("cpu_ms")
+            cpu_text = f"{cpu:.1f}" if cpu is not None else "—"
+            print(f"{label:<38}{r['total']:>10}{s:>9.2f}{r['total'] / s:>8.1f}{1000 * s / r['total']:>8.1f}"
+                  f"{cpu_text:>11}   {rss}")
+
+        line(f"(a) pipeline --jobs {args.jobs}", a)
+        line("(b) pipeline --jobs 1", b)
+        line("(c) naive loop (pandas+docx, 1 core)", c)
+        line("(d) unchanged re-run (CLI, wall)", {"total": args.n}, d_seconds)
+        print(f"\n    (a) {a['line']}\n    (d) {d_line}")
+        print(f"\nratios: (a)/(c) = {rates['a'] / rates['c']:.1f}×   (b)/(c) = {rates['b'] / rates['c']:.1f}×   "
+              f"(a)/(b) = {rates['a'] / rates['b']:.2f}× (parallel speed-up on {args.jobs} cores)")
+
+        verdicts = [
+            (f"full job ≥ 50 workbooks/s with {args.jobs} cores", rates["a"] >= 50, f"{rates['a']:.1f}/s"),
+            ("≥ 4× the naive baseline's rate (same files, same run)", rates["a"] >= 4 * rates["c"],
+             f"{rates['a'] / rates['c']:.1f}×"),
+        ]
+        shutil.rmtree(work / "out-b")
+        shutil.rmtree(work / "out-c")
+        if args.rss_n:
+            big = stage(files[: args.rss_n], work / "in-rss")
+            r = _child("pipeline", str(big), str(work / "out-rss"), str(args.jobs))
+            e_seconds, e_line = cli_rerun(big, work / "out-rss", args.jobs)
+            ws = workers(r["samples"])
+            print(f"\nmemory over {args.rss_n} workbooks (--jobs {args.jobs}, {r['total'] / r['seconds']:.1f} wb/s): "
+                  f"{r['line']}")
+            print(f"    {'worker pid':>10}{'workbooks':>11}{'RSS @100':>10}{f'RSS @{args.rss_n}':>11}{'peak':>8}  (MB)")
+            for pid, w in ws.items():
+                print(f"    {pid:>10}{w['count']:>11}{mb(w['at100']):>10}{mb(w['end']):>11}{mb(w['peak']):>8}")
+            print(f"    main process peak {mb(r['main_peak_kb'])} MB")
+            print(f"unchanged re-run of {args.rss_n} (CLI, wall): {e_seconds:.2f} s — {e_line}")
+            peak = max(w["peak"] for w in ws.values())
+            growth = max(w["end"] - (w["at100"] or w["end"]) for w in ws.values())
+            verdicts += [
+                ("peak RSS per worker ≤ 150 MB", peak <= 150 * 1024, f"{mb(peak)} MB"),
+                (f"RSS not growing from workbook 100 to {args.rss_n} (≤ 10 MB)", growth <= 10 * 1024,
+                 f"{growth / 1024:+.1f} MB"),
+                (f"unchanged re-run of {args.rss_n} workbooks < 3 s", e_seconds < 3, f"{e_seconds:.2f} s"),
+            ]
+        print(f"\n系统负载（1 分钟平均）结束时 {os.getloadavg()[0]:.2f}")
+        print("\nmust show:")
+        for label, ok, value in verdicts:
+            print(f"  [{'PASS' if ok else 'FAIL'}] {label}: {value}")
+    return 0 if all(ok for _, ok, _ in verdicts) else 1
+
+
+def variant_unreadable(i: int) -> bool:
+    return i % UNREADABLE_EVERY == UNREADABLE_EVERY - 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
