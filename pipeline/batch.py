@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from . import __version__
+from . import __version__ as _PACKAGE_VERSION
 from .config import Settings
 from .load import sha256_of
 from .manifest import OK, UNREADABLE, Manifest, Record, now, read_only
@@ -46,6 +46,20 @@ from .workers import (
 __all__ = ["FALLBACK_NAME", "AlreadyRunning", "BatchError", "BatchReport", "InputMissing", "OutputIsInput",
            "OutputNotWritable", "RunOptions", "WorkerSample", "archive_index", "atomic_write", "discover",
            "output_name", "run", "safe_name"]
+
+def _templates_digest() -> str:
+    """The report's jinja2 templates are part of what produced an output: editing one redoes the batch."""
+    folder = Path(__file__).parent / "render" / "templates"
+    h = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            h.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:12]
+
+
+# What the manifest records as "the pipeline that produced it": the package and its templates.
+__version__ = f"{_PACKAGE_VERSION}+tpl.{_templates_digest()}"
+
 
 SUMMARY_XLSX = "审核汇总.xlsx"
 FINDINGS_CSV = "findings.csv"

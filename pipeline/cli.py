@@ -15,6 +15,7 @@ import unicodedata
 from datetime import date
 from pathlib import Path
 
+from .batch import BatchError
 from .config import ConfigError, Settings, load_settings
 from .model import Finding, Severity
 
@@ -33,17 +34,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return args.handler(args)
-    except (ConfigError, UsageError) as e:
+    except (ConfigError, UsageError, BatchError) as e:
         return _fail(e, args)
     except KeyboardInterrupt:
         print("已中断。已写好的输出保留；再次运行会补齐未完成的部分。", file=sys.stderr)
         return 130
-    except Exception as e:  # operational errors of the batch have their own types
-        from .batch import BatchError
-
-        if isinstance(e, BatchError):
-            return _fail(e, args)
-        raise
+    except BrokenPipeError:  # `… | head`: the reader left; nothing more to say
+        sys.stderr.close()
+        return 0
 
 
 def _fail(error: Exception, args: argparse.Namespace) -> int:
@@ -145,9 +143,11 @@ def _check(args: argparse.Namespace) -> int:
 
 def _check_report(path: Path, findings: tuple[Finding, ...], scores) -> str:
     lines = [f"{path.name}"]
-    if scores is not None:
+    if scores is not None and (scores.indicators or scores.budget_score is not None):
         lines.append(f"复核总分 {scores.total:g} 分，等级“{scores.grade}”；执行率 "
                      + (f"{scores.execution_rate:.2%}" if scores.execution_rate is not None else "未知"))
+    elif scores is not None:
+        lines.append("复核总分：无法计算（没有可评分的预算数据和绩效指标，见下列审核意见）")
     if not findings:
         lines.append("未发现问题。")
         return "\n".join(lines)

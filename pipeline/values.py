@@ -6,6 +6,7 @@ a value or raises `Unreadable` with a short Chinese reason; the loader turns tha
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -32,6 +33,8 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\ufeff\u2060"), None)
 
 def to_text(value: object) -> str:
     """A cell value as the text staff see (numbers without a spurious `.0`)."""
+    if type(value) is str:  # the common case first: this runs for every cell read
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -56,9 +59,14 @@ def half_width(text: str) -> str:
     return unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
 
 
-def normalize_label(text: str) -> str:
+def normalize_label(text: object) -> str:
     """A header or label as the loader compares it: half-width, no spaces, `（）` ≡ `()`."""
-    text = half_width(to_text(text))
+    return _normalize_label(to_text(text))
+
+
+@functools.lru_cache(maxsize=8192)  # the same few hundred labels are compared in every workbook
+def _normalize_label(text: str) -> str:
+    text = half_width(text)
     text = _SPACES.sub("", text)
     return text.replace("【", "[").replace("】", "]").replace("：", ":").rstrip(":*")
 
@@ -301,7 +309,11 @@ def normalize_unit(unit: str) -> tuple[float, str]:
 
 def parse_quantity(text: object) -> Quantity | None:
     """`≥36次`, `≤5%`, `大于95%`, `36次以上`, `1.68万人次/月` -> Quantity; prose -> None."""
-    raw = to_text(text).strip()
+    return _parse_quantity(to_text(text).strip())
+
+
+@functools.lru_cache(maxsize=8192)  # scoring and several S rules read the same targets
+def _parse_quantity(raw: str) -> Quantity | None:
     s = _SPACES.sub("", half_width(raw)).replace("百分之", "")
     if not s:
         return None

@@ -8,6 +8,7 @@ back as blanks; container.py finds them in the XML so the loader can say I006 in
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 from dataclasses import dataclass
 
@@ -76,7 +77,12 @@ def near_miss(names: list[str], wanted: str) -> str | None:
 
 def header_key(label: object) -> tuple[str, str | None]:
     """A header cell -> (normalised name, money unit it names or None)."""
-    name, unit = split_unit(str(label) if label is not None else "")
+    return _header_key(str(label) if label is not None else "")
+
+
+@functools.lru_cache(maxsize=8192)  # every workbook repeats the same few dozen header texts
+def _header_key(label: str) -> tuple[str, str | None]:
+    name, unit = split_unit(label)
     return _LETTER_SUFFIX.sub("", name), unit
 
 

@@ -238,7 +238,7 @@ class _Reader:
             cells = [grid.value(r, c) for c in header.columns.values()]
             if all(v is None or (isinstance(v, str) and not v.strip()) for v in cells):
                 continue
-            if any(normalize_label(to_text(v)) in _TOTAL_ROW for v in cells):
+            if any(isinstance(v, str) and normalize_label(v) in _TOTAL_ROW for v in cells):
                 continue  # staff add a 合计 row; the checks compute their own totals
             rows.append(r)
         return grid, header, rows
