@@ -222,9 +222,11 @@ def _preview(args: argparse.Namespace) -> int:
         raise UsageError(f"{output} 中没有可预览的文件：先运行 make reports")
     target = Path("preview")
     target.mkdir(exist_ok=True)
+    # The documents name 仿宋_GB2312 etc.; let LibreOffice find look-alikes for the preview only.
+    env = {**os.environ, "FONTCONFIG_FILE": str(Path(__file__).parent / "render" / "preview" / "fonts.conf")}
     for f in files:
         subprocess.run([soffice, "--headless", "--convert-to", "pdf", "--outdir", str(target), str(f)],
-                       check=False, capture_output=True, timeout=180)
+                       check=False, capture_output=True, timeout=180, env=env)
         pdf = target / (f.stem + ".pdf")
         if pdf.exists() and shutil.which("pdftoppm"):
             subprocess.run(["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "2", str(pdf), str(target / f.stem)],
