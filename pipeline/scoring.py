@@ -393,8 +393,9 @@ def score(project: Project, settings: Settings) -> Scores:
 
 
 def _paid(project: Project) -> float | None:
-    """Σ 支付明细, the evidence for 全年执行数; unknown if any amount is unknown (never a silent zero)."""
+    """Σ 支付明细, the evidence for 全年执行数; unknown if any amount is unknown (never a silent zero).
+    An empty list is a statement too: nothing was paid."""
     amounts = [pay.amount.value for pay in project.payments]
-    if not amounts or any(a is None for a in amounts):
+    if "支付明细" in project.missing or any(a is None for a in amounts):
         return None
     return round(sum(amounts), 6)

@@ -50,6 +50,16 @@ def test_p001_one_yuan_counts_and_less_does_not(tmp_path):
     assert rules_at(run_sheets(tmp_path, bent_payments(F2=30.00004), name="u.xlsx"), "P001") == []
 
 
+def test_p001_an_empty_payment_list_against_spending_fires(tmp_path):
+    sheets = clean_sheets()
+    del sheets["支付明细"][1:]
+    assert rules_at(run_sheets(tmp_path, sheets), "P001") == [("P001", "资金情况!D2")]
+
+
+def test_p001_an_unreadable_amount_leaves_the_sum_unknown(tmp_path):
+    assert rules_at(run_sheets(tmp_path, bent_payments(F2="三十万")), "P001", "I005") == [("I005", "支付明细!F2")]
+
+
 def test_p001_amounts_in_yuan_are_converted(tmp_path):
     sheets = clean_sheets()
     sheets["支付明细"][0][5] = "支付金额（元）"

@@ -51,6 +51,23 @@ def total_cell(p: Project, column: str) -> Cell[float] | None:
     return cell if cell is not None and cell.value is not None else None
 
 
+def sum_against(rule_id: str, amounts: list[float | None], reference: Cell[float], ctx: Context) -> Iterator[Finding]:
+    """A list of amounts that must add up to a 资金情况 figure; silent when any amount is unknown (I005)."""
+    if not amounts or any(a is None for a in amounts):
+        return
+    added = sum(amounts)
+    if money_differs(added, reference.value, ctx.settings.tolerance.money):
+        yield finding(
+            rule_id,
+            reference,
+            expected=reference.value,
+            actual=round(added, 6),
+            added=money(added),
+            reference=money(reference.value),
+            diff=money(abs(added - reference.value)),
+        )
+
+
 def _column_label(column: str) -> str:
     return FUNDS.column(column).label
 
@@ -149,21 +166,9 @@ def subitems_add_up(p: Project, ctx: Context) -> Iterator[Finding]:
     The split is what payments are allocated against (P003/P004); it must cover the whole budget, no more.
     """
     total = p.total.budget if p.total else None
-    if not p.has("分项预算", "分项预算.amount") or not p.subitems or total is None or total.value is None:
+    if not p.has("分项预算", "分项预算.amount") or total is None or total.value is None:
         return
-    if any(s.amount.value is None for s in p.subitems):
-        return
-    added = sum(s.amount.value for s in p.subitems)
-    if money_differs(added, total.value, ctx.settings.tolerance.money):
-        yield finding(
-            "B004",
-            total,
-            expected=total.value,
-            actual=round(added, 6),
-            parts=money(added),
-            total=money(total.value),
-            diff=money(abs(added - total.value)),
-        )
+    yield from sum_against("B004", [s.amount.value for s in p.subitems], total, ctx)
 
 
 def amounts_with_names(p: Project) -> Iterator[tuple[str, Cell[float]]]:

@@ -10,7 +10,7 @@ from datetime import date
 
 from ..model import Finding, Payment, Project, Severity, SubItem
 from ..values import half_width
-from .budget import money, money_differs, total_cell
+from .budget import money, money_differs, sum_against, total_cell
 from .registry import Context, finding, rule
 
 _NAME_NOISE = re.compile(r"[\s，。、,.;；:：\"'“”‘’()（）\[\]【】<>《》·\-—_/]")
@@ -47,19 +47,7 @@ def payments_match_execution(p: Project, ctx: Context) -> Iterator[Finding]:
     executed = total_cell(p, "executed")
     if executed is None or not p.has("支付明细", "支付明细.amount"):
         return
-    paid = ctx.scores.paid
-    if paid is None:  # an unknown amount: the sum is unknown (the loader said which)
-        return
-    if money_differs(paid, executed.value, ctx.settings.tolerance.money):
-        yield finding(
-            "P001",
-            executed,
-            expected=executed.value,
-            actual=round(paid, 6),
-            paid=money(paid),
-            executed=money(executed.value),
-            diff=money(abs(paid - executed.value)),
-        )
+    yield from sum_against("P001", [ctx.scores.paid], executed, ctx)  # Σ computed once, in scoring
 
 
 @rule("P002", Severity.ERROR)
@@ -198,21 +186,9 @@ def structure_matches_execution(p: Project, ctx: Context) -> Iterator[Finding]:
     The structure splits the same spending by economic category; a different total means a row is missing.
     """
     executed = total_cell(p, "executed")
-    if executed is None or not p.has("支出结构", "支出结构.amount") or not p.structure:
+    if executed is None or not p.has("支出结构", "支出结构.amount"):
         return
-    if any(r.amount.value is None for r in p.structure):
-        return
-    spent = sum(r.amount.value for r in p.structure)
-    if money_differs(spent, executed.value, ctx.settings.tolerance.money):
-        yield finding(
-            "P007",
-            executed,
-            expected=executed.value,
-            actual=round(spent, 6),
-            total=money(spent),
-            executed=money(executed.value),
-            diff=money(abs(spent - executed.value)),
-        )
+    yield from sum_against("P007", [r.amount.value for r in p.structure], executed, ctx)
 
 
 @rule("P008", Severity.WARNING)
