@@ -12,6 +12,7 @@ Names of output files and folders come from `safe_name`: valid on every file sys
 from __future__ import annotations
 
 import dataclasses
+import gc
 import hashlib
 import json
 import multiprocessing
@@ -163,13 +164,19 @@ def _init(settings: Settings, run_date: date, output: str, started) -> None:
     try:
         from .evaluate import evaluate
         from .render.findings_json import to_bytes
-        from .render.report import report_docx
+        from .render.report import prepare, report_docx
         from .render.workbook import scored_workbook
 
+        prepare()  # the Word base document (styles, page set-up, footers), built once per worker
         _STATE.update(evaluate=evaluate, to_bytes=to_bytes, report_docx=report_docx,
                       scored_workbook=scored_workbook)
     except Exception:  # every workbook will say so, instead of the pool breaking
         _STATE["broken"] = traceback.format_exc()
+    # What is loaded now lives as long as the worker: keep the cycle collector off it, and let it run
+    # less often (a workbook's own garbage is freed by reference counting; measured ~1.5 ms/workbook).
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(10_000, 50, 100)
 
 
 def _die_with_parent() -> None:

@@ -8,7 +8,7 @@ Formats live in one table and are created once per workbook; column layouts are 
 
 from __future__ import annotations
 
-import contextlib
+import functools
 import math
 import re
 from collections.abc import Callable, Iterable
@@ -23,6 +23,7 @@ from ..cells import a1, expand_range, parse_a1
 from ..messages import MSG
 from ..model import Cell, Finding, Indicator, IndicatorScore, Result, Scores, Severity
 from ..values import normalize_label
+from .xlsx import Sheet
 
 OPTIONS = {
     "in_memory": True,
@@ -55,7 +56,7 @@ STYLES: dict[str, dict] = {
     "head": {**_BOX, "align": "center", "bold": True, "bg_color": "#F2F2F2"},
     "text": {**_BOX, "align": "left"},
     "center": {**_BOX, "align": "center"},
-    "score": {**_BOX, "align": "center", "num_format": "General"},
+    "score": {**_BOX, "align": "center"},  # looks like center; named for what it holds
     "money": {**_BOX, "align": "right", "num_format": "#,##0.00##"},
     "percent": {**_BOX, "align": "center", "num_format": "0.00%"},
     "date": {**_BOX, "align": "center", "num_format": "yyyy-mm-dd"},
@@ -64,13 +65,7 @@ STYLES: dict[str, dict] = {
     # 评分明细: a list, not a form: no borders, so blank cells need not be written
     "list_text": {**_BASE, "align": "left", "bottom": 4, "bottom_color": "#BFBFBF"},
     "list_center": {**_BASE, "align": "center", "bottom": 4, "bottom_color": "#BFBFBF"},
-    "list_score": {
-        **_BASE,
-        "align": "center",
-        "num_format": "General",
-        "bottom": 4,
-        "bottom_color": "#BFBFBF",
-    },
+    "list_score": {**_BASE, "align": "center", "bottom": 4, "bottom_color": "#BFBFBF"},
     "list_link": {
         **_BASE,
         "align": "center",
@@ -94,18 +89,27 @@ SEVERITY_FILL: dict[Severity, dict] = {
 
 
 class Formats:
-    """(style, severity) -> xlsxwriter Format, created on first use and reused for the workbook."""
+    """(style, severity) -> xlsxwriter Format, created on first use and reused for the workbook.
+
+    Styles that look the same (score and center) share one Format: xlsxwriter caches the style index
+    only on the first Format of a look and would recompute it for a twin at every cell it writes.
+    """
 
     def __init__(self, workbook: xlsxwriter.Workbook):
         self._workbook = workbook
         self._made: dict[tuple[str, Severity | None], object] = {}
+        self._by_look: dict[frozenset, object] = {}
 
     def __call__(self, style: str, severity: Severity | None = None):
         key = (style, severity)
         fmt = self._made.get(key)
         if fmt is None:
             spec = STYLES[style] | (SEVERITY_FILL[severity] if severity else {})
-            fmt = self._made[key] = self._workbook.add_format(spec)
+            look = frozenset(spec.items())
+            fmt = self._by_look.get(look)
+            if fmt is None:
+                fmt = self._by_look[look] = self._workbook.add_format(spec)
+            self._made[key] = fmt
         return fmt
 
 
@@ -119,6 +123,8 @@ def clean(text: str) -> str:
     xlsxwriter would write a vertical tab as `_x000B_`, which Excel shows as a box and other
     readers show literally; a lone surrogate would not encode at all.
     """
+    if text.isprintable() and len(text) <= EXCEL_TEXT:  # nearly every cell: nothing to clean
+        return text
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return _ILLEGAL.sub("", text)[:EXCEL_TEXT]
@@ -145,10 +151,10 @@ def put(
     ws: Worksheet, r: int, c: int, value: object, fmt: Formats, style: str, severity: Severity | None = None
 ):
     """Write one value by its type; text always as text. Dates use the date variant of `copy` styles."""
-    if value is None or value == "":
-        ws.write_blank(r, c, None, fmt(style, severity))
-    elif isinstance(value, str):
+    if isinstance(value, str) and value:
         ws.write_string(r, c, clean(value), fmt(style, severity))
+    elif value is None or value == "":
+        ws.write_blank(r, c, None, fmt(style, severity))
     elif isinstance(value, bool):
         ws.write_boolean(r, c, value, fmt(style, severity))
     elif isinstance(value, (int, float)):
@@ -179,6 +185,7 @@ def text_width(text: str) -> float:
     return (len(text) + len(text.encode("utf-8", "surrogatepass"))) / 2
 
 
+@functools.lru_cache(maxsize=16384)  # row heights re-measure the same labels in every workbook
 def _lines(text: str, width: float) -> int:
     usable = max(width - 1.5, 2.0)
     return sum(max(1, math.ceil(text_width(part) / usable)) for part in text.split("\n"))
@@ -337,13 +344,22 @@ class _Layout:
         self.items.append(_Item(r, c, r1, c1, value, style))
         for s in src:
             ref = getattr(s, "ref", None)
-            if ref is not None and ref.cell:
-                with contextlib.suppress(ValueError):  # a ref that is no A1 address shows nowhere
-                    self.sources.setdefault((ref.sheet, *parse_a1(ref.cell.replace("$", ""))), (r, c))
+            at = _address(ref.cell) if ref is not None and ref.cell else None
+            if at is not None:
+                self.sources.setdefault((ref.sheet, *at), (r, c))
         if fit and isinstance(value, str) and value and r1 == r:
-            need = fit_height([(value, sum(self.widths[c : c1 + 1]))])
+            need = fit_height(((value, sum(self.widths[c : c1 + 1])),))
             self.heights[r] = max(self.heights.get(r, MIN_ROW), need)
         self.heights.setdefault(r, MIN_ROW)
+
+
+@functools.lru_cache(maxsize=4096)  # every workbook of a template names the same cells
+def _address(cell: str) -> tuple[int, int] | None:
+    """A source's A1 address -> 0-based (row, col); None for one that is no address (it shows nowhere)."""
+    try:
+        return parse_a1(cell.replace("$", ""))
+    except ValueError:
+        return None
 
 
 def _norm_cell(cell: str) -> str:
@@ -516,7 +532,11 @@ def _write_form(ws: Worksheet, fmt: Formats, lay: _Layout, marks: Marks) -> None
     for item in lay.items:
         severity = marks.fill.get((item.r0, item.c0))
         if (item.r0, item.c0) != (item.r1, item.c1):
-            ws.merge_range(item.r0, item.c0, item.r1, item.c1, None, fmt(item.style, severity))
+            # the cells under a merge draw its border and fill; a merge with neither needs none written
+            drawn = severity or not STYLES[item.style].keys().isdisjoint(("border", "bg_color"))
+            ws.merge_range(
+                item.r0, item.c0, item.r1, item.c1, None, fmt(item.style, severity) if drawn else None
+            )
         put(ws, item.r0, item.c0, item.value, fmt, item.style, severity)
     for (r, c), found in marks.notes.items():
         _comment(ws, r, c, found)
@@ -679,24 +699,26 @@ def _write_detail(
         ws.set_column(c, c, width)
         ws.write_string(0, c, head, fmt("head"))
     for r, line in enumerate(lines, start=1):
-        if "label" in line:  # a summary line: its label in the 一级指标 column, bold
-            line = {**line, "level1": line["label"]}
-        for c, (key, _, _, style) in enumerate(DETAIL_COLUMNS):
-            value = line.get(key)
+        label = line.get("label")  # a summary line: its label in the 一级指标 column, bold
+        texts = []  # (text, column width): what sets the row height
+        for c, (key, _, width, style) in enumerate(DETAIL_COLUMNS):
+            value = label if label is not None and key == "level1" else line.get(key)
             if value is None or value == "":
                 continue
-            if key == "level1" and "label" in line:
+            if label is not None and key == "level1":
                 style = "list_label"
             elif isinstance(value, (int, float)) and not isinstance(value, bool):
                 style = "list_score"
             put(ws, r, c, value, fmt, style)
+            if isinstance(value, str):
+                texts.append((value, width))
         target = target_of(line["sheet"]) if line.get("sheet") else None
         if target:  # 行号 jumps to the row in the copied 绩效指标
             ws.write_url(
                 r, 0, internal_link(target, f"A{line['row']}"), fmt("list_link"), string=str(line["row"])
             )
             ws.write_number(r, 0, line["row"], fmt("list_link"))  # keeps the link, shows a number
-        ws.set_row(r, fit_height((line.get(key), width) for key, _, width, _ in DETAIL_COLUMNS))
+        ws.set_row(r, fit_height(texts))
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, max(len(lines), 1), len(DETAIL_COLUMNS) - 1)
     _print_setup(ws)
@@ -707,21 +729,29 @@ COPY_MIN_WIDTH, COPY_MAX_WIDTH = 6.0, 50.0
 
 
 def _write_copy(ws: Worksheet, fmt: Formats, rows: list[list[object]], marks: Marks) -> None:
-    widths: dict[int, float] = {}
     fill = marks.fill
+    plain = fmt("copy")
+    widths: dict[int, float] = {}
+    texts: list[tuple[int, list[tuple[int, str]]]] = []  # (row, its text cells): what sets row heights
     for r, row in enumerate(rows):
+        row_texts = []
         for c, value in enumerate(row):
-            if value is None or value == "":
-                if (r, c) in fill:
-                    ws.write_blank(r, c, None, fmt("copy", fill[r, c]))
+            severity = fill.get((r, c)) if fill else None
+            if isinstance(value, str) and value:  # most cells: text
+                ws.write_string(r, c, clean(value), fmt("copy", severity) if severity else plain)
+                row_texts.append((c, value))
+                w = min(text_width(value) + 2, COPY_MAX_WIDTH)
+            elif value is None or value == "":
+                if severity:
+                    ws.write_blank(r, c, None, fmt("copy", severity))
                 continue
-            put(ws, r, c, value, fmt, "copy", fill.get((r, c)))
-            if isinstance(value, str):
-                w = min((len(value) + len(value.encode("utf-8"))) / 2 + 2, COPY_MAX_WIDTH)
             else:
+                put(ws, r, c, value, fmt, "copy", severity)
                 w = 12.0
             if w > widths.get(c, 0):
                 widths[c] = w
+        if row_texts:
+            texts.append((r, row_texts))
     for (r, c), severity in fill.items():
         if r >= len(rows) or c >= len(rows[r]):  # beyond the data: still a visible, filled cell
             ws.write_blank(r, c, None, fmt("copy", severity))
@@ -730,9 +760,8 @@ def _write_copy(ws: Worksheet, fmt: Formats, rows: list[list[object]], marks: Ma
     for c, w in widths.items():
         widths[c] = max(w, COPY_MIN_WIDTH)
         ws.set_column(c, c, widths[c])
-    for r, row in enumerate(rows):
-        if any(isinstance(v, str) and v for v in row):
-            ws.set_row(r, fit_height((v, widths.get(c, COPY_MIN_WIDTH)) for c, v in enumerate(row)))
+    for r, row_texts in texts:
+        ws.set_row(r, fit_height((value, widths[c]) for c, value in row_texts))
     _print_setup(ws)
 
 
@@ -794,10 +823,10 @@ def scored_workbook(result: Result, created: datetime = PINNED_CREATED) -> bytes
         }
     )
     fmt = Formats(workbook)
-    _write_form(workbook.add_worksheet(FORM), fmt, lay, placed)
-    _write_review(workbook.add_worksheet(REVIEW), fmt, findings, target_of)
-    _write_detail(workbook.add_worksheet(DETAIL), fmt, _detail_lines(result, s), target_of)
+    _write_form(workbook.add_worksheet(FORM, Sheet), fmt, lay, placed)
+    _write_review(workbook.add_worksheet(REVIEW, Sheet), fmt, findings, target_of)
+    _write_detail(workbook.add_worksheet(DETAIL, Sheet), fmt, _detail_lines(result, s), target_of)
     for key, rows in sheets.items():
-        _write_copy(workbook.add_worksheet(names[key]), fmt, rows, marks[key])
+        _write_copy(workbook.add_worksheet(names[key], Sheet), fmt, rows, marks[key])
     workbook.close()
     return buffer.getvalue()
