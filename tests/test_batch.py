@@ -318,9 +318,11 @@ def test_a_file_name_in_gbk_is_shown_as_chinese(tmp_path):
     gbk = os.fsdecode(os.fsencode(inp) + b"/" + "中文项目.xlsx".encode("gbk"))
     project(Path(gbk), "2023年中文项目")
     out = tmp_path / "output"
-    assert run(opts(inp, out)).total == 1  # (whether the loader can open it is the loader's business)
+    report = run(opts(inp, out))
+    assert (report.total, report.processed, report.unreadable) == (1, 1, 0)  # read, not refused
     doc = json.loads((out / "中文项目" / "findings.json").read_text("utf-8"))
     assert doc["file"] == "中文项目.xlsx"
+    assert doc["project"]["name"] == "2023年中文项目"
     assert [e["input"] for e in archive_index(out)][:1] == ["中文项目.xlsx"]
     assert run(opts(inp, out)).skipped == 1
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,7 +75,10 @@ def load(path: Path, settings: Settings, digest: str | None = None) -> Loaded:
         return Loaded(None, [_i001(MSG["I001_open"].format(error=e.strerror or e))])
     try:
         container = inspect(path, settings.limits)
-        book = calamine.CalamineWorkbook.from_path(str(path))
+        # From bytes, not the path: calamine cannot open a file whose name is not UTF-8 (a GBK name
+        # from a zip unpacked on Linux), and the file is small (the size limit was checked above).
+        with path.open("rb") as fh:
+            book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(fh.read()))
     except Refused as e:
         return Loaded(None, [_i001(e.reason)])
     except (calamine.CalamineError, calamine.PasswordError, calamine.ZipError, calamine.XmlError,
