@@ -164,3 +164,13 @@ def test_a_total_row_staff_add_is_not_counted_as_a_payment(tmp_path):
     sheets["支付明细"].append([None, None, None, None, "合计", 95, None])
     p = load_sheets(tmp_path, sheets)
     assert len(p.payments) == 4
+
+
+def test_a_part_compressed_with_a_method_excel_never_uses_is_i001(tmp_path):
+    source = write_workbook(tmp_path / "c.xlsx", clean_sheets())
+    odd = tmp_path / "bz.xlsx"
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(odd, "w") as zout:
+        for info in zin.infolist():
+            method = zipfile.ZIP_BZIP2 if info.filename.startswith("xl/worksheets/") else zipfile.ZIP_DEFLATED
+            zout.writestr(info.filename, zin.read(info), compress_type=method)
+    assert findings_of(load(odd, Settings())) == [("I001", "")]

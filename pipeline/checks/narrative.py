@@ -353,7 +353,7 @@ def is_generic(core: str) -> bool:
 
 
 def name_phrases(text: str, owners: tuple[str, ...], min_chars: int) -> Iterator[NamePhrase]:
-    """Phrases the text uses as the project's name: `我单位2021年XXXX专项经费`, `XXXX经费绩效自评`, `2021年XXXX项目`."""
+    """Phrases the text uses as the project's name: `我单位2021年某某专项经费`, `某某经费绩效自评`, `2021年某某项目`."""
     for m in _NAME_ENDING.finditer(text):
         ending = m.group(0)
         self_review = bool(_SELF_REVIEW.match(text, m.end()))

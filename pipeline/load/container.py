@@ -7,7 +7,6 @@ inflated with a hard cap, and any XML with a DOCTYPE is refused (billion laughs,
 from __future__ import annotations
 
 import copy
-import lzma
 import posixpath
 import re
 import struct
@@ -52,6 +51,7 @@ class Container:
         return self.extents.get(sheet, self.largest)
 
 
+_COMPRESSIONS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
 _DOCTYPE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.I)
 _CELL = re.compile(rb"<(?:[\w.-]+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:[\w.-]+:)?c>)", re.S)
 _REF = re.compile(rb"""\br\s*=\s*["']([A-Z]{1,3}\d+)["']""")
@@ -90,8 +90,8 @@ def inspect(path: Path, limits: Limits) -> Container:
             return _inspect_zip(zf, size, limits)
     except RuntimeError:  # zipfile: "File … is encrypted, password required for extraction"
         raise Refused(MSG["I001_zip_encrypted"]) from None
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, KeyError, ValueError, NotImplementedError,
-            OSError, OverflowError, IndexError, zlib.error, lzma.LZMAError, struct.error):
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, KeyError, ValueError, OSError, OverflowError,
+            IndexError, zlib.error, struct.error):
         raise Refused(MSG["I001_corrupt"]) from None
 
 
@@ -118,6 +118,8 @@ def _inspect_zip(zf: zipfile.ZipFile, size: int, limits: Limits) -> Container:
         by_part.setdefault(part, []).append(name)
     container = Container(sheet_names=[name for name, _ in sheets])
     for info in infos:
+        if info.compress_type not in _COMPRESSIONS:  # Excel writes stored or deflated parts, nothing else
+            raise Refused(MSG["I001_corrupt"])
         # The directory's sizes were summed above; _inflate holds every part to its declared size,
         # so the total inflated never passes the budget whatever the directory claims.
         data = _inflate(zf, info)

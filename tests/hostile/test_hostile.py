@@ -111,6 +111,11 @@ def test_refused_files_never_reach_calamine_and_inflate_within_the_limit(case, b
             opened.append(p)
             return Watched(real.CalamineWorkbook.from_path(p, *a, **k))
 
+        @staticmethod
+        def from_filelike(f, *a, **k):
+            opened.append(f)
+            return Watched(real.CalamineWorkbook.from_filelike(f, *a, **k))
+
     fake = types.SimpleNamespace(**{n: getattr(real, n) for n in dir(real) if not n.startswith("__")})
     fake.CalamineWorkbook = WatchedCalamine
     monkeypatch.setattr(loader, "calamine", fake)
