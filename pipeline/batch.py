@@ -29,6 +29,7 @@ from . import __version__ as _PACKAGE_VERSION
 from .config import Settings
 from .load import sha256_of
 from .manifest import OK, UNREADABLE, Manifest, Record, now, read_only
+from .messages import MSG
 from .workers import (
     FALLBACK_NAME,
     FINDINGS_JSON,
@@ -107,10 +108,10 @@ class BatchReport:
     samples: tuple[WorkerSample, ...] = field(default=(), repr=False, compare=False)
 
     def closing_line(self) -> str:
-        skipped = f"（{self.skipped} 个未变化，沿用上次结果）" if self.skipped else ""
-        return (f"处理 {self.total} 个工作簿{skipped}：{self.total - self.unreadable} 成功，"
-                f"{self.unreadable} 无法读取；错误 {self.errors} 条，警告 {self.warnings} 条；"
-                f"用时 {self.seconds:.1f} 秒")
+        skipped = MSG["RUN_skipped"].format(n=self.skipped) if self.skipped else ""
+        return MSG["RUN_closing"].format(total=self.total, skipped=skipped, ok=self.total - self.unreadable,
+                                         unreadable=self.unreadable, errors=self.errors,
+                                         warnings=self.warnings, seconds=self.seconds)
 
 
 class BatchError(Exception):
@@ -225,25 +226,24 @@ def _prepare(opts: RunOptions) -> list[Path]:
     """Check both folders before any work: nothing is half-written when one is wrong."""
     source, target = Path(opts.input), Path(opts.output)
     if not source.exists():
-        raise InputMissing(f"找不到输入目录 {source}：请创建它并放入要处理的工作簿，或用 --input 指定目录")
+        raise InputMissing(MSG["RUN_input_missing"].format(path=source))
     if not source.is_dir():
-        raise InputMissing(f"输入路径 {source} 不是目录：请用 --input 指定存放工作簿的目录")
+        raise InputMissing(MSG["RUN_input_not_dir"].format(path=source))
     if target.exists() and not target.is_dir():
-        raise OutputNotWritable(f"输出路径 {target} 已存在且不是目录：请删除或改名，或用 --output 指定其他目录")
+        raise OutputNotWritable(MSG["RUN_output_not_dir"].format(path=target))
     if target.exists() and source.resolve() == target.resolve():
-        raise OutputIsInput(f"输出目录与输入目录相同（{source}）：请用 --output 指定另一个目录")
+        raise OutputIsInput(MSG["RUN_output_is_input"].format(path=source))
     try:
         target.mkdir(parents=True, exist_ok=True)
         probe = target / f".write-test.tmp-{os.getpid()}"
         atomic_write(probe, b"")
         probe.unlink()
     except OSError as e:
-        raise OutputNotWritable(f"无法写入输出目录 {target}（{e.strerror or e}）：请检查权限和磁盘空间，"
-                                f"或用 --output 指定其他目录") from None
+        raise OutputNotWritable(MSG["RUN_output_unwritable"].format(path=target, error=e.strerror or e)) from None
     try:
         return discover(source)
     except OSError as e:
-        raise InputMissing(f"无法读取输入目录 {source}（{e.strerror or e}）：请检查权限") from None
+        raise InputMissing(MSG["RUN_input_unreadable"].format(path=source, error=e.strerror or e)) from None
 
 
 @contextmanager
@@ -257,7 +257,7 @@ def _lock(output: Path) -> Iterator[None]:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise AlreadyRunning(f"另一个批处理正在写入 {output}：请等它结束后再运行") from None
+            raise AlreadyRunning(MSG["RUN_already_running"].format(path=output)) from None
         except OSError:  # a file system without locks (some network shares): go on unlocked
             pass
         yield
@@ -400,7 +400,7 @@ def _read_doc(folder: Path, item: _Item) -> dict:
     try:
         return json.loads((folder / FINDINGS_JSON).read_bytes())
     except (OSError, ValueError):  # verified a moment ago; only a concurrent edit gets here
-        return failure_doc(item.name, item.digest, "findings.json 无法读取，请用 --force 重新运行")
+        return failure_doc(item.name, item.digest, MSG["RUN_findings_unreadable"])
 
 
 # ---------------------------------------------------------------- archive index

@@ -103,6 +103,21 @@ MSG: dict[str, str] = {
     "N003": "报告正文“{section}”称{level2}共 {weight} 分、得 {score} 分，而绩效指标表中{level2}分值 {table_weight} 分、得分 {table_score} 分：请按指标表改正",
     "N004": "报告正文“{section}”写“{phrase}”，而资金情况中年度资金总额的{figures}：请按资金情况改正",
     "N005": "报告正文“{section}”把项目称为“{phrase}”，与项目名称“{name}”不符，疑为沿用其他项目或往年报告的文字：请改为本项目名称",
+    # ------------------------------------------------------------ the batch run (operational, not findings)
+    "RUN_closing": "处理 {total} 个工作簿{skipped}：{ok} 成功，{unreadable} 无法读取；错误 {errors} 条，警告 {warnings} 条；用时 {seconds:.1f} 秒",
+    "RUN_skipped": "（{n} 个未变化，沿用上次结果）",
+    "RUN_input_missing": "找不到输入目录 {path}：请创建它并放入要处理的工作簿，或用 --input 指定目录",
+    "RUN_input_not_dir": "输入路径 {path} 不是目录：请用 --input 指定存放工作簿的目录",
+    "RUN_input_unreadable": "无法读取输入目录 {path}（{error}）：请检查权限",
+    "RUN_output_not_dir": "输出路径 {path} 已存在且不是目录：请删除或改名，或用 --output 指定其他目录",
+    "RUN_output_is_input": "输出目录与输入目录相同（{path}）：请用 --output 指定另一个目录",
+    "RUN_output_unwritable": "无法写入输出目录 {path}（{error}）：请检查权限和磁盘空间，或用 --output 指定其他目录",
+    "RUN_already_running": "另一个批处理正在写入 {path}：请等它结束后再运行",
+    "RUN_findings_unreadable": "findings.json 无法读取，请用 --force 重新运行",
+    "RUN_write_failed": "写入输出文件失败：{error}",
+    "RUN_worker_died": "处理进程意外退出，可能是内存不足",
+    "RUN_worker_silent": "处理进程未返回结果",
+    "RUN_program_fault": "处理该工作簿时程序出错（{error}）：这是程序缺陷，不是工作簿的问题；请把该工作簿和 findings.json 发给维护人员。其他工作簿不受影响",
 }
 
 KIND_WORDS = {

@@ -32,6 +32,7 @@ from typing import Protocol
 
 from .config import Settings
 from .manifest import FAILED, OK, UNREADABLE
+from .messages import MSG
 
 FINDINGS_JSON = "findings.json"
 SCORED_SUFFIX = "_绩效自评表.xlsx"
@@ -211,7 +212,7 @@ def _work_chunk(tasks: list[tuple]) -> list[Outcome]:
         try:
             outputs = writing.result()
         except (OSError, ValueError) as e:  # e.g. a file held open by Excel on Windows
-            doc = failure_doc(doc["file"], doc["sha256"], f"写入输出文件失败：{e}")
+            doc = failure_doc(doc["file"], doc["sha256"], MSG["RUN_write_failed"].format(error=e))
             status, outputs = FAILED, write_failure(target, doc)
         outcomes.append(Outcome(index, status, outputs, doc, os.getpid(), *_memory(), cpu_ms))
     return outcomes
@@ -254,8 +255,7 @@ def _write_folder(target: Path, files: dict[str, bytes]) -> tuple[tuple[str, str
 
 
 def failure_doc(file: str, digest: str, error: str, trace: str = "") -> dict:
-    message = (f"处理该工作簿时程序出错（{error.splitlines()[-1] if error else '未知错误'}）：这是程序缺陷，不是工作簿的问题；"
-               "请把该工作簿和 findings.json 发给维护人员。其他工作簿不受影响")
+    message = MSG["RUN_program_fault"].format(error=error.splitlines()[-1] if error else "未知错误")
     doc = {
         "file": file, "sha256": digest,
         "project": {"name": None, "year": None, "unit": None, "department": None},
@@ -324,7 +324,7 @@ def execute(todo: list[Item], opts: Options, settle: Callable[[Item, Outcome], N
     for item in suspects:
         _, done, broken = _round(ctx, 1, [item], 1, opts, settle)
         if item.index not in done:
-            error = "处理进程意外退出，可能是内存不足" if broken else "处理进程未返回结果"
+            error = MSG["RUN_worker_died"] if broken else MSG["RUN_worker_silent"]
             doc = failure_doc(item.name, item.digest, error)
             settle(item, Outcome(item.index, FAILED, write_failure(opts.output / item.folder, doc), doc))
 
