@@ -24,7 +24,7 @@ from docx.text.paragraph import Paragraph
 from pipeline.config import Report, Settings
 from pipeline.evaluate import evaluate
 from pipeline.model import Cell, Result, Section
-from pipeline.render import report
+from pipeline.render import report, wordml
 from pipeline.render.findings_json import document as findings_document
 from pipeline.render.report import ReportTemplateError, report_docx
 from tests.builders import clean_sheets, run_sheets
@@ -340,7 +340,7 @@ def test_same_input_and_date_give_the_same_bytes_and_pinned_properties(example: 
     assert report_docx(example, RUN_DATE, Settings()) == example_docx
     props = open_docx(example_docx).core_properties
     assert props.created == props.modified == datetime(2024, 5, 6, tzinfo=UTC)
-    assert props.revision == 1 and props.author == report.AUTHOR
+    assert props.revision == 1 and props.author == wordml.AUTHOR
     later = open_docx(report_docx(example, date(2024, 6, 1), Settings()))
     assert later.core_properties.created == datetime(2024, 6, 1, tzinfo=UTC)
 

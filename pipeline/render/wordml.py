@@ -1,0 +1,598 @@
+"""WordprocessingML for the report: GB/T 9704 page and styles, tagged lines -> body XML, the package.
+
+`report.py` decides what the report says (display values, the jinja2 outline); this module decides
+how it looks. The package around the body (styles, page setup, footers with the PAGE field, fonts,
+settings) is built once per process with python-docx (`base_package()`), pruned to what the report uses,
+and reused for every report; a report only adds its `document.xml` and `core.xml`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
+from xml.sax.saxutils import escape
+
+from docx import Document
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
+from docx.shared import Mm, Pt, Twips
+from lxml import etree
+
+AUTHOR = "项目支出绩效自评工具"
+
+# Characters that carry structure in the tagged lines. Data passing through `{{ … }}` has them
+# swapped for private-use stand-ins (and line breaks for spaces), so whatever a unit typed can
+# never start a tag, split a table cell or span one; the writer swaps them back.
+STANDINS = str.maketrans({"@": "\ue001", "|": "\ue002", "~": "\ue003"})
+_RESTORE = str.maketrans({"\ue001": "@", "\ue002": "|", "\ue003": "~"})
+
+# ---------------------------------------------------------------- GB/T 9704-2012 page, in twips
+PAGE_W, PAGE_H = 11906, 16838  # A4
+MARGINS = {"top": Mm(37), "bottom": Mm(35), "left": Mm(28), "right": Mm(26)}
+TEXT_WIDTH = 8844  # 版心 156 mm
+FOOTER_DISTANCE = Mm(23)  # the page number sits about 7 mm below the 版心
+
+FANGSONG, HEITI, KAITI, XIAOBIAOSONG, SONGTI = "仿宋_GB2312", "黑体", "楷体_GB2312", "方正小标宋简体", "宋体"
+LATIN = "Times New Roman"
+# Fall-backs Word/WPS use when the official font is missing (fontTable altName); previews on
+# Linux map them to Noto CJK through fontconfig, so no Linux font name is written into the file.
+FONT_TABLE = {FANGSONG: "仿宋", KAITI: "楷体", HEITI: "SimHei", XIAOBIAOSONG: "宋体", SONGTI: "SimSun"}
+
+
+@dataclass(frozen=True)
+class StyleSpec:
+    """One paragraph style. Sizes in points; indents in characters of the style's own size."""
+
+    style_id: str
+    name: str
+    east_asia: str = FANGSONG
+    latin: str = LATIN
+    size: float = 16
+    bold: bool = False
+    italic: bool = False
+    align: WD_ALIGN_PARAGRAPH = WD_ALIGN_PARAGRAPH.JUSTIFY
+    first_line: float = 0  # characters
+    left: float = 0  # characters
+    right: float = 0  # characters
+    hanging: float = 0  # characters
+    line: float | None = 28  # exact line spacing in pt; None = single
+    before: float = 0
+    after: float = 0
+    outline: int | None = None
+    keep_next: bool = False
+    page_break_before: bool = False
+    builtin: bool = False
+
+
+_BODY = {"first_line": 2}
+_CELL = {"line": None, "align": WD_ALIGN_PARAGRAPH.LEFT}
+# Formats in one table. Built-in styles keep their ids (Word's navigation pane and TOC know them).
+# fmt: off
+STYLES: tuple[StyleSpec, ...] = (
+    StyleSpec("Normal", "Normal", builtin=True, **_BODY),
+    StyleSpec("Title", "Title", XIAOBIAOSONG, size=22, align=WD_ALIGN_PARAGRAPH.CENTER, line=35, after=28,
+              builtin=True),
+    StyleSpec("Heading1", "Heading 1", HEITI, outline=0, keep_next=True, builtin=True, **_BODY),
+    StyleSpec("Heading2", "Heading 2", KAITI, outline=1, keep_next=True, builtin=True, **_BODY),
+    StyleSpec("Footer", "Footer", SONGTI, SONGTI, size=14, line=None, builtin=True),
+    StyleSpec("CoverTitle", "封面标题", XIAOBIAOSONG, size=22, align=WD_ALIGN_PARAGRAPH.CENTER, line=35,
+              before=72, after=56),
+    StyleSpec("CoverLine", "封面项目", left=2, line=34, align=WD_ALIGN_PARAGRAPH.LEFT),
+    StyleSpec("Note", "说明", italic=True, **_BODY),
+    StyleSpec("Centered", "居中", align=WD_ALIGN_PARAGRAPH.CENTER),
+    StyleSpec("Closing", "落款", align=WD_ALIGN_PARAGRAPH.RIGHT, right=4),
+    StyleSpec("Attachments", "附件说明", left=5, hanging=3, align=WD_ALIGN_PARAGRAPH.LEFT),
+    StyleSpec("AppendixLabel", "附件标注", HEITI, align=WD_ALIGN_PARAGRAPH.LEFT, page_break_before=True),
+    StyleSpec("AppendixTitle", "附件标题", XIAOBIAOSONG, size=18, align=WD_ALIGN_PARAGRAPH.CENTER, line=30,
+              before=6, after=6),
+    StyleSpec("TableCaption", "表格说明", size=12, line=None, align=WD_ALIGN_PARAGRAPH.LEFT, after=3),
+    StyleSpec("TableText", "表格文字", size=12, **_CELL),
+    StyleSpec("TableHead", "表头", HEITI, size=12, **_CELL),
+    StyleSpec("TableTextSmall", "表格文字（小）", size=10.5, **_CELL),
+    StyleSpec("TableHeadSmall", "表头（小）", HEITI, size=10.5, **_CELL),
+)
+# fmt: on
+KEEP_STYLES = {s.style_id for s in STYLES} | {"DefaultParagraphFont", "TableNormal", "NoList"}
+
+# tag -> paragraph style of the tagged line
+PARAGRAPH_TAGS = {
+    "p": "Normal",
+    "title": "Title",
+    "cover-title": "CoverTitle",
+    "cover": "CoverLine",
+    "note": "Note",
+    "center": "Centered",
+    "closing": "Closing",
+    "caption": "TableCaption",
+    "blank": "Normal",
+}
+OTHER_TAGS = {"h1", "h2", "end-cover", "attachments", "appendix", "table", "th", "tr", "end-table"}
+
+
+class ReportTemplateError(ValueError):
+    """The report template produced a line the writer cannot lay out (names the line)."""
+
+
+class Line(NamedTuple):
+    tag: str
+    text: str
+    number: int  # line of the rendered template, for error messages
+
+
+# ================================================================ 3. WordprocessingML
+CN_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_number(n: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 20 → 二十, 35 → 三十五 (up to 99)."""
+    tens, ones = divmod(n, 10)
+    if n < 10:
+        return CN_DIGITS[n]
+    return (CN_DIGITS[tens] if tens > 1 else "") + "十" + (CN_DIGITS[ones] if ones else "")
+
+
+_STANDIN = re.compile("[\ue001-\ue003]")
+
+
+def _t(text: str) -> str:
+    if _STANDIN.search(text) is not None:
+        text = text.translate(_RESTORE)
+    return escape(text)
+
+
+def _run(text: str) -> str:
+    return f'<w:r><w:t xml:space="preserve">{_t(text)}</w:t></w:r>' if text else ""
+
+
+def _para(style: str, text: str, ppr_extra: str = "") -> str:
+    style_el = f'<w:pStyle w:val="{style}"/>' if style != "Normal" else ""
+    ppr = f"<w:pPr>{style_el}{ppr_extra}</w:pPr>" if style_el or ppr_extra else ""
+    return f"<w:p>{ppr}{_run(text)}</w:p>"
+
+
+@dataclass
+class _Column:
+    width: int  # twips
+    align: str  # left / center / right
+    merge: bool  # equal cells above one another are merged
+
+
+_ALIGN = {"l": "left", "c": "center", "r": "right"}
+_CELL_MARGIN = 57  # 1 mm each side
+_BORDER = '<w:{0} w:val="single" w:sz="4" w:space="0" w:color="000000"/>'
+_TABLE_BORDERS = (
+    "<w:tblBorders>"
+    + "".join(_BORDER.format(side) for side in ("top", "left", "bottom", "right", "insideH", "insideV"))
+    + "</w:tblBorders>"
+)
+
+
+class Writer:
+    """Tagged lines -> the children of <w:body> (the final sectPr is added by `_package`)."""
+
+    def __init__(self) -> None:
+        self.out: list[str] = []
+        self.h1 = self.h2 = self.appendix = 0
+        self.table: _Table | None = None
+
+    def write(self, lines: list[Line]) -> str:
+        appendices = [line.text for line in lines if line.tag == "appendix"]
+        for line in lines:
+            if self.table is not None and line.tag not in ("th", "tr", "end-table"):
+                raise ReportTemplateError(f"报告模板第 {line.number} 行：表格未以 @end-table 结束")
+            _HANDLERS.get(line.tag, Writer._paragraph)(self, line, appendices)
+        if self.table is not None:
+            raise ReportTemplateError("报告模板：最后一个表格未以 @end-table 结束")
+        return "".join(self.out)
+
+    def _paragraph(self, line: Line, appendices: list[str]) -> None:
+        self.out.append(_para(PARAGRAPH_TAGS[line.tag], line.text))
+
+    def _h1(self, line: Line, appendices: list[str]) -> None:
+        self.h1, self.h2 = self.h1 + 1, 0
+        self.out.append(_para("Heading1", f"{chinese_number(self.h1)}、{line.text}"))
+
+    def _h2(self, line: Line, appendices: list[str]) -> None:
+        self.h2 += 1
+        self.out.append(_para("Heading2", f"（{chinese_number(self.h2)}）{line.text}"))
+
+    def _end_cover(self, line: Line, appendices: list[str]) -> None:
+        # The cover is a section of its own without a footer; page numbers start at 1 after it.
+        sect = f"<w:sectPr>{base_package().cover_sect_pr}</w:sectPr>"
+        last = self.out[-1] if self.out else ""
+        if last.startswith("<w:p>"):
+            if last.startswith("<w:p><w:pPr>"):
+                self.out[-1] = last.replace("</w:pPr>", sect + "</w:pPr>", 1)
+            else:
+                self.out[-1] = f"<w:p><w:pPr>{sect}</w:pPr>" + last[len("<w:p>") :]
+        else:
+            self.out.append(f"<w:p><w:pPr>{sect}</w:pPr></w:p>")
+
+    def _attachments(self, line: Line, appendices: list[str]) -> None:
+        if not appendices:
+            return
+        label = line.text or "附件："
+        if len(appendices) == 1:
+            items = [label + appendices[0]]
+        else:
+            items = [f"{label if n == 1 else ''}{n}.{title}" for n, title in enumerate(appendices, start=1)]
+        runs = "<w:r><w:br/></w:r>".join(_run(item) for item in items)
+        self.out.append(f'<w:p><w:pPr><w:pStyle w:val="Attachments"/></w:pPr>{runs}</w:p>')
+
+    def _appendix(self, line: Line, appendices: list[str]) -> None:
+        self.appendix += 1
+        label = "附件" if len(appendices) == 1 else f"附件{self.appendix}"
+        self.out.append(_para("AppendixLabel", label))
+        self.out.append(_para("AppendixTitle", line.text))
+
+    def _table(self, line: Line, appendices: list[str]) -> None:
+        self.table = _Table(line)
+
+    def _th(self, line: Line, appendices: list[str]) -> None:
+        self._in_table(line).row(line, header=True)
+
+    def _tr(self, line: Line, appendices: list[str]) -> None:
+        self._in_table(line).row(line, header=False)
+
+    def _end_table(self, line: Line, appendices: list[str]) -> None:
+        self.out.append(self._in_table(line).xml())
+        self.table = None
+
+    def _in_table(self, line: Line) -> _Table:
+        if self.table is None:
+            raise ReportTemplateError(
+                f"报告模板第 {line.number} 行：@{line.tag} 不在 @table 与 @end-table 之间"
+            )
+        return self.table
+
+
+_HANDLERS = {tag: getattr(Writer, "_" + tag.replace("-", "_")) for tag in OTHER_TAGS}
+
+
+class _Table:
+    """`@table [small] 12:c:m 28 …` then `@th` / `@tr` rows: widths in mm, scaled to the 版心 width."""
+
+    def __init__(self, line: Line) -> None:
+        tokens = line.text.split()
+        self.small = bool(tokens) and tokens[0] == "small"
+        specs = tokens[1:] if self.small else tokens
+        columns = []
+        for spec in specs:
+            width, *flags = spec.split(":")
+            try:
+                mm = float(width)
+            except ValueError:
+                raise ReportTemplateError(
+                    f"报告模板第 {line.number} 行：列宽“{spec}”应为毫米数，如 12:c"
+                ) from None
+            align = next((_ALIGN[f] for f in flags if f in _ALIGN), "left")
+            columns.append((mm, align, "m" in flags))
+        if not columns:
+            raise ReportTemplateError(f"报告模板第 {line.number} 行：@table 后应写各列宽度")
+        total = sum(mm for mm, _, _ in columns)
+        widths = [round(TEXT_WIDTH * mm / total) for mm, _, _ in columns]
+        widths[-1] += TEXT_WIDTH - sum(widths)
+        self.columns = [_Column(w, a, m) for w, (_, a, m) in zip(widths, columns, strict=True)]
+        self.edges = [sum(widths[:i]) for i in range(len(widths) + 1)]  # a span's width: edge - edge
+        self.rows: list[tuple[bool, list[tuple[str, int]]]] = []  # (header, [(text, span)])
+        self.line = line
+
+    def row(self, line: Line, header: bool) -> None:
+        cells: list[tuple[str, int]] = []
+        for raw in line.text.split("|"):
+            text = raw.strip()
+            if text == "~" and cells:
+                prev_text, span = cells[-1]
+                cells[-1] = (prev_text, span + 1)
+            else:
+                cells.append((text, 1))
+        width = sum(span for _, span in cells)
+        if width > len(self.columns):
+            raise ReportTemplateError(
+                f"报告模板第 {line.number} 行：{width} 个单元格，多于 @table 的 {len(self.columns)} 列"
+            )
+        cells.extend(("", 1) for _ in range(len(self.columns) - width))
+        self.rows.append((header, cells))
+
+    def xml(self) -> str:
+        grid = "".join(f'<w:gridCol w:w="{c.width}"/>' for c in self.columns)
+        parts = [
+            "<w:tbl><w:tblPr>"
+            f'<w:tblW w:w="{TEXT_WIDTH}" w:type="dxa"/><w:jc w:val="center"/>{_TABLE_BORDERS}'
+            '<w:tblLayout w:type="fixed"/>'
+            f'<w:tblCellMar><w:left w:w="{_CELL_MARGIN}" w:type="dxa"/>'
+            f'<w:right w:w="{_CELL_MARGIN}" w:type="dxa"/></w:tblCellMar>'
+            '<w:tblLook w:val="0000" w:firstRow="0" w:lastRow="0" w:firstColumn="0" w:lastColumn="0"'
+            ' w:noHBand="1" w:noVBand="1"/>'
+            f"</w:tblPr><w:tblGrid>{grid}</w:tblGrid>"
+        ]
+        text_style = "TableTextSmall" if self.small else "TableText"
+        head_style = "TableHeadSmall" if self.small else "TableHead"
+        above: list[tuple[int, str, tuple]] = []  # per grid column of the previous body row: merge key
+        for header, cells in self.rows:
+            parts.append("<w:tr><w:trPr><w:cantSplit/>" + ("<w:tblHeader/>" if header else "") + "</w:trPr>")
+            col, key, keys = 0, (), []
+            for text, span in cells:
+                column = self.columns[col]
+                width = self.edges[col + span] - self.edges[col]
+                key = (*key, text) if column.merge else key
+                merge = ""
+                if column.merge and not header and span == 1 and text:
+                    prev = above[col] if col < len(above) else None
+                    merge = "<w:vMerge/>" if prev and prev[2] == key else '<w:vMerge w:val="restart"/>'
+                keys.extend([(col, text, key)] * span)
+                span_xml = f'<w:gridSpan w:val="{span}"/>' if span > 1 else ""
+                align = "center" if header else column.align
+                body = "" if merge == "<w:vMerge/>" else _run(text)
+                style = head_style if header else text_style
+                parts.append(
+                    f'<w:tc><w:tcPr><w:tcW w:w="{width}" w:type="dxa"/>{span_xml}{merge}'
+                    f'<w:vAlign w:val="center"/></w:tcPr>'
+                    f'<w:p><w:pPr><w:pStyle w:val="{style}"/><w:jc w:val="{align}"/></w:pPr>{body}</w:p></w:tc>'
+                )
+                col += span
+            above = [] if header else keys
+            parts.append("</w:tr>")
+        parts.append("</w:tbl>")
+        # Word needs a paragraph between a table and what follows it (and after a final table)
+        parts.append('<w:p><w:pPr><w:pStyle w:val="TableCaption"/></w:pPr></w:p>')
+        return "".join(parts)
+
+
+# ================================================================ the package around the body
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+DOC_OPEN = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    f'<w:document xmlns:w="{W_NS}" xmlns:r="{R_NS}"><w:body>'
+)
+CORE = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties"'
+    ' xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/"'
+    ' xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
+    "<dc:title>{title}</dc:title><dc:subject>{subject}</dc:subject><dc:creator>{author}</dc:creator>"
+    "<cp:lastModifiedBy>{author}</cp:lastModifiedBy><cp:revision>1</cp:revision>"
+    '<dcterms:created xsi:type="dcterms:W3CDTF">{stamp}</dcterms:created>'
+    '<dcterms:modified xsi:type="dcterms:W3CDTF">{stamp}</dcterms:modified></cp:coreProperties>'
+)
+APP = (
+    '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/extended-properties">'
+    f"<Application>{AUTHOR}</Application></Properties>"
+)
+# parts of python-docx's default package the report does not use
+DROP_PARTS = ("stylesWithEffects", "webSettings", "customXml", "thumbnail", "numbering")
+
+
+_XMLNS = re.compile(r'\s+xmlns:\w+="[^"]*"')
+ZIP_STAMP = (1980, 1, 1, 0, 0, 0)  # zip entry times are fixed: the same report is the same bytes
+
+
+@dataclass(frozen=True)
+class _Base:
+    static_zip: bytes  # every part but document.xml and core.xml, compressed
+    sect_pr: str  # the body's final <w:sectPr> (footers, page numbers from 1)
+    cover_sect_pr: str  # the inside of the cover's sectPr (same page, no footer)
+
+
+def package(body: str, title: str, subject: str, run_date: dt.date) -> bytes:
+    """The .docx: the shared base parts, this report's body and its core properties."""
+    base = base_package()
+    document = DOC_OPEN + body + base.sect_pr + "</w:body></w:document>"
+    core = CORE.format(
+        title=_t(title),
+        subject=_t(subject),
+        author=AUTHOR,
+        stamp=f"{run_date.isoformat()}T00:00:00Z",
+    )
+    # the static parts are compressed once (in `_base`); a report appends its own two parts
+    out = io.BytesIO(base.static_zip)
+    with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(
+            zipfile.ZipInfo("word/document.xml", ZIP_STAMP), document.encode("utf-8"), zipfile.ZIP_DEFLATED
+        )
+        zf.writestr(
+            zipfile.ZipInfo("docProps/core.xml", ZIP_STAMP), core.encode("utf-8"), zipfile.ZIP_DEFLATED
+        )
+    return out.getvalue()
+
+
+@lru_cache(maxsize=1)
+def base_package() -> _Base:
+    """Styles, page setup and footers, built once per process with python-docx and pruned."""
+    doc = Document()
+    _define_styles(doc)
+    section = doc.sections[0]
+    section.page_width, section.page_height = Twips(PAGE_W), Twips(PAGE_H)
+    section.top_margin, section.bottom_margin = MARGINS["top"], MARGINS["bottom"]
+    section.left_margin, section.right_margin = MARGINS["left"], MARGINS["right"]
+    section.header_distance, section.footer_distance = Mm(15), FOOTER_DISTANCE
+    doc.settings.odd_and_even_pages_header_footer = True
+    # GB/T 9704: "— 1 —", 4号宋体, odd pages right and even pages left, one character in
+    _page_number(section.footer.paragraphs[0], WD_ALIGN_PARAGRAPH.RIGHT)
+    _page_number(section.even_page_footer.paragraphs[0], WD_ALIGN_PARAGRAPH.LEFT)
+    sect = section._sectPr
+    sect.insert(sect.index(sect.find(qn("w:cols"))), parse_xml(f'<w:pgNumType {nsdecls("w")} w:start="1"/>'))
+    # no document grid: a "lines" grid would snap the 35 pt title and the single-spaced table rows
+    # to multiples of the 28 pt body line
+    for attr in list(sect.attrib):
+        del sect.attrib[attr]  # rsids
+    sect_pr = _XMLNS.sub("", etree.tostring(sect, encoding="unicode"))  # document.xml declares w: and r:
+    cover_inner = "".join(
+        _XMLNS.sub("", etree.tostring(child, encoding="unicode"))
+        for child in sect
+        if child.tag not in (qn("w:footerReference"), qn("w:headerReference"), qn("w:pgNumType"))
+    )
+
+    buf = io.BytesIO()
+    doc.save(buf)
+    with zipfile.ZipFile(buf) as zf:
+        raw = {name: zf.read(name) for name in zf.namelist()}
+    parts: dict[str, bytes] = {"[Content_Types].xml": b""}
+    for name, data in raw.items():
+        if any(d in name for d in DROP_PARTS) or name == "[Content_Types].xml":
+            continue
+        parts[name] = data
+    parts["[Content_Types].xml"] = _prune_rels(raw["[Content_Types].xml"])
+    parts["_rels/.rels"] = _prune_rels(raw["_rels/.rels"])
+    parts["word/_rels/document.xml.rels"] = _prune_rels(raw["word/_rels/document.xml.rels"])
+    parts["word/styles.xml"] = _prune_styles(raw["word/styles.xml"])
+    parts["word/fontTable.xml"] = _font_table()
+    parts["word/settings.xml"] = raw["word/settings.xml"].replace(
+        b'w:eastAsia="ja-JP"', b'w:eastAsia="zh-CN"'
+    )
+    parts["docProps/app.xml"] = APP.encode("utf-8")
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts.items():
+            if name not in ("word/document.xml", "docProps/core.xml"):
+                zf.writestr(zipfile.ZipInfo(name, ZIP_STAMP), data, zipfile.ZIP_DEFLATED)
+    return _Base(out.getvalue(), sect_pr, cover_inner)
+
+
+def _define_styles(doc) -> None:
+    styles = doc.styles
+    defaults = styles.element.find(qn("w:docDefaults"))
+    defaults.getparent().replace(
+        defaults,
+        parse_xml(
+            f"<w:docDefaults {nsdecls('w')}><w:rPrDefault><w:rPr>"
+            f'<w:rFonts w:ascii="{LATIN}" w:hAnsi="{LATIN}" w:eastAsia="{FANGSONG}" w:cs="{LATIN}"/>'
+            '<w:kern w:val="2"/><w:sz w:val="32"/><w:szCs w:val="32"/>'
+            '<w:lang w:val="en-US" w:eastAsia="zh-CN" w:bidi="ar-SA"/></w:rPr></w:rPrDefault>'
+            '<w:pPrDefault><w:pPr><w:widowControl w:val="0"/><w:jc w:val="both"/></w:pPr></w:pPrDefault>'
+            "</w:docDefaults>"
+        ),
+    )
+    for spec in STYLES:
+        if spec.builtin:
+            style = styles[spec.name]
+            el = style.element
+            for tag in ("w:pPr", "w:rPr", "w:link", "w:rsid", "w:next"):
+                for child in el.findall(qn(tag)):
+                    el.remove(child)
+        else:
+            style = styles.add_style(spec.name, WD_STYLE_TYPE.PARAGRAPH)
+            style.style_id = spec.style_id
+        if spec.style_id != "Normal":
+            style.base_style = styles["Normal"]
+        style.quick_style = spec.style_id in ("Normal", "Title", "Heading1", "Heading2", "Note")
+        _apply(style, spec)
+
+
+def _apply(style, spec: StyleSpec) -> None:
+    font = style.font
+    font.size = Pt(spec.size)
+    font.bold = spec.bold or None
+    font.italic = spec.italic or None
+    font.name = spec.latin  # the Latin slots only ...
+    rfonts = style.element.rPr.find(qn("w:rFonts"))
+    rfonts.set(qn("w:eastAsia"), spec.east_asia)  # ... the Chinese text needs eastAsia
+    rfonts.set(qn("w:cs"), spec.latin)
+    fmt = style.paragraph_format
+    fmt.alignment = spec.align
+    char = Pt(spec.size)
+    fmt.first_line_indent = (
+        char * spec.first_line if spec.first_line else (-char * spec.hanging if spec.hanging else Pt(0))
+    )
+    fmt.left_indent = char * spec.left
+    fmt.right_indent = char * spec.right
+    fmt.space_before, fmt.space_after = Pt(spec.before), Pt(spec.after)
+    if spec.line is None:
+        fmt.line_spacing = 1.0
+    else:
+        fmt.line_spacing = Pt(spec.line)  # a Length means "exactly"
+    fmt.keep_with_next = spec.keep_next or None
+    fmt.page_break_before = spec.page_break_before or None
+    ppr = style.element.get_or_add_pPr()
+    ind = ppr.find(qn("w:ind"))
+    # Indents in characters too, as Word's own dialog sets them. Word lets a *Chars attribute win
+    # over its twips twin and inherits it attribute by attribute, so every style states all of
+    # them: otherwise a table cell would inherit Normal's two-character first-line indent.
+    for attr, chars in (
+        ("firstLineChars", spec.first_line),
+        ("leftChars", spec.left),
+        ("rightChars", spec.right),
+    ):
+        ind.set(qn(f"w:{attr}"), str(round(chars * 100)))
+    if spec.hanging:
+        ind.set(qn("w:hangingChars"), str(round(spec.hanging * 100)))
+    if spec.outline is not None:
+        ppr.append(parse_xml(f'<w:outlineLvl {nsdecls("w")} w:val="{spec.outline}"/>'))
+        _reorder(ppr)
+
+
+# CT_PPrBase child order (the schema is a sequence): put what we appended where Word expects it
+# fmt: off
+_PPR_ORDER = [qn(f"w:{t}") for t in (
+    "pStyle", "keepNext", "keepLines", "pageBreakBefore", "framePr", "widowControl", "numPr",
+    "suppressLineNumbers", "pBdr", "shd", "tabs", "suppressAutoHyphens", "kinsoku", "wordWrap",
+    "overflowPunct", "topLinePunct", "autoSpaceDE", "autoSpaceDN", "bidi", "adjustRightInd", "snapToGrid",
+    "spacing", "ind", "contextualSpacing", "mirrorIndents", "suppressOverlap", "jc", "textDirection",
+    "textAlignment", "textboxTightWrap", "outlineLvl", "divId", "cnfStyle", "rPr", "sectPr", "pPrChange")]
+# fmt: on
+
+
+def _reorder(ppr) -> None:
+    children = sorted(ppr, key=lambda c: _PPR_ORDER.index(c.tag) if c.tag in _PPR_ORDER else 99)
+    for child in children:
+        ppr.append(child)
+
+
+def _page_number(paragraph, align: WD_ALIGN_PARAGRAPH) -> None:
+    paragraph.style = "Footer"
+    paragraph.alignment = align
+    if align == WD_ALIGN_PARAGRAPH.RIGHT:
+        paragraph.paragraph_format.right_indent = Pt(14)
+    else:
+        paragraph.paragraph_format.left_indent = Pt(14)
+    paragraph.add_run("— ")
+    paragraph._p.append(
+        parse_xml(
+            f'<w:fldSimple {nsdecls("w")} w:instr=" PAGE \\* MERGEFORMAT "><w:r><w:t>1</w:t></w:r></w:fldSimple>'
+        )
+    )
+    paragraph.add_run(" —")
+
+
+def _prune_rels(data: bytes) -> bytes:
+    root = etree.fromstring(data)
+    for child in list(root):
+        target = child.get("Target") or child.get("PartName") or ""
+        if any(d in target for d in DROP_PARTS) or child.get("Extension") == "jpeg":
+            root.remove(child)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _prune_styles(data: bytes) -> bytes:
+    root = etree.fromstring(data)
+    for child in list(root):
+        if child.tag == qn("w:latentStyles") or (
+            child.tag == qn("w:style") and child.get(qn("w:styleId")) not in KEEP_STYLES
+        ):
+            root.remove(child)
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def _font_table() -> bytes:
+    fonts = [
+        f'<w:font w:name="{LATIN}"><w:charset w:val="00"/><w:family w:val="roman"/>'
+        '<w:pitch w:val="variable"/></w:font>'
+    ]
+    for name, alt in FONT_TABLE.items():
+        fonts.append(
+            f'<w:font w:name="{name}"><w:altName w:val="{alt}"/><w:charset w:val="86"/>'
+            '<w:family w:val="modern"/><w:pitch w:val="fixed"/></w:font>'
+        )
+    return (
+        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        f'<w:fonts xmlns:w="{W_NS}">{"".join(fonts)}</w:fonts>'
+    ).encode()
