@@ -13,6 +13,7 @@ from pathlib import Path
 
 import xlsxwriter
 
+from pipeline.cells import parse_a1
 from pipeline.config import Settings
 from pipeline.load import load
 from pipeline.model import Project, Result
@@ -140,14 +141,20 @@ def write_workbook(path: Path, sheets: dict[str, list[list]], merges: dict[str, 
                 else:
                     ws.write(r, c, value)
         for rng in (merges or {}).get(name, []):
-            first = rng.split(":")[0]
-            from pipeline.cells import parse_a1
-
-            r0, c0 = parse_a1(first)
+            r0, c0 = parse_a1(rng.split(":")[0])
             r1, c1 = parse_a1(rng.split(":")[1])
             ws.merge_range(r0, c0, r1, c1, rows[r0][c0] if r0 < len(rows) and c0 < len(rows[r0]) else "")
     wb.close()
     return path
+
+
+def bent(sheet: str, **cells) -> dict[str, list[list]]:
+    """The clean sheets with cells of one sheet replaced by address: bent("支付明细", F2=31)."""
+    sheets = clean_sheets()
+    for address, value in cells.items():
+        row, col = parse_a1(address)
+        sheets[sheet][row][col] = value
+    return sheets
 
 
 def set_info(sheets: dict[str, list[list]], label: str, value) -> None:
