@@ -339,8 +339,3 @@ def _parse_quantity(raw: str) -> Quantity | None:
     if not math.isfinite(value):
         return None
     return Quantity(comparator, value, unit, raw)
-
-
-def _short(value: object, limit: int = 30) -> str:
-    text = to_text(value).replace("\n", " ")
-    return text if len(text) <= limit else text[: limit - 1] + "…"

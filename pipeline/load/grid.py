@@ -12,7 +12,6 @@ import functools
 import re
 from dataclasses import dataclass
 
-from ..cells import a1
 from ..schema import Sheet
 from ..values import normalize_label, split_unit
 
@@ -122,7 +121,3 @@ def find_header(grid: Grid, sheet: Sheet) -> Header:
             if m:
                 best.sheet_unit = m.group(1)
     return best
-
-
-def address(row: int, col: int) -> str:
-    return a1(row, col)

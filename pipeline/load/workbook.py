@@ -11,6 +11,7 @@ from pathlib import Path
 import python_calamine as calamine
 
 from .. import schema
+from ..cells import a1
 from ..config import Settings
 from ..messages import KIND_WORDS, MSG
 from ..model import (
@@ -44,7 +45,7 @@ from ..values import (
     to_text,
 )
 from .container import MAX_CELLS, Container, Refused, inspect
-from .grid import Grid, Header, address, fill_merges, find_header, find_sheet, near_miss
+from .grid import Grid, Header, fill_merges, find_header, find_sheet, near_miss
 
 _TOTAL_ROW = {"合计", "总计", "小计", "总分", "合计金额"}
 _GRADES = {"优": "优", "优秀": "优", "良": "良", "良好": "良", "中": "中", "中等": "中", "合格": "中",
@@ -143,7 +144,7 @@ class _Reader:
         for r, row in enumerate(rows):
             for c, v in enumerate(row):
                 if isinstance(v, str) and len(v) > limits.max_cell_chars:
-                    raise Refused(MSG["I001_cell"].format(sheet=name, cell=address(r, c), n=len(v),
+                    raise Refused(MSG["I001_cell"].format(sheet=name, cell=a1(r, c), n=len(v),
                                                           limit=limits.max_cell_chars))
         grid = Grid(name, fill_merges(rows, sheet.merged_cell_ranges),
                     frozenset(self.uncached.get(name, ())))
@@ -156,7 +157,7 @@ class _Reader:
         if col is None:
             return EMPTY
         raw = grid.value(row, col)
-        ref = CellRef(grid.name, address(row, col))  # as the workbook spells it: links land
+        ref = CellRef(grid.name, a1(row, col))  # as the workbook spells it: links land
         text = to_text(raw).strip()
         if raw is None and ref.cell in grid.uncached:
             self.add("I006", ref.sheet, ref.cell, MSG["I006"].format(label=label))
@@ -458,4 +459,4 @@ def _label(grid: Grid, row: int, col: int | None) -> Label:
     norm = normalize_label(raw)
     m = _WEIGHT_IN_LABEL.match(norm)
     name, weight = (m.group(1), float(m.group(2))) if m and m.group(1) else (norm, None)
-    return Label(half_width(name).strip(), weight, CellRef(grid.name, address(row, col)), raw)
+    return Label(half_width(name).strip(), weight, CellRef(grid.name, a1(row, col)), raw)
