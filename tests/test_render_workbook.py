@@ -4,6 +4,7 @@ the 自评表 holds the seed's figures, and the example matches its reviewed gol
 from __future__ import annotations
 
 import difflib
+import gc
 import io
 import os
 import re
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from xlsxwriter.worksheet import Worksheet
 
 from pipeline.cells import expand_range, parse_a1
 from pipeline.config import Settings
@@ -308,6 +310,28 @@ def test_detail_lists_each_indicator_with_its_arithmetic(example):
 def test_same_input_gives_the_same_bytes(example):
     result, data = example
     assert scored_workbook(result) == data
+
+
+@pytest.mark.parametrize("which", ["example", "hostile"])
+def test_the_fast_sheet_writes_the_bytes_xlsxwriter_writes(which, request, monkeypatch):
+    """render/xlsx.py's Sheet rewrites xlsxwriter's row and cell loop for speed, not for output."""
+    result, data = request.getfixturevalue(which)
+    monkeypatch.setattr("pipeline.render.workbook.Sheet", Worksheet)
+    assert scored_workbook(result) == data
+
+
+def test_rendering_leaves_no_cyclic_garbage(example):
+    """A batch renders thousands of workbooks: each must be freed by reference counting, not left
+    for the cycle collector (an xlsxwriter workbook is ~1,800 objects in one cycle)."""
+    result, _ = example
+    gc.collect()
+    gc.disable()
+    try:
+        scored_workbook(result)
+        unreachable = gc.collect()
+    finally:
+        gc.enable()
+    assert unreachable < 50
 
 
 def test_an_unreadable_workbook_has_no_scored_workbook(tmp_path):

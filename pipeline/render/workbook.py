@@ -23,7 +23,7 @@ from ..cells import a1, expand_range, parse_a1
 from ..messages import MSG
 from ..model import Cell, Finding, Indicator, IndicatorScore, Result, Scores, Severity
 from ..values import normalize_label
-from .xlsx import Sheet
+from .xlsx import Sheet, close
 
 OPTIONS = {
     "in_memory": True,
@@ -828,5 +828,5 @@ def scored_workbook(result: Result, created: datetime = PINNED_CREATED) -> bytes
     _write_detail(workbook.add_worksheet(DETAIL, Sheet), fmt, _detail_lines(result, s), target_of)
     for key, rows in sheets.items():
         _write_copy(workbook.add_worksheet(names[key], Sheet), fmt, rows, marks[key])
-    workbook.close()
+    close(workbook)
     return buffer.getvalue()
