@@ -91,6 +91,7 @@ class WorkerSample:
     rss_kb: int
     peak_kb: int
     cpu_ms: float  # CPU time the worker spent on that workbook
+    phases: tuple[float, float, float] = (0.0, 0.0, 0.0)  # of which: load+check+score, scored workbook, report
 
 
 @dataclass(frozen=True)
@@ -198,7 +199,7 @@ def run(opts: RunOptions) -> BatchReport:
                 def settle(item: _Item, outcome: Outcome) -> None:
                     _settle(item, outcome, opts, manifest)
                     samples.append(WorkerSample(len(samples) + 1, outcome.pid, outcome.rss_kb, outcome.peak_kb,
-                                                outcome.cpu_ms))
+                                                outcome.cpu_ms, outcome.phases))
                     tick()
                 execute(todo, opts, settle)
             removed = _removed(records, items, opts.output, manifest)

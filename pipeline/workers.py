@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import gc
 import hashlib
+import itertools
 import json
 import multiprocessing
 import os
@@ -150,6 +151,7 @@ class Outcome:
     rss_kb: int = 0
     peak_kb: int = 0
     cpu_ms: float = 0.0
+    phases: tuple[float, float, float] = (0.0, 0.0, 0.0)  # CPU ms: load+check+score, scored workbook, report
 
 
 _STATE: dict = {}
@@ -204,24 +206,26 @@ def _work_chunk(tasks: list[tuple]) -> list[Outcome]:
     for slot, index, path, name, digest, folder in tasks:
         _STATE["started"][slot] = 1
         cpu = time.process_time()
-        status, files, doc = _compute(Path(path), name, digest)
+        status, files, doc, phases = _compute(Path(path), name, digest)
         target = _STATE["output"] / folder
         computed.append((index, status, doc, target, writer.submit(_write_folder, target, files),
-                         1000 * (time.process_time() - cpu)))
+                         1000 * (time.process_time() - cpu), phases))
     outcomes = []
-    for index, status, doc, target, writing, cpu_ms in computed:
+    for index, status, doc, target, writing, cpu_ms, phases in computed:
         try:
             outputs = writing.result()
         except (OSError, ValueError) as e:  # e.g. a file held open by Excel on Windows
             doc = failure_doc(doc["file"], doc["sha256"], MSG["RUN_write_failed"].format(error=e))
             status, outputs = FAILED, write_failure(target, doc)
-        outcomes.append(Outcome(index, status, outputs, doc, os.getpid(), *_memory(), cpu_ms))
+        outcomes.append(Outcome(index, status, outputs, doc, os.getpid(), *_memory(), cpu_ms, phases))
     return outcomes
 
 
-def _compute(path: Path, name: str, digest: str) -> tuple[str, dict[str, bytes], dict]:
-    """(status, {file name: bytes}, findings.json as a dict); a bug becomes a FAILED findings.json."""
+def _compute(path: Path, name: str, digest: str) -> tuple[str, dict[str, bytes], dict, tuple[float, float, float]]:
+    """(status, {file name: bytes}, findings.json as a dict, CPU ms of its phases); a bug becomes a
+    FAILED findings.json. The phases count this thread only, not the writer's (`make bench` shows them)."""
     s = _STATE
+    marks = [time.thread_time()]
     try:
         if "broken" in s:
             raise RuntimeError(s["broken"])
@@ -229,16 +233,25 @@ def _compute(path: Path, name: str, digest: str) -> tuple[str, dict[str, bytes],
         if result.project.file != name:  # a file name that is not UTF-8: findings.json says it as text
             result = dataclasses.replace(result, project=dataclasses.replace(result.project, file=name))
         doc_bytes = s["to_bytes"](result)
+        marks.append(time.thread_time())
         files: dict[str, bytes] = {}
         if result.scores is not None:
             project = str(result.project.info.name.value or "").strip() or path.stem
             files[output_name(project, SCORED_SUFFIX)] = s["scored_workbook"](result)
+            marks.append(time.thread_time())
             files[output_name(project, REPORT_SUFFIX)] = s["report_docx"](result, s["run_date"], s["settings"])
+            marks.append(time.thread_time())
         files[FINDINGS_JSON] = doc_bytes
-        return (OK if result.scores is not None else UNREADABLE), files, json.loads(doc_bytes)
+        status = OK if result.scores is not None else UNREADABLE
+        return status, files, json.loads(doc_bytes), _phases(marks)
     except Exception as e:  # a bug: that workbook gets a findings.json saying so; the batch goes on
         doc = failure_doc(name, digest, f"{type(e).__name__}: {e}", traceback.format_exc())
-        return FAILED, {FINDINGS_JSON: _json(doc)}, doc
+        return FAILED, {FINDINGS_JSON: _json(doc)}, doc, _phases(marks)
+
+
+def _phases(marks: list[float]) -> tuple[float, float, float]:
+    spans = [1000 * (b - a) for a, b in itertools.pairwise(marks)]
+    return tuple(spans + [0.0] * (3 - len(spans)))  # type: ignore[return-value]
 
 
 def _write_folder(target: Path, files: dict[str, bytes]) -> tuple[tuple[str, str], ...]:

@@ -140,7 +140,7 @@ def child_pipeline(input_dir: Path, output: Path, jobs: int) -> dict:
                             run_date=date(2024, 4, 1)))
     seconds = time.perf_counter() - t0
     return {"seconds": seconds, "line": report.closing_line(), "total": report.total,
-            "main_peak_kb": _peak_kb(), "samples": [[s.seq, s.pid, s.rss_kb, s.peak_kb, s.cpu_ms] for s in report.samples]}
+            "main_peak_kb": _peak_kb(), "samples": [[s.seq, s.pid, s.rss_kb, s.peak_kb, s.cpu_ms, *s.phases] for s in report.samples]}
 
 
 def child_naive(input_dir: Path, output: Path) -> dict:
@@ -238,12 +238,23 @@ def cli_rerun(input_dir: Path, output: Path, jobs: int) -> tuple[float, str]:
 def workers(samples: list[list[int]]) -> dict[int, dict]:
     """pid -> RSS after its last workbook up to no. 100, at the end, and its peak (KB)."""
     out: dict[int, dict] = {}
-    for seq, pid, rss, peak, _ in samples:
+    for seq, pid, rss, peak, *_ in samples:
         w = out.setdefault(pid, {"at100": None, "end": 0, "peak": 0, "count": 0})
         if seq <= 100:
             w["at100"] = rss
         w["end"], w["peak"], w["count"] = rss, max(w["peak"], peak), w["count"] + 1
     return out
+
+
+def phases(samples: list[list[float]]) -> str:
+    """Where a worker's CPU goes, averaged over the readable workbooks (those with a scored workbook)."""
+    rows = [x for x in samples if len(x) >= 8 and x[6] > 0]
+    if not rows:
+        return "—"
+    load, xlsx, docx = (sum(x[i] for x in rows) / len(rows) for i in (5, 6, 7))
+    rest = sum(x[4] for x in rows) / len(rows) - load - xlsx - docx
+    return (f"读取+检查+评分 {load:.1f} · 评分表 {xlsx:.1f} · 报告 {docx:.1f} · "
+            f"其余 {rest:.1f}（写文件线程、findings.json、进程间传递）")
 
 
 def mb(kb: int | None) -> str:
@@ -304,6 +315,8 @@ def main(argv: list[str] | None = None) -> int:
         line("(c) naive loop (pandas+docx, 1 core)", c)
         line("(d) unchanged re-run (CLI, wall)", {"total": args.n}, d_seconds)
         print(f"\n    (a) {a['line']}\n    (d) {d_line}")
+        print(f"\nCPU ms per readable workbook in a worker, (a): {phases(a['samples'])}")
+        print(f"                                         (b): {phases(b['samples'])}")
         print(f"\nratios: (a)/(c) = {rates['a'] / rates['c']:.1f}×   (b)/(c) = {rates['b'] / rates['c']:.1f}×   "
               f"(a)/(b) = {rates['a'] / rates['b']:.2f}× (parallel speed-up on {args.jobs} cores)")
 
