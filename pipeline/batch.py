@@ -91,7 +91,7 @@ class WorkerSample:
     rss_kb: int
     peak_kb: int
     cpu_ms: float  # CPU time the worker spent on that workbook
-    phases: tuple[float, float, float] = (0.0, 0.0, 0.0)  # of which: load+check+score, scored workbook, report
+    phases: tuple[float, float, float] = (0.0, 0.0, 0.0)  # of which: evaluate+findings.json, scored wb, report
 
 
 @dataclass(frozen=True)

@@ -253,8 +253,8 @@ def phases(samples: list[list[float]]) -> str:
         return "—"
     load, xlsx, docx = (sum(x[i] for x in rows) / len(rows) for i in (5, 6, 7))
     rest = sum(x[4] for x in rows) / len(rows) - load - xlsx - docx
-    return (f"读取+检查+评分 {load:.1f} · 评分表 {xlsx:.1f} · 报告 {docx:.1f} · "
-            f"其余 {rest:.1f}（写文件线程、findings.json、进程间传递）")
+    return (f"读取+检查+评分+findings.json {load:.1f} · 评分表 {xlsx:.1f} · 报告 {docx:.1f} · "
+            f"其余 {rest:.1f}（写文件线程、进程间传递）")
 
 
 def mb(kb: int | None) -> str:

@@ -135,6 +135,7 @@ def _spans(rows: list[int], table, comments) -> dict[int, str]:
             spans[r // 16] = (lo, hi) if old is None else (min(old[0], lo), max(old[1], hi))
     return {block: f"{lo + 1}:{hi + 1}" for block, (lo, hi) in spans.items()}
 
+
 def close(workbook: Workbook) -> None:
     """Write the workbook, then cut the one reference from its worksheets back to it (a bound
     `add_format` each holds). Left in place, that cycle makes the whole workbook (~1,800 objects:
