@@ -7,6 +7,7 @@ import io
 
 import openpyxl
 import pytest
+from xlsxwriter.worksheet import Worksheet
 
 from pipeline.render import findings_json
 from pipeline.render.summary import (
@@ -123,3 +124,10 @@ def test_empty_batch_still_gives_valid_outputs():
     wb = openpyxl.load_workbook(io.BytesIO(summary_workbook([])))
     assert wb.sheetnames == [SUMMARY, ALL_FINDINGS]
     assert findings_csv([]).decode("utf-8-sig").splitlines() == [",".join(CSV_COLUMNS)]
+
+
+def test_the_fast_sheet_writes_the_bytes_xlsxwriter_writes(entries, monkeypatch):
+    """The summary uses render/xlsx.py's Sheet for speed, not for output."""
+    data = summary_workbook(entries)
+    monkeypatch.setattr("pipeline.render.summary.Sheet", Worksheet)
+    assert summary_workbook(entries) == data

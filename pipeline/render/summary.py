@@ -17,6 +17,7 @@ import xlsxwriter
 
 from ..model import Severity
 from .workbook import OPTIONS, PINNED_CREATED, Formats, clean, fit_height, put
+from .xlsx import Sheet
 
 SUMMARY = "汇总"
 ALL_FINDINGS = "全部审核意见"
@@ -91,8 +92,8 @@ def summary_workbook(entries: list[SummaryEntry], created: datetime = PINNED_CRE
     workbook = xlsxwriter.Workbook(buffer, OPTIONS)
     workbook.set_properties({"created": created, "title": "绩效自评审核汇总", "author": ""})
     fmt = Formats(workbook)
-    _write_summary(workbook.add_worksheet(SUMMARY), workbook, fmt, entries)
-    _write_findings(workbook.add_worksheet(ALL_FINDINGS), fmt, entries)
+    _write_summary(workbook.add_worksheet(SUMMARY, Sheet), workbook, fmt, entries)
+    _write_findings(workbook.add_worksheet(ALL_FINDINGS, Sheet), fmt, entries)
     workbook.close()
     return buffer.getvalue()
 
