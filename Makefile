@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
+# Compiled bytecode for our own modules: where PYTHONDONTWRITEBYTECODE is set (as on our CI and
+# build machines) every process would otherwise compile them again, ~0.1 s before a batch starts.
+BYTECODE = @$(PY) -m compileall -q pipeline > /dev/null || true
 
 .DEFAULT_GOAL := help
 .PHONY: help reports test template bench fuzz preview docs lint format clean
@@ -17,6 +20,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 reports: $(STAMP)  ## 处理 input/ 中的全部工作簿，结果写入 output/
+	$(BYTECODE)
 	$(PY) -m pipeline run
 
 test: $(STAMP)  ## 运行全部测试
@@ -26,6 +30,7 @@ template: $(STAMP)  ## 重新生成 input_templates/ 中的空白模板和填报
 	$(PY) -m pipeline template
 
 bench: $(STAMP)  ## 性能基准：N 个合成工作簿（N=300），与朴素实现对比
+	$(BYTECODE)
 	$(PY) -m tests.bench $(if $(N),--n $(N))
 
 fuzz: $(STAMP)  ## 以变异的示例工作簿做模糊测试（默认 5 分钟，FUZZ_SECONDS 可改）
