@@ -3,8 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
-# Compiled bytecode for our own modules: where PYTHONDONTWRITEBYTECODE is set (as on our CI and
-# build machines) every process would otherwise compile them again, ~0.1 s before a batch starts.
+# Compiled bytecode for our own modules: where PYTHONDONTWRITEBYTECODE is set (this machine kind
+# sets it) each process compiles them again, ~0.1 s before a batch starts (measured).
 BYTECODE = @$(PY) -m compileall -q pipeline > /dev/null || true
 
 .DEFAULT_GOAL := help
