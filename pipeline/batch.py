@@ -44,9 +44,24 @@ from .workers import (
     sync_dir,
 )
 
-__all__ = ["FALLBACK_NAME", "AlreadyRunning", "BatchError", "BatchReport", "InputMissing", "OutputIsInput",
-           "OutputNotWritable", "RunOptions", "WorkerSample", "archive_index", "atomic_write", "discover",
-           "output_name", "run", "safe_name"]
+__all__ = [
+    "FALLBACK_NAME",
+    "AlreadyRunning",
+    "BatchError",
+    "BatchReport",
+    "InputMissing",
+    "OutputIsInput",
+    "OutputNotWritable",
+    "RunOptions",
+    "WorkerSample",
+    "archive_index",
+    "atomic_write",
+    "discover",
+    "output_name",
+    "run",
+    "safe_name",
+]
+
 
 def _templates_digest() -> str:
     """The report's jinja2 templates are part of what produced an output: editing one redoes the batch."""
@@ -66,8 +81,20 @@ SUMMARY_XLSX = "审核汇总.xlsx"
 FINDINGS_CSV = "findings.csv"
 READABLE = (".xlsx", ".xlsm")
 # Spreadsheet-like files that are picked up so the user hears (I001) that they must be saved as .xlsx
-SPREADSHEET_SUFFIXES = (*READABLE, ".xls", ".xlsb", ".xlt", ".xltx", ".xltm", ".ods", ".fods", ".csv",
-                        ".et", ".ett", ".numbers")
+SPREADSHEET_SUFFIXES = (
+    *READABLE,
+    ".xls",
+    ".xlsb",
+    ".xlt",
+    ".xltx",
+    ".xltm",
+    ".ods",
+    ".fods",
+    ".csv",
+    ".et",
+    ".ett",
+    ".numbers",
+)
 
 
 # ---------------------------------------------------------------- interface
@@ -91,7 +118,11 @@ class WorkerSample:
     rss_kb: int
     peak_kb: int
     cpu_ms: float  # CPU time the worker spent on that workbook
-    phases: tuple[float, float, float] = (0.0, 0.0, 0.0)  # of which: evaluate+findings.json, scored wb, report
+    phases: tuple[float, float, float] = (
+        0.0,
+        0.0,
+        0.0,
+    )  # of which: evaluate+findings.json, scored wb, report
 
 
 @dataclass(frozen=True)
@@ -110,9 +141,15 @@ class BatchReport:
 
     def closing_line(self) -> str:
         skipped = MSG["RUN_skipped"].format(n=self.skipped) if self.skipped else ""
-        return MSG["RUN_closing"].format(total=self.total, skipped=skipped, ok=self.total - self.unreadable,
-                                         unreadable=self.unreadable, errors=self.errors,
-                                         warnings=self.warnings, seconds=self.seconds)
+        return MSG["RUN_closing"].format(
+            total=self.total,
+            skipped=skipped,
+            ok=self.total - self.unreadable,
+            unreadable=self.unreadable,
+            errors=self.errors,
+            warnings=self.warnings,
+            seconds=self.seconds,
+        )
 
 
 class BatchError(Exception):
@@ -196,11 +233,21 @@ def run(opts: RunOptions) -> BatchReport:
                     todo.append(it)
             samples: list[WorkerSample] = []
             with _progress(opts, len(todo)) as tick:
+
                 def settle(item: _Item, outcome: Outcome) -> None:
                     _settle(item, outcome, opts, manifest)
-                    samples.append(WorkerSample(len(samples) + 1, outcome.pid, outcome.rss_kb, outcome.peak_kb,
-                                                outcome.cpu_ms, outcome.phases))
+                    samples.append(
+                        WorkerSample(
+                            len(samples) + 1,
+                            outcome.pid,
+                            outcome.rss_kb,
+                            outcome.peak_kb,
+                            outcome.cpu_ms,
+                            outcome.phases,
+                        )
+                    )
                     tick()
+
                 execute(todo, opts, settle)
             removed = _removed(records, items, opts.output, manifest)
             _write_batch_files(items, opts, manifest)
@@ -240,7 +287,9 @@ def _prepare(opts: RunOptions) -> list[Path]:
         atomic_write(probe, b"")
         probe.unlink()
     except OSError as e:
-        raise OutputNotWritable(MSG["RUN_output_unwritable"].format(path=target, error=e.strerror or e)) from None
+        raise OutputNotWritable(
+            MSG["RUN_output_unwritable"].format(path=target, error=e.strerror or e)
+        ) from None
     try:
         return discover(source)
     except OSError as e:
@@ -275,8 +324,11 @@ def _plan(inputs: list[Path], records: dict[str, Record], opts: RunOptions) -> l
         names[name] = p
     taken = {n.casefold() for n in (SUMMARY_XLSX, FINDINGS_CSV)}
     # folders of removed workbooks still hold their outputs: keep them
-    taken |= {r.folder.casefold() for f, r in records.items()
-              if f not in names and (opts.output / r.folder).is_dir()}
+    taken |= {
+        r.folder.casefold()
+        for f, r in records.items()
+        if f not in names and (opts.output / r.folder).is_dir()
+    }
     folders: dict[str, str] = {}
     for name in names:
         rec = records.get(name)
@@ -308,8 +360,13 @@ def _unchanged(item: _Item, opts: RunOptions) -> bool:
     rec = item.previous
     if opts.force or rec is None or not item.digest:
         return False
-    if (rec.status not in (OK, UNREADABLE) or rec.sha256 != item.digest or rec.folder != item.folder
-            or rec.config != opts.settings.fingerprint or rec.version != __version__):
+    if (
+        rec.status not in (OK, UNREADABLE)
+        or rec.sha256 != item.digest
+        or rec.folder != item.folder
+        or rec.config != opts.settings.fingerprint
+        or rec.version != __version__
+    ):
         return False
     folder = opts.output / rec.folder
     return not folder.is_symlink() and _intact(folder, rec.outputs)
@@ -338,8 +395,19 @@ def _settle(item: _Item, outcome: Outcome, opts: RunOptions, manifest: Manifest)
                 (folder / name).unlink(missing_ok=True)
     errors, warnings, infos = _counts(outcome.doc)
     item.doc = outcome.doc
-    item.record = Record(item.name, item.digest, opts.settings.fingerprint, __version__, item.folder,
-                         outcome.status, errors, warnings, infos, now(), outcome.outputs)
+    item.record = Record(
+        item.name,
+        item.digest,
+        opts.settings.fingerprint,
+        __version__,
+        item.folder,
+        outcome.status,
+        errors,
+        warnings,
+        infos,
+        now(),
+        outcome.outputs,
+    )
     manifest.record(item.record)
 
 
@@ -372,10 +440,16 @@ def _progress(opts: RunOptions, total: int) -> Iterator[Callable[[], None]]:
 # ---------------------------------------------------------------- the batch files
 def _write_batch_files(items: list[_Item], opts: RunOptions, manifest: Manifest) -> None:
     """审核汇总.xlsx and findings.csv over the whole folder; rebuilt only when something changed."""
-    key = hashlib.sha256(json.dumps(
-        [__version__, opts.settings.fingerprint,
-         *([it.name, it.record.sha256, it.record.folder, it.record.outputs] for it in items)],
-        ensure_ascii=False).encode("utf-8")).hexdigest()
+    key = hashlib.sha256(
+        json.dumps(
+            [
+                __version__,
+                opts.settings.fingerprint,
+                *([it.name, it.record.sha256, it.record.folder, it.record.outputs] for it in items),
+            ],
+            ensure_ascii=False,
+        ).encode("utf-8")
+    ).hexdigest()
     done = manifest.batch()
     if not opts.force and all(
         name in done and done[name][1] == key and _intact(opts.output, ((name, done[name][0]),))
@@ -387,7 +461,9 @@ def _write_batch_files(items: list[_Item], opts: RunOptions, manifest: Manifest)
     entries = []
     for it in items:
         doc = it.doc if it.doc is not None else _read_doc(opts.output / it.record.folder, it)
-        scored = next((f"{it.record.folder}/{n}" for n, _ in it.record.outputs if n.endswith(SCORED_SUFFIX)), None)
+        scored = next(
+            (f"{it.record.folder}/{n}" for n, _ in it.record.outputs if n.endswith(SCORED_SUFFIX)), None
+        )
         entries.append(SummaryEntry(it.name, it.record.folder, scored, doc))
     written = {
         SUMMARY_XLSX: atomic_write(opts.output / SUMMARY_XLSX, summary_workbook(entries)),
@@ -417,15 +493,30 @@ def archive_index(output: Path) -> list[dict]:
     finally:
         manifest.close()
     entries = [
-        {"input": r.file, "sha256": r.sha256, "config": r.config, "version": r.version, "time": r.done,
-         "status": r.status, "folder": r.folder,
-         "outputs": [{"path": f"{r.folder}/{name}", "sha256": digest} for name, digest in r.outputs]}
+        {
+            "input": r.file,
+            "sha256": r.sha256,
+            "config": r.config,
+            "version": r.version,
+            "time": r.done,
+            "status": r.status,
+            "folder": r.folder,
+            "outputs": [{"path": f"{r.folder}/{name}", "sha256": digest} for name, digest in r.outputs],
+        }
         for r in sorted(records.values(), key=lambda r: r.file)
     ]
     if batch:
         first = next(iter(batch.values()))
-        entries.append({"input": "（全部输入）", "sha256": first[1], "config": first[2], "version": first[3],
-                        "time": first[4], "status": OK, "folder": "",
-                        "outputs": [{"path": name, "sha256": v[0]} for name, v in sorted(batch.items())]})
+        entries.append(
+            {
+                "input": "（全部输入）",
+                "sha256": first[1],
+                "config": first[2],
+                "version": first[3],
+                "time": first[4],
+                "status": OK,
+                "folder": "",
+                "outputs": [{"path": name, "sha256": v[0]} for name, v in sorted(batch.items())],
+            }
+        )
     return entries
-

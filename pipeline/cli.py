@@ -132,7 +132,9 @@ def _check(args: argparse.Namespace) -> int:
     if not path.exists():
         raise UsageError(f"找不到文件 {path}：请检查路径（可先用 ls 或资源管理器确认文件名）")
     if path.is_dir():
-        raise UsageError(f"{path} 是目录：check 只检查一个文件；处理整个目录请用 python -m pipeline run --input {path}")
+        raise UsageError(
+            f"{path} 是目录：check 只检查一个文件；处理整个目录请用 python -m pipeline run --input {path}"
+        )
     from .evaluate import evaluate
 
     result = evaluate(path, settings)
@@ -144,8 +146,10 @@ def _check(args: argparse.Namespace) -> int:
 def _check_report(path: Path, findings: tuple[Finding, ...], scores) -> str:
     lines = [f"{path.name}"]
     if scores is not None and (scores.indicators or scores.budget_score is not None):
-        lines.append(f"复核总分 {scores.total:g} 分，等级“{scores.grade}”；执行率 "
-                     + (f"{scores.execution_rate:.2%}" if scores.execution_rate is not None else "未知"))
+        lines.append(
+            f"复核总分 {scores.total:g} 分，等级“{scores.grade}”；执行率 "
+            + (f"{scores.execution_rate:.2%}" if scores.execution_rate is not None else "未知")
+        )
     elif scores is not None:
         lines.append("复核总分：无法计算（没有可评分的预算数据和绩效指标，见下列审核意见）")
     if not findings:
@@ -197,7 +201,9 @@ def _archive_index(args: argparse.Namespace) -> int:
         print(f"{output} 中还没有归档记录：先运行 make reports")
         return 0
     for e in entries:
-        print(f"{e['input']}  sha256={e['sha256'][:12]}  配置={e['config'][:12]}  版本={e['version']}  {e['time']}")
+        print(
+            f"{e['input']}  sha256={e['sha256'][:12]}  配置={e['config'][:12]}  版本={e['version']}  {e['time']}"
+        )
         for out in e["outputs"]:
             print(f"    {out['path']}  sha256={out['sha256'][:12]}")
     return 0
@@ -215,8 +221,10 @@ def _preview(args: argparse.Namespace) -> int:
     output = args.output or Path(settings.paths.output)
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
-        raise UsageError("未安装 LibreOffice：Debian/Ubuntu 上运行 sudo apt-get install libreoffice-writer-nogui "
-                         "libreoffice-calc-nogui poppler-utils fonts-noto-cjk，然后重试 make preview")
+        raise UsageError(
+            "未安装 LibreOffice：Debian/Ubuntu 上运行 sudo apt-get install libreoffice-writer-nogui "
+            "libreoffice-calc-nogui poppler-utils fonts-noto-cjk，然后重试 make preview"
+        )
     files = sorted(p for p in output.glob("*/*") if p.suffix in (".xlsx", ".docx"))
     if not files:
         raise UsageError(f"{output} 中没有可预览的文件：先运行 make reports")
@@ -225,11 +233,20 @@ def _preview(args: argparse.Namespace) -> int:
     # The documents name 仿宋_GB2312 etc.; let LibreOffice find look-alikes for the preview only.
     env = {**os.environ, "FONTCONFIG_FILE": str(Path(__file__).parent / "render" / "preview" / "fonts.conf")}
     for f in files:
-        subprocess.run([soffice, "--headless", "--convert-to", "pdf", "--outdir", str(target), str(f)],
-                       check=False, capture_output=True, timeout=180, env=env)
+        subprocess.run(
+            [soffice, "--headless", "--convert-to", "pdf", "--outdir", str(target), str(f)],
+            check=False,
+            capture_output=True,
+            timeout=180,
+            env=env,
+        )
         pdf = target / (f.stem + ".pdf")
         if pdf.exists() and shutil.which("pdftoppm"):
-            subprocess.run(["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "2", str(pdf), str(target / f.stem)],
-                           check=False, capture_output=True, timeout=120)
+            subprocess.run(
+                ["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "2", str(pdf), str(target / f.stem)],
+                check=False,
+                capture_output=True,
+                timeout=120,
+            )
         print(f"{f} → {pdf}")
     return 0

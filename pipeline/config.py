@@ -70,10 +70,31 @@ class Grades:
 @dataclass(frozen=True)
 class Qualitative:
     achieved: tuple[str, ...] = (
-        "完成", "达成", "达到", "通过", "正常运行", "正常运转", "顺畅", "有效", "及时", "合格", "满足", "实现",
+        "完成",
+        "达成",
+        "达到",
+        "通过",
+        "正常运行",
+        "正常运转",
+        "顺畅",
+        "有效",
+        "及时",
+        "合格",
+        "满足",
+        "实现",
     )
     partial: tuple[str, ...] = ("基本", "部分", "较好", "一般", "大部分", "有所")
-    failed: tuple[str, ...] = ("未完成", "未达成", "未达到", "未通过", "较差", "滞后", "未实现", "不合格", "没有")
+    failed: tuple[str, ...] = (
+        "未完成",
+        "未达成",
+        "未达到",
+        "未通过",
+        "较差",
+        "滞后",
+        "未实现",
+        "不合格",
+        "没有",
+    )
     achieved_band: tuple[float, float] = (0.8, 1.0)
     partial_band: tuple[float, float] = (0.6, 0.8)
     failed_band: tuple[float, float] = (0.0, 0.6)
@@ -83,15 +104,53 @@ class Qualitative:
 class Checks:
     low_execution: float = 0.90  # B006
     capped_rate_words: tuple[str, ...] = (
-        "合格率", "满意度", "覆盖率", "完成率", "达标率", "执行率", "知晓率", "到位率", "及格率", "入学率",
-        "使用率", "验收率", "通过率", "准确率", "正确率", "出勤率", "参保率", "普及率",
+        "合格率",
+        "满意度",
+        "覆盖率",
+        "完成率",
+        "达标率",
+        "执行率",
+        "知晓率",
+        "到位率",
+        "及格率",
+        "入学率",
+        "使用率",
+        "验收率",
+        "通过率",
+        "准确率",
+        "正确率",
+        "出勤率",
+        "参保率",
+        "普及率",
     )
-    shortfall_words: tuple[str, ...] = ("未完成", "未达", "不足", "滞后", "故障", "影响", "延误", "偏低", "下降", "较差")
+    shortfall_words: tuple[str, ...] = (
+        "未完成",
+        "未达",
+        "不足",
+        "滞后",
+        "故障",
+        "影响",
+        "延误",
+        "偏低",
+        "下降",
+        "较差",
+    )
     name_min_chars: int = 6  # N005: shortest phrase taken as a project name
     name_overlap: float = 0.5  # N005: share of a phrase's character pairs found in the project name
     # B006: words that show the text explains a low execution rate
     execution_reason_words: tuple[str, ...] = (
-        "执行", "结余", "结转", "未支付", "未拨付", "未使用", "未完成支付", "进度", "滞后", "延期", "收回", "调减",
+        "执行",
+        "结余",
+        "结转",
+        "未支付",
+        "未拨付",
+        "未使用",
+        "未完成支付",
+        "进度",
+        "滞后",
+        "延期",
+        "收回",
+        "调减",
     )
 
 

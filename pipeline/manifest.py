@@ -98,7 +98,9 @@ class Manifest:
 
     def records(self) -> dict[str, Record]:
         outputs: dict[str, list[tuple[str, str]]] = {}
-        for file, name, digest in self._db.execute("SELECT file, name, sha256 FROM outputs ORDER BY file, name"):
+        for file, name, digest in self._db.execute(
+            "SELECT file, name, sha256 FROM outputs ORDER BY file, name"
+        ):
             outputs.setdefault(file, []).append((name, digest))
         rows = self._db.execute(
             "SELECT file, sha256, config, version, folder, status, errors, warnings, infos, done FROM workbooks"
@@ -110,11 +112,23 @@ class Manifest:
             self._db.execute("DELETE FROM workbooks WHERE file = ?", (rec.file,))
             self._db.execute(
                 "INSERT INTO workbooks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (rec.file, rec.sha256, rec.config, rec.version, rec.folder, rec.status, rec.errors,
-                 rec.warnings, rec.infos, rec.done),
+                (
+                    rec.file,
+                    rec.sha256,
+                    rec.config,
+                    rec.version,
+                    rec.folder,
+                    rec.status,
+                    rec.errors,
+                    rec.warnings,
+                    rec.infos,
+                    rec.done,
+                ),
             )
-            self._db.executemany("INSERT INTO outputs VALUES (?, ?, ?)",
-                                 [(rec.file, name, digest) for name, digest in rec.outputs])
+            self._db.executemany(
+                "INSERT INTO outputs VALUES (?, ?, ?)",
+                [(rec.file, name, digest) for name, digest in rec.outputs],
+            )
 
     def forget(self, files: list[str]) -> None:
         with self._transaction():
@@ -128,8 +142,10 @@ class Manifest:
     def record_batch(self, files: dict[str, str], key: str, config: str, version: str) -> None:
         with self._transaction():
             self._db.execute("DELETE FROM batch")
-            self._db.executemany("INSERT INTO batch VALUES (?, ?, ?, ?, ?, ?)",
-                                 [(name, digest, key, config, version, now()) for name, digest in files.items()])
+            self._db.executemany(
+                "INSERT INTO batch VALUES (?, ?, ?, ?, ?, ?)",
+                [(name, digest, key, config, version, now()) for name, digest in files.items()],
+            )
 
     def _transaction(self):
         return _Transaction(self._db)

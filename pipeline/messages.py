@@ -9,7 +9,7 @@ from __future__ import annotations
 MSG: dict[str, str] = {
     # ------------------------------------------------------------ R: the scored workbook and the batch summary
     "R_form_note": "注：自评得分为单位填报，复核得分按财预〔2020〕10号复核计算；填色单元格有审核意见"
-                   "（红：错误，黄：警告，蓝：提示），详见批注和“审核意见”表。",
+    "（红：错误，黄：警告，蓝：提示），详见批注和“审核意见”表。",
     "R_rescaled": "分值合计 {weight} 分（应为 100 分），按百分制折算：{raw} ÷ {weight} × 100 = {total}",
     "R_budget_line": "执行率 {rate}（全年执行数 {executed} 万元 ÷ 预算数 {budget} 万元）",
     "R_no_findings": "未发现问题",
@@ -28,9 +28,9 @@ MSG: dict[str, str] = {
     "I001_rows": "工作表“{sheet}”有 {n} 行，超过上限 {limit} 行：请删除多余的行后重新保存",
     "I001_cell": "工作表“{sheet}”的单元格 {cell} 有 {n} 个字符，超过上限 {limit}：请精简内容",
     "I001_area": "工作表“{sheet}”的数据区域达 {rows} 行 × {cols} 列，超过上限 {limit} 个单元格："
-                 "请删除远处的无关单元格后重新保存",
+    "请删除远处的无关单元格后重新保存",
     "I001_bomb_lie": "工作簿压缩包登记的部件 {part} 大小与实际内容不符（疑似异常文件），拒绝解压："
-                      "请用 Excel/WPS 打开后另存为 .xlsx 再提交",
+    "请用 Excel/WPS 打开后另存为 .xlsx 再提交",
     "I001_parts": "工作簿压缩包中有 {n} 个部件，超过上限 {limit}（疑似异常文件）：请用 Excel/WPS 打开后另存为 .xlsx 再提交",
     "I001_zip_encrypted": "工作簿中的部件被加密，无法读取：请在 Excel/WPS 中取消密码后另存为 .xlsx 再提交",
     "I001_engine": "读取工作簿时出错（{error}）：请用 Excel/WPS 打开后另存为 .xlsx 再提交",
@@ -48,22 +48,22 @@ MSG: dict[str, str] = {
     "S001_over": "“{name}”自评得分 {claimed} 分高于分值 {weight} 分：自评得分不能超过分值，请更正",
     "S001_negative": "“{name}”自评得分 {claimed} 分为负数：自评得分应在 0 至分值 {weight} 分之间，请更正",
     "S002": "绩效指标分值合计 {indicators} 分，加预算执行率 {budget} 分共 {weight_total} 分，不等于 {scale} 分："
-            "请调整各指标分值（复核总分已按 {scale} 分制折算）",
+    "请调整各指标分值（复核总分已按 {scale} 分制折算）",
     "S003": "{level1}分值合计 {written} 分，与财预〔2020〕10号的 {standard} 分不一致：无特殊情况请按 {standard} 分设置，"
-            "确需调整请说明理由",
+    "确需调整请说明理由",
     "S003_missing": "绩效指标中没有{level1}，财预〔2020〕10号为其设 {standard} 分：请补充{level1}",
     "S004": "“{label}”标注 {written} 分，但其下各指标分值合计 {rows} 分：请更正标注或各指标分值",
     "S005": "定量指标“{name}”按评分规则应得 {computed} 分（{formula}），自评 {claimed} 分：请按实际完成比例重新计分",
     "S006": "定性指标“{name}”完成程度为“{level}”（实际完成值“{done}”），得分应在 {low}–{high} 分之间，"
-            "自评 {claimed} 分：请按完成程度调整得分或补充说明",
+    "自评 {claimed} 分：请按完成程度调整得分或补充说明",
     "S007": "“{name}”扣了 {lost} 分（分值 {weight}、自评 {claimed}），偏差原因分析及改进措施却未填写：请说明未完成原因和改进措施",
     "S008_text": "定量指标“{name}”的实际完成值“{done}”不是数值，无法与年度指标值“{target}”比较、核验得分："
-                 "请填写实际完成的数值和单位",
+    "请填写实际完成的数值和单位",
     "S008_blank": "定量指标“{name}”的实际完成值未填写，无法与年度指标值“{target}”比较、核验得分：请填写实际完成的数值和单位",
     "S008_unit": "定量指标“{name}”年度指标值的单位是“{target_unit}”，实际完成值的单位是“{actual_unit}”，无法比较："
-                 "请统一单位后重新填写",
+    "请统一单位后重新填写",
     "S009": "定量指标“{name}”实际完成 {done}，超出年度指标值 {target} 的 {over}（提示阈值 {margin}）："
-            "请说明超额完成的原因，并检查年初指标值是否设置偏低",
+    "请说明超额完成的原因，并检查年初指标值是否设置偏低",
     "S010_words": "“{name}”得满分 {weight} 分，但偏差原因写有“{word}”：请核实是否应扣分，或修改偏差原因说明",
     "S010_below": "“{name}”实际完成 {done}，未达到年度指标值“{target}”，却得满分 {weight} 分：请按完成比例扣分或说明理由",
     "S011": "自评总分 {claimed} 分与复核总分 {computed} 分不一致（{arithmetic}）：请按复核结果更正自评总分",

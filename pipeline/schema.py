@@ -145,8 +145,13 @@ INDICATORS = Sheet(
         Column("actual", "实际完成值", width=20),
         Column("weight", "分值", kind="number", width=8),
         Column("claimed", "自评得分", kind="number", width=8),
-        Column("deviation", "偏差原因分析及改进措施", required=False, width=36,
-               aliases=("未完成原因分析", "偏差原因", "未完成原因和改进措施")),
+        Column(
+            "deviation",
+            "偏差原因分析及改进措施",
+            required=False,
+            width=36,
+            aliases=("未完成原因分析", "偏差原因", "未完成原因和改进措施"),
+        ),
     ),
 )
 

@@ -173,8 +173,15 @@ def _score_quantitative(ind: Indicator, weight: float, settings: Settings) -> In
     claimed = ind.claimed.value
 
     def unverified(reason: str) -> IndicatorScore:
-        return IndicatorScore(ind.row, QUANTITATIVE, UNVERIFIABLE, weight, claimed, None,
-                              arithmetic=f"{reason}，无法核验，采用自评得分 {_claim_text(claimed, d)}")
+        return IndicatorScore(
+            ind.row,
+            QUANTITATIVE,
+            UNVERIFIABLE,
+            weight,
+            claimed,
+            None,
+            arithmetic=f"{reason}，无法核验，采用自评得分 {_claim_text(claimed, d)}",
+        )
 
     if m is None:
         return unverified(f"定量·年度指标值“{ind.target.text}”不是数值")
@@ -187,13 +194,27 @@ def _score_quantitative(ind: Indicator, weight: float, settings: Settings) -> In
         return unverified(f"{done}：单位不一致（{m.target.unit}/{m.actual_unit}）")
     method = m.target.comparator or EQUAL
     if m.completed:
-        return IndicatorScore(ind.row, QUANTITATIVE, method, weight, claimed, round_score(weight, d),
-                              arithmetic=f"{done}：达到目标，得满分 {show(weight, d)}")
+        return IndicatorScore(
+            ind.row,
+            QUANTITATIVE,
+            method,
+            weight,
+            claimed,
+            round_score(weight, d),
+            arithmetic=f"{done}：达到目标，得满分 {show(weight, d)}",
+        )
     computed = round_score(_quantitative_points(weight, m, settings), d)
     formula = _formula(weight, m, settings)
     shortfall = f"须{m.target.comparator}目标，" if m.strict else ""
-    return IndicatorScore(ind.row, QUANTITATIVE, method, weight, claimed, computed,
-                          arithmetic=f"{done}：{shortfall}{formula}={show(computed, d)}")
+    return IndicatorScore(
+        ind.row,
+        QUANTITATIVE,
+        method,
+        weight,
+        claimed,
+        computed,
+        arithmetic=f"{done}：{shortfall}{formula}={show(computed, d)}",
+    )
 
 
 def _quantitative_points(weight: float, m: Measurement, settings: Settings) -> float:
@@ -262,30 +283,39 @@ def _score_qualitative(ind: Indicator, weight: float, settings: Settings) -> Ind
     level = qualitative_level(ind, settings)
     band = band_of(level, weight, settings)
     if band is None:
-        return IndicatorScore(ind.row, QUALITATIVE, QUALITATIVE, weight, claimed, claimed,
-                              arithmetic=f"定性·完成程度无法从“{ind.actual.text}”判断，采用自评得分 "
-                                         f"{_claim_text(claimed, d)}")
+        return IndicatorScore(
+            ind.row,
+            QUALITATIVE,
+            QUALITATIVE,
+            weight,
+            claimed,
+            claimed,
+            arithmetic=f"定性·完成程度无法从“{ind.actual.text}”判断，采用自评得分 {_claim_text(claimed, d)}",
+        )
     lo, hi = band
     lead = f"定性·{level}·区间 {show(lo, d)}–{show(hi, d)}"
     if claimed is None:
-        return IndicatorScore(ind.row, QUALITATIVE, QUALITATIVE, weight, None, None, band, level,
-                              f"{lead}：未填自评得分")
+        return IndicatorScore(
+            ind.row, QUALITATIVE, QUALITATIVE, weight, None, None, band, level, f"{lead}：未填自评得分"
+        )
     tolerance = settings.tolerance.score
     if lo - tolerance <= claimed <= hi + tolerance:
         computed, verdict = claimed, f"自评 {show(claimed, d)} 在区间内"
     else:
         computed = round_score(min(max(claimed, lo), hi), d)
         verdict = f"自评 {show(claimed, d)} 超出区间，复核取 {show(computed, d)}"
-    return IndicatorScore(ind.row, QUALITATIVE, QUALITATIVE, weight, claimed, computed, band, level,
-                          f"{lead}：{verdict}")
+    return IndicatorScore(
+        ind.row, QUALITATIVE, QUALITATIVE, weight, claimed, computed, band, level, f"{lead}：{verdict}"
+    )
 
 
 def score_indicator(ind: Indicator, settings: Settings) -> IndicatorScore:
     weight = ind.weight.value
     kind = nature_of(ind)
     if weight is None:
-        return IndicatorScore(ind.row, kind, UNVERIFIABLE, None, ind.claimed.value, None,
-                              arithmetic="未填分值，不计入总分")
+        return IndicatorScore(
+            ind.row, kind, UNVERIFIABLE, None, ind.claimed.value, None, arithmetic="未填分值，不计入总分"
+        )
     if kind == QUANTITATIVE:
         return _score_quantitative(ind, weight, settings)
     return _score_qualitative(ind, weight, settings)
@@ -306,19 +336,31 @@ def score_budget(total: FundRow | None, settings: Settings) -> BudgetScore:
     d = settings.scoring.decimals
     weight = settings.weights.budget_execution
     if total is None:
-        return BudgetScore(None, None, None, None, "资金情况缺少年度资金总额，预算执行率得分无法计算，按 0 计")
+        return BudgetScore(
+            None, None, None, None, "资金情况缺少年度资金总额，预算执行率得分无法计算，按 0 计"
+        )
     base, executed = total.budget.value, total.executed.value
     base_name = "全年预算数" if total.adjusted.value is not None else "年初预算数"
     if base is None or executed is None or base <= 0:
-        return BudgetScore(base, executed, None, None,
-                           f"{base_name}或全年执行数缺失（或为 0），预算执行率得分无法计算，按 0 计")
+        return BudgetScore(
+            base,
+            executed,
+            None,
+            None,
+            f"{base_name}或全年执行数缺失（或为 0），预算执行率得分无法计算，按 0 计",
+        )
     rate = executed / base
     share, how = _budget_share(rate, settings)
     points = round_score(weight * share, d)
     rate_text = f"{show(rate * FULL_RATE, d)}%"
-    return BudgetScore(base, executed, rate, points,
-                       f"执行率 {show(executed)}/{show(base)}（{base_name}）={rate_text}："
-                       f"{show(weight, d)}×{how}={show(points, d)}")
+    return BudgetScore(
+        base,
+        executed,
+        rate,
+        points,
+        f"执行率 {show(executed)}/{show(base)}（{base_name}）={rate_text}："
+        f"{show(weight, d)}×{how}={show(points, d)}",
+    )
 
 
 def _budget_share(rate: float, settings: Settings) -> tuple[float, str]:
@@ -368,9 +410,11 @@ def score(project: Project, settings: Settings) -> Scores:
         total_text = f"{show(budget.score or 0.0, d)}+{show(indicator_score, d)}={show(total, d)}"
     else:  # 分值 do not add to 100: state the total on a 100-point scale
         total = round_score(raw_total / weight_total * scale, d)
-        total_text = (f"分值合计 {show(weight_total, d)}，折算为 {show(scale, d)} 分制："
-                      f"({show(budget.score or 0.0, d)}+{show(indicator_score, d)})÷{show(weight_total, d)}"
-                      f"×{show(scale, d)}={show(total, d)}")
+        total_text = (
+            f"分值合计 {show(weight_total, d)}，折算为 {show(scale, d)} 分制："
+            f"({show(budget.score or 0.0, d)}+{show(indicator_score, d)})÷{show(weight_total, d)}"
+            f"×{show(scale, d)}={show(total, d)}"
+        )
     return Scores(
         budget=budget.base,
         executed=budget.executed,

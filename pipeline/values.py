@@ -320,7 +320,7 @@ def _parse_quantity(raw: str) -> Quantity | None:
     comparator = None
     for word, kind in _PREFIX_COMPARATORS:
         if s.startswith(word):
-            comparator, s = kind, s[len(word):]
+            comparator, s = kind, s[len(word) :]
             break
     for word, kind in _SUFFIX_COMPARATORS:
         if s.endswith(word):  # `控制在3万元以内`: the prefix already said it; drop the suffix anyway

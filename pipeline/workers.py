@@ -61,8 +61,15 @@ class Options(Protocol):
 
 # ---------------------------------------------------------------- names
 _FORBIDDEN = re.compile(r'[/\\:*?"<>|]')
-_RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$",
-             *(f"{p}{d}" for p in ("COM", "LPT") for d in "0123456789¹²³")}
+_RESERVED = {
+    "CON",
+    "PRN",
+    "AUX",
+    "NUL",
+    "CONIN$",
+    "CONOUT$",
+    *(f"{p}{d}" for p in ("COM", "LPT") for d in "0123456789¹²³"),
+}
 FALLBACK_NAME = "未命名项目"
 
 
@@ -71,8 +78,7 @@ def safe_name(text: str, limit: int = 100, max_bytes: int = 200) -> str:
     bytes of UTF-8 (ext4 allows 255; the rest is room for the temporary name); never empty."""
     text = unicodedata.normalize("NFC", str(text))
     text = "".join(" " if ch in "\t\n\r\v\f\x85\u2028\u2029" else ch for ch in text)
-    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cs", "Co", "Cn")
-                   or ch == " ")
+    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cs", "Co", "Cn") or ch == " ")
     text = re.sub(r"\s+", " ", _FORBIDDEN.sub("_", text))
     text = _cut(text, limit, max_bytes).strip(" .")
     if not text:
@@ -171,8 +177,9 @@ def _init(settings: Settings, run_date: date, output: str, started) -> None:
         from .render.workbook import scored_workbook
 
         prepare()  # the Word base document (styles, page set-up, footers), built once per worker
-        _STATE.update(evaluate=evaluate, to_bytes=to_bytes, report_docx=report_docx,
-                      scored_workbook=scored_workbook)
+        _STATE.update(
+            evaluate=evaluate, to_bytes=to_bytes, report_docx=report_docx, scored_workbook=scored_workbook
+        )
     except Exception:  # every workbook will say so, instead of the pool breaking
         _STATE["broken"] = traceback.format_exc()
     # What is loaded now lives as long as the worker: keep the cycle collector from re-scanning it.
@@ -209,8 +216,17 @@ def _work_chunk(tasks: list[tuple]) -> list[Outcome]:
         cpu = time.process_time()
         status, files, doc, phases = _compute(Path(path), name, digest)
         target = _STATE["output"] / folder
-        computed.append((index, status, doc, target, writer.submit(_write_folder, target, files),
-                         1000 * (time.process_time() - cpu), phases))
+        computed.append(
+            (
+                index,
+                status,
+                doc,
+                target,
+                writer.submit(_write_folder, target, files),
+                1000 * (time.process_time() - cpu),
+                phases,
+            )
+        )
     outcomes = []
     for index, status, doc, target, writing, cpu_ms, phases in computed:
         try:
@@ -222,7 +238,9 @@ def _work_chunk(tasks: list[tuple]) -> list[Outcome]:
     return outcomes
 
 
-def _compute(path: Path, name: str, digest: str) -> tuple[str, dict[str, bytes], dict, tuple[float, float, float]]:
+def _compute(
+    path: Path, name: str, digest: str
+) -> tuple[str, dict[str, bytes], dict, tuple[float, float, float]]:
     """(status, {file name: bytes}, findings.json as a dict, CPU ms of its phases); a bug becomes a
     FAILED findings.json. The phases count this thread only, not the writer's (`make bench` shows them)."""
     s = _STATE
@@ -240,7 +258,9 @@ def _compute(path: Path, name: str, digest: str) -> tuple[str, dict[str, bytes],
             project = str(result.project.info.name.value or "").strip() or path.stem
             files[output_name(project, SCORED_SUFFIX)] = s["scored_workbook"](result)
             marks.append(time.thread_time())
-            files[output_name(project, REPORT_SUFFIX)] = s["report_docx"](result, s["run_date"], s["settings"])
+            files[output_name(project, REPORT_SUFFIX)] = s["report_docx"](
+                result, s["run_date"], s["settings"]
+            )
             marks.append(time.thread_time())
         files[FINDINGS_JSON] = doc_bytes
         status = OK if result.scores is not None else UNREADABLE
@@ -272,11 +292,23 @@ def _write_folder(target: Path, files: dict[str, bytes]) -> tuple[tuple[str, str
 def failure_doc(file: str, digest: str, error: str, trace: str = "") -> dict:
     message = MSG["RUN_program_fault"].format(error=error.splitlines()[-1] if error else "未知错误")
     doc = {
-        "file": file, "sha256": digest,
+        "file": file,
+        "sha256": digest,
         "project": {"name": None, "year": None, "unit": None, "department": None},
-        "computed": None, "claimed": {"total": None, "grade": None}, "indicators": [],
-        "findings": [{"rule": "I001", "severity": "错误", "sheet": "", "cell": "", "message": message,
-                      "expected": None, "actual": None}],
+        "computed": None,
+        "claimed": {"total": None, "grade": None},
+        "indicators": [],
+        "findings": [
+            {
+                "rule": "I001",
+                "severity": "错误",
+                "sheet": "",
+                "cell": "",
+                "message": message,
+                "expected": None,
+                "actual": None,
+            }
+        ],
     }
     if trace:
         doc["error"] = trace
@@ -309,8 +341,15 @@ def _context():
     methods = multiprocessing.get_all_start_methods()
     if "forkserver" in methods:  # workers fork from a clean process that has the pipeline imported
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["pipeline.workers", "pipeline.evaluate", "pipeline.render.findings_json",
-                                    "pipeline.render.workbook", "pipeline.render.report"])
+        ctx.set_forkserver_preload(
+            [
+                "pipeline.workers",
+                "pipeline.evaluate",
+                "pipeline.render.findings_json",
+                "pipeline.render.workbook",
+                "pipeline.render.report",
+            ]
+        )
         return ctx
     return multiprocessing.get_context("spawn")
 
@@ -344,17 +383,22 @@ def execute(todo: list[Item], opts: Options, settle: Callable[[Item, Outcome], N
             settle(item, Outcome(item.index, FAILED, write_failure(opts.output / item.folder, doc), doc))
 
 
-def _round(ctx, jobs: int, items: list[Item], chunk: int, opts: Options,
-           settle: Callable[[Item, Outcome], None]):
+def _round(
+    ctx, jobs: int, items: list[Item], chunk: int, opts: Options, settle: Callable[[Item, Outcome], None]
+):
     """One pool over `items`: (which started, the indices settled, whether a worker died)."""
     started = ctx.Array("b", len(items), lock=False)
     by_index = {it.index: it for it in items}
     tasks = [(slot, it.index, str(it.path), it.name, it.digest, it.folder) for slot, it in enumerate(items)]
-    pool = ProcessPoolExecutor(jobs, mp_context=ctx, initializer=_init,
-                               initargs=(opts.settings, opts.run_date, str(opts.output), started))
+    pool = ProcessPoolExecutor(
+        jobs,
+        mp_context=ctx,
+        initializer=_init,
+        initargs=(opts.settings, opts.run_date, str(opts.output), started),
+    )
     done: set[int] = set()
     try:
-        futures = {pool.submit(_work_chunk, tasks[i:i + chunk]) for i in range(0, len(tasks), chunk)}
+        futures = {pool.submit(_work_chunk, tasks[i : i + chunk]) for i in range(0, len(tasks), chunk)}
         broken = False
         while futures and not broken:
             finished, futures = wait(futures, return_when=FIRST_COMPLETED)
@@ -370,4 +414,3 @@ def _round(ctx, jobs: int, items: list[Item], chunk: int, opts: Options,
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
     return list(started), done, broken
-

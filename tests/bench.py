@@ -34,11 +34,42 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS_VERSION = 1  # bump when the generator changes: a new cache folder is used
 UNREADABLE_EVERY = 150  # every 150th file is not a workbook (I001), as in a real submission round
 
-TOWNS = ["城关镇", "双湖峪镇", "马蹄沟镇", "电市镇", "裴家湾镇", "老君殿镇", "苗家坪镇", "三川口镇", "驼耳巷乡", "周家硷镇"]
-TOPICS = ["农村饮水安全工程维修养护", "乡村道路硬化", "中小学校舍维修", "基层卫生院设备购置", "高标准农田建设",
-          "政务信息化平台运维", "文化惠民演出", "河道清淤治理", "农村人居环境整治", "公共租赁住房维修"]
-UNITS = ["县农村供水管理站", "县交通运输局", "县教育和体育局", "县卫生健康局", "县农业农村局", "县政府办公室",
-         "县文化和旅游局", "县水利局", "县住房和城乡建设局", "县财政局"]
+TOWNS = [
+    "城关镇",
+    "双湖峪镇",
+    "马蹄沟镇",
+    "电市镇",
+    "裴家湾镇",
+    "老君殿镇",
+    "苗家坪镇",
+    "三川口镇",
+    "驼耳巷乡",
+    "周家硷镇",
+]
+TOPICS = [
+    "农村饮水安全工程维修养护",
+    "乡村道路硬化",
+    "中小学校舍维修",
+    "基层卫生院设备购置",
+    "高标准农田建设",
+    "政务信息化平台运维",
+    "文化惠民演出",
+    "河道清淤治理",
+    "农村人居环境整治",
+    "公共租赁住房维修",
+]
+UNITS = [
+    "县农村供水管理站",
+    "县交通运输局",
+    "县教育和体育局",
+    "县卫生健康局",
+    "县农业农村局",
+    "县政府办公室",
+    "县文化和旅游局",
+    "县水利局",
+    "县住房和城乡建设局",
+    "县财政局",
+]
 
 
 # ---------------------------------------------------------------- the corpus
@@ -61,8 +92,12 @@ def variant(i: int) -> dict | None:
         for row in s[sheet][1:]:
             row[col] = row[col] * k
     for row in s["报告正文"][1:]:
-        row[1] = (row[1].replace(old_name, name).replace("100万元", f"{100 * k:g}万元")
-                  .replace("95万元", f"{95 * k:g}万元"))
+        row[1] = (
+            row[1]
+            .replace(old_name, name)
+            .replace("100万元", f"{100 * k:g}万元")
+            .replace("95万元", f"{95 * k:g}万元")
+        )
     if rng.random() < 0.3:  # more rows: the first payment paid in two instalments
         first = s["支付明细"][1]
         first[5] /= 2
@@ -136,11 +171,17 @@ def child_pipeline(input_dir: Path, output: Path, jobs: int) -> dict:
     config = ROOT / "config.toml"
     settings = load_settings(config) if config.exists() else Settings()
     t0 = time.perf_counter()
-    report = run(RunOptions(input_dir, output, settings, jobs, force=True, progress=False,
-                            run_date=date(2024, 4, 1)))
+    report = run(
+        RunOptions(input_dir, output, settings, jobs, force=True, progress=False, run_date=date(2024, 4, 1))
+    )
     seconds = time.perf_counter() - t0
-    return {"seconds": seconds, "line": report.closing_line(), "total": report.total,
-            "main_peak_kb": _peak_kb(), "samples": [[s.seq, s.pid, s.rss_kb, s.peak_kb, s.cpu_ms, *s.phases] for s in report.samples]}
+    return {
+        "seconds": seconds,
+        "line": report.closing_line(),
+        "total": report.total,
+        "main_peak_kb": _peak_kb(),
+        "samples": [[s.seq, s.pid, s.rss_kb, s.peak_kb, s.cpu_ms, *s.phases] for s in report.samples],
+    }
 
 
 def child_naive(input_dir: Path, output: Path) -> dict:
@@ -165,7 +206,9 @@ def child_naive(input_dir: Path, output: Path) -> dict:
         try:
             frames = pd.read_excel(path, sheet_name=None, header=None, engine="openpyxl")
         except Exception as e:  # the naive loop reports and goes on
-            (out / "findings.json").write_text(json.dumps({"file": path.name, "error": str(e)}, ensure_ascii=False))
+            (out / "findings.json").write_text(
+                json.dumps({"file": path.name, "error": str(e)}, ensure_ascii=False)
+            )
             rows.append([path.name, "", "", "", "无法读取"])
             continue
         result = evaluate(path, settings)  # the same checks
@@ -202,7 +245,9 @@ def child_naive(input_dir: Path, output: Path) -> dict:
                 table.cell(r, c).text = v
         report.save(str(out / f"{name}_绩效自评报告.docx"))
         rows.append([path.name, name, computed.get("total"), computed.get("grade"), len(findings)])
-        all_findings += [[path.name, f["rule"], f["severity"], f["sheet"], f["cell"], f["message"]] for f in findings]
+        all_findings += [
+            [path.name, f["rule"], f["severity"], f["sheet"], f["cell"], f["message"]] for f in findings
+        ]
     wb = xlsxwriter.Workbook(str(output / "审核汇总.xlsx"))
     for sheet, table_rows in (("汇总", rows), ("审核意见", all_findings)):
         ws = wb.add_worksheet(sheet)
@@ -212,8 +257,12 @@ def child_naive(input_dir: Path, output: Path) -> dict:
     buf = io.StringIO()
     csv.writer(buf).writerows(all_findings)
     (output / "findings.csv").write_bytes(buf.getvalue().encode("utf-8-sig"))
-    return {"seconds": time.perf_counter() - t0, "total": len(rows), "main_peak_kb": _peak_kb(),
-            "cpu_ms": 1000 * (time.process_time() - cpu0) / max(len(rows), 1)}
+    return {
+        "seconds": time.perf_counter() - t0,
+        "total": len(rows),
+        "main_peak_kb": _peak_kb(),
+        "cpu_ms": 1000 * (time.process_time() - cpu0) / max(len(rows), 1),
+    }
 
 
 def _child(kind: str, *args: str) -> dict:
@@ -226,8 +275,23 @@ def _child(kind: str, *args: str) -> dict:
 
 def cli_rerun(input_dir: Path, output: Path, jobs: int) -> tuple[float, str]:
     t0 = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "pipeline", "run", "--input", str(input_dir), "--output",
-                           str(output), "--jobs", str(jobs)], cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipeline",
+            "run",
+            "--input",
+            str(input_dir),
+            "--output",
+            str(output),
+            "--jobs",
+            str(jobs),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     seconds = time.perf_counter() - t0
     if done.returncode != 0:
         sys.exit(f"re-run failed:\n{done.stderr[-3000:]}")
@@ -253,8 +317,10 @@ def phases(samples: list[list[float]]) -> str:
         return "—"
     load, xlsx, docx = (sum(x[i] for x in rows) / len(rows) for i in (5, 6, 7))
     rest = sum(x[4] for x in rows) / len(rows) - load - xlsx - docx
-    return (f"读取+检查+评分+findings.json {load:.1f} · 评分表 {xlsx:.1f} · 报告 {docx:.1f} · "
-            f"其余 {rest:.1f}（写文件线程、进程间传递）")
+    return (
+        f"读取+检查+评分+findings.json {load:.1f} · 评分表 {xlsx:.1f} · 报告 {docx:.1f} · "
+        f"其余 {rest:.1f}（写文件线程、进程间传递）"
+    )
 
 
 def mb(kb: int | None) -> str:
@@ -264,7 +330,9 @@ def mb(kb: int | None) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m tests.bench", description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=300, help="workbooks for runs (a)–(d) (default 300)")
-    ap.add_argument("--rss-n", type=int, default=2000, help="workbooks for the memory run (default 2000; 0 = skip)")
+    ap.add_argument(
+        "--rss-n", type=int, default=2000, help="workbooks for the memory run (default 2000; 0 = skip)"
+    )
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="cores for (a) (default: all)")
     ap.add_argument("--naive-n", type=int, default=0, help="workbooks for the naive loop (default: all n)")
     ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "jixiao-bench")
@@ -281,9 +349,11 @@ def main(argv: list[str] | None = None) -> int:
 
     files = corpus(max(args.n, args.rss_n), args.cache)
     naive_n = args.naive_n or args.n
-    print(f"\n绩效自评批处理基准：{os.cpu_count()} 核，Python {sys.version.split()[0]}，"
-          f"{args.n} 个合成工作簿（其中 {sum(1 for i in range(args.n) if variant_unreadable(i))} 个无法读取）；"
-          f"开始时系统负载 {os.getloadavg()[0]:.2f}（其他进程占用 CPU 时，墙钟时间会变长）\n")
+    print(
+        f"\n绩效自评批处理基准：{os.cpu_count()} 核，Python {sys.version.split()[0]}，"
+        f"{args.n} 个合成工作簿（其中 {sum(1 for i in range(args.n) if variant_unreadable(i))} 个无法读取）；"
+        f"开始时系统负载 {os.getloadavg()[0]:.2f}（其他进程占用 CPU 时，墙钟时间会变长）\n"
+    )
     with tempfile.TemporaryDirectory(prefix="bench-", dir=args.cache) as tmp:
         work = Path(tmp)
         inputs = stage(files[: args.n], work / "in")
@@ -294,8 +364,10 @@ def main(argv: list[str] | None = None) -> int:
         d_seconds, d_line = cli_rerun(inputs, work / "out-a", args.jobs)
         rates = {k: r["total"] / r["seconds"] for k, r in (("a", a), ("b", b), ("c", c))}
 
-        head = (f"{'run':<38}{'workbooks':>10}{'seconds':>9}{'wb/s':>8}{'ms/wb':>8}{'CPU ms/wb':>11}"
-                "   peak RSS, MB (main | each worker)")
+        head = (
+            f"{'run':<38}{'workbooks':>10}{'seconds':>9}{'wb/s':>8}{'ms/wb':>8}{'CPU ms/wb':>11}"
+            "   peak RSS, MB (main | each worker)"
+        )
         print(head)
         print("-" * len(head))
 
@@ -307,8 +379,10 @@ def main(argv: list[str] | None = None) -> int:
             samples = r.get("samples")
             cpu = sum(x[4] for x in samples) / len(samples) if samples else r.get("cpu_ms")
             cpu_text = f"{cpu:.1f}" if cpu is not None else "—"
-            print(f"{label:<38}{r['total']:>10}{s:>9.2f}{r['total'] / s:>8.1f}{1000 * s / r['total']:>8.1f}"
-                  f"{cpu_text:>11}   {rss}")
+            print(
+                f"{label:<38}{r['total']:>10}{s:>9.2f}{r['total'] / s:>8.1f}{1000 * s / r['total']:>8.1f}"
+                f"{cpu_text:>11}   {rss}"
+            )
 
         line(f"(a) pipeline --jobs {args.jobs}", a)
         line("(b) pipeline --jobs 1", b)
@@ -317,13 +391,18 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n    (a) {a['line']}\n    (d) {d_line}")
         print(f"\nCPU ms per readable workbook in a worker, (a): {phases(a['samples'])}")
         print(f"                                         (b): {phases(b['samples'])}")
-        print(f"\nratios: (a)/(c) = {rates['a'] / rates['c']:.1f}×   (b)/(c) = {rates['b'] / rates['c']:.1f}×   "
-              f"(a)/(b) = {rates['a'] / rates['b']:.2f}× (parallel speed-up on {args.jobs} cores)")
+        print(
+            f"\nratios: (a)/(c) = {rates['a'] / rates['c']:.1f}×   (b)/(c) = {rates['b'] / rates['c']:.1f}×   "
+            f"(a)/(b) = {rates['a'] / rates['b']:.2f}× (parallel speed-up on {args.jobs} cores)"
+        )
 
         verdicts = [
             (f"full job ≥ 50 workbooks/s with {args.jobs} cores", rates["a"] >= 50, f"{rates['a']:.1f}/s"),
-            ("≥ 4× the naive baseline's rate (same files, same run)", rates["a"] >= 4 * rates["c"],
-             f"{rates['a'] / rates['c']:.1f}×"),
+            (
+                "≥ 4× the naive baseline's rate (same files, same run)",
+                rates["a"] >= 4 * rates["c"],
+                f"{rates['a'] / rates['c']:.1f}×",
+            ),
         ]
         shutil.rmtree(work / "out-b")
         shutil.rmtree(work / "out-c")
@@ -332,19 +411,28 @@ def main(argv: list[str] | None = None) -> int:
             r = _child("pipeline", str(big), str(work / "out-rss"), str(args.jobs))
             e_seconds, e_line = cli_rerun(big, work / "out-rss", args.jobs)
             ws = workers(r["samples"])
-            print(f"\nmemory over {args.rss_n} workbooks (--jobs {args.jobs}, {r['total'] / r['seconds']:.1f} wb/s): "
-                  f"{r['line']}")
-            print(f"    {'worker pid':>10}{'workbooks':>11}{'RSS @100':>10}{f'RSS @{args.rss_n}':>11}{'peak':>8}  (MB)")
+            print(
+                f"\nmemory over {args.rss_n} workbooks (--jobs {args.jobs}, {r['total'] / r['seconds']:.1f} wb/s): "
+                f"{r['line']}"
+            )
+            print(
+                f"    {'worker pid':>10}{'workbooks':>11}{'RSS @100':>10}{f'RSS @{args.rss_n}':>11}{'peak':>8}  (MB)"
+            )
             for pid, w in ws.items():
-                print(f"    {pid:>10}{w['count']:>11}{mb(w['at100']):>10}{mb(w['end']):>11}{mb(w['peak']):>8}")
+                print(
+                    f"    {pid:>10}{w['count']:>11}{mb(w['at100']):>10}{mb(w['end']):>11}{mb(w['peak']):>8}"
+                )
             print(f"    main process peak {mb(r['main_peak_kb'])} MB")
             print(f"unchanged re-run of {args.rss_n} (CLI, wall): {e_seconds:.2f} s — {e_line}")
             peak = max(w["peak"] for w in ws.values())
             growth = max(w["end"] - (w["at100"] or w["end"]) for w in ws.values())
             verdicts += [
                 ("peak RSS per worker ≤ 150 MB", peak <= 150 * 1024, f"{mb(peak)} MB"),
-                (f"RSS not growing from workbook 100 to {args.rss_n} (≤ 10 MB)", growth <= 10 * 1024,
-                 f"{growth / 1024:+.1f} MB"),
+                (
+                    f"RSS not growing from workbook 100 to {args.rss_n} (≤ 10 MB)",
+                    growth <= 10 * 1024,
+                    f"{growth / 1024:+.1f} MB",
+                ),
                 (f"unchanged re-run of {args.rss_n} workbooks < 3 s", e_seconds < 3, f"{e_seconds:.2f} s"),
             ]
         print(f"\n系统负载（1 分钟平均）结束时 {os.getloadavg()[0]:.2f}")

@@ -37,8 +37,17 @@ def credit_code(first17: str) -> str:
 CLEAN_TOTAL = 96.5
 CLEAN_GRADE = "优"
 
-INDICATOR_HEADER = ["一级指标", "二级指标", "三级指标", "指标性质", "年度指标值", "实际完成值", "分值", "自评得分",
-                    "偏差原因分析及改进措施"]
+INDICATOR_HEADER = [
+    "一级指标",
+    "二级指标",
+    "三级指标",
+    "指标性质",
+    "年度指标值",
+    "实际完成值",
+    "分值",
+    "自评得分",
+    "偏差原因分析及改进措施",
+]
 
 
 def clean_sheets() -> dict[str, list[list]]:
@@ -100,8 +109,17 @@ _CLEAN: dict[str, list[list]] = {
         ["产出指标", "成本指标", "每公里维修成本", "定量", "≤3万元/公里", "2.75万元/公里", 10, 10, ""],
         ["效益指标", "社会效益指标", "受益人口", "定量", "≥5000人", "5200人", 10, 10, ""],
         ["效益指标", "社会效益指标", "供水保证率", "定量", ">95%", "98%", 10, 10, ""],
-        ["效益指标", "可持续影响指标", "长效管护机制", "定性", "建立长效管护机制", "基本建立", 10, 7,
-         "村级管护制度尚未全面落实，下一步将完善管护员考核办法"],
+        [
+            "效益指标",
+            "可持续影响指标",
+            "长效管护机制",
+            "定性",
+            "建立长效管护机制",
+            "基本建立",
+            10,
+            7,
+            "村级管护制度尚未全面落实，下一步将完善管护员考核办法",
+        ],
         ["满意度指标", "服务对象满意度指标", "受益群众满意度", "定量", "≥90%", "92%", 10, 10, ""],
     ],
     "报告正文": [
@@ -123,11 +141,14 @@ _CLEAN: dict[str, list[list]] = {
 }
 
 
-def write_workbook(path: Path, sheets: dict[str, list[list]], merges: dict[str, list[str]] | None = None) -> Path:
+def write_workbook(
+    path: Path, sheets: dict[str, list[list]], merges: dict[str, list[str]] | None = None
+) -> Path:
     """Write {sheet: rows} as an .xlsx (dates as real dates); `merges` = {sheet: ["A2:A4", …]}."""
     path = Path(path)
-    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_urls": False,
-                                         "strings_to_numbers": False})
+    wb = xlsxwriter.Workbook(
+        str(path), {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+    )
     wb.set_properties({"created": datetime(2024, 1, 1)})
     date_fmt = wb.add_format({"num_format": "yyyy-mm-dd"})
     for name, rows in sheets.items():
@@ -171,8 +192,13 @@ def load_sheets(tmp_path: Path, sheets: dict[str, list[list]], name: str = "t.xl
     return loaded.project
 
 
-def run_sheets(tmp_path: Path, sheets: dict[str, list[list]], settings: Settings | None = None,
-               name: str = "t.xlsx", **kw) -> Result:
+def run_sheets(
+    tmp_path: Path,
+    sheets: dict[str, list[list]],
+    settings: Settings | None = None,
+    name: str = "t.xlsx",
+    **kw,
+) -> Result:
     from pipeline.evaluate import evaluate
 
     return evaluate(write_workbook(tmp_path / name, sheets, **kw), settings or Settings())

@@ -65,6 +65,7 @@ def pytest_sessionfinish(session, exitstatus):
         if not (o["fired"] and o["silent"])
     ]
     if missing:
-        session.config.get_terminal_writer().line("rules without a firing and a silent test: " + "; ".join(missing),
-                                                  red=True)
+        session.config.get_terminal_writer().line(
+            "rules without a firing and a silent test: " + "; ".join(missing), red=True
+        )
         session.exitstatus = pytest.ExitCode.TESTS_FAILED

@@ -103,16 +103,38 @@ def test_long_names_are_cut_to_100_characters_and_200_bytes():
 
 # ---------------------------------------------------------------- discovery
 def test_discover_takes_spreadsheets_sorted_and_skips_lock_files_hidden_files_and_folders(tmp_path):
-    for name in ["b.xlsx", "a.XLSM", "c.xls", "d.csv", "e.ods", "f.et", "g.xlsb", "h.xltx", "~$b.xlsx",
-                 ".hidden.xlsx", "notes.txt", "README"]:
+    for name in [
+        "b.xlsx",
+        "a.XLSM",
+        "c.xls",
+        "d.csv",
+        "e.ods",
+        "f.et",
+        "g.xlsb",
+        "h.xltx",
+        "~$b.xlsx",
+        ".hidden.xlsx",
+        "notes.txt",
+        "README",
+    ]:
         (tmp_path / name).write_bytes(b"x")
     (tmp_path / "folder.xlsx").mkdir()
-    assert [p.name for p in discover(tmp_path)] == ["a.XLSM", "b.xlsx", "c.xls", "d.csv", "e.ods", "f.et",
-                                                    "g.xlsb", "h.xltx"]
+    assert [p.name for p in discover(tmp_path)] == [
+        "a.XLSM",
+        "b.xlsx",
+        "c.xls",
+        "d.csv",
+        "e.ods",
+        "f.et",
+        "g.xlsb",
+        "h.xltx",
+    ]
 
 
 # ---------------------------------------------------------------- helpers
-def opts(inp: Path, out: Path, jobs: int = 2, force: bool = False, settings: Settings | None = None) -> RunOptions:
+def opts(
+    inp: Path, out: Path, jobs: int = 2, force: bool = False, settings: Settings | None = None
+) -> RunOptions:
     return RunOptions(inp, out, settings or Settings(), jobs, force, False, date(2024, 4, 1))
 
 
@@ -126,8 +148,11 @@ def project(path: Path, name: str) -> Path:
 
 
 def outputs_of(out: Path) -> dict[str, float]:
-    return {str(p.relative_to(out)): p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()
-            and not p.name.startswith(".")}
+    return {
+        str(p.relative_to(out)): p.stat().st_mtime_ns
+        for p in out.rglob("*")
+        if p.is_file() and not p.name.startswith(".")
+    }
 
 
 def temp_files(out: Path) -> list[Path]:
@@ -172,16 +197,22 @@ def test_a_run_writes_every_folder_and_the_batch_files(folder, tmp_path):
     out = tmp_path / "output"
     report = run(opts(folder, out))
     assert (report.total, report.processed, report.skipped, report.unreadable) == (4, 4, 0, 1)
-    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == sorted([
-        "findings.csv", "子洲", "审核汇总.xlsx", "旧格式", "甲", "乙"])
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == sorted(
+        ["findings.csv", "子洲", "审核汇总.xlsx", "旧格式", "甲", "乙"]
+    )
     assert sorted(p.name for p in (out / "甲").iterdir()) == [
-        "2023年甲镇道路维修项目_绩效自评报告.docx", "2023年甲镇道路维修项目_绩效自评表.xlsx", "findings.json"]
+        "2023年甲镇道路维修项目_绩效自评报告.docx",
+        "2023年甲镇道路维修项目_绩效自评表.xlsx",
+        "findings.json",
+    ]
     assert [p.name for p in (out / "旧格式").iterdir()] == ["findings.json"]
     assert json.loads((out / "旧格式" / "findings.json").read_text("utf-8"))["findings"][0]["rule"] == "I001"
     assert_complete(out, discover(folder))
     docs = [json.loads(p.read_text("utf-8")) for p in out.glob("*/findings.json")]
     severities = [f["severity"] for d in docs for f in d["findings"]]
-    assert (report.errors, report.warnings, report.infos) == tuple(severities.count(s) for s in ("错误", "警告", "提示"))
+    assert (report.errors, report.warnings, report.infos) == tuple(
+        severities.count(s) for s in ("错误", "警告", "提示")
+    )
     assert report.any_error is (report.errors > 0)
     assert report.closing_line().startswith("处理 4 个工作簿：3 成功，1 无法读取；")
 
@@ -201,7 +232,10 @@ def test_results_are_in_input_order_whatever_the_number_of_workers(folder, tmp_p
 
 def test_closing_line_follows_outputs_md():
     report = BatchReport(212, 212, 0, 4, 37, 95, 3, 14.2, (), True)
-    assert report.closing_line() == "处理 212 个工作簿：208 成功，4 无法读取；错误 37 条，警告 95 条；用时 14.2 秒"
+    assert (
+        report.closing_line()
+        == "处理 212 个工作簿：208 成功，4 无法读取；错误 37 条，警告 95 条；用时 14.2 秒"
+    )
     skipped = BatchReport(212, 12, 200, 4, 37, 95, 3, 1.0, (), True).closing_line()
     assert skipped.startswith("处理 212 个工作簿（200 个未变化，沿用上次结果）：208 成功")
 
@@ -229,7 +263,10 @@ def test_editing_one_input_redoes_only_that_one(folder, tmp_path):
     assert changed == {"甲/findings.json", "findings.csv", "审核汇总.xlsx"}
     # the renamed project's files replace the old ones
     assert sorted(p.name for p in (out / "甲").iterdir()) == [
-        "2023年甲镇桥梁维修项目_绩效自评报告.docx", "2023年甲镇桥梁维修项目_绩效自评表.xlsx", "findings.json"]
+        "2023年甲镇桥梁维修项目_绩效自评报告.docx",
+        "2023年甲镇桥梁维修项目_绩效自评表.xlsx",
+        "findings.json",
+    ]
     # the batch files still cover the whole folder
     assert report.total == 4 and (report.errors, report.warnings) == (first.errors, first.warnings)
     csv_text = (out / "findings.csv").read_text("utf-8-sig")
@@ -285,7 +322,15 @@ def test_a_removed_input_is_reported_and_its_outputs_stay(folder, tmp_path):
 def test_inputs_whose_names_collide_get_their_own_folders_and_keep_them(tmp_path):
     inp = tmp_path / "input"
     inp.mkdir()
-    for name in ["报告.xlsx", "报告.xlsm", "REPORT.xlsx", "report.xlsx", "a:b.xlsx", "a_b.xlsx", "审核汇总.xlsx.xlsx"]:
+    for name in [
+        "报告.xlsx",
+        "报告.xlsm",
+        "REPORT.xlsx",
+        "report.xlsx",
+        "a:b.xlsx",
+        "a_b.xlsx",
+        "审核汇总.xlsx.xlsx",
+    ]:
         project(inp / name, f"项目{name}")
     out = tmp_path / "output"
     run(opts(inp, out))
@@ -396,10 +441,13 @@ def test_a_bug_for_one_workbook_is_reported_in_its_findings_json_and_the_batch_g
         "r.report_docx = report_docx\n"
     )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(hook), str(ROOT)])}
-    code = ("from tests.test_batch import opts; from pipeline.batch import run; from pathlib import Path; "
-            f"print(run(opts(Path({str(inp)!r}), Path({str(out)!r}), jobs=2)).closing_line())")
-    done = subprocess.run([sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True,
-                          timeout=300)
+    code = (
+        "from tests.test_batch import opts; from pipeline.batch import run; from pathlib import Path; "
+        f"print(run(opts(Path({str(inp)!r}), Path({str(out)!r}), jobs=2)).closing_line())"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("处理 4 个工作簿：2 成功，2 无法读取")
     for name, words in (("bug", "ZeroDivisionError: boom"), ("crash", "处理进程意外退出")):
@@ -415,8 +463,21 @@ def test_a_bug_for_one_workbook_is_reported_in_its_findings_json_and_the_batch_g
 
 # ---------------------------------------------------------------- killed mid-way
 def _cli(inp: Path, out: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "pipeline", "run", "--input", str(inp), "--output", str(out), "--jobs", "2",
-            "--date", "2024-04-01", *extra]
+    return [
+        sys.executable,
+        "-m",
+        "pipeline",
+        "run",
+        "--input",
+        str(inp),
+        "--output",
+        str(out),
+        "--jobs",
+        "2",
+        "--date",
+        "2024-04-01",
+        *extra,
+    ]
 
 
 def _wait_for_group_to_end(pgid: int, seconds: float = 10) -> None:
@@ -438,8 +499,13 @@ def test_a_run_killed_mid_way_is_repaired_by_the_next_run(tmp_path, kill_after, 
     for i in range(30):
         shutil.copyfile(EXAMPLE, inp / f"子洲_{i:02d}.xlsx")
     (inp / "子洲_99.xlsx").write_bytes(EXAMPLE.read_bytes()[:5000])  # a damaged copy among them
-    proc = subprocess.Popen(_cli(inp, out, "--force"), cwd=ROOT, start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        _cli(inp, out, "--force"),
+        cwd=ROOT,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 120
     while len(list(out.glob("*/findings.json"))) < kill_after and time.monotonic() < deadline:
         assert proc.poll() is None, "the run finished before it could be killed"
@@ -473,6 +539,10 @@ def test_archive_index_says_what_produced_what(folder, tmp_path):
         for o in e["outputs"]:
             assert batch.sha256_of(out / o["path"]) == o["sha256"]
     assert (out / FILENAME).exists()
-    done = subprocess.run([sys.executable, "-m", "pipeline", "archive-index", "--output", str(out)], cwd=ROOT,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline", "archive-index", "--output", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0 and "子洲.xlsx" in done.stdout

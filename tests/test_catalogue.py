@@ -9,8 +9,14 @@ from tests.conftest import ROOT
 
 CHECKS_MD = ROOT.parent / "shared" / "spec" / "checks.md"
 # checks.md v1, as a fallback when the shared folder is not beside the clone
-CONTRACT_IDS = {f"I00{i}" for i in range(1, 8)} | {"M001", "M002", "M003"} | {f"B00{i}" for i in range(1, 7)} | {
-    f"P00{i}" for i in range(1, 9)} | {f"S0{i:02d}" for i in range(1, 17)} | {f"N00{i}" for i in range(1, 6)}
+CONTRACT_IDS = (
+    {f"I00{i}" for i in range(1, 8)}
+    | {"M001", "M002", "M003"}
+    | {f"B00{i}" for i in range(1, 7)}
+    | {f"P00{i}" for i in range(1, 9)}
+    | {f"S0{i:02d}" for i in range(1, 17)}
+    | {f"N00{i}" for i in range(1, 6)}
+)
 
 
 def contract() -> dict[str, str]:

@@ -11,8 +11,13 @@ from tests.conftest import EXAMPLE, ROOT
 
 
 def cli(*args, cwd=ROOT):
-    return subprocess.run([sys.executable, "-m", "pipeline", *map(str, args)], capture_output=True, text=True,
-                          cwd=cwd, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=300,
+    )
 
 
 def test_check_prints_findings_grouped_by_severity_with_cells():
@@ -66,7 +71,10 @@ def test_run_strict_exits_1_when_a_workbook_has_an_error_and_writes_everything(t
     assert proc.stdout.startswith("处理 1 个工作簿：1 成功，0 无法读取；错误 3 条，警告 9 条；用时")
     folder = tmp_path / "out" / EXAMPLE.stem
     assert (folder / "findings.json").exists()
-    assert len(list(folder.glob("*_绩效自评表.xlsx"))) == 1 and len(list(folder.glob("*_绩效自评报告.docx"))) == 1
+    assert (
+        len(list(folder.glob("*_绩效自评表.xlsx"))) == 1
+        and len(list(folder.glob("*_绩效自评报告.docx"))) == 1
+    )
     assert (tmp_path / "out" / "审核汇总.xlsx").exists() and (tmp_path / "out" / "findings.csv").exists()
 
 

@@ -53,9 +53,23 @@ def test_a_partial_config_overrides_only_what_it_names(tmp_path):
 def test_the_cli_exits_2_with_one_line_naming_the_bad_key(tmp_path):
     path = tmp_path / "config.toml"
     path.write_text("[weights]\nbudget = 10\n", encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "pipeline", "run", "--config", str(path), "--input",
-                           str(tmp_path), "--output", str(tmp_path / "out")],
-                          capture_output=True, text=True, cwd=ROOT)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipeline",
+            "run",
+            "--config",
+            str(path),
+            "--input",
+            str(tmp_path),
+            "--output",
+            str(tmp_path / "out"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert proc.returncode == 2
     assert proc.stderr.strip().count("\n") == 0 and "weights.budget" in proc.stderr
     assert "Traceback" not in proc.stderr

@@ -52,7 +52,16 @@ def test_shuffled_columns_yuan_headers_blank_rows_and_a_title_row_load_to_the_sa
     shuffled[0][0] = "支付金额（元）"
     for r in shuffled[1:]:
         r[0] = f"{r[0] * 10000:,.0f}元" if r is shuffled[1] else r[0] * 10000
-    sheets["支付明细"] = [["支付明细表"], [], shuffled[0], shuffled[1], [], shuffled[2], shuffled[3], shuffled[4]]
+    sheets["支付明细"] = [
+        ["支付明细表"],
+        [],
+        shuffled[0],
+        shuffled[1],
+        [],
+        shuffled[2],
+        shuffled[3],
+        shuffled[4],
+    ]
     p = load_sheets(tmp_path, sheets)
     assert [pay.amount.value for pay in p.payments] == [30, 25, 20, 20]
     assert p.payments[0].items.value == ("管网维修",)
@@ -63,7 +72,11 @@ def test_full_width_digits_and_unit_strings_in_cells(tmp_path):
     sheets["资金情况"][1] = ["年度资金总额 ", "１００", "100 万元", "950,000元", "９５％"]
     p = load_sheets(tmp_path, sheets)
     assert (p.total.initial.value, p.total.adjusted.value, p.total.executed.value, p.total.rate.value) == (
-        100, 100, 95, pytest.approx(0.95))
+        100,
+        100,
+        95,
+        pytest.approx(0.95),
+    )
 
 
 def test_random_bytes_named_xlsx_is_i001(tmp_path):
@@ -85,7 +98,9 @@ def test_an_ole2_file_is_i001_saying_save_as_xlsx(tmp_path):
 
 def test_an_encrypted_workbook_is_i001_saying_remove_the_password(tmp_path):
     path = tmp_path / "locked.xlsx"
-    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64 + "EncryptedPackage".encode("utf-16-le"))
+    path.write_bytes(
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 64 + "EncryptedPackage".encode("utf-16-le")
+    )
     loaded = load(path, Settings())
     assert findings_of(loaded) == [("I001", "")]
     assert "密码" in loaded.findings[0].message

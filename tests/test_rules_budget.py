@@ -38,7 +38,6 @@ def test_clean_project_has_no_b_findings(tmp_path):
     assert rules_at(run_sheets(tmp_path, clean_sheets()), *B_RULES) == []
 
 
-
 # ---------------------------------------------------------------- wording helpers
 @pytest.mark.parametrize(
     ("x", "text"),

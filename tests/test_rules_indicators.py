@@ -30,18 +30,22 @@ def run(tmp_path: Path, sheets: dict[str, list[list]], settings: Settings = SETT
 
 
 def replaced(section: str, **changes) -> Settings:
-    return dataclasses.replace(SETTINGS, **{section: dataclasses.replace(getattr(SETTINGS, section), **changes)})
+    return dataclasses.replace(
+        SETTINGS, **{section: dataclasses.replace(getattr(SETTINGS, section), **changes)}
+    )
 
 
 # ---------------------------------------------------------------- the clean project
 def test_clean_project_has_no_errors_or_warnings_over_all_rules(tmp_path):
     result = run(tmp_path, clean_sheets())
-    serious = [(f.rule, f.location, f.message) for f in result.findings
-               if f.severity in (Severity.ERROR, Severity.WARNING)]
+    serious = [
+        (f.rule, f.location, f.message)
+        for f in result.findings
+        if f.severity in (Severity.ERROR, Severity.WARNING)
+    ]
     assert serious == []
     assert rules_at(result, *S_RULES) == []
     assert result.scores.total == CLEAN_TOTAL
-
 
 
 # ---------------------------------------------------------------- S001
@@ -68,7 +72,9 @@ def test_s002_weights_not_adding_to_100(tmp_path):
 
 
 def test_s002_silent_when_the_total_scale_is_configured(tmp_path):
-    assert rules_at(run(tmp_path, bent_indicators(G2=15, H2=15), replaced("weights", total=105)), "S002") == []
+    assert (
+        rules_at(run(tmp_path, bent_indicators(G2=15, H2=15), replaced("weights", total=105)), "S002") == []
+    )
 
 
 # ---------------------------------------------------------------- S003
@@ -106,7 +112,9 @@ def test_s003_cost_as_its_own_level1_is_filed_under_output(tmp_path):
 
 # ---------------------------------------------------------------- S004
 def test_s004_level2_label_weight_differs_from_its_rows(tmp_path):
-    result = run(tmp_path, bent_indicators(B2="数量指标(30分)", B3="数量指标(30分)"))  # merged: repeated on each row
+    result = run(
+        tmp_path, bent_indicators(B2="数量指标(30分)", B3="数量指标(30分)")
+    )  # merged: repeated on each row
     assert rules_at(result, "S004") == [("S004", "绩效指标!B2")]
 
 
@@ -182,7 +190,9 @@ def test_s009_ignores_a_cost_well_under_its_cap(tmp_path):
 
 # ---------------------------------------------------------------- S010
 def test_s010_full_marks_with_a_shortfall_in_the_deviation(tmp_path):
-    assert rules_at(run(tmp_path, bent_indicators(I2="受汛期影响部分管段延误")), "S010") == [("S010", "绩效指标!I2")]
+    assert rules_at(run(tmp_path, bent_indicators(I2="受汛期影响部分管段延误")), "S010") == [
+        ("S010", "绩效指标!I2")
+    ]
 
 
 def test_s010_full_marks_on_a_strict_target_only_met(tmp_path):
@@ -256,7 +266,8 @@ def test_at_most_method_decides_whether_a_claim_is_right(tmp_path):
     sheets = bent_indicators(F6="36天", H6=8, I6="部分管段因雨延期")  # linear 10×(2−36/30)=8, ratio 8.33
     assert rules_at(run(tmp_path, sheets, replaced("scoring", at_most_method="linear")), "S005") == []
     assert rules_at(run(tmp_path, sheets, replaced("scoring", at_most_method="ratio")), "S005") == [
-        ("S005", "绩效指标!H6")]
+        ("S005", "绩效指标!H6")
+    ]
 
 
 # ---------------------------------------------------------------- the seed example

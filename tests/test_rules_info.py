@@ -32,7 +32,6 @@ def test_clean_project_has_no_m_findings(tmp_path):
     assert rules_at(run_sheets(tmp_path, clean_sheets()), *M_RULES) == []
 
 
-
 # ---------------------------------------------------------------- M001
 def test_m001_the_seed_code_is_valid(tmp_path):
     """子洲县's 11610831016093803P: its check digit is P, as computed."""

@@ -75,7 +75,6 @@ def test_clean_project_has_no_n_findings(tmp_path):
     assert rules_at(run_sheets(tmp_path, clean_sheets()), *N_RULES) == []
 
 
-
 # ---------------------------------------------------------------- N001
 @pytest.mark.parametrize(
     "text",

@@ -26,7 +26,6 @@ def test_clean_project_has_no_p_findings(tmp_path):
     assert rules_at(run_sheets(tmp_path, clean_sheets()), *P_RULES) == []
 
 
-
 # ---------------------------------------------------------------- P001
 def test_p001_payments_do_not_add_up_to_execution(tmp_path):
     result = run_sheets(tmp_path, bent_payments(F2=31))
@@ -47,7 +46,9 @@ def test_p001_an_empty_payment_list_against_spending_fires(tmp_path):
 
 
 def test_p001_an_unreadable_amount_leaves_the_sum_unknown(tmp_path):
-    assert rules_at(run_sheets(tmp_path, bent_payments(F2="三十万")), "P001", "I005") == [("I005", "支付明细!F2")]
+    assert rules_at(run_sheets(tmp_path, bent_payments(F2="三十万")), "P001", "I005") == [
+        ("I005", "支付明细!F2")
+    ]
 
 
 def test_p001_amounts_in_yuan_are_converted(tmp_path):

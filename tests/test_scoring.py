@@ -33,9 +33,19 @@ def text(value: str) -> Cell[str]:
     return Cell(value or None, CellRef("绩效指标", "A1"), value)
 
 
-def line(target: str, actual: str, weight: float | None = 10, claimed: float | None = None, *,
-         level1: str = "产出指标", level2: str = "数量指标", nature: str = "", deviation: str = "",
-         level3: str = "指标", row: int = 2) -> Indicator:
+def line(
+    target: str,
+    actual: str,
+    weight: float | None = 10,
+    claimed: float | None = None,
+    *,
+    level1: str = "产出指标",
+    level2: str = "数量指标",
+    nature: str = "",
+    deviation: str = "",
+    level3: str = "指标",
+    row: int = 2,
+) -> Indicator:
     return Indicator(
         row=row,
         level1=Label(level1, None, None, level1),
@@ -54,8 +64,12 @@ def with_scoring(**changes) -> Settings:
     return dataclasses.replace(SETTINGS, scoring=dataclasses.replace(SETTINGS.scoring, **changes))
 
 
-def project(*indicators: Indicator, budget: float | None = 100, initial: float | None = 100,
-            executed: float | None = 100) -> Project:
+def project(
+    *indicators: Indicator,
+    budget: float | None = 100,
+    initial: float | None = 100,
+    executed: float | None = 100,
+) -> Project:
     total = FundRow("年度资金总额", 2, Cell(initial), Cell(budget), Cell(executed))
     return Project("t.xlsx", "", funds={"年度资金总额": total}, indicators=indicators)
 
@@ -169,7 +183,9 @@ def test_qualitative_claim_inside_band_stands_and_band_is_reported():
     assert (scored.level, scored.band, scored.computed) == (PARTIAL, (6, 8), 8)
 
 
-@pytest.mark.parametrize(("actual", "claimed", "computed"), [("完成", 5, 8), ("未完成", 8, 6), ("基本完成", 10, 8)])
+@pytest.mark.parametrize(
+    ("actual", "claimed", "computed"), [("完成", 5, 8), ("未完成", 8, 6), ("基本完成", 10, 8)]
+)
 def test_qualitative_claim_outside_band_is_brought_to_its_edge(actual, claimed, computed):
     scored = score_indicator(line("建立制度", actual, claimed=claimed), SETTINGS)
     assert scored.computed == computed
@@ -182,8 +198,9 @@ def test_qualitative_unknown_level_keeps_the_claim_without_band():
 
 
 def test_qualitative_bands_come_from_config():
-    strict = dataclasses.replace(SETTINGS, qualitative=dataclasses.replace(SETTINGS.qualitative,
-                                                                           achieved_band=(0.9, 1.0)))
+    strict = dataclasses.replace(
+        SETTINGS, qualitative=dataclasses.replace(SETTINGS.qualitative, achieved_band=(0.9, 1.0))
+    )
     assert score_indicator(line("建立制度", "完成", claimed=8), strict).computed == 9
 
 
@@ -245,19 +262,25 @@ def test_rows_without_weight_count_nothing():
 
 
 def test_subtotals_and_level1_weights_in_table_order():
-    rows = (line("≥1次", "1次", 30, 30, level2="数量指标", row=2),
-            line("≥1次", "1次", 20, 20, level2="质量指标", row=3),
-            line("≥1次", "1次", 30, 15, level1="效益指标", level2="社会效益指标", row=4),
-            line("≥1次", "1次", 10, 10, level1="满意度指标", level2="服务对象满意度指标", row=5))
+    rows = (
+        line("≥1次", "1次", 30, 30, level2="数量指标", row=2),
+        line("≥1次", "1次", 20, 20, level2="质量指标", row=3),
+        line("≥1次", "1次", 30, 15, level1="效益指标", level2="社会效益指标", row=4),
+        line("≥1次", "1次", 10, 10, level1="满意度指标", level2="服务对象满意度指标", row=5),
+    )
     s = score(project(*rows), SETTINGS)
     assert [(t.level1, t.level2, t.weight, t.claimed, t.computed) for t in s.subtotals] == [
-        ("产出指标", "数量指标", 30, 30, 30), ("产出指标", "质量指标", 20, 20, 20),
-        ("效益指标", "社会效益指标", 30, 15, 30), ("满意度指标", "服务对象满意度指标", 10, 10, 10)]
+        ("产出指标", "数量指标", 30, 30, 30),
+        ("产出指标", "质量指标", 20, 20, 20),
+        ("效益指标", "社会效益指标", 30, 15, 30),
+        ("满意度指标", "服务对象满意度指标", 10, 10, 10),
+    ]
     assert s.level1_weights == {"产出指标": 50, "效益指标": 30, "满意度指标": 10}
 
 
-@pytest.mark.parametrize(("total", "grade"), [(100, "优"), (90, "优"), (89.99, "良"), (80, "良"), (60, "中"),
-                                              (59.99, "差")])
+@pytest.mark.parametrize(
+    ("total", "grade"), [(100, "优"), (90, "优"), (89.99, "良"), (80, "良"), (60, "中"), (59.99, "差")]
+)
 def test_grade_boundaries(total, grade):
     assert grade_of(total, Grades()) == grade
 
@@ -280,8 +303,9 @@ def test_at_least_score_lies_between_zero_and_weight_and_is_full_iff_met(target,
 
 @given(target=positive, actual=positive, method=st.sampled_from(["ratio", "linear"]))
 def test_at_most_score_lies_between_zero_and_weight(target, actual, method):
-    scored = score_indicator(line(f"≤{target!r}天", f"{actual!r}天", level2="时效指标"),
-                             with_scoring(at_most_method=method))
+    scored = score_indicator(
+        line(f"≤{target!r}天", f"{actual!r}天", level2="时效指标"), with_scoring(at_most_method=method)
+    )
     assert 0 <= scored.computed <= 10
     if actual <= target:
         assert scored.computed == 10

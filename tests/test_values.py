@@ -45,7 +45,11 @@ FULL_WIDTH = str.maketrans("0123456789.,%", "０１２３４５６７８９．�
     ],
 )
 def test_money_as_staff_type_it(typed, unit, wan):
-    assert parse_money(typed, unit) == pytest.approx(wan) if wan is not None else parse_money(typed, unit) is None
+    assert (
+        parse_money(typed, unit) == pytest.approx(wan)
+        if wan is not None
+        else parse_money(typed, unit) is None
+    )
 
 
 @pytest.mark.parametrize("typed", ["十二万", "121万元整 ", "abc", "1.2.3", "12 34", True])
@@ -56,7 +60,15 @@ def test_money_that_is_not_money_is_unreadable(typed):
 
 @pytest.mark.parametrize(
     ("typed", "expected"),
-    [("100%", 1.0), ("１００％", 1.0), (0.95, 0.95), (1, 1.0), ("95", 0.95), ("95.5%", 0.955), ("百分之九十", None)],
+    [
+        ("100%", 1.0),
+        ("１００％", 1.0),
+        (0.95, 0.95),
+        (1, 1.0),
+        ("95", 0.95),
+        ("95.5%", 0.955),
+        ("百分之九十", None),
+    ],
 )
 def test_rates(typed, expected):
     if expected is None:
@@ -100,7 +112,9 @@ def test_a_date_without_year_and_no_budget_year_is_unreadable_not_guessed():
         parse_date("12.07", None)
 
 
-@pytest.mark.parametrize(("typed", "year"), [(2021, 2021), ("2021年", 2021), ("2021年度", 2021), ("２０２１", 2021)])
+@pytest.mark.parametrize(
+    ("typed", "year"), [(2021, 2021), ("2021年", 2021), ("2021年度", 2021), ("２０２１", 2021)]
+)
 def test_years(typed, year):
     assert parse_year(typed) == year
 
@@ -123,7 +137,9 @@ def test_quantitative_targets(text, comparator, value, unit):
     assert (q.comparator, q.value, q.unit) == (comparator, pytest.approx(value), unit)
 
 
-@pytest.mark.parametrize("text", ["12月底前", "12月份", "上级考核", "公文流转顺畅", "", "网站升级版，可以多端口登录"])
+@pytest.mark.parametrize(
+    "text", ["12月底前", "12月份", "上级考核", "公文流转顺畅", "", "网站升级版，可以多端口登录"]
+)
 def test_prose_targets_are_not_quantities(text):
     assert parse_quantity(text) is None
 
@@ -151,8 +167,10 @@ def test_full_width_digits_read_as_half_width(amount):
     assert parse_money(text.translate(FULL_WIDTH)) == parse_money(text)
 
 
-@given(st.dates(min_value=date(1951, 1, 1), max_value=date(2099, 12, 31)),
-       st.sampled_from(["{y}.{m}.{d}", "{y}年{m}月{d}日", "{y}/{m}/{d}", "{y}-{m:02d}-{d:02d}"]))
+@given(
+    st.dates(min_value=date(1951, 1, 1), max_value=date(2099, 12, 31)),
+    st.sampled_from(["{y}.{m}.{d}", "{y}年{m}月{d}日", "{y}/{m}/{d}", "{y}-{m:02d}-{d:02d}"]),
+)
 def test_every_written_form_of_a_date_reads_back_to_that_date(day, form):
     text = form.format(y=day.year, m=day.month, d=day.day)
     assert parse_date(text) == (day, False)
@@ -173,7 +191,11 @@ def test_parsers_never_raise_anything_but_unreadable(text):
     half_width(text)
 
 
-@given(amounts, st.sampled_from(["≥", "≤", "不低于", "大于", "<"]), st.sampled_from(["次", "%", "人", "个", "万元"]))
+@given(
+    amounts,
+    st.sampled_from(["≥", "≤", "不低于", "大于", "<"]),
+    st.sampled_from(["次", "%", "人", "个", "万元"]),
+)
 def test_a_target_reads_back_its_number(x, comparator, unit):
     q = parse_quantity(f"{comparator}{x}{unit}")
     assert q is not None

@@ -51,7 +51,9 @@ def total_cell(p: Project, column: str) -> Cell[float] | None:
     return cell if cell is not None and cell.value is not None else None
 
 
-def sum_against(rule_id: str, amounts: list[float | None], reference: Cell[float], ctx: Context) -> Iterator[Finding]:
+def sum_against(
+    rule_id: str, amounts: list[float | None], reference: Cell[float], ctx: Context
+) -> Iterator[Finding]:
     """A list of amounts that must add up to a 资金情况 figure; silent when any amount is unknown (I005)."""
     if not amounts or any(a is None for a in amounts):
         return

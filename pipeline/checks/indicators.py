@@ -108,9 +108,16 @@ def weights_add_to_total(project: Project, ctx: Context) -> Iterator[Finding]:
         return
     first, last = weights[0], weights[-1]
     column = first if first == last else CellRef(first.sheet, f"{first.cell}:{last.cell}")
-    yield finding("S002", column, expected=scale, actual=scores.weight_total,
-                  indicators=show(scores.indicator_weight), budget=show(scores.budget_weight),
-                  weight_total=show(scores.weight_total), scale=show(scale))
+    yield finding(
+        "S002",
+        column,
+        expected=scale,
+        actual=scores.weight_total,
+        indicators=show(scores.indicator_weight),
+        budget=show(scores.budget_weight),
+        weight_total=show(scores.weight_total),
+        scale=show(scale),
+    )
 
 
 @rule("S003", Severity.WARNING)
@@ -129,11 +136,26 @@ def level1_weights_as_standard(project: Project, ctx: Context) -> Iterator[Findi
         labels.setdefault(level1, ind.level1)
     for level1, standard in ctx.settings.level1_weights.items():
         if level1 not in written:
-            yield finding("S003", None, "S003_missing", sheet=INDICATOR_SHEET, expected=standard, actual=0.0,
-                          level1=level1, standard=show(standard))
+            yield finding(
+                "S003",
+                None,
+                "S003_missing",
+                sheet=INDICATOR_SHEET,
+                expected=standard,
+                actual=0.0,
+                level1=level1,
+                standard=show(standard),
+            )
         elif _differs(written[level1], standard, ctx):
-            yield finding("S003", labels[level1], expected=standard, actual=written[level1],
-                          level1=level1, written=show(written[level1]), standard=show(standard))
+            yield finding(
+                "S003",
+                labels[level1],
+                expected=standard,
+                actual=written[level1],
+                level1=level1,
+                written=show(written[level1]),
+                standard=show(standard),
+            )
 
 
 @rule("S004", Severity.ERROR)
@@ -144,15 +166,25 @@ def label_weights_add_up(project: Project, ctx: Context) -> Iterator[Finding]:
     """
     groups: dict[tuple[str, ...], tuple[Label | None, float]] = {}
     for ind in project.indicators:
-        for key, label in (((ind.level1.name,), ind.level1), ((ind.level1.name, ind.level2.name), ind.level2)):
+        for key, label in (
+            ((ind.level1.name,), ind.level1),
+            ((ind.level1.name, ind.level2.name), ind.level2),
+        ):
             written, total = groups.get(key, (None, 0.0))
             if written is None and label.weight is not None:
                 written = label  # a merged label repeats on each row: the first written one counts
             groups[key] = (written, total + (ind.weight.value or 0.0))
     for label, rows in groups.values():
         if label is not None and _differs(label.weight, rows, ctx):
-            yield finding("S004", label, expected=rows, actual=label.weight,
-                          label=label.raw or label.name, written=show(label.weight), rows=show(rows))
+            yield finding(
+                "S004",
+                label,
+                expected=rows,
+                actual=label.weight,
+                label=label.raw or label.name,
+                written=show(label.weight),
+                rows=show(rows),
+            )
 
 
 @rule("S005", Severity.ERROR)
@@ -166,9 +198,16 @@ def quantitative_score_as_computed(project: Project, ctx: Context) -> Iterator[F
             continue
         if _differs(line.claimed, line.computed, ctx):
             formula = line.arithmetic.rsplit("：", 1)[-1]
-            yield finding("S005", ind.claimed, expected=line.computed, actual=line.claimed,
-                          name=_name(ind), computed=show(line.computed), claimed=show(line.claimed),
-                          formula=formula)
+            yield finding(
+                "S005",
+                ind.claimed,
+                expected=line.computed,
+                actual=line.claimed,
+                name=_name(ind),
+                computed=show(line.computed),
+                claimed=show(line.claimed),
+                formula=formula,
+            )
 
 
 @rule("S006", Severity.WARNING)
@@ -183,9 +222,18 @@ def qualitative_score_in_band(project: Project, ctx: Context) -> Iterator[Findin
             continue
         low, high = line.band
         if not low - tolerance <= line.claimed <= high + tolerance:
-            yield finding("S006", ind.claimed, expected=f"{show(low)}–{show(high)}", actual=line.claimed,
-                          name=_name(ind), level=line.level, done=ind.actual.text,
-                          low=show(low), high=show(high), claimed=show(line.claimed))
+            yield finding(
+                "S006",
+                ind.claimed,
+                expected=f"{show(low)}–{show(high)}",
+                actual=line.claimed,
+                name=_name(ind),
+                level=line.level,
+                done=ind.actual.text,
+                low=show(low),
+                high=show(high),
+                claimed=show(line.claimed),
+            )
 
 
 @rule("S007", Severity.ERROR)
@@ -199,8 +247,14 @@ def deduction_explained(project: Project, ctx: Context) -> Iterator[Finding]:
         if not _claim_in_range(ind, ctx) or _full_marks(ind, ctx) or not ind.deviation.blank:
             continue
         where = ind.deviation if ind.deviation.ref is not None else ind.claimed
-        yield finding("S007", where, name=_name(ind), lost=show(weight - claimed), weight=show(weight),
-                      claimed=show(claimed))
+        yield finding(
+            "S007",
+            where,
+            name=_name(ind),
+            lost=show(weight - claimed),
+            weight=show(weight),
+            claimed=show(claimed),
+        )
 
 
 @rule("S008", Severity.WARNING)
@@ -215,8 +269,16 @@ def quantitative_actual_comparable(project: Project, ctx: Context) -> Iterator[F
             key = "S008_blank" if ind.actual.blank else "S008_text"
             yield finding("S008", ind.actual, key, name=_name(ind), done=ind.actual.text, target=target)
         elif m.unit_mismatch:
-            yield finding("S008", ind.actual, "S008_unit", expected=m.target.unit, actual=m.actual_unit,
-                          name=_name(ind), target_unit=m.target.unit, actual_unit=m.actual_unit)
+            yield finding(
+                "S008",
+                ind.actual,
+                "S008_unit",
+                expected=m.target.unit,
+                actual=m.actual_unit,
+                name=_name(ind),
+                target_unit=m.target.unit,
+                actual_unit=m.actual_unit,
+            )
 
 
 @rule("S009", Severity.WARNING)
@@ -229,10 +291,17 @@ def overshoot_explained(project: Project, ctx: Context) -> Iterator[Finding]:
     for ind, m in _measured(project, ctx):
         over = m.overshoot
         if over is not None and over > margin:
-            yield finding("S009", ind.actual, expected=m.target.value, actual=m.actual,
-                          name=_name(ind), done=_quantity(m.actual, m.unit),
-                          target=_quantity(m.target.value, m.unit), over=_percent(over, ctx),
-                          margin=_percent(margin, ctx))
+            yield finding(
+                "S009",
+                ind.actual,
+                expected=m.target.value,
+                actual=m.actual,
+                name=_name(ind),
+                done=_quantity(m.actual, m.unit),
+                target=_quantity(m.target.value, m.unit),
+                over=_percent(over, ctx),
+                margin=_percent(margin, ctx),
+            )
 
 
 @rule("S010", Severity.WARNING)
@@ -247,11 +316,19 @@ def full_marks_without_shortfall(project: Project, ctx: Context) -> Iterator[Fin
             continue
         m = measure(ind, ctx.settings) if line.kind == QUANTITATIVE else None
         if m is not None and m.completed is False:
-            yield finding("S010", ind.actual, "S010_below", name=_name(ind), target=ind.target.text,
-                          done=_quantity(m.actual, m.unit), weight=show(ind.weight.value))
+            yield finding(
+                "S010",
+                ind.actual,
+                "S010_below",
+                name=_name(ind),
+                target=ind.target.text,
+                done=_quantity(m.actual, m.unit),
+                weight=show(ind.weight.value),
+            )
         elif word := _first_word(ind.deviation.text, words):
-            yield finding("S010", ind.deviation, "S010_words", name=_name(ind), word=word,
-                          weight=show(ind.weight.value))
+            yield finding(
+                "S010", ind.deviation, "S010_words", name=_name(ind), word=word, weight=show(ind.weight.value)
+            )
 
 
 @rule("S011", Severity.ERROR)
@@ -263,8 +340,15 @@ def claimed_total_as_computed(project: Project, ctx: Context) -> Iterator[Findin
     claimed = project.info.claimed_total
     total = ctx.scores.total
     if claimed.value is not None and _differs(claimed.value, total, ctx):
-        yield finding("S011", claimed, expected=total, actual=claimed.value, claimed=show(claimed.value),
-                      computed=show(total), arithmetic=ctx.scores.total_arithmetic)
+        yield finding(
+            "S011",
+            claimed,
+            expected=total,
+            actual=claimed.value,
+            claimed=show(claimed.value),
+            computed=show(total),
+            arithmetic=ctx.scores.total_arithmetic,
+        )
 
 
 @rule("S012", Severity.ERROR)
@@ -275,8 +359,15 @@ def claimed_grade_as_computed(project: Project, ctx: Context) -> Iterator[Findin
     """
     claimed = project.info.claimed_grade
     if claimed.value is not None and claimed.value != ctx.scores.grade:
-        yield finding("S012", claimed, expected=ctx.scores.grade, actual=claimed.value, claimed=claimed.value,
-                      total=show(ctx.scores.total), computed=ctx.scores.grade)
+        yield finding(
+            "S012",
+            claimed,
+            expected=ctx.scores.grade,
+            actual=claimed.value,
+            claimed=claimed.value,
+            total=show(ctx.scores.total),
+            computed=ctx.scores.grade,
+        )
 
 
 @rule("S013", Severity.WARNING)
@@ -303,8 +394,9 @@ def cost_target_capped(project: Project, ctx: Context) -> Iterator[Finding]:
             continue
         target = parse_quantity(ind.target.raw)
         if target is not None and target.comparator in _FLOORS:
-            yield finding("S014", ind.target, name=_name(ind), target=ind.target.text,
-                          comparator=target.comparator)
+            yield finding(
+                "S014", ind.target, name=_name(ind), target=ind.target.text, comparator=target.comparator
+            )
 
 
 @rule("S015", Severity.WARNING)
@@ -319,12 +411,26 @@ def capped_rate_at_most_full(project: Project, ctx: Context) -> Iterator[Finding
             continue
         target = parse_quantity(ind.target.raw)
         if target is not None and target.unit == PERCENT and target.value > FULL_RATE:
-            yield finding("S015", ind.target, expected=FULL_RATE, actual=target.value, name=_name(ind),
-                          what="年度指标值", value=ind.target.text)
+            yield finding(
+                "S015",
+                ind.target,
+                expected=FULL_RATE,
+                actual=target.value,
+                name=_name(ind),
+                what="年度指标值",
+                value=ind.target.text,
+            )
         m = measure(ind, ctx.settings)
         if m is not None and m.comparable and m.unit == PERCENT and m.actual > FULL_RATE:
-            yield finding("S015", ind.actual, expected=FULL_RATE, actual=m.actual, name=_name(ind),
-                          what="实际完成值", value=ind.actual.text)
+            yield finding(
+                "S015",
+                ind.actual,
+                expected=FULL_RATE,
+                actual=m.actual,
+                name=_name(ind),
+                what="实际完成值",
+                value=ind.actual.text,
+            )
 
 
 @rule("S016", Severity.INFO)

@@ -90,8 +90,18 @@ def inspect(path: Path, limits: Limits) -> Container:
             return _inspect_zip(zf, size, limits)
     except RuntimeError:  # zipfile: "File … is encrypted, password required for extraction"
         raise Refused(MSG["I001_zip_encrypted"]) from None
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, KeyError, ValueError, OSError, OverflowError,
-            IndexError, zlib.error, struct.error):
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        EOFError,
+        KeyError,
+        ValueError,
+        OSError,
+        OverflowError,
+        IndexError,
+        zlib.error,
+        struct.error,
+    ):
         raise Refused(MSG["I001_corrupt"]) from None
 
 

@@ -48,8 +48,18 @@ from .container import MAX_CELLS, Container, Refused, inspect
 from .grid import Grid, Header, fill_merges, find_header, find_sheet, near_miss
 
 _TOTAL_ROW = {"合计", "总计", "小计", "总分", "合计金额"}
-_GRADES = {"优": "优", "优秀": "优", "良": "良", "良好": "良", "中": "中", "中等": "中", "合格": "中",
-           "差": "差", "较差": "差", "不合格": "差"}
+_GRADES = {
+    "优": "优",
+    "优秀": "优",
+    "良": "良",
+    "良好": "良",
+    "中": "中",
+    "中等": "中",
+    "合格": "中",
+    "差": "差",
+    "较差": "差",
+    "不合格": "差",
+}
 _WEIGHT_IN_LABEL = re.compile(r"^(.*?)[(\[]?\s*(\d+(?:\.\d+)?)\s*分?\s*[)\]]?$")
 
 
@@ -82,8 +92,14 @@ def load(path: Path, settings: Settings, digest: str | None = None) -> Loaded:
             book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(fh.read()))
     except Refused as e:
         return Loaded(None, [_i001(e.reason)])
-    except (calamine.CalamineError, calamine.PasswordError, calamine.ZipError, calamine.XmlError,
-            OSError, ValueError) as e:
+    except (
+        calamine.CalamineError,
+        calamine.PasswordError,
+        calamine.ZipError,
+        calamine.XmlError,
+        OSError,
+        ValueError,
+    ) as e:
         return Loaded(None, [_i001(MSG["I001_engine"].format(error=type(e).__name__))])
     try:
         reader = _Reader(book, container, settings, path.name, digest)
@@ -126,8 +142,11 @@ class _Reader:
             self.missing.add(wanted)
             if required:
                 near = near_miss(self.names, wanted)
-                found = (MSG["I002_near"].format(near=near, sheet=wanted) if near
-                         else MSG["I002_found"].format(names="、".join(self.names) or "无"))
+                found = (
+                    MSG["I002_near"].format(near=near, sheet=wanted)
+                    if near
+                    else MSG["I002_found"].format(names="、".join(self.names) or "无")
+                )
                 self.add("I002", wanted, "", MSG["I002"].format(sheet=wanted, found=found))
             return None
         limits = self.settings.limits
@@ -144,15 +163,25 @@ class _Reader:
         for r, row in enumerate(rows):
             for c, v in enumerate(row):
                 if isinstance(v, str) and len(v) > limits.max_cell_chars:
-                    raise Refused(MSG["I001_cell"].format(sheet=name, cell=a1(r, c), n=len(v),
-                                                          limit=limits.max_cell_chars))
-        grid = Grid(name, fill_merges(rows, sheet.merged_cell_ranges),
-                    frozenset(self.uncached.get(name, ())))
+                    raise Refused(
+                        MSG["I001_cell"].format(
+                            sheet=name, cell=a1(r, c), n=len(v), limit=limits.max_cell_chars
+                        )
+                    )
+        grid = Grid(name, fill_merges(rows, sheet.merged_cell_ranges), frozenset(self.uncached.get(name, ())))
         self.grids[wanted] = grid
         return grid
 
-    def cell(self, grid: Grid, row: int, col: int | None, label: str, kind: str, unit: str = "万元",
-             year: int | None = None) -> Cell:
+    def cell(
+        self,
+        grid: Grid,
+        row: int,
+        col: int | None,
+        label: str,
+        kind: str,
+        unit: str = "万元",
+        year: int | None = None,
+    ) -> Cell:
         """Parse one cell; an unreadable one becomes I005 (or I006) and a Cell with no value."""
         if col is None:
             return EMPTY
@@ -165,8 +194,12 @@ class _Reader:
         try:
             value = _parse(raw, kind, unit, year)
         except Unreadable as e:
-            self.add("I005", ref.sheet, ref.cell,
-                     MSG["I005"].format(label=label, text=_short(text), reason=e.reason, kind=KIND_WORDS[kind]))
+            self.add(
+                "I005",
+                ref.sheet,
+                ref.cell,
+                MSG["I005"].format(label=label, text=_short(text), reason=e.reason, kind=KIND_WORDS[kind]),
+            )
             return Cell(None, ref, text)
         return Cell(value, ref, text if not isinstance(raw, str) else raw.strip())
 
@@ -210,7 +243,11 @@ class _Reader:
             if field_ is None or field_.key in values:
                 continue
             # The value is in column B; when staff merged A:B the label fills B too, so look one further.
-            col = 2 if len(row) > 2 and normalize_label(to_text(row[1])) == normalize_label(to_text(row[0])) else 1
+            col = (
+                2
+                if len(row) > 2 and normalize_label(to_text(row[1])) == normalize_label(to_text(row[0]))
+                else 1
+            )
             cell = self.cell(grid, r, col, field_.label, field_.kind)
             values[field_.key] = cell
             seen_rows[field_.key] = r
@@ -260,13 +297,26 @@ class _Reader:
         cols = header.columns
         funds: dict[str, FundRow] = {}
         for r in rows:
-            source = aliases.get(_strip_prefix(normalize_label(to_text(grid.value(r, cols.get("source", 0))))))
+            source = aliases.get(
+                _strip_prefix(normalize_label(to_text(grid.value(r, cols.get("source", 0)))))
+            )
             if source is None or source in funds:
                 continue
-            money = {k: self.cell(grid, r, cols.get(k), f"{source}·{schema.FUNDS.column(k).label}", "money",
-                                  header.units.get(k, "万元")) for k in ("initial", "adjusted", "executed")}
+            money = {
+                k: self.cell(
+                    grid,
+                    r,
+                    cols.get(k),
+                    f"{source}·{schema.FUNDS.column(k).label}",
+                    "money",
+                    header.units.get(k, "万元"),
+                )
+                for k in ("initial", "adjusted", "executed")
+            }
             rate = self.cell(grid, r, cols.get("rate"), f"{source}·执行率", "rate")
-            funds[source] = FundRow(source, r + 1, money["initial"], money["adjusted"], money["executed"], rate)
+            funds[source] = FundRow(
+                source, r + 1, money["initial"], money["adjusted"], money["executed"], rate
+            )
         total = funds.get(schema.FUND_TOTAL)
         if total is None and "资金情况.source" not in self.missing:
             self.add("I004", grid.name, "", MSG["I004_fund_total"])
@@ -275,12 +325,17 @@ class _Reader:
                 cell = getattr(total, key)
                 if cell.value is None and not cell.raw and cell.ref and cell.ref.cell not in grid.uncached:
                     label = schema.FUNDS.column(key).label
-                    self.add("I004", grid.name, cell.ref.cell,
-                             MSG["I004"].format(label=f"年度资金总额·{label}"))
+                    self.add(
+                        "I004", grid.name, cell.ref.cell, MSG["I004"].format(label=f"年度资金总额·{label}")
+                    )
             if total.adjusted.value is None and not total.adjusted.raw and total.initial.value is not None:
                 ref = total.adjusted.ref
-                self.add("I007", grid.name, ref.cell if ref else "",
-                         MSG["I007"].format(initial=f"{total.initial.value:g}"))
+                self.add(
+                    "I007",
+                    grid.name,
+                    ref.cell if ref else "",
+                    MSG["I007"].format(initial=f"{total.initial.value:g}"),
+                )
         return funds
 
     def _required(self, cell: Cell, grid: Grid, row: int, label: str) -> None:
@@ -295,7 +350,9 @@ class _Reader:
         out = []
         for r in rows:
             name = self.cell(grid, r, h.columns.get("name"), "分项名称", "text")
-            amount = self.cell(grid, r, h.columns.get("amount"), "预算金额", "money", h.units.get("amount", "万元"))
+            amount = self.cell(
+                grid, r, h.columns.get("amount"), "预算金额", "money", h.units.get("amount", "万元")
+            )
             self._required(name, grid, r, "分项名称")
             self._required(amount, grid, r, "预算金额")
             out.append(SubItem(r + 1, name, amount, _text(grid, r, h.columns.get("note"))))
@@ -310,22 +367,26 @@ class _Reader:
         for r in rows:
             dates = self.cell(grid, r, h.columns.get("date"), "支付日期", "dates", year=year)
             item = self.cell(grid, r, h.columns.get("item"), "分项名称", "text")
-            amount = self.cell(grid, r, h.columns.get("amount"), "支付金额", "money", h.units.get("amount", "万元"))
+            amount = self.cell(
+                grid, r, h.columns.get("amount"), "支付金额", "money", h.units.get("amount", "万元")
+            )
             self._required(dates, grid, r, "支付日期")
             self._required(amount, grid, r, "支付金额")
             parsed = dates.value
             items = tuple(p.strip() for p in re.split(r"[、;；\n]", item.text) if p.strip())
-            out.append(Payment(
-                row=r + 1,
-                seq=_text(grid, r, h.columns.get("seq")),
-                dates=Cell(parsed.days if parsed else None, dates.ref, dates.raw),
-                items=Cell(items or None, item.ref, item.raw),
-                amount=amount,
-                fund_type=_text(grid, r, h.columns.get("fund_type")),
-                purpose=_text(grid, r, h.columns.get("purpose")),
-                voucher=_text(grid, r, h.columns.get("voucher")),
-                year_assumed=bool(parsed and parsed.year_assumed),
-            ))
+            out.append(
+                Payment(
+                    row=r + 1,
+                    seq=_text(grid, r, h.columns.get("seq")),
+                    dates=Cell(parsed.days if parsed else None, dates.ref, dates.raw),
+                    items=Cell(items or None, item.ref, item.raw),
+                    amount=amount,
+                    fund_type=_text(grid, r, h.columns.get("fund_type")),
+                    purpose=_text(grid, r, h.columns.get("purpose")),
+                    voucher=_text(grid, r, h.columns.get("voucher")),
+                    year_assumed=bool(parsed and parsed.year_assumed),
+                )
+            )
         return tuple(out)
 
     def structure(self) -> tuple[StructureRow, ...]:
@@ -335,9 +396,13 @@ class _Reader:
         grid, h, rows = found
         out = []
         for r in rows:
-            amount = self.cell(grid, r, h.columns.get("amount"), "金额", "money", h.units.get("amount", "万元"))
+            amount = self.cell(
+                grid, r, h.columns.get("amount"), "金额", "money", h.units.get("amount", "万元")
+            )
             self._required(amount, grid, r, "金额")
-            out.append(StructureRow(r + 1, self.cell(grid, r, h.columns.get("category"), "支出类别", "text"), amount))
+            out.append(
+                StructureRow(r + 1, self.cell(grid, r, h.columns.get("category"), "支出类别", "text"), amount)
+            )
         return tuple(out)
 
     def goals(self) -> tuple[Goal, ...]:
@@ -346,9 +411,12 @@ class _Reader:
             return ()
         grid, h, rows = found
         return tuple(
-            Goal(r + 1, _text(grid, r, h.columns.get("seq")),
-                 self.cell(grid, r, h.columns.get("expected"), "预期目标", "text"),
-                 self.cell(grid, r, h.columns.get("actual"), "实际完成情况", "text"))
+            Goal(
+                r + 1,
+                _text(grid, r, h.columns.get("seq")),
+                self.cell(grid, r, h.columns.get("expected"), "预期目标", "text"),
+                self.cell(grid, r, h.columns.get("actual"), "实际完成情况", "text"),
+            )
             for r in rows
         )
 
@@ -363,18 +431,20 @@ class _Reader:
             level1 = _label(grid, r, c.get("level1"))
             if level1.name in _TOTAL_ROW:
                 continue
-            out.append(Indicator(
-                row=r + 1,
-                level1=level1,
-                level2=_label(grid, r, c.get("level2")),
-                level3=self.cell(grid, r, c.get("level3"), "三级指标", "text"),
-                nature=self.cell(grid, r, c.get("nature"), "指标性质", "text"),
-                target=self.cell(grid, r, c.get("target"), "年度指标值", "text"),
-                actual=self.cell(grid, r, c.get("actual"), "实际完成值", "text"),
-                weight=self.cell(grid, r, c.get("weight"), f"第 {r + 1} 行分值", "number"),
-                claimed=self.cell(grid, r, c.get("claimed"), f"第 {r + 1} 行自评得分", "number"),
-                deviation=self.cell(grid, r, c.get("deviation"), "偏差原因分析及改进措施", "text"),
-            ))
+            out.append(
+                Indicator(
+                    row=r + 1,
+                    level1=level1,
+                    level2=_label(grid, r, c.get("level2")),
+                    level3=self.cell(grid, r, c.get("level3"), "三级指标", "text"),
+                    nature=self.cell(grid, r, c.get("nature"), "指标性质", "text"),
+                    target=self.cell(grid, r, c.get("target"), "年度指标值", "text"),
+                    actual=self.cell(grid, r, c.get("actual"), "实际完成值", "text"),
+                    weight=self.cell(grid, r, c.get("weight"), f"第 {r + 1} 行分值", "number"),
+                    claimed=self.cell(grid, r, c.get("claimed"), f"第 {r + 1} 行自评得分", "number"),
+                    deviation=self.cell(grid, r, c.get("deviation"), "偏差原因分析及改进措施", "text"),
+                )
+            )
         return tuple(out)
 
     def narrative(self) -> tuple[Section, ...]:
@@ -403,9 +473,15 @@ class _Reader:
         grid, h, rows = found
         c = h.columns
         return tuple(
-            Member(r + 1, _text(grid, r, c.get("name")), _text(grid, r, c.get("title")),
-                   _text(grid, r, c.get("unit")), _text(grid, r, c.get("role")))
-            for r in rows if _text(grid, r, c.get("name"))
+            Member(
+                r + 1,
+                _text(grid, r, c.get("name")),
+                _text(grid, r, c.get("title")),
+                _text(grid, r, c.get("unit")),
+                _text(grid, r, c.get("role")),
+            )
+            for r in rows
+            if _text(grid, r, c.get("name"))
         )
 
 
@@ -416,8 +492,11 @@ _LARGEST, _SMALLEST = 1e10, 1e-10
 
 def _parse(raw: object, kind: str, unit: str, year: int | None):
     if kind in ("money", "number", "rate"):
-        value = {"money": lambda: parse_money(raw, unit), "number": lambda: parse_number(raw),
-                 "rate": lambda: parse_rate(raw)}[kind]()
+        value = {
+            "money": lambda: parse_money(raw, unit),
+            "number": lambda: parse_number(raw),
+            "rate": lambda: parse_rate(raw),
+        }[kind]()
         if value is not None and not (value == 0 or _SMALLEST <= abs(value) <= _LARGEST):
             raise Unreadable("超出可处理的数值范围")
         return value

@@ -39,28 +39,35 @@ def document(result: Result) -> dict:
             "total": s.total,
             "grade": s.grade,
             "subtotals": [
-                {"level1": t.level1, "level2": t.level2, "weight": t.weight, "claimed": t.claimed,
-                 "computed": t.computed}
+                {
+                    "level1": t.level1,
+                    "level2": t.level2,
+                    "weight": t.weight,
+                    "claimed": t.claimed,
+                    "computed": t.computed,
+                }
                 for t in s.subtotals
             ],
         }
         by_row = {i.row: i for i in p.indicators}
         for sc in s.indicators:
             ind = by_row.get(sc.row)
-            doc["indicators"].append({
-                "row": sc.row,
-                "level1": ind.level1.name if ind else "",
-                "level2": ind.level2.name if ind else "",
-                "level3": ind.level3.text if ind else "",
-                "kind": sc.kind,
-                "method": sc.method,
-                "weight": sc.weight,
-                "claimed": sc.claimed,
-                "computed": sc.computed,
-                "band": list(sc.band) if sc.band else None,
-                "level": sc.level,
-                "arithmetic": sc.arithmetic,
-            })
+            doc["indicators"].append(
+                {
+                    "row": sc.row,
+                    "level1": ind.level1.name if ind else "",
+                    "level2": ind.level2.name if ind else "",
+                    "level3": ind.level3.text if ind else "",
+                    "kind": sc.kind,
+                    "method": sc.method,
+                    "weight": sc.weight,
+                    "claimed": sc.claimed,
+                    "computed": sc.computed,
+                    "band": list(sc.band) if sc.band else None,
+                    "level": sc.level,
+                    "arithmetic": sc.arithmetic,
+                }
+            )
     return doc
 
 

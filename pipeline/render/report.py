@@ -39,6 +39,7 @@ from .wordml import (
 TEMPLATES = Path(__file__).parent / "templates"
 MAIN_TEMPLATE = "report.txt.j2"
 
+
 # ================================================================ entry point
 def report_docx(result: Result, run_date: dt.date, settings: Settings) -> bytes:
     """The 绩效自评报告 of one scored workbook, as .docx bytes (same input + config + date → same bytes)."""
@@ -345,4 +346,3 @@ def _parse(text: str) -> list[Line]:
             tag, rest = "p", raw
         lines.append(Line(tag, rest.strip(), number))
     return lines
-

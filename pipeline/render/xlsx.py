@@ -40,7 +40,9 @@ class Sheet(Worksheet):
         short = len(args) == 4 and type(args[2]) is str and len(args[2]) <= _SHORT
         if not kwargs and short and self._plain(*args[:2]):
             row, col, string, cell_format = args
-            self.table[row][col] = CellStringTuple(self.str_table._get_shared_string_index(string), cell_format)
+            self.table[row][col] = CellStringTuple(
+                self.str_table._get_shared_string_index(string), cell_format
+            )
             return 0
         return super().write_string(*args, **kwargs)
 

@@ -72,16 +72,33 @@ class Case:
     notes: str = ""
 
 
-def _refused(name: str, filename: str, build: Callable[[Path], object], *says: str, bounded: bool = False,
-             notes: str = "") -> Case:
-    return Case(name, filename, build, frozenset({"I001"}), readable=False, says=says, absent=frozenset(),
-                bounded=bounded, notes=notes)
+def _refused(
+    name: str,
+    filename: str,
+    build: Callable[[Path], object],
+    *says: str,
+    bounded: bool = False,
+    notes: str = "",
+) -> Case:
+    return Case(
+        name,
+        filename,
+        build,
+        frozenset({"I001"}),
+        readable=False,
+        says=says,
+        absent=frozenset(),
+        bounded=bounded,
+        notes=notes,
+    )
 
 
 # ---------------------------------------------------------------- builders: refused files
-_SHEET_HEAD = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-               b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-               b'<row r="1"><c r="A1" t="inlineStr"><is><t>')
+_SHEET_HEAD = (
+    b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+    b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+    b'<row r="1"><c r="A1" t="inlineStr"><is><t>'
+)
 _SHEET_TAIL = b"</t></is></c></row></sheetData></worksheet>"
 _BOMB_SHEET = "xl/worksheets/sheet2.xml"  # 项目信息 in the example
 
@@ -99,7 +116,10 @@ def zip_bomb(path: Path, inflated_mb: int = 260, lie: bool = False) -> None:
             if lie:
                 import zlib
 
-                declared = {"declared_size": 120, "declared_crc": zlib.crc32((_SHEET_HEAD + b" " * 120)[:120])}
+                declared = {
+                    "declared_size": 120,
+                    "declared_crc": zlib.crc32((_SHEET_HEAD + b" " * 120)[:120]),
+                }
             m = Member(m.name, deflated=deflated, size=size, crc=crc, **declared)
         members.append(m)
     write_zip(path, members)
@@ -136,9 +156,13 @@ def encrypted(path: Path) -> None:
     try:
         from msoffcrypto.format.ooxml import OOXMLFile
     except ImportError:  # a real CFB container all the same, with the two streams Office writes
-        info = (b"\x04\x00\x04\x00\x40\x00\x00\x00" + b'<?xml version="1.0" encoding="UTF-8"?>'
-                b'<encryption xmlns="http://schemas.microsoft.com/office/2006/encryption"/>')
-        path.write_bytes(write_cfb({"EncryptionInfo": info, "EncryptedPackage": b"\x00" * 8 + bytes(range(256)) * 64}))
+        info = (
+            b"\x04\x00\x04\x00\x40\x00\x00\x00" + b'<?xml version="1.0" encoding="UTF-8"?>'
+            b'<encryption xmlns="http://schemas.microsoft.com/office/2006/encryption"/>'
+        )
+        path.write_bytes(
+            write_cfb({"EncryptionInfo": info, "EncryptedPackage": b"\x00" * 8 + bytes(range(256)) * 64})
+        )
         return
     out = io.BytesIO()
     with EXAMPLE.open("rb") as fh:
@@ -165,21 +189,31 @@ def legacy_xls(path: Path) -> None:
 
 def ods(path: Path) -> None:
     """A minimal OpenDocument spreadsheet (WPS and LibreOffice save these)."""
-    content = ('<?xml version="1.0" encoding="UTF-8"?><office:document-content '
-               'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
-               'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
-               'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
-               '<office:body><office:spreadsheet><table:table table:name="项目信息"><table:table-row>'
-               '<table:table-cell office:value-type="string"><text:p>项目名称</text:p></table:table-cell>'
-               '</table:table-row></table:table></office:spreadsheet></office:body></office:document-content>')
-    manifest = ('<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
-                'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
-                '<manifest:file-entry manifest:full-path="/" '
-                'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
-                '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
-                "</manifest:manifest>")
-    write_zip(path, [Member("mimetype", b"application/vnd.oasis.opendocument.spreadsheet"),
-                     Member("META-INF/manifest.xml", manifest.encode()), Member("content.xml", content.encode())])
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+        'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2">'
+        '<office:body><office:spreadsheet><table:table table:name="项目信息"><table:table-row>'
+        '<table:table-cell office:value-type="string"><text:p>项目名称</text:p></table:table-cell>'
+        "</table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"
+    )
+    manifest = (
+        '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+        'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+        '<manifest:file-entry manifest:full-path="/" '
+        'manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+        '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/>'
+        "</manifest:manifest>"
+    )
+    write_zip(
+        path,
+        [
+            Member("mimetype", b"application/vnd.oasis.opendocument.spreadsheet"),
+            Member("META-INF/manifest.xml", manifest.encode()),
+            Member("content.xml", content.encode()),
+        ],
+    )
 
 
 def csv(path: Path) -> None:
@@ -190,7 +224,8 @@ def xltx(path: Path) -> None:
     """The example saved as a template (.xltx): same package, template content type."""
     members = members_of(EXAMPLE)
     types = next(m for m in members if m.name == "[Content_Types].xml").data.replace(
-        b"spreadsheetml.sheet.main+xml", b"spreadsheetml.template.main+xml")
+        b"spreadsheetml.sheet.main+xml", b"spreadsheetml.template.main+xml"
+    )
     write_zip(path, replaced(members, "[Content_Types].xml", types))
 
 
@@ -244,9 +279,14 @@ def too_many_sheets(path: Path) -> None:
 
 
 def _raw_sheet(rows_xml: bytes, merges: bytes = b"") -> bytes:
-    return (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
-            + rows_xml + b"</sheetData>" + merges + b"</worksheet>")
+    return (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+        + rows_xml
+        + b"</sheetData>"
+        + merges
+        + b"</worksheet>"
+    )
 
 
 def _with_sheet(path: Path, part: str, sheet_xml: bytes) -> None:
@@ -266,11 +306,15 @@ def far_cell(path: Path, ref: bytes = b"XFD20000", prefixed: bool = False, no_re
     """项目信息 with one value far away: calamine would size a dense grid of 20000 × 16384 cells."""
     info = next(m for m in members_of(EXAMPLE) if m.name == _INFO_SHEET).data
     if no_refs:  # rows and cells without `r`: position by counting, as calamine does
-        far = b"<row/>" * 19_000 + b"<row>" + b"<c/>" * 16_383 + b'<c t="inlineStr"><is><t>x</t></is></c></row>'
+        far = (
+            b"<row/>" * 19_000 + b"<row>" + b"<c/>" * 16_383 + b'<c t="inlineStr"><is><t>x</t></is></c></row>'
+        )
     elif prefixed:
         row = re.sub(rb"\D", b"", ref)
-        far = (b'<x:row xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" r="%s">'
-               b'<x:c r="%s" t="inlineStr"><x:is><x:t>x</x:t></x:is></x:c></x:row>' % (row, ref))
+        far = (
+            b'<x:row xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main" r="%s">'
+            b'<x:c r="%s" t="inlineStr"><x:is><x:t>x</x:t></x:is></x:c></x:row>' % (row, ref)
+        )
     else:
         row = re.sub(rb"\D", b"", ref)
         far = b'<row r="%s"><c r="%s" t="inlineStr"><is><t>x</t></is></c></row>' % (row, ref)
@@ -292,27 +336,39 @@ def cell_too_long(path: Path) -> None:
     write_workbook(path, sheets)
     members = members_of(path)
     strings = next(m for m in members if m.name == "xl/sharedStrings.xml").data
-    write_zip(path, replaced(members, "xl/sharedStrings.xml", strings.replace("〔LONG〕".encode(), "超长".encode() * 20_000)))
+    write_zip(
+        path,
+        replaced(
+            members, "xl/sharedStrings.xml", strings.replace("〔LONG〕".encode(), "超长".encode() * 20_000)
+        ),
+    )
 
 
 # ---------------------------------------------------------------- builders: readable files
 def macros(path: Path) -> None:
     """The example as a macro-enabled workbook whose VBA would create a file if anything ran it."""
     marker = path.with_name("MACRO_RAN")
-    vba = write_cfb({
-        "PROJECT": b'ID="{00000000-0000-0000-0000-000000000000}"\r\nDocument=ThisWorkbook/&H00000000\r\n'
-                   b"Module=Module1\r\n",
-        "Module1": f'Attribute VB_Name = "Module1"\r\nSub Auto_Open()\r\n    Open "{marker}" For Output As #1\r\n'
-                   f"    Close #1\r\n    Shell \"sh -c 'touch {marker}'\"\r\nEnd Sub\r\n".encode(),
-    })
+    vba = write_cfb(
+        {
+            "PROJECT": b'ID="{00000000-0000-0000-0000-000000000000}"\r\nDocument=ThisWorkbook/&H00000000\r\n'
+            b"Module=Module1\r\n",
+            "Module1": f'Attribute VB_Name = "Module1"\r\nSub Auto_Open()\r\n    Open "{marker}" For Output As #1\r\n'
+            f"    Close #1\r\n    Shell \"sh -c 'touch {marker}'\"\r\nEnd Sub\r\n".encode(),
+        }
+    )
     members = members_of(EXAMPLE)
     types = next(m for m in members if m.name == "[Content_Types].xml").data
     types = types.replace(b"spreadsheetml.sheet.main+xml", b"ms-excel.sheet.macroEnabled.main+xml")
-    types = types.replace(b"<Default ", b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>'
-                                        b"<Default ", 1)
+    types = types.replace(
+        b"<Default ",
+        b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/><Default ',
+        1,
+    )
     rels = next(m for m in members if m.name == "xl/_rels/workbook.xml.rels").data.replace(
-        b"</Relationships>", b'<Relationship Id="rIdVba1" Type="http://schemas.microsoft.com/office/2006/'
-                             b'relationships/vbaProject" Target="vbaProject.bin"/></Relationships>')
+        b"</Relationships>",
+        b'<Relationship Id="rIdVba1" Type="http://schemas.microsoft.com/office/2006/'
+        b'relationships/vbaProject" Target="vbaProject.bin"/></Relationships>',
+    )
     members = replaced(replaced(members, "[Content_Types].xml", types), "xl/_rels/workbook.xml.rels", rels)
     write_zip(path, [*members, Member("xl/vbaProject.bin", vba)])
 
@@ -334,7 +390,10 @@ def many_payments(path: Path, n: int = 10_000) -> None:
         paid += yuan
         day = date.fromordinal(date(2023, 1, 1).toordinal() + i % 365)
         rows.append([i + 1, day, "一般公共预算资金", item, f"第 {i + 1} 笔", yuan, f"记-{i + 1:05d}"])
-    sheets["支付明细"] = [["序号", "支付日期", "资金性质", "分项名称", "用途", "支付金额（元）", "凭证号"], *rows]
+    sheets["支付明细"] = [
+        ["序号", "支付日期", "资金性质", "分项名称", "用途", "支付金额（元）", "凭证号"],
+        *rows,
+    ]
     write_workbook(path, sheets)
 
 
@@ -342,8 +401,15 @@ def many_indicators(path: Path, n: int = 500) -> None:
     """500 indicator rows of 0.18 分 each (90) + 预算执行率 10 = 100."""
     sheets = clean_sheets()
     header = sheets["绩效指标"][0]
-    level = [("产出指标", "数量指标")] * 250 + [("效益指标", "社会效益指标")] * 150 + [("满意度指标", "服务对象满意度指标")] * 100
-    rows = [[l1, l2, f"指标{i + 1:03d}", "定量", "≥1次", "1次", 0.18, 0.18, ""] for i, (l1, l2) in enumerate(level[:n])]
+    level = (
+        [("产出指标", "数量指标")] * 250
+        + [("效益指标", "社会效益指标")] * 150
+        + [("满意度指标", "服务对象满意度指标")] * 100
+    )
+    rows = [
+        [l1, l2, f"指标{i + 1:03d}", "定量", "≥1次", "1次", 0.18, 0.18, ""]
+        for i, (l1, l2) in enumerate(level[:n])
+    ]
     sheets["绩效指标"] = [header, *rows]
     write_workbook(path, sheets)
 
@@ -394,8 +460,12 @@ def control_characters(path: Path) -> None:
 def odd_sheet_names(path: Path) -> None:
     """Trailing spaces, an ideographic space, full-width brackets in names; hidden extra sheets."""
     sheets = clean_sheets()
-    renamed = {"项目信息": "项目信息 ", "资金情况": "资金情况\u3000", "支付明细": " 支付明细",
-               "绩效指标": "绩效指标  "}
+    renamed = {
+        "项目信息": "项目信息 ",
+        "资金情况": "资金情况\u3000",
+        "支付明细": " 支付明细",
+        "绩效指标": "绩效指标  ",
+    }
     sheets = {renamed.get(k, k): v for k, v in sheets.items()}
     sheets["（备用）"] = [["备用"]]
     write_workbook(path, sheets)
@@ -515,13 +585,29 @@ LONG_STEM = "子洲县人民政府办公室" * 8  # 80 CJK characters: 240 bytes
 
 CASES: list[Case] = [
     # refused: the file is not a workbook we may read
-    _refused("zip_bomb", "zip_bomb.xlsx", zip_bomb, "解压后", bounded=True,
-             notes="260 MB of spaces in 项目信息 deflated to ~270 KB; refused from the zip directory"),
-    _refused("zip_bomb_lying_directory", "zip_bomb_lying.xlsx", lambda p: zip_bomb(p, 260, lie=True),
-             bounded=True, notes="the directory claims 120 bytes with a matching CRC; inflation stops at 121"),
+    _refused(
+        "zip_bomb",
+        "zip_bomb.xlsx",
+        zip_bomb,
+        "解压后",
+        bounded=True,
+        notes="260 MB of spaces in 项目信息 deflated to ~270 KB; refused from the zip directory",
+    ),
+    _refused(
+        "zip_bomb_lying_directory",
+        "zip_bomb_lying.xlsx",
+        lambda p: zip_bomb(p, 260, lie=True),
+        bounded=True,
+        notes="the directory claims 120 bytes with a matching CRC; inflation stops at 121",
+    ),
     _refused("billion_laughs", "billion_laughs.xlsx", billion_laughs, "实体", bounded=True),
-    _refused("billion_laughs_utf16", "billion_laughs_utf16.xlsx", lambda p: billion_laughs(p, utf16=True),
-             bounded=True, notes="UTF-16 hides <!DOCTYPE from a byte search"),
+    _refused(
+        "billion_laughs_utf16",
+        "billion_laughs_utf16.xlsx",
+        lambda p: billion_laughs(p, utf16=True),
+        bounded=True,
+        notes="UTF-16 hides <!DOCTYPE from a byte search",
+    ),
     _refused("external_entity", "xxe.xlsx", lambda p: billion_laughs(p, external=True), "实体", bounded=True),
     _refused("encrypted", "加密的工作簿.xlsx", encrypted, "密码"),
     _refused("legacy_xls", "旧版格式.xls", legacy_xls, ".xls", "另存为"),
@@ -539,19 +625,45 @@ CASES: list[Case] = [
     _refused("too_many_parts", "部件太多.xlsx", too_many_parts, "部件", "上限", bounded=True),
     _refused("too_many_sheets", "工作表太多.xlsx", too_many_sheets, "工作表", "上限"),
     _refused("too_many_rows", "行太多.xlsx", too_many_rows, "行", "上限", bounded=True),
-    _refused("far_cell", "远处单元格.xlsx", far_cell, "上限", bounded=True,
-             notes="one value at XFD20000: calamine alone would ask for 10 GB and abort the process"),
-    _refused("far_cell_prefixed", "远处单元格_前缀.xlsx", lambda p: far_cell(p, prefixed=True), "上限",
-             bounded=True, notes="`x:c` elements: a scan for `<c` alone misses them"),
-    _refused("far_cell_no_refs", "远处单元格_无坐标.xlsx", lambda p: far_cell(p, no_refs=True), "上限",
-             bounded=True, notes="rows and cells without `r` attributes, positioned by counting"),
+    _refused(
+        "far_cell",
+        "远处单元格.xlsx",
+        far_cell,
+        "上限",
+        bounded=True,
+        notes="one value at XFD20000: calamine alone would ask for 10 GB and abort the process",
+    ),
+    _refused(
+        "far_cell_prefixed",
+        "远处单元格_前缀.xlsx",
+        lambda p: far_cell(p, prefixed=True),
+        "上限",
+        bounded=True,
+        notes="`x:c` elements: a scan for `<c` alone misses them",
+    ),
+    _refused(
+        "far_cell_no_refs",
+        "远处单元格_无坐标.xlsx",
+        lambda p: far_cell(p, no_refs=True),
+        "上限",
+        bounded=True,
+        notes="rows and cells without `r` attributes, positioned by counting",
+    ),
     _refused("cell_too_long", "单元格过长.xlsx", cell_too_long, "字符", "上限"),
     # read: the data comes back, the text survives, nothing runs
-    Case("macros_xlsm", "带宏.xlsm", macros, SEED_RULES, check=_seed,
-         notes="vbaProject.bin with an Auto_Open that would create MACRO_RAN beside the file"),
+    Case(
+        "macros_xlsm",
+        "带宏.xlsm",
+        macros,
+        SEED_RULES,
+        check=_seed,
+        notes="vbaProject.bin with an Auto_Open that would create MACRO_RAN beside the file",
+    ),
     Case("merge_everything", "合并全表.xlsx", merge_everything, SEED_RULES, check=_seed, bounded=True),
     Case("payments_10000", "一万笔支付.xlsx", many_payments, check=_payments(10_000)),
-    Case("narrative_30000", "三万字正文.xlsx", long_narrative, check=_narrative("项目管理情况", LONG_NARRATIVE)),
+    Case(
+        "narrative_30000", "三万字正文.xlsx", long_narrative, check=_narrative("项目管理情况", LONG_NARRATIVE)
+    ),
     Case("indicators_500", "五百个指标.xlsx", many_indicators, check=_indicators(500)),
     Case("formula_like_text", "公式样文本.xlsx", formula_like_text, check=_formula_text),
     Case("control_characters", "控制字符.xlsx", control_characters, check=_control_text),
@@ -564,7 +676,9 @@ CASES: list[Case] = [
     Case("file_name_leading_space", " 前导空格 .xlsx", clean),
     Case("project_dotdot", "项目名_上级目录.xlsx", named("../../etc"), check=_name_is("../../etc")),
     Case("project_con", "项目名_CON.xlsx", named("CON"), check=_name_is("CON")),
-    Case("project_punctuation", "项目名_符号.xlsx", named('a/b:c*?"<>|\\d'), check=_name_is('a/b:c*?"<>|\\d')),
+    Case(
+        "project_punctuation", "项目名_符号.xlsx", named('a/b:c*?"<>|\\d'), check=_name_is('a/b:c*?"<>|\\d')
+    ),
     Case("project_long", "项目名_超长.xlsx", named("农" * 300), check=_name_is("农" * 300)),
     Case("project_dot", "项目名_点.xlsx", named(". ."), check=_name_is(". .")),
 ]

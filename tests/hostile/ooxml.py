@@ -47,11 +47,30 @@ def write_zip(path: Path, members: Iterable[Member]) -> Path:
         name = m.name.encode("utf-8")
         flags = m.flags | 0x800  # UTF-8 names
         offset = len(out)
-        out += struct.pack("<4sHHHHHIIIHH", b"PK\x03\x04", 20, flags, 8, 0, 0x21, crc, len(payload), size,
-                           len(name), 0)
+        out += struct.pack(
+            "<4sHHHHHIIIHH", b"PK\x03\x04", 20, flags, 8, 0, 0x21, crc, len(payload), size, len(name), 0
+        )
         out += name + payload
-        central += struct.pack("<4sHHHHHHIIIHHHHHII", b"PK\x01\x02", 20, 20, flags, 8, 0, 0x21, crc,
-                               len(payload), size, len(name), 0, 0, 0, 0, 0, offset)
+        central += struct.pack(
+            "<4sHHHHHHIIIHHHHHII",
+            b"PK\x01\x02",
+            20,
+            20,
+            flags,
+            8,
+            0,
+            0x21,
+            crc,
+            len(payload),
+            size,
+            len(name),
+            0,
+            0,
+            0,
+            0,
+            0,
+            offset,
+        )
         central += name
         count += 1
     cd_offset = len(out)
@@ -121,15 +140,44 @@ def write_cfb(streams: dict[str, bytes]) -> bytes:
 
     header = struct.pack(
         "<8s16sHHHHH6sIIIIIIIII",
-        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", b"\x00" * 16, 0x3E, 3, 0xFFFE, 9, 6, b"\x00" * 6,
-        0, fat_sectors, first_dir, 0, _MINI_CUTOFF, _END, 0, _END, 0,
+        b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+        b"\x00" * 16,
+        0x3E,
+        3,
+        0xFFFE,
+        9,
+        6,
+        b"\x00" * 6,
+        0,
+        fat_sectors,
+        first_dir,
+        0,
+        _MINI_CUTOFF,
+        _END,
+        0,
+        _END,
+        0,
     )
     header += struct.pack("<109I", *(list(range(fat_sectors)) + [_FREE] * (109 - fat_sectors)))
 
     def entry(name: str, kind: int, right: int, child: int, start: int, size: int) -> bytes:
         raw = (name.encode("utf-16-le") + b"\x00\x00") if name else b""
-        return struct.pack("<64sHBBIII16sIQQIQ", raw, len(raw), kind, 1, _FREE, right, child,
-                           b"\x00" * 16, 0, 0, 0, start, size)
+        return struct.pack(
+            "<64sHBBIII16sIQQIQ",
+            raw,
+            len(raw),
+            kind,
+            1,
+            _FREE,
+            right,
+            child,
+            b"\x00" * 16,
+            0,
+            0,
+            0,
+            start,
+            size,
+        )
 
     directory = entry("Root Entry", 5, _FREE, 1 if names else _FREE, _END, 0)
     for i, n in enumerate(names):

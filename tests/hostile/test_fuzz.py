@@ -35,22 +35,61 @@ RUN_DATE = date(2024, 5, 1)
 
 MEMBERS = members_of(EXAMPLE)
 SHEETS = sorted(m.name for m in MEMBERS if m.name.startswith("xl/worksheets/"))
-BYTE_TARGETS = [*SHEETS, "xl/sharedStrings.xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels", "xl/styles.xml",
-                "[Content_Types].xml"]
+BYTE_TARGETS = [
+    *SHEETS,
+    "xl/sharedStrings.xml",
+    "xl/workbook.xml",
+    "xl/_rels/workbook.xml.rels",
+    "xl/styles.xml",
+    "[Content_Types].xml",
+]
 _CELL = re.compile(rb'<c r="([A-Z]+\d+)"[^>]*?(?:/>|>.*?</c>)', re.S)
 
 # ---------------------------------------------------------------- strategies
 _XML_SAFE = st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00")
-typed_text = st.sampled_from([
-    *FORMULA_LIKE, "", " ", "121", "121.0", "121 万元", "1,210,000元", "１２１", "100%", "0.95", "≥36次", "≤5%",
-    "=100%", "2021.9.18", "2021年9月18日", "2021/9/18", "12.07、12.09", "2021-02-30", "9999-99-99", "NaN",
-    "inf", "-0", "1e308", "-1e308", "9" * 400, "优", "差", "合计", "年度资金总额", "产出指标(50分)", "_x000B_",
-    "𠀀👍🏽", "\u202e反向", "\ufeff", "超长" * 2000,
-])
+typed_text = st.sampled_from(
+    [
+        *FORMULA_LIKE,
+        "",
+        " ",
+        "121",
+        "121.0",
+        "121 万元",
+        "1,210,000元",
+        "１２１",
+        "100%",
+        "0.95",
+        "≥36次",
+        "≤5%",
+        "=100%",
+        "2021.9.18",
+        "2021年9月18日",
+        "2021/9/18",
+        "12.07、12.09",
+        "2021-02-30",
+        "9999-99-99",
+        "NaN",
+        "inf",
+        "-0",
+        "1e308",
+        "-1e308",
+        "9" * 400,
+        "优",
+        "差",
+        "合计",
+        "年度资金总额",
+        "产出指标(50分)",
+        "_x000B_",
+        "𠀀👍🏽",
+        "\u202e反向",
+        "\ufeff",
+        "超长" * 2000,
+    ]
+)
 cell_value = st.one_of(
     typed_text,
     st.text(_XML_SAFE, max_size=60),
-    st.integers(-10**18, 10**18),
+    st.integers(-(10**18), 10**18),
     st.floats(allow_nan=True, allow_infinity=True),
     st.dates(date(1899, 12, 30), date(9999, 12, 31)),
 )
@@ -59,8 +98,10 @@ cell_value = st.one_of(
 def _xml_text(text: str) -> str:
     """Text as a cell holds it: XML-escaped, characters XML 1.0 forbids written as Excel's _xHHHH_."""
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return "".join(ch if ch in "\t\n\r" or ord(ch) >= 0x20 and ch not in "\ufffe\uffff" else f"_x{ord(ch):04X}_"
-                   for ch in text)
+    return "".join(
+        ch if ch in "\t\n\r" or ord(ch) >= 0x20 and ch not in "\ufffe\uffff" else f"_x{ord(ch):04X}_"
+        for ch in text
+    )
 
 
 def _cell_xml(ref: bytes, value: object) -> bytes:
@@ -75,12 +116,16 @@ def _cell_xml(ref: bytes, value: object) -> bytes:
     if isinstance(value, date):
         serial = (value - date(1899, 12, 30)).days
         return f'<c r="{r}" s="0"><v>{serial}</v></c>'.encode()
-    return f'<c r="{r}" t="inlineStr"><is><t xml:space="preserve">{_xml_text(str(value))}</t></is></c>'.encode()
+    return (
+        f'<c r="{r}" t="inlineStr"><is><t xml:space="preserve">{_xml_text(str(value))}</t></is></c>'.encode()
+    )
 
 
 # Strategies draw small recipes (which cell, which bytes); the bytes are made from them in the test, so a
 # failing example prints as a few numbers, not as a 20 kB workbook.
-cell_recipe = st.lists(st.tuples(st.sampled_from(SHEETS), st.integers(0, 10**6), cell_value), min_size=1, max_size=12)
+cell_recipe = st.lists(
+    st.tuples(st.sampled_from(SHEETS), st.integers(0, 10**6), cell_value), min_size=1, max_size=12
+)
 byte_op = st.tuples(
     st.sampled_from(["flip", "set", "insert", "delete", "cut", "dup"]),
     st.integers(0, 10**7),  # position, taken modulo the part's length
@@ -89,8 +134,10 @@ byte_op = st.tuples(
     st.integers(1, 200),
 )
 xml_recipe = st.tuples(st.sampled_from(BYTE_TARGETS), st.lists(byte_op, min_size=1, max_size=8))
-zip_recipe = st.tuples(st.lists(st.tuples(st.integers(0, 10**7), st.integers(0, 255)), min_size=1, max_size=6),
-                       st.none() | st.integers(0, 10**7))
+zip_recipe = st.tuples(
+    st.lists(st.tuples(st.integers(0, 10**7), st.integers(0, 255)), min_size=1, max_size=6),
+    st.none() | st.integers(0, 10**7),
+)
 
 
 def cell_mutant(recipe) -> dict[str, bytes]:
@@ -102,7 +149,7 @@ def cell_mutant(recipe) -> dict[str, bytes]:
             continue
         m = cells[pick % len(cells)]
         xml = parts[sheet]
-        parts[sheet] = xml[: m.start()] + _cell_xml(m.group(1), value) + xml[m.end():]
+        parts[sheet] = xml[: m.start()] + _cell_xml(m.group(1), value) + xml[m.end() :]
     return parts
 
 
@@ -122,11 +169,11 @@ def xml_mutant(recipe) -> dict[str, bytes]:
         elif op == "insert":
             data[at:at] = blob
         elif op == "delete":
-            del data[at: at + n]
+            del data[at : at + n]
         elif op == "cut":
             del data[at:]
         else:
-            data[at:at] = data[at: at + n] * (1 + byte % 50)
+            data[at:at] = data[at : at + n] * (1 + byte % 50)
     parts[name] = bytes(data)
     return parts
 
@@ -138,7 +185,7 @@ def zip_mutant(recipe) -> bytes:
     for pos, byte in sets:
         data[pos % len(data)] = byte
     if cut is not None:
-        del data[cut % len(data):]
+        del data[cut % len(data) :]
     return bytes(data)
 
 
@@ -192,9 +239,18 @@ def _run_for_a_while(test, seconds: float) -> int:
     return rounds
 
 
-_FUZZ = settings(max_examples=ROUND, deadline=None, database=None, print_blob=True,
-                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
-                                        HealthCheck.filter_too_much, HealthCheck.large_base_example])
+_FUZZ = settings(
+    max_examples=ROUND,
+    deadline=None,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+        HealthCheck.filter_too_much,
+        HealthCheck.large_base_example,
+    ],
+)
 
 
 @pytest.mark.slow

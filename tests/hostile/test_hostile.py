@@ -84,8 +84,11 @@ def test_each_hostile_file_gives_its_finding_and_leaves_the_input_alone(case, bu
     assert elapsed < TIME_LIMIT * (3 if case.name == "payments_10000" else 1), f"{elapsed:.1f} s"
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c.bounded and not c.readable],
-                         ids=[c.name for c in CASES if c.bounded and not c.readable])
+@pytest.mark.parametrize(
+    "case",
+    [c for c in CASES if c.bounded and not c.readable],
+    ids=[c.name for c in CASES if c.bounded and not c.readable],
+)
 def test_refused_files_never_reach_calamine_and_inflate_within_the_limit(case, built, monkeypatch):
     """Refused from the zip directory, or while inflating with a cap: calamine never opens the file
     (it would inflate whatever the directory says) and zipfile inflates at most the limit. A sheet
@@ -139,7 +142,9 @@ def test_refused_files_never_reach_calamine_and_inflate_within_the_limit(case, b
     cap = min(limits.max_uncompressed_mb * 1048576, path.stat().st_size * limits.max_compression_ratio)
     assert inflated[0] <= cap, f"inflated {inflated[0]} bytes, the cap is {cap:.0f}"
     if case.name == "zip_bomb_lying_directory":
-        assert inflated[0] < 1048576, f"a lying directory must stop inflation at once, not after {inflated[0]}"
+        assert inflated[0] < 1048576, (
+            f"a lying directory must stop inflation at once, not after {inflated[0]}"
+        )
 
 
 def test_bombs_and_far_cells_stay_within_bounded_memory(built):
@@ -159,8 +164,13 @@ def test_bombs_and_far_cells_stay_within_bounded_memory(built):
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         print(json.dumps({"base_mb": base / 1024, "peak_mb": peak / 1024, "cases": out}))
     """)
-    proc = subprocess.run([sys.executable, "-c", script, *(str(built[c.name]) for c in cases)],
-                          capture_output=True, text=True, cwd=ROOT, timeout=120)
+    proc = subprocess.run(
+        [sys.executable, "-c", script, *(str(built[c.name]) for c in cases)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert proc.returncode == 0, proc.stderr
     report = json.loads(proc.stdout)
     assert report["peak_mb"] - report["base_mb"] < 150, report
@@ -205,9 +215,12 @@ def test_a_workbook_part_read_through_an_odd_relative_path_is_still_measured(tmp
     rels = next(m for m in members if m.name == "xl/_rels/workbook.xml.rels").data
     rels = rels.replace(b'Target="worksheets/sheet2.xml"', b'Target="./worksheets/../worksheets/sheet2.xml"')
     info = next(m for m in members if m.name == "xl/worksheets/sheet2.xml").data.replace(
-        b"</sheetData>", b'<row r="19000"><c r="ZZ19000"><v>1</v></c></row></sheetData>')
-    path = write_zip(tmp_path / "odd.xlsx", replaced(replaced(members, "xl/_rels/workbook.xml.rels", rels),
-                                                       "xl/worksheets/sheet2.xml", info))
+        b"</sheetData>", b'<row r="19000"><c r="ZZ19000"><v>1</v></c></row></sheetData>'
+    )
+    path = write_zip(
+        tmp_path / "odd.xlsx",
+        replaced(replaced(members, "xl/_rels/workbook.xml.rels", rels), "xl/worksheets/sheet2.xml", info),
+    )
     assert inspect(path, Limits()).extents["项目信息"] == (19000, 702)
     assert [f.rule for f in evaluate(path, Settings()).findings] == ["I001"]
 
@@ -231,9 +244,14 @@ def test_tighter_limits_in_config_refuse_sooner(tmp_path):
     path = tmp_path / "clean.xlsx"
     shutil.copy(EXAMPLE, path)
     assert evaluate(path, Settings()).scores is not None
-    for limits, word in [(Limits(max_uncompressed_mb=0.01), "解压后"), (Limits(max_sheets=3), "工作表"),
-                         (Limits(max_rows=5), "行"), (Limits(max_cell_chars=50), "字符"),
-                         (Limits(max_file_mb=0.001), "MB"), (Limits(max_compression_ratio=1.5), "解压后")]:
+    for limits, word in [
+        (Limits(max_uncompressed_mb=0.01), "解压后"),
+        (Limits(max_sheets=3), "工作表"),
+        (Limits(max_rows=5), "行"),
+        (Limits(max_cell_chars=50), "字符"),
+        (Limits(max_file_mb=0.001), "MB"),
+        (Limits(max_compression_ratio=1.5), "解压后"),
+    ]:
         findings = evaluate(path, Settings(limits=limits)).findings
         assert [f.rule for f in findings] == ["I001"] and word in findings[0].message, (limits, findings)
 
@@ -267,11 +285,16 @@ def test_the_extent_scan_never_underestimates_the_grid_calamine_builds(tmp_path,
         for cell_r, cgap, kind in cells:
             c += 1 + cgap
             ref = f' r="{col_letter(c - 1)}{r}"' if cell_r else ""
-            parts.append({"value": f"<c{ref}><v>{c}</v></c>", "empty": f"<c{ref}/>",
-                          "styled": f'<c{ref} s="0"></c>'}[kind])
-        xml.append(f'<row{f" r={chr(34)}{r}{chr(34)}" if has_r else ""}>{"".join(parts)}</row>')
-    sheet = ('<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
-             f'spreadsheetml/2006/main"><sheetData>{"".join(xml)}</sheetData></worksheet>').encode()
+            parts.append(
+                {"value": f"<c{ref}><v>{c}</v></c>", "empty": f"<c{ref}/>", "styled": f'<c{ref} s="0"></c>'}[
+                    kind
+                ]
+            )
+        xml.append(f"<row{f' r={chr(34)}{r}{chr(34)}' if has_r else ''}>{''.join(parts)}</row>")
+    sheet = (
+        '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+        f'spreadsheetml/2006/main"><sheetData>{"".join(xml)}</sheetData></worksheet>'
+    ).encode()
     path = write_zip(tmp_path / "x.xlsx", replaced(members_of(EXAMPLE), "xl/worksheets/sheet2.xml", sheet))
     book = loader.calamine.CalamineWorkbook.from_path(str(path))
     try:
@@ -290,12 +313,15 @@ def test_the_limits_in_config_toml_are_the_contract_defaults():
     assert load_settings(ROOT / "config.toml").limits == Limits()
 
 
-@pytest.mark.parametrize(("sheet", "row", "col", "value", "cell"), [
-    ("资金情况", 1, 3, 1e30, "资金情况!D2"),  # 全年执行数
-    ("资金情况", 1, 2, 1e-300, "资金情况!C2"),  # 全年预算数: 95 ÷ 1e-300 would overflow every rate
-    ("绩效指标", 1, 6, -1e30, "绩效指标!G2"),  # 分值
-    ("支付明细", 1, 5, 1e308, "支付明细!F2"),
-])
+@pytest.mark.parametrize(
+    ("sheet", "row", "col", "value", "cell"),
+    [
+        ("资金情况", 1, 3, 1e30, "资金情况!D2"),  # 全年执行数
+        ("资金情况", 1, 2, 1e-300, "资金情况!C2"),  # 全年预算数: 95 ÷ 1e-300 would overflow every rate
+        ("绩效指标", 1, 6, -1e30, "绩效指标!G2"),  # 分值
+        ("支付明细", 1, 5, 1e308, "支付明细!F2"),
+    ],
+)
 def test_absurd_magnitudes_in_number_cells_are_i005_at_their_cell(tmp_path, sheet, row, col, value, cell):
     from tests.builders import clean_sheets, run_sheets
 
@@ -305,10 +331,13 @@ def test_absurd_magnitudes_in_number_cells_are_i005_at_their_cell(tmp_path, shee
     assert ("I005", cell) in [(f.rule, f.location) for f in result.findings]
 
 
-@pytest.mark.parametrize(("target", "actual"), [
-    ("0.00000000000000000001公里", "99999999999999999999999999999999公里"),
-    ("0.00000000000000000001公里", "≥99999999999999999999999999999公里"),
-])
+@pytest.mark.parametrize(
+    ("target", "actual"),
+    [
+        ("0.00000000000000000001公里", "99999999999999999999999999999999公里"),
+        ("0.00000000000000000001公里", "≥99999999999999999999999999999公里"),
+    ],
+)
 def test_extreme_numbers_written_in_indicator_text_are_findings_not_crashes(tmp_path, target, actual):
     """BUG (checks/scoring, reported): scoring.round_score quantizes with Decimal and raises
     InvalidOperation for |x| >= 1e26 (and NaN/inf), reached from S009's overshoot percentage."""
@@ -343,9 +372,27 @@ needs_batch = pytest.mark.skipif(not BATCH.exists(), reason="pipeline/batch.py i
 
 def run_batch(inp: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    return subprocess.run([sys.executable, "-m", "pipeline", "run", "--input", str(inp), "--output", str(out),
-                           "--jobs", "2", "--force", *extra], capture_output=True, text=True, cwd=ROOT, env=env,
-                          timeout=300)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pipeline",
+            "run",
+            "--input",
+            str(inp),
+            "--output",
+            str(out),
+            "--jobs",
+            "2",
+            "--force",
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=300,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -384,7 +431,9 @@ def test_the_batch_gives_each_case_its_findings_json_and_outputs(case, batch_run
     names = sorted(p.name for p in folder.iterdir())
     if case.readable:
         assert len(names) == 3 and "findings.json" in names, names
-        assert any(n.endswith("_绩效自评表.xlsx") for n in names) and any(n.endswith("_绩效自评报告.docx") for n in names)
+        assert any(n.endswith("_绩效自评表.xlsx") for n in names) and any(
+            n.endswith("_绩效自评报告.docx") for n in names
+        )
     else:
         assert names == ["findings.json"], names
     for name in names:
@@ -396,7 +445,9 @@ def test_the_batch_gives_each_case_its_findings_json_and_outputs(case, batch_run
 def test_the_batch_leaves_inputs_identical_and_writes_only_inside_output(batch_run):
     inp, out = batch_run.inp, batch_run.out
     assert {p.name: sha256(p) for p in inp.iterdir()} == batch_run.digests
-    outside = [p for p in batch_run.root.rglob("*") if p.is_file() and inp not in p.parents and out not in p.parents]
+    outside = [
+        p for p in batch_run.root.rglob("*") if p.is_file() and inp not in p.parents and out not in p.parents
+    ]
     assert outside == []
     assert not list(batch_run.root.rglob("MACRO_RAN"))
     leftovers = [p for p in out.rglob("*") if ".tmp" in p.name]
@@ -420,7 +471,10 @@ def test_every_produced_workbook_and_report_opens_and_no_formula_comes_from_work
                         formulas.append((path.name, ws.title, cell.coordinate, str(cell.value)))
                     if cell.hyperlink is not None and cell.hyperlink.target:  # links to our own files only
                         assert not re.match(r"(?i)^(https?|ftp|file|mailto):", cell.hyperlink.target), (
-                            path.name, cell.coordinate, cell.hyperlink.target)
+                            path.name,
+                            cell.coordinate,
+                            cell.hyperlink.target,
+                        )
         wb.close()
     from_text = [f for f in formulas if any(m in f[3] for m in HOSTILE_MARKERS)]
     assert from_text == []
@@ -447,7 +501,8 @@ def test_formula_like_text_lands_as_text_in_the_scored_workbook(batch_run):
 @needs_batch
 @pytest.mark.parametrize("make_target", ["under_a_file", "is_a_file"])
 def test_an_output_folder_that_cannot_be_written_is_exit_2_with_one_line_and_nothing_written(
-        make_target, tmp_path):
+    make_target, tmp_path
+):
     """Root ignores permission bits, so the folder is made impossible instead: it would have to be
     created inside a regular file, or it is one."""
     inp = tmp_path / "input"
