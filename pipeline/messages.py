@@ -103,6 +103,16 @@ MSG: dict[str, str] = {
     "N003": "报告正文“{section}”称{level2}共 {weight} 分、得 {score} 分，而绩效指标表中{level2}分值 {table_weight} 分、得分 {table_score} 分：请按指标表改正",
     "N004": "报告正文“{section}”写“{phrase}”，而资金情况中年度资金总额的{figures}：请按资金情况改正",
     "N005": "报告正文“{section}”把项目称为“{phrase}”，与项目名称“{name}”不符，疑为沿用其他项目或往年报告的文字：请改为本项目名称",
+    # ---- X: across the workbooks of one batch (and the archive's earlier years)
+    "X001": "凭证号“{voucher}”也出现在 {other}（{where}）{more}的支付明细中：请确认同一张凭证是否在两个项目中重复列支",
+    "X002": "本行支付（{dates}，{amount} 万元，{fund}）与同一实施单位的 {other}（{where}）{more}中的一笔完全相同："
+    "请确认是否一笔支付被两个项目同时列报",
+    "X003_same": "{other}{more}也是“{name}”（{unit}，{year} 年度）的自评表：同一项目有两份工作簿，请确认以哪一份为准",
+    "X003_copy": "{other}{more}与本文件逐字节相同（重复提交的副本）：请确认以哪一份为准并删除另一份",
+    "X004": "“{name}”年度指标值“{target}”比 {prev_year} 年度的“{prev_target}”（{other}，{where}）要求更低："
+    "财预〔2020〕10号要求绩效指标不得无故调低，请说明理由",
+    "X005": "{what}与 {prev_year} 年度同一项目的{prev_what}（{other}，{where}）一字不差：请按本年度实际情况重新撰写",
+    "X_more": "等 {n} 个工作簿",
     # ------------------------------------------------------------ the batch run (operational, not findings)
     "RUN_closing": "处理 {total} 个工作簿{skipped}：{ok} 成功，{unreadable} 无法读取；错误 {errors} 条，警告 {warnings} 条；用时 {seconds:.1f} 秒",
     "RUN_skipped": "（{n} 个未变化，沿用上次结果）",

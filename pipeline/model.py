@@ -62,6 +62,8 @@ class Finding:
     message: str
     expected: float | str | None = None
     actual: float | str | None = None
+    # X rules (across workbooks): where the other workbook says it, (file, sheet, cell)
+    other: tuple[str, str, str] | None = None
 
     @property
     def location(self) -> str:
@@ -76,7 +78,22 @@ class Finding:
             "message": self.message,
             "expected": self.expected,
             "actual": self.actual,
-        }
+        } | ({"other": dict(zip(("file", "sheet", "cell"), self.other, strict=True))} if self.other else {})
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Finding:
+        """The inverse of as_dict (an X finding travels to the worker as findings.json has it)."""
+        other = d.get("other")
+        return cls(
+            d["rule"],
+            Severity(d["severity"]),
+            d.get("sheet") or "",
+            d.get("cell") or "",
+            d.get("message") or "",
+            d.get("expected"),
+            d.get("actual"),
+            (other["file"], other.get("sheet") or "", other.get("cell") or "") if other else None,
+        )
 
 
 # ---------------------------------------------------------------- project information
@@ -132,6 +149,7 @@ class Payment:
     purpose: str = ""
     voucher: str = ""
     year_assumed: bool = False  # a date was written without a year (P008)
+    voucher_ref: CellRef | None = None  # where 凭证号 was read (X001 points there)
 
 
 @dataclass(frozen=True)

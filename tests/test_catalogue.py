@@ -16,6 +16,7 @@ CONTRACT_IDS = (
     | {f"P00{i}" for i in range(1, 9)}
     | {f"S0{i:02d}" for i in range(1, 17)}
     | {f"N00{i}" for i in range(1, 6)}
+    | {f"X00{i}" for i in range(1, 6)}  # v2: across workbooks
 )
 
 
@@ -23,7 +24,7 @@ def contract() -> dict[str, str]:
     """{rule id: severity} as checks.md states them."""
     if not CHECKS_MD.exists():
         return {}
-    return dict(re.findall(r"^\| ([IMBPSN]\d{3}) \| (错误|警告|提示) \|", CHECKS_MD.read_text("utf-8"), re.M))
+    return dict(re.findall(r"^\| ([IMBPSNX]\d{3}) \| (错误|警告|提示) \|", CHECKS_MD.read_text("utf-8"), re.M))
 
 
 def test_every_contract_rule_is_registered_with_its_severity():

@@ -2,6 +2,7 @@
 
 A rule is `fn(project, ctx) -> Iterator[Finding]`. It stays silent when its input is missing
 (the loader already said so with I002/I003); any other exception is a bug and propagates.
+An X rule (`across=True`, checks/cross.py) runs once per batch on the batch-wide tables instead.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class Rule:
     id: str
     severity: Severity
     fn: RuleFn | None  # None: a loader rule (I-family), documented here, raised in load/
+    across: bool = False  # an X rule: fn(frames, CrossContext), run by the batch, not per workbook
 
     @property
     def summary(self) -> str:
@@ -47,11 +49,11 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-def rule(rule_id: str, severity: Severity) -> Callable[[RuleFn], RuleFn]:
+def rule(rule_id: str, severity: Severity, *, across: bool = False) -> Callable[[RuleFn], RuleFn]:
     def register(fn: RuleFn) -> RuleFn:
         if rule_id in RULES:
             raise ValueError(f"rule {rule_id} registered twice")
-        RULES[rule_id] = Rule(rule_id, severity, fn)
+        RULES[rule_id] = Rule(rule_id, severity, fn, across)
         fn.rule_id = rule_id  # type: ignore[attr-defined]
         return fn
 
@@ -85,7 +87,7 @@ def finding(
 def run_checks(project: Project, ctx: Context) -> list[Finding]:
     findings: list[Finding] = []
     for r in RULES.values():
-        if r.fn is not None:
+        if r.fn is not None and not r.across:
             findings.extend(r.fn(project, ctx))
     return findings
 

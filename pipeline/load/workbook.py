@@ -385,6 +385,7 @@ class _Reader:
                     purpose=_text(grid, r, h.columns.get("purpose")),
                     voucher=_text(grid, r, h.columns.get("voucher")),
                     year_assumed=bool(parsed and parsed.year_assumed),
+                    voucher_ref=_ref(grid, r, h.columns.get("voucher")),
                 )
             )
         return tuple(out)
@@ -521,6 +522,10 @@ def _parse(raw: object, kind: str, unit: str, year: int | None):
 def _short(text: str, limit: int = 30) -> str:
     text = text.replace("\n", " ")
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _ref(grid: Grid, row: int, col: int | None) -> CellRef | None:
+    return None if col is None else CellRef(grid.name, a1(row, col))
 
 
 def _text(grid: Grid, row: int, col: int | None) -> str:

@@ -1,10 +1,22 @@
-"""findings.json (outputs.md): the machine-readable result of one workbook."""
+"""findings.json (outputs.md): the machine-readable result of one workbook.
+
+Beyond the contract's keys it carries, cell by cell, what the batch-wide tables and the X rules
+need of a workbook (`payments`, `narrative`, the targets and 偏差原因 of `indicators`): a workbook
+skipped as unchanged, or kept in the archive from an earlier year, is seen by them through this
+file, never by reading the workbook again (batchframes.py).
+"""
 
 from __future__ import annotations
 
 import json
 
-from ..model import Result
+from ..model import Cell, CellRef, Result
+
+
+def _at(where: Cell | CellRef | None) -> list[str] | None:
+    """[sheet, cell] of a value, or None."""
+    ref = where.ref if isinstance(where, Cell) else where
+    return [ref.sheet, ref.cell] if ref is not None else None
 
 
 def document(result: Result) -> dict:
@@ -19,10 +31,26 @@ def document(result: Result) -> dict:
             "year": info.year.value,
             "unit": info.unit.value,
             "department": info.department.value,
+            "name_at": _at(info.name),
         },
         "computed": None,
         "claimed": {"total": info.claimed_total.value, "grade": info.claimed_grade.value},
         "indicators": [],
+        "payments": [
+            {
+                "row": pay.row,
+                "dates": [d.isoformat() for d in pay.dates.value or ()],
+                "dates_at": _at(pay.dates),
+                "amount": pay.amount.value,
+                "amount_at": _at(pay.amount),
+                "fund_type": pay.fund_type,
+                "items": list(pay.items.value or ()),
+                "voucher": pay.voucher,
+                "voucher_at": _at(pay.voucher_ref),
+            }
+            for pay in p.payments
+        ],
+        "narrative": [{"title": sec.title, "text": sec.text.text, "at": _at(sec.text)} for sec in p.narrative],
         "findings": [f.as_dict() for f in result.findings],
     }
     if s is not None:
@@ -66,6 +94,12 @@ def document(result: Result) -> dict:
                     "band": list(sc.band) if sc.band else None,
                     "level": sc.level,
                     "arithmetic": sc.arithmetic,
+                    "level3_at": _at(ind.level3) if ind else None,
+                    "target": ind.target.text if ind else "",
+                    "target_at": _at(ind.target) if ind else None,
+                    "actual": ind.actual.text if ind else "",
+                    "deviation": ind.deviation.text if ind else "",
+                    "deviation_at": _at(ind.deviation) if ind else None,
                 }
             )
     return doc

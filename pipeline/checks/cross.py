@@ -1,0 +1,287 @@
+"""X rules: across the workbooks of one batch, and against the same project's earlier years.
+
+An X rule is `fn(frames, ctx) -> Iterator[Located]`, run once per batch by batch.py on the
+batch-wide tables (batchframes.py). Each finding belongs to one workbook of the batch and names
+the other one (`Finding.other`: file, sheet, cell). When several workbooks share what a rule looks
+for, each gets one finding that names the first of the others and counts the rest, so a batch of
+n look-alike workbooks gets n findings, not n².
+
+All are 警告/提示: two workbooks agreeing is a question for a person (which one counts?), not a
+contradiction the numbers prove. Nothing here imports pandas at module level: the workers import
+the registry, and only the main process builds tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from ..config import Settings
+from ..messages import MSG
+from ..model import Finding, Severity
+from ..values import AT_LEAST, AT_MOST, GREATER, LESS, parse_quantity
+from .registry import RULES, rule
+
+if TYPE_CHECKING:
+    from ..batchframes import Frames
+
+# A copied sentence shorter than this (`无。`, `无`) says nothing about copying.
+MIN_COPIED_CHARS = 20
+LISTED_OTHERS = 3  # the message names this many other workbooks, then counts the rest
+
+
+@dataclass(frozen=True)
+class CrossContext:
+    settings: Settings = field(default_factory=Settings)
+
+
+@dataclass(frozen=True)
+class Located:
+    """An X finding and the workbook (input file name) it belongs to."""
+
+    file: str
+    finding: Finding
+
+
+@dataclass(frozen=True)
+class _Spot:
+    file: str
+    sheet: str
+    cell: str
+    ident: str = ""  # the project it belongs to: two copies of one project are not "two workbooks"
+
+    @property
+    def where(self) -> str:
+        return f"{self.sheet}!{self.cell}" if self.sheet and self.cell else (self.sheet or "整个工作簿")
+
+
+def run_cross(frames: Frames, ctx: CrossContext | None = None) -> dict[str, list[Finding]]:
+    """Every X rule over the tables: {file: its X findings, in rule then cell order}."""
+    ctx = ctx or CrossContext()
+    out: dict[str, list[Finding]] = {}
+    for r in RULES.values():
+        if r.across and r.fn is not None:
+            for located in r.fn(frames, ctx):  # type: ignore[arg-type]
+                out.setdefault(located.file, []).append(located.finding)
+    for findings in out.values():
+        findings.sort(key=lambda f: (f.rule, f.sheet, f.cell, f.message))
+    return out
+
+
+def _make(rule_id: str, spot: _Spot, other: _Spot, key: str | None = None, **fmt: object) -> Located:
+    message = MSG[key or rule_id].format(other=other.file, where=other.where, **fmt)
+    return Located(
+        spot.file,
+        Finding(
+            rule_id,
+            RULES[rule_id].severity,
+            spot.sheet,
+            spot.cell,
+            message,
+            other=(other.file, other.sheet, other.cell),
+        ),
+    )
+
+
+def _more(n: int) -> str:
+    return MSG["X_more"].format(n=n + 1) if n > 0 else ""
+
+
+def _shared(rule_id: str, spots: list[_Spot], key: str | None = None, **fmt: object) -> Iterator[Located]:
+    """Spots (one per workbook, in input order): one finding per workbook that shares them with
+    another project, naming the first other one and counting the rest. Copies of one project
+    (X003 says so) are not asked about again."""
+    for spot in spots:
+        others = [s for s in spots if s.file != spot.file and (not s.ident or s.ident != spot.ident)]
+        if others:
+            yield _make(rule_id, spot, others[0], key, more=_more(len(others) - 1), **fmt)
+
+
+def _one_per_file(rows: list[_Spot]) -> list[_Spot]:
+    seen: dict[str, _Spot] = {}
+    for s in rows:
+        seen.setdefault(s.file, s)
+    return list(seen.values())
+
+
+def _batch_payments(frames: Frames):
+    p = frames.projects
+    batch = p[p["in_batch"] & p["status"]][["file", "year", "unit", "key", "sha256"]]
+    pay = frames.payments.merge(batch, on="file", how="inner")
+    return pay.assign(ident=pay["key"].where(pay["key"] != "", pay["sha256"]))
+
+
+# ---------------------------------------------------------------- X001–X003: within the batch
+@rule("X001", Severity.WARNING, across=True)
+def voucher_in_two_workbooks(frames: Frames, ctx: CrossContext) -> Iterator[Located]:
+    """同一凭证号出现在两个工作簿的支付明细中 | The same 凭证号 appears in the payments of two workbooks.
+    One voucher is one payment in the books: listed by two projects, it may be counted twice. Compared
+    within one 预算年度 (vouchers are numbered anew each year), after normalising spaces and width.
+    """
+    from ..batchframes import normalize
+
+    pay = _batch_payments(frames)
+    pay = pay[pay["voucher"] != ""]
+    if pay.empty:
+        return
+    pay = pay.assign(_v=pay["voucher"].map(normalize))
+    for (_, _), group in pay.groupby(["year", "_v"], sort=True, dropna=False):
+        if group["file"].nunique() < 2:
+            continue
+        spots = _one_per_file(
+            [
+                _Spot(r.file, r.voucher_sheet or "支付明细", r.voucher_cell, r.ident)
+                for r in group.itertuples(index=False)
+            ]
+        )
+        yield from _shared("X001", spots, voucher=group["voucher"].iloc[0])
+
+
+@rule("X002", Severity.WARNING, across=True)
+def payment_in_two_projects(frames: Frames, ctx: CrossContext) -> Iterator[Located]:
+    """同一实施单位的两个工作簿中有日期、金额、资金性质完全相同的支付 | One payment claimed by two projects?
+    The same 实施单位 paying the same amount of the same 资金性质 on the same day(s) in two projects'
+    支付明细 is most often one payment listed twice. Amounts compared to one yuan.
+    """
+    from ..batchframes import normalize
+
+    pay = _batch_payments(frames)
+    pay = pay[(pay["dates"] != "") & pay["amount"].notna()]
+    if pay.empty:
+        return
+    pay = pay.assign(
+        _u=pay["unit"].map(normalize),
+        _a=pay["amount"].map(lambda a: round(float(a), 4)),
+        _f=pay["fund_type"].map(normalize),
+    )
+    pay = pay[pay["_u"] != ""]
+    for (_, dates, amount, _), group in pay.groupby(["_u", "dates", "_a", "_f"], sort=True):
+        if group["file"].nunique() < 2:
+            continue
+        spots = _one_per_file(
+            [
+                _Spot(r.file, r.amount_sheet or "支付明细", r.amount_cell, r.ident)
+                for r in group.itertuples(index=False)
+            ]
+        )
+        fund = group["fund_type"].iloc[0] or "资金性质未填"
+        yield from _shared("X002", spots, dates=dates, amount=f"{amount:g}", fund=fund)
+
+
+@rule("X003", Severity.WARNING, across=True)
+def project_in_two_files(frames: Frames, ctx: CrossContext) -> Iterator[Located]:
+    """两个文件是同一个项目，或逐字节相同 | Two files hold the same project, or are byte-identical copies.
+    Same 项目名称 + 实施单位 + 预算年度 after normalising (spaces, width, punctuation): the batch would
+    count the project twice. Which one counts is for a person to say.
+    """
+    p = frames.projects[frames.projects["in_batch"]]
+    copies: set[frozenset[str]] = set()
+    for _, group in p[p["sha256"] != ""].groupby("sha256", sort=False):
+        if len(group) < 2:
+            continue
+        copies.add(frozenset(group["file"]))
+        spots = [_Spot(f, "", "") for f in group["file"]]
+        yield from _shared("X003", spots, key="X003_copy")
+    readable = p[p["status"] & (p["key"] != "")]
+    for _, group in readable.groupby("key", sort=False):
+        files = frozenset(group["file"])
+        if len(files) < 2 or files in copies:
+            continue
+        first = group.iloc[0]
+        spots = [
+            _Spot(r.file, r.name_sheet or "项目信息", r.name_cell) for r in group.itertuples(index=False)
+        ]
+        yield from _shared(
+            "X003", spots, "X003_same", name=first["name"], unit=first["unit"], year=first["year"]
+        )
+
+
+# ---------------------------------------------------------------- X004–X005: against an earlier year
+def _floor(target: str, level1: str, level2: str, settings: Settings) -> tuple[bool, float, str] | None:
+    """(is a floor?, value, unit) of a 年度指标值 that reads as a quantity; None otherwise."""
+    q = parse_quantity(target)
+    if q is None:
+        return None
+    if q.comparator in (AT_LEAST, GREATER):
+        floor = True
+    elif q.comparator in (AT_MOST, LESS):
+        floor = False
+    else:  # a bare number or 等于, read as the scoring reads it
+        at_most = settings.scoring.at_most_level2
+        floor = not (level2 in at_most or level1 in at_most)
+    return floor, q.value, q.unit
+
+
+@rule("X004", Severity.WARNING, across=True)
+def target_lowered(frames: Frames, ctx: CrossContext) -> Iterator[Located]:
+    """同一项目的三级指标年度指标值比上一年度低 | A target is lower than the same project's previous year's.
+    财预〔2020〕10号: targets should not be lowered without reason. Same project = same 项目名称 without its
+    year and same 实施单位; the nearest earlier year in the batch or the archive; same 三级指标, same
+    unit, same direction. A floor (≥) going down or a cap (≤, 成本/时效) going up is lower.
+    """
+    from ..batchframes import normalize
+
+    ind = frames.indicators
+    for current, previous in _pairs(frames):
+        before = {}
+        for r in ind[ind["file"] == previous["file"]].itertuples(index=False):
+            before.setdefault(normalize(r.level3), r)
+        for r in ind[ind["file"] == current["file"]].itertuples(index=False):
+            old = before.get(normalize(r.level3))
+            if old is None or not normalize(r.level3):
+                continue
+            now_q = _floor(r.target, r.level1, r.level2, ctx.settings)
+            old_q = _floor(old.target, old.level1, old.level2, ctx.settings)
+            if now_q is None or old_q is None or now_q[0] != old_q[0] or now_q[2] != old_q[2]:
+                continue
+            floor, value, _ = now_q
+            if (value < old_q[1]) if floor else (value > old_q[1]):
+                yield _make(
+                    "X004",
+                    _Spot(current["file"], r.sheet or "绩效指标", r.target_cell),
+                    _Spot(previous["file"], old.sheet or "绩效指标", old.target_cell),
+                    name=r.level3,
+                    target=r.target,
+                    prev_year=previous["year"],
+                    prev_target=old.target,
+                )
+
+
+@rule("X005", Severity.INFO, across=True)
+def text_copied(frames: Frames, ctx: CrossContext) -> Iterator[Located]:
+    """报告正文或偏差原因与同一项目上一年度逐字相同 | Text copied word for word from the previous year.
+    A 报告正文 section or 偏差原因 identical (after spaces) to one of the same project's nearest earlier
+    year: last year's account is not this year's. Sentences under 20 characters (`无。`) are not compared.
+    """
+    texts = frames.texts
+    for current, previous in _pairs(frames):
+        before: dict[str, object] = {}
+        for r in texts[texts["file"] == previous["file"]].itertuples(index=False):
+            body = "".join(str(r.text).split())
+            if len(body) >= MIN_COPIED_CHARS:
+                before.setdefault(body, r)
+        if not before:
+            continue
+        for r in texts[texts["file"] == current["file"]].itertuples(index=False):
+            old = before.get("".join(str(r.text).split()))
+            if old is None:
+                continue
+            yield _make(
+                "X005",
+                _Spot(current["file"], r.sheet, r.cell),
+                _Spot(previous["file"], old.sheet, old.cell),
+                what=_what(r),
+                prev_year=previous["year"],
+                prev_what=_what(old),
+            )
+
+
+def _what(r) -> str:
+    return f"报告正文“{r.title}”" if r.kind == "报告正文" else f"“{r.title}”的偏差原因"
+
+
+def _pairs(frames: Frames) -> list[tuple[dict, dict]]:
+    from ..batchframes import earlier_pairs
+
+    return earlier_pairs(frames)
