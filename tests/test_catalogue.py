@@ -24,7 +24,9 @@ def contract() -> dict[str, str]:
     """{rule id: severity} as checks.md states them."""
     if not CHECKS_MD.exists():
         return {}
-    return dict(re.findall(r"^\| ([IMBPSNX]\d{3}) \| (错误|警告|提示) \|", CHECKS_MD.read_text("utf-8"), re.M))
+    return dict(
+        re.findall(r"^\| ([IMBPSNX]\d{3}) \| (错误|警告|提示) \|", CHECKS_MD.read_text("utf-8"), re.M)
+    )
 
 
 def test_every_contract_rule_is_registered_with_its_severity():

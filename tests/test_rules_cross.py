@@ -133,7 +133,9 @@ def test_x003_the_same_project_in_two_files(tmp_path):
 def test_x003_a_byte_identical_copy(tmp_path):
     path = write_workbook(tmp_path / "src.xlsx", distinct(1))
     data = path.read_bytes()
-    result = run_cross(build(entries(tmp_path, {"a.xlsx": data, "a - 副本.xlsx": data, "c.xlsx": distinct(3)})))
+    result = run_cross(
+        build(entries(tmp_path, {"a.xlsx": data, "a - 副本.xlsx": data, "c.xlsx": distinct(3)}))
+    )
     assert sorted(result) == ["a - 副本.xlsx", "a.xlsx"]
     (f,) = result["a.xlsx"]  # one finding: the copy, not also "the same project"
     assert (f.rule, f.sheet, f.cell, f.other) == ("X003", "", "", ("a - 副本.xlsx", "", ""))
@@ -237,7 +239,10 @@ def test_year_over_year_pairs_the_nearest_earlier_year(tmp_path):
 
 @pytest.mark.parametrize(
     ("a", "b"),
-    [("2021年文化惠民演出项目", "2022年度 文化惠民演出项目"), ("２０２１年（文化）惠民演出项目", "2023年文化惠民演出项目")],
+    [
+        ("2021年文化惠民演出项目", "2022年度 文化惠民演出项目"),
+        ("２０２１年（文化）惠民演出项目", "2023年文化惠民演出项目"),
+    ],
 )
 def test_a_project_across_years_is_one_series(a, b):
     assert series_of(a, "县文化馆") == series_of(b, "县文化馆 ") != ""

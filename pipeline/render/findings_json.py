@@ -50,7 +50,9 @@ def document(result: Result) -> dict:
             }
             for pay in p.payments
         ],
-        "narrative": [{"title": sec.title, "text": sec.text.text, "at": _at(sec.text)} for sec in p.narrative],
+        "narrative": [
+            {"title": sec.title, "text": sec.text.text, "at": _at(sec.text)} for sec in p.narrative
+        ],
         "findings": [f.as_dict() for f in result.findings],
     }
     if s is not None:
