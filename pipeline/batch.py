@@ -112,6 +112,20 @@ class WorkerSample:
 
 
 @dataclass(frozen=True)
+class BatchTiming:
+    """Where the main process spends its time after the workers (`make bench` prints it), seconds."""
+
+    tables: float = 0.0  # reading skipped/archived findings.json, building the tables, the X rules
+    rerender: float = 0.0  # the second pass: workbooks whose X findings changed, rendered again
+    rerendered: int = 0
+    summary: float = 0.0  # 审核汇总.xlsx and findings.csv from the tables, written
+
+    @property
+    def total(self) -> float:
+        return self.tables + self.rerender + self.summary
+
+
+@dataclass(frozen=True)
 class BatchReport:
     total: int  # workbooks in the input folder
     processed: int  # evaluated and rendered in this run
@@ -124,6 +138,7 @@ class BatchReport:
     removed: tuple[str, ...]  # in the manifest, gone from input/: their outputs stay
     any_error: bool  # any 错误 finding (for --strict)
     samples: tuple[WorkerSample, ...] = field(default=(), repr=False, compare=False)
+    timing: BatchTiming = field(default_factory=lambda: BatchTiming(), repr=False, compare=False)
 
     def closing_line(self) -> str:
         skipped = MSG["RUN_skipped"].format(n=self.skipped) if self.skipped else ""
@@ -200,6 +215,7 @@ class _Item:
     previous: Record | None
     record: Record | None = None  # as of the end of this run
     doc: dict | None = None  # findings.json as written (None: read it back when needed)
+    extras: tuple[dict, ...] = ()  # X findings to render with it (the second pass, see _across)
 
 
 def run(opts: RunOptions) -> BatchReport:
@@ -218,25 +234,24 @@ def run(opts: RunOptions) -> BatchReport:
                 else:
                     todo.append(it)
             samples: list[WorkerSample] = []
-            with _progress(opts, len(todo)) as tick:
 
-                def settle(item: _Item, outcome: Outcome) -> None:
-                    _settle(item, outcome, opts, manifest)
-                    samples.append(
-                        WorkerSample(
-                            len(samples) + 1,
-                            outcome.pid,
-                            outcome.rss_kb,
-                            outcome.peak_kb,
-                            outcome.cpu_ms,
-                            outcome.phases,
-                        )
+            def settle(item: _Item, outcome: Outcome) -> None:
+                _settle(item, outcome, opts, manifest)
+                samples.append(
+                    WorkerSample(
+                        len(samples) + 1,
+                        outcome.pid,
+                        outcome.rss_kb,
+                        outcome.peak_kb,
+                        outcome.cpu_ms,
+                        outcome.phases,
                     )
-                    tick()
+                )
 
-                execute(todo, opts, settle)
+            with _progress(opts, len(todo)) as tick:
+                execute(todo, opts, lambda item, outcome: (settle(item, outcome), tick()))
             removed = _removed(records, items, opts.output, manifest)
-            _write_batch_files(items, opts, manifest)
+            timing = _write_batch_files(items, [records[f] for f in removed], opts, manifest, settle)
         finally:
             manifest.close()
     counts = [(it.record.errors, it.record.warnings, it.record.infos) for it in items]
@@ -253,6 +268,7 @@ def run(opts: RunOptions) -> BatchReport:
         removed=tuple(removed),
         any_error=errors > 0,
         samples=tuple(samples),
+        timing=timing,
     )
 
 
@@ -423,47 +439,109 @@ def _progress(opts: RunOptions, total: int) -> Iterator[Callable[[], None]]:
         yield lambda: bar.update(1)
 
 
-# ---------------------------------------------------------------- the batch files
-def _write_batch_files(items: list[_Item], opts: RunOptions, manifest: Manifest) -> None:
-    """审核汇总.xlsx and findings.csv over the whole folder; rebuilt only when something changed."""
-    key = hashlib.sha256(
-        json.dumps(
-            [
-                __version__,
-                opts.settings.fingerprint,
-                *([it.name, it.record.sha256, it.record.folder, it.record.outputs] for it in items),
-            ],
-            ensure_ascii=False,
-        ).encode("utf-8")
-    ).hexdigest()
+# ---------------------------------------------------------------- across workbooks, and the batch files
+def _write_batch_files(
+    items: list[_Item],
+    archive: list[Record],
+    opts: RunOptions,
+    manifest: Manifest,
+    settle: Callable[[_Item, Outcome], None],
+) -> BatchTiming:
+    """The X rules over the whole folder, then 审核汇总.xlsx and findings.csv from the batch-wide tables.
+
+    The tables hold every workbook of input/ (a skipped one through its findings.json) and the
+    archive: workbooks gone from input/ whose outputs stay (earlier years, for X004/X005 and
+    年度对比). A workbook whose X findings differ from those its outputs list is rendered again with
+    them (a second pass through the workers: its scored workbook, report and findings.json then
+    list them like its own findings). When nothing changed since the batch files were built — no
+    input, output, archive entry, config or version — the X findings cannot have changed either,
+    and nothing is redone."""
+    key = _batch_key(items, archive, opts)
     done = manifest.batch()
     if not opts.force and all(
         name in done and done[name][1] == key and _intact(opts.output, ((name, done[name][0]),))
         for name in (SUMMARY_XLSX, FINDINGS_CSV)
     ):
-        return
-    from .render.summary import SummaryEntry, findings_csv, summary_workbook
+        return BatchTiming()
+    t0 = time.perf_counter()
+    from .batchframes import Entry, build, with_findings
+    from .checks.cross import CrossContext, run_cross
 
-    entries = []
-    for it in items:
-        doc = it.doc if it.doc is not None else _read_doc(opts.output / it.record.folder, it)
-        scored = next(
-            (f"{it.record.folder}/{n}" for n, _ in it.record.outputs if n.endswith(SCORED_SUFFIX)), None
-        )
-        entries.append(SummaryEntry(it.name, it.record.folder, scored, doc))
+    entries = [_entry(it, opts) for it in items]
+    history = []
+    for rec in archive:
+        if rec.status == OK:
+            doc = _read_doc(opts.output / rec.folder, rec.file, rec.sha256)
+            if doc.get("computed"):
+                history.append(Entry(rec.file, rec.folder, _scored(rec), doc, in_batch=False))
+    frames = build([*entries, *history])
+    found = run_cross(frames, CrossContext(opts.settings))
+    redo = []
+    for it, e in zip(items, entries, strict=True):
+        want = [f.as_dict() for f in found.get(it.name, ())]
+        if it.record.status in (OK, UNREADABLE) and _x_part(e.doc) != _canonical(want):
+            it.extras = tuple(want)
+            redo.append(it)
+    t1 = time.perf_counter()
+    if redo:
+        execute(redo, opts, settle)
+        again = {it.index for it in redo}
+        entries = [_entry(it, opts) if it.index in again else e for it, e in zip(items, entries, strict=True)]
+        key = _batch_key(items, archive, opts)
+    t2 = time.perf_counter()
+    from .render.summary import findings_csv, summary_workbook
+
+    frames = with_findings(frames, entries)
     written = {
-        SUMMARY_XLSX: atomic_write(opts.output / SUMMARY_XLSX, summary_workbook(entries)),
-        FINDINGS_CSV: atomic_write(opts.output / FINDINGS_CSV, findings_csv(entries)),
+        SUMMARY_XLSX: atomic_write(opts.output / SUMMARY_XLSX, summary_workbook(frames)),
+        FINDINGS_CSV: atomic_write(opts.output / FINDINGS_CSV, findings_csv(frames)),
     }
     sync_dir(opts.output)
     manifest.record_batch(written, key, opts.settings.fingerprint, __version__)
+    return BatchTiming(t1 - t0, t2 - t1, len(redo), time.perf_counter() - t2)
 
 
-def _read_doc(folder: Path, item: _Item) -> dict:
+def _batch_key(items: list[_Item], archive: list[Record], opts: RunOptions) -> str:
+    """What the batch files and the X findings are a function of."""
+    return hashlib.sha256(
+        json.dumps(
+            [
+                __version__,
+                opts.settings.fingerprint,
+                *([it.name, it.record.sha256, it.record.folder, it.record.outputs] for it in items),
+                *(["archive", r.file, r.sha256, r.folder, r.outputs] for r in archive),
+            ],
+            ensure_ascii=False,
+        ).encode("utf-8")
+    ).hexdigest()
+
+
+def _scored(rec: Record) -> str | None:
+    return next((f"{rec.folder}/{n}" for n, _ in rec.outputs if n.endswith(SCORED_SUFFIX)), None)
+
+
+def _entry(it: _Item, opts: RunOptions):
+    from .batchframes import Entry
+
+    doc = it.doc if it.doc is not None else _read_doc(opts.output / it.record.folder, it.name, it.digest)
+    it.doc = doc
+    return Entry(it.name, it.record.folder, _scored(it.record), doc)
+
+
+def _canonical(findings: list[dict]) -> list[str]:
+    return sorted(json.dumps(f, ensure_ascii=False, sort_keys=True) for f in findings)
+
+
+def _x_part(doc: dict) -> list[str]:
+    """The X findings a findings.json lists (the batch added them)."""
+    return _canonical([f for f in doc.get("findings") or () if str(f.get("rule", "")).startswith("X")])
+
+
+def _read_doc(folder: Path, name: str, digest: str) -> dict:
     try:
         return json.loads((folder / FINDINGS_JSON).read_bytes())
     except (OSError, ValueError):  # verified a moment ago; only a concurrent edit gets here
-        return failure_doc(item.name, item.digest, MSG["RUN_findings_unreadable"])
+        return failure_doc(name, digest, MSG["RUN_findings_unreadable"])
 
 
 # ---------------------------------------------------------------- archive index

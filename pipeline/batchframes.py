@@ -36,7 +36,7 @@ PROJECT_COLUMNS = (
     "scored",  # path of its scored workbook relative to output/, '' when none
     "in_batch",  # False: an earlier workbook kept in the archive (history only)
     "sha256",
-    "status",  # readable: scores were computed
+    "readable",  # scores were computed (False: I001, or the program failed on it)
     "name",
     "year",
     "unit",
@@ -295,13 +295,14 @@ def findings_frame(entries: Iterable[Entry]) -> pd.DataFrame:
     return _frame(pd, rows, FINDING_COLUMNS)
 
 
+_FLAGS = ("in_batch", "readable")
+
+
 def _frame(pd, rows: list[tuple], columns: tuple[str, ...]) -> pd.DataFrame:
-    # object columns throughout: a value stays the value findings.json holds (None, not NaN)
-    return (
-        pd.DataFrame.from_records(rows, columns=list(columns)).astype(object)
-        if rows
-        else pd.DataFrame(columns=list(columns), dtype=object)
-    )
+    # object columns: a value stays the value findings.json holds (None, not NaN); flags are bool
+    frame = pd.DataFrame(rows or None, columns=list(columns), dtype=object)
+    flags = [c for c in _FLAGS if c in frame.columns]
+    return frame.astype(dict.fromkeys(flags, bool)) if flags else frame
 
 
 def with_findings(frames: Frames, entries: Iterable[Entry]) -> Frames:
@@ -418,7 +419,7 @@ def earlier_pairs(frames: Frames) -> list[tuple[dict, dict]]:
     """(a readable workbook of the batch, the same project's nearest earlier year): the first file of
     that year in input order, a batch workbook before an archived one."""
     p = frames.projects
-    p = p[p["status"] & (p["series"] != "") & p["year"].notna()]
+    p = p[p["readable"] & (p["series"] != "") & p["year"].notna()]
     if p.empty:
         return []
     pairs = []
@@ -436,3 +437,34 @@ def earlier_pairs(frames: Frames) -> list[tuple[dict, dict]]:
             same_year = [r for r in earlier if r["year"] == year]
             pairs.append((current, sorted(same_year, key=lambda r: not r["in_batch"])[0]))
     return pairs
+
+
+# ---------------------------------------------------------------- export
+EXPORT_FORMATS = ("csv", "parquet")
+
+
+def from_output(output) -> Frames | None:
+    """The tables of every workbook the manifest of `output` records (for `export`); None when
+    the folder has no manifest. Read from their findings.json, like the batch does."""
+    import json
+    from pathlib import Path
+
+    from .manifest import read_only
+
+    output = Path(output)
+    manifest = read_only(output)
+    if manifest is None:
+        return None
+    try:
+        records = manifest.records()
+    finally:
+        manifest.close()
+    entries = []
+    for rec in sorted(records.values(), key=lambda r: r.file):
+        try:
+            doc = json.loads((output / rec.folder / "findings.json").read_bytes())
+        except (OSError, ValueError):
+            continue  # its folder was removed or is being rewritten: nothing to export for it
+        scored = next((f"{rec.folder}/{n}" for n, _ in rec.outputs if n.endswith("_绩效自评表.xlsx")), None)
+        entries.append(Entry(rec.file, rec.folder, scored, doc))
+    return build(entries)

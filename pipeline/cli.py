@@ -86,6 +86,13 @@ def _parser() -> argparse.ArgumentParser:
     index.add_argument("--config", type=Path, help="配置文件（默认 ./config.toml）")
     index.set_defaults(handler=_archive_index)
 
+    export = sub.add_parser("export", help="导出批次数据表（项目、支付、指标、审核意见）供自行分析")
+    export.add_argument("dir", type=Path, help="导出到的目录")
+    export.add_argument("--format", choices=("csv", "parquet"), default="csv", help="文件格式（默认 csv）")
+    export.add_argument("--output", type=Path, help="批处理的输出目录（默认取 config.toml 的 paths.output）")
+    export.add_argument("--config", type=Path, help="配置文件（默认 ./config.toml）")
+    export.set_defaults(handler=_export)
+
     rules = sub.add_parser("rules", help="打印审核规则目录（docs/rules.md 的内容）")
     rules.set_defaults(handler=_rules)
 
@@ -206,6 +213,28 @@ def _archive_index(args: argparse.Namespace) -> int:
         )
         for out in e["outputs"]:
             print(f"    {out['path']}  sha256={out['sha256'][:12]}")
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    settings = _settings(args.config)
+    output = args.output or Path(settings.paths.output)
+    if args.format == "parquet":
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise UsageError(
+                "导出 parquet 需要 pyarrow（约 55 MB 下载、170 MB 安装，未列为依赖）："
+                "请先运行 .venv/bin/pip install pyarrow，或改用 --format csv"
+            ) from None
+    from .batchframes import from_output
+    from .render.summary import export_tables
+
+    frames = from_output(output)
+    if frames is None:
+        raise UsageError(f"{output} 中没有处理记录：先运行 make reports（或 python -m pipeline run）")
+    for path in export_tables(frames, args.dir, args.format):
+        print(path)
     return 0
 
 

@@ -13,8 +13,15 @@ from .model import Finding, Project, Result
 from .scoring import score
 
 
-def evaluate(path: Path, settings: Settings, digest: str | None = None, today: date | None = None) -> Result:
-    """`today` is the run's date (M003 compares 评价时间 with it); None means the real today."""
+def evaluate(
+    path: Path,
+    settings: Settings,
+    digest: str | None = None,
+    today: date | None = None,
+    extra: tuple[Finding, ...] = (),
+) -> Result:
+    """`today` is the run's date (M003 compares 评价时间 with it); None means the real today.
+    `extra`: findings made elsewhere (the batch's X rules), listed and rendered with the workbook's own."""
     path = Path(path)
     if digest is None:
         try:
@@ -23,10 +30,11 @@ def evaluate(path: Path, settings: Settings, digest: str | None = None, today: d
             digest = ""
     loaded = load(path, settings, digest or None)
     if loaded.project is None:
-        return Result(Project(file=path.name, sha256=digest), tuple(loaded.findings), None)
+        findings = sorted([*loaded.findings, *extra], key=_order)
+        return Result(Project(file=path.name, sha256=digest), tuple(findings), None)
     project = loaded.project
     scores = score(project, settings)
-    findings = [*loaded.findings, *run_checks(project, Context(settings, scores, today))]
+    findings = [*loaded.findings, *run_checks(project, Context(settings, scores, today)), *extra]
     findings.sort(key=_order)
     return Result(project, tuple(findings), scores)
 

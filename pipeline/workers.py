@@ -39,6 +39,7 @@ from .files import (
 )
 from .manifest import FAILED, OK, UNREADABLE
 from .messages import MSG
+from .model import Finding
 
 
 class Item(Protocol):
@@ -49,6 +50,7 @@ class Item(Protocol):
     name: str  # its file name as text
     digest: str  # sha256 of its bytes ('' if unreadable)
     folder: str  # its folder under output/
+    extras: tuple[dict, ...]  # X findings (as findings.json has them) the batch found for it
 
 
 class Options(Protocol):
@@ -125,10 +127,10 @@ def _work_chunk(tasks: list[tuple]) -> list[Outcome]:
     waits on the disk) while the next is computed. Outcomes return once their files are in place."""
     writer = _STATE.setdefault("writer", ThreadPoolExecutor(1, thread_name_prefix="writer"))
     computed = []
-    for slot, index, path, name, digest, folder in tasks:
+    for slot, index, path, name, digest, folder, extras in tasks:
         _STATE["started"][slot] = 1
         cpu = time.process_time()
-        status, files, doc, phases = _compute(Path(path), name, digest)
+        status, files, doc, phases = _compute(Path(path), name, digest, extras)
         target = _STATE["output"] / folder
         computed.append(
             (
@@ -153,16 +155,18 @@ def _work_chunk(tasks: list[tuple]) -> list[Outcome]:
 
 
 def _compute(
-    path: Path, name: str, digest: str
+    path: Path, name: str, digest: str, extras: tuple[dict, ...] = ()
 ) -> tuple[str, dict[str, bytes], dict, tuple[float, float, float]]:
     """(status, {file name: bytes}, findings.json as a dict, CPU ms of its phases); a bug becomes a
-    FAILED findings.json. The phases count this thread only, not the writer's (`make bench` shows them)."""
+    FAILED findings.json. The phases count this thread only, not the writer's (`make bench` shows them).
+    `extras`: the X findings the batch found for this workbook, rendered with its own."""
     s = _STATE
     marks = [time.thread_time()]
     try:
         if "broken" in s:
             raise RuntimeError(s["broken"])
-        result = s["evaluate"](path, s["settings"], digest or None)
+        extra = tuple(Finding.from_dict(d) for d in extras)
+        result = s["evaluate"](path, s["settings"], digest or None, extra=extra)
         if result.project.file != name:  # a file name that is not UTF-8: findings.json says it as text
             result = dataclasses.replace(result, project=dataclasses.replace(result.project, file=name))
         doc_bytes = s["to_bytes"](result)
@@ -252,7 +256,10 @@ def _round(
     """One pool over `items`: (which started, the indices settled, whether a worker died)."""
     started = ctx.Array("b", len(items), lock=False)
     by_index = {it.index: it for it in items}
-    tasks = [(slot, it.index, str(it.path), it.name, it.digest, it.folder) for slot, it in enumerate(items)]
+    tasks = [
+        (slot, it.index, str(it.path), it.name, it.digest, it.folder, it.extras)
+        for slot, it in enumerate(items)
+    ]
     pool = ProcessPoolExecutor(
         jobs,
         mp_context=ctx,

@@ -9,12 +9,14 @@ import openpyxl
 import pytest
 from xlsxwriter.worksheet import Worksheet
 
+from pipeline.batchframes import Entry, Frames, build
 from pipeline.render import findings_json
 from pipeline.render.summary import (
     ALL_FINDINGS,
+    BY_DEPARTMENT,
     CSV_COLUMNS,
     SUMMARY,
-    SummaryEntry,
+    YEAR_OVER_YEAR,
     findings_csv,
     summary_workbook,
 )
@@ -42,17 +44,19 @@ UNREADABLE = {
 
 
 @pytest.fixture
-def entries(tmp_path) -> list[SummaryEntry]:
+def entries(tmp_path) -> Frames:
     clean = findings_json.document(run_sheets(tmp_path, clean_sheets(), name="干净.xlsx"))
     sheets = clean_sheets()
     sheets["项目信息"][1][1] = '=HYPERLINK("http://x","y")'  # a hostile 项目名称
     sheets["项目信息"][12][1] = 90  # 自评总分 ≠ 96.5 -> S011
     flawed = findings_json.document(run_sheets(tmp_path, sheets, name="有问题.xlsx"))
-    return [
-        SummaryEntry("干净.xlsx", "干净", "干净/2023年农村饮水安全工程维修养护项目_绩效自评表.xlsx", clean),
-        SummaryEntry("有问题.xlsx", "有问题", "有问题/项目 #1_绩效自评表.xlsx", flawed),
-        SummaryEntry("坏文件.xlsx", "坏文件", None, UNREADABLE),
-    ]
+    return build(
+        [
+            Entry("干净.xlsx", "干净", "干净/2023年农村饮水安全工程维修养护项目_绩效自评表.xlsx", clean),
+            Entry("有问题.xlsx", "有问题", "有问题/项目 #1_绩效自评表.xlsx", flawed),
+            Entry("坏文件.xlsx", "坏文件", None, UNREADABLE),
+        ]
+    )
 
 
 def _rows(ws) -> list[list]:
@@ -100,7 +104,7 @@ def test_summary_conditional_formats_mark_grades_and_errors(entries):
 def test_all_findings_sheet_lists_every_finding_of_every_workbook(entries):
     ws = openpyxl.load_workbook(io.BytesIO(summary_workbook(entries)))[ALL_FINDINGS]
     rows = _rows(ws)
-    assert len(rows) == sum(len(e.doc["findings"]) for e in entries)
+    assert len(rows) == len(entries.findings) == 3
     assert rows[-1][:4] == ["坏文件.xlsx", None, "错误", "I001"]
     assert ws.auto_filter.ref and ws.freeze_panes == "A2"
 
@@ -111,7 +115,7 @@ def test_findings_csv_has_a_bom_and_parses_back(entries):
     rows = list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
     assert tuple(rows[0]) == CSV_COLUMNS
     body = [dict(zip(CSV_COLUMNS, r, strict=True)) for r in rows[1:]]
-    assert len(body) == sum(len(e.doc["findings"]) for e in entries)
+    assert len(body) == len(entries.findings) == 3
     s011 = next(r for r in body if r["rule"] == "S011")
     assert s011["file"] == "有问题.xlsx" and s011["severity"] == "错误"
     assert s011["expected"] == "96.5" and s011["actual"] == "90"
@@ -121,9 +125,9 @@ def test_findings_csv_has_a_bom_and_parses_back(entries):
 
 
 def test_empty_batch_still_gives_valid_outputs():
-    wb = openpyxl.load_workbook(io.BytesIO(summary_workbook([])))
-    assert wb.sheetnames == [SUMMARY, ALL_FINDINGS]
-    assert findings_csv([]).decode("utf-8-sig").splitlines() == [",".join(CSV_COLUMNS)]
+    wb = openpyxl.load_workbook(io.BytesIO(summary_workbook(build([]))))
+    assert wb.sheetnames == [SUMMARY, ALL_FINDINGS, BY_DEPARTMENT, YEAR_OVER_YEAR]
+    assert findings_csv(build([])).decode("utf-8-sig").splitlines() == [",".join(CSV_COLUMNS)]
 
 
 def test_the_fast_sheet_writes_the_bytes_xlsxwriter_writes(entries, monkeypatch):

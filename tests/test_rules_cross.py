@@ -208,7 +208,7 @@ def test_tables_carry_file_and_cell_of_every_row(tmp_path):
     assert list(frames.projects["file"]) == ["a.xlsx", "bad.xlsx"]
     a = frames.projects.iloc[0]
     assert (a["name_sheet"], a["name_cell"], a["total"], a["grade"]) == ("项目信息", "B2", 96.5, "优")
-    assert not frames.projects.iloc[1]["status"] and frames.projects.iloc[1]["errors"] == 1
+    assert not frames.projects.iloc[1]["readable"] and frames.projects.iloc[1]["errors"] == 1
     assert list(frames.payments["voucher_cell"]) == ["G2", "G3", "G4", "G5"]
     assert set(frames.payments["file"]) == {"a.xlsx"}
     assert frames.indicators.iloc[0][["cell", "target", "target_cell"]].tolist() == ["C2", "≥20公里", "E2"]

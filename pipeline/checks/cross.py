@@ -107,7 +107,7 @@ def _one_per_file(rows: list[_Spot]) -> list[_Spot]:
 
 def _batch_payments(frames: Frames):
     p = frames.projects
-    batch = p[p["in_batch"] & p["status"]][["file", "year", "unit", "key", "sha256"]]
+    batch = p[p["in_batch"] & p["readable"]][["file", "year", "unit", "key", "sha256"]]
     pay = frames.payments.merge(batch, on="file", how="inner")
     return pay.assign(ident=pay["key"].where(pay["key"] != "", pay["sha256"]))
 
@@ -183,7 +183,7 @@ def project_in_two_files(frames: Frames, ctx: CrossContext) -> Iterator[Located]
         copies.add(frozenset(group["file"]))
         spots = [_Spot(f, "", "") for f in group["file"]]
         yield from _shared("X003", spots, key="X003_copy")
-    readable = p[p["status"] & (p["key"] != "")]
+    readable = p[p["readable"] & (p["key"] != "")]
     for _, group in readable.groupby("key", sort=False):
         files = frozenset(group["file"])
         if len(files) < 2 or files in copies:

@@ -1,7 +1,10 @@
 """The batch outputs (outputs.md "Per batch"): 审核汇总.xlsx and findings.csv.
 
-Built from findings.json documents (dicts, as `findings_json.document` returns them), never from
-`Result`: a workbook skipped as unchanged contributes the findings.json stored by its last run.
+Rendered from the batch-wide tables (batchframes.Frames), which are built from findings.json
+documents, never from `Result`: a workbook skipped as unchanged contributes the findings.json stored
+by its last run. Sheets: 汇总 (one row per workbook), 全部审核意见 (every finding, X findings with the
+other workbook), 按主管部门 (the pivot, with a chart of grades), 年度对比 (a project beside its
+earlier year). Nothing here computes a figure the tables do not hold.
 """
 
 from __future__ import annotations
@@ -9,26 +12,20 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections import Counter
-from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 import xlsxwriter
 
+from ..batchframes import GRADES, Frames, by_department, year_over_year
 from ..model import Severity
 from .workbook import OPTIONS, PINNED_CREATED, Formats, clean, fit_height, put
 from .xlsx import Sheet
 
 SUMMARY = "汇总"
 ALL_FINDINGS = "全部审核意见"
-
-
-@dataclass(frozen=True)
-class SummaryEntry:
-    file: str  # the input file name
-    folder: str  # its output subfolder name
-    scored_workbook: str | None  # path relative to output/ of its scored workbook; None if unreadable
-    doc: dict  # its findings.json document
+BY_DEPARTMENT = "按主管部门"
+YEAR_OVER_YEAR = "年度对比"
 
 
 # ---------------------------------------------------------------- layouts
@@ -57,88 +54,129 @@ FINDING_COLUMNS = (
     ("审核意见", 72),
     ("应为", 12),
     ("实为", 12),
+    ("关联工作簿", 24),  # X findings: the other workbook and where it says it
+    ("关联单元格", 12),
+)
+DEPARTMENT_COLUMNS = (
+    ("主管部门", 26),
+    ("项目数", 8),
+    ("预算（万元）", 13),
+    ("执行数", 13),
+    ("执行率", 9),
+    ("平均复核总分", 11),
+    *((f"等级：{g}", 8) for g in GRADES),
+    ("错误", 7),
+    ("警告", 7),
+)
+YEAR_COLUMNS = (
+    ("项目名称", 32),
+    ("实施单位", 22),
+    ("本年度文件", 24),
+    ("预算年度", 9),
+    ("复核总分", 9),
+    ("等级", 6),
+    ("执行率", 9),
+    ("往年文件", 24),
+    ("往年预算年度", 11),
+    ("往年复核总分", 11),
+    ("往年等级", 8),
+    ("往年执行率", 10),
+    ("总分变化", 9),
+    ("调低的指标（X004）", 30),
 )
 SUMMARY_FIT_WIDTHS = tuple(SUMMARY_COLUMNS[c][1] for c in (0, 1, 2, 12))  # the columns that wrap
-FINDING_FIT_WIDTHS = tuple(FINDING_COLUMNS[c][1] for c in (0, 1, 6, 7, 8))
-CSV_COLUMNS = ("file", "project", "rule", "severity", "sheet", "cell", "message", "expected", "actual")
+FINDING_FIT_WIDTHS = tuple(FINDING_COLUMNS[c][1] for c in (0, 1, 6, 7, 8, 9))
+# the first nine as in v1; v2 appends where an X finding's other workbook says it
+CSV_COLUMNS = (
+    "file",
+    "project",
+    "rule",
+    "severity",
+    "sheet",
+    "cell",
+    "message",
+    "expected",
+    "actual",
+    "other_file",
+    "other_sheet",
+    "other_cell",
+)
 GRADE_FILLS = {
     "优": ("#C6EFCE", "#006100"),
     "良": ("#DDEBF7", "#1F4E78"),
     "中": ("#FFEB9C", "#9C5700"),
     "差": ("#FFC7CE", "#9C0006"),
 }
+CHART_COLORS = {"优": "#70AD47", "良": "#5B9BD5", "中": "#FFC000", "差": "#C00000"}
 LINK_TEXT = "打开"
 UNREADABLE_RULE = "I001"
 
 
-def _project(doc: dict) -> dict:
-    return doc.get("project") or {}
+def _py(value: object) -> object:
+    """A table value as the writers take it: numpy scalars as Python numbers, NaN/NA as blank."""
+    if value is None:
+        return None
+    item = getattr(value, "item", None)
+    if item is not None and not isinstance(value, (str, bytes)):
+        value = item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
 
 
-def _counts(doc: dict) -> Counter:
-    return Counter(f.get("severity") for f in doc.get("findings") or ())
-
-
-def _ordered(doc: dict) -> list[dict]:
-    rank = {s.value: s.rank for s in Severity}
-    return sorted(
-        doc.get("findings") or (), key=lambda f: (rank.get(f.get("severity"), 9), f.get("rule") or "")
-    )
-
-
-def summary_workbook(entries: list[SummaryEntry], created: datetime = PINNED_CREATED) -> bytes:
-    """审核汇总.xlsx: one row per workbook (汇总), then every finding of every workbook."""
+def summary_workbook(frames: Frames, created: datetime = PINNED_CREATED) -> bytes:
+    """审核汇总.xlsx: one row per workbook (汇总), every finding, 按主管部门, 年度对比."""
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, OPTIONS)
     workbook.set_properties({"created": created, "title": "绩效自评审核汇总", "author": ""})
     fmt = Formats(workbook)
-    _write_summary(workbook.add_worksheet(SUMMARY, Sheet), workbook, fmt, entries)
-    _write_findings(workbook.add_worksheet(ALL_FINDINGS, Sheet), fmt, entries)
+    _write_summary(workbook.add_worksheet(SUMMARY, Sheet), workbook, fmt, frames)
+    _write_findings(workbook.add_worksheet(ALL_FINDINGS, Sheet), fmt, frames)
+    _write_departments(workbook.add_worksheet(BY_DEPARTMENT, Sheet), workbook, fmt, frames)
+    _write_years(workbook.add_worksheet(YEAR_OVER_YEAR, Sheet), fmt, frames)
     workbook.close()
     return buffer.getvalue()
 
 
-def _write_summary(ws, workbook, fmt: Formats, entries: list[SummaryEntry]) -> None:
+def _write_summary(ws, workbook, fmt: Formats, frames: Frames) -> None:
     for c, (head, width) in enumerate(SUMMARY_COLUMNS):
         ws.set_column(c, c, width)
         ws.write_string(0, c, head, fmt("head"))
-    for r, e in enumerate(entries, start=1):
-        doc, project = e.doc, _project(e.doc)
-        computed = doc.get("computed") or {}
-        counts = _counts(doc)
-        put(ws, r, 0, e.file, fmt, "text")
-        put(ws, r, 1, project.get("name"), fmt, "text")
-        put(ws, r, 2, project.get("unit"), fmt, "text")
-        put(ws, r, 3, computed.get("budget"), fmt, "money")
-        put(ws, r, 4, computed.get("executed"), fmt, "money")
-        put(ws, r, 5, computed.get("execution_rate"), fmt, "percent")
-        put(ws, r, 6, computed.get("total"), fmt, "score")
-        put(ws, r, 7, computed.get("grade"), fmt, "center")
-        for c, severity in enumerate(Severity, start=8):
-            ws.write_number(r, c, counts.get(severity.value, 0), fmt("score"))
-        if e.scored_workbook:
-            link = "external:" + _escape_path(e.scored_workbook)
+    f = frames.findings
+    unreadable_of: dict[str, list[str]] = {}
+    for file, message in zip(
+        f.loc[f["rule"] == UNREADABLE_RULE, "file"],
+        f.loc[f["rule"] == UNREADABLE_RULE, "message"],
+        strict=True,
+    ):
+        unreadable_of.setdefault(file, []).append(message or "")
+    projects = frames.batch_projects()
+    for r, p in enumerate(projects.itertuples(index=False), start=1):
+        put(ws, r, 0, p.file, fmt, "text")
+        put(ws, r, 1, p.name, fmt, "text")
+        put(ws, r, 2, p.unit, fmt, "text")
+        put(ws, r, 3, _py(p.budget), fmt, "money")
+        put(ws, r, 4, _py(p.executed), fmt, "money")
+        put(ws, r, 5, _py(p.rate), fmt, "percent")
+        put(ws, r, 6, _py(p.total), fmt, "score")
+        put(ws, r, 7, p.grade, fmt, "center")
+        for c, n in enumerate((p.errors, p.warnings, p.infos), start=8):
+            ws.write_number(r, c, int(n), fmt("score"))
+        if p.scored:
+            link = "external:" + _escape_path(p.scored)
             try:
-                ws.write_url(r, 11, link, fmt("link"), string=LINK_TEXT, tip=clean(e.scored_workbook)[:255])
+                ws.write_url(r, 11, link, fmt("link"), string=LINK_TEXT, tip=clean(p.scored)[:255])
             except (ValueError, IndexError):  # a path Excel cannot link (too long): show it as text
-                put(ws, r, 11, e.scored_workbook, fmt, "text")
+                put(ws, r, 11, p.scored, fmt, "text")
         else:
             ws.write_blank(r, 11, None, fmt("center"))
-        unreadable = [
-            f.get("message") or "" for f in doc.get("findings") or () if f.get("rule") == UNREADABLE_RULE
-        ]
-        put(ws, r, 12, "；".join(unreadable), fmt, "text")
+        unreadable = "；".join(unreadable_of.get(p.file, ()))
+        put(ws, r, 12, unreadable, fmt, "text")
         ws.set_row(
             r,
-            fit_height(
-                zip(
-                    (e.file, project.get("name"), project.get("unit"), "；".join(unreadable)),
-                    SUMMARY_FIT_WIDTHS,
-                    strict=True,
-                )
-            ),
+            fit_height(zip((p.file, p.name, p.unit, unreadable), SUMMARY_FIT_WIDTHS, strict=True)),
         )
-    last = max(len(entries), 1)
+    last = max(len(projects), 1)
     for grade, (bg, font) in GRADE_FILLS.items():
         ws.conditional_format(
             1,
@@ -191,37 +229,124 @@ def _escape_path(path: str) -> str:
     return "".join(_URL_ESCAPES.get(ch, ch) for ch in clean(path).replace("\\", "/"))
 
 
-def _write_findings(ws, fmt: Formats, entries: list[SummaryEntry]) -> None:
+def _write_findings(ws, fmt: Formats, frames: Frames) -> None:
     for c, (head, width) in enumerate(FINDING_COLUMNS):
         ws.set_column(c, c, width)
         ws.write_string(0, c, head, fmt("head"))
+    severities = {s.value: s for s in Severity}
     r = 0
-    for e in entries:
-        name = _project(e.doc).get("name")
-        for f in _ordered(e.doc):
-            r += 1
-            severity = next((s for s in Severity if s.value == f.get("severity")), None)
-            put(ws, r, 0, e.file, fmt, "text")
-            put(ws, r, 1, name, fmt, "text")
-            put(ws, r, 2, f.get("severity"), fmt, "center", severity)
-            for c, key in enumerate(("rule", "sheet", "cell"), start=3):
-                put(ws, r, c, f.get(key), fmt, "center")
-            put(ws, r, 6, f.get("message"), fmt, "text")
-            for c, key in ((7, "expected"), (8, "actual")):
-                value = f.get(key)
-                put(ws, r, c, value, fmt, "score" if isinstance(value, (int, float)) else "center")
-            ws.set_row(
-                r,
-                fit_height(
-                    zip(
-                        (e.file, name, f.get("message"), f.get("expected"), f.get("actual")),
-                        FINDING_FIT_WIDTHS,
-                        strict=True,
-                    )
-                ),
-            )
+    for f in frames.findings.itertuples(index=False):
+        r += 1
+        put(ws, r, 0, f.file, fmt, "text")
+        put(ws, r, 1, f.project, fmt, "text")
+        put(ws, r, 2, f.severity, fmt, "center", severities.get(f.severity))
+        for c, value in enumerate((f.rule, f.sheet, f.cell), start=3):
+            put(ws, r, c, value, fmt, "center")
+        put(ws, r, 6, f.message, fmt, "text")
+        for c, value in ((7, _py(f.expected)), (8, _py(f.actual))):
+            put(ws, r, c, value, fmt, "score" if isinstance(value, (int, float)) else "center")
+        other_at = f"{f.other_sheet}!{f.other_cell}" if f.other_sheet and f.other_cell else f.other_sheet
+        put(ws, r, 9, f.other_file, fmt, "text")
+        put(ws, r, 10, other_at or None, fmt, "center")
+        ws.set_row(
+            r,
+            fit_height(
+                zip(
+                    (f.file, f.project, f.message, _py(f.expected), _py(f.actual), f.other_file),
+                    FINDING_FIT_WIDTHS,
+                    strict=True,
+                )
+            ),
+        )
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, max(r, 1), len(FINDING_COLUMNS) - 1)
+    _landscape(ws)
+
+
+def _write_departments(ws, workbook, fmt: Formats, frames: Frames) -> None:
+    """The pivot per 主管部门, and a stacked column chart of its grade counts beside it."""
+    for c, (head, width) in enumerate(DEPARTMENT_COLUMNS):
+        ws.set_column(c, c, width)
+        ws.write_string(0, c, head, fmt("head"))
+    pivot = by_department(frames)
+    styles = (
+        "text",
+        "score",
+        "money",
+        "money",
+        "percent",
+        "score",
+        *("score" for _ in GRADES),
+        "score",
+        "score",
+    )
+    for r, row in enumerate(pivot.itertuples(index=False), start=1):
+        for c, (value, style) in enumerate(zip(row, styles, strict=True)):
+            value = _py(value)
+            put(ws, r, c, round(value, 2) if c == 5 and value is not None else value, fmt, style)
+        ws.set_row(r, fit_height([(row.department, DEPARTMENT_COLUMNS[0][1])]))
+    n = len(pivot)
+    ws.freeze_panes(1, 1)
+    ws.autofilter(0, 0, max(n, 1), len(DEPARTMENT_COLUMNS) - 1)
+    _landscape(ws)
+    if not n:
+        return
+    chart = workbook.add_chart({"type": "column", "subtype": "stacked"})
+    for i, grade in enumerate(GRADES):
+        col = 6 + i  # the 等级 columns of DEPARTMENT_COLUMNS
+        chart.add_series(
+            {
+                "name": [BY_DEPARTMENT, 0, col],
+                "categories": [BY_DEPARTMENT, 1, 0, n, 0],
+                "values": [BY_DEPARTMENT, 1, col, n, col],
+                "fill": {"color": CHART_COLORS[grade]},
+                "border": {"none": True},
+            }
+        )
+    chart.set_title({"name": "各主管部门项目自评等级分布（复核）"})
+    chart.set_y_axis({"name": "项目数", "major_gridlines": {"visible": True}})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 760, "height": 360})
+    ws.insert_chart(n + 3, 0, chart)
+
+
+def _write_years(ws, fmt: Formats, frames: Frames) -> None:
+    """Each project of the batch beside its nearest earlier year (this batch or the archive)."""
+    for c, (head, width) in enumerate(YEAR_COLUMNS):
+        ws.set_column(c, c, width)
+        ws.write_string(0, c, head, fmt("head"))
+    f = frames.findings
+    lowered: dict[str, list[str]] = {}
+    x004 = f[f["rule"] == "X004"]
+    if not x004.empty:
+        names = frames.indicators.set_index(["file", "target_cell"])["level3"].to_dict()
+        for file, cell in zip(x004["file"], x004["cell"], strict=True):
+            lowered.setdefault(file, []).append(names.get((file, cell), cell))
+    table = year_over_year(frames, lowered)
+    styles = ("text", "text", "text", "center", "score", "center", "percent")
+    for r, row in enumerate(table.itertuples(index=False), start=1):
+        now = (row.name, row.unit, row.file, row.year, row.total, row.grade, row.rate)
+        before = (row.prev_file, row.prev_year, row.prev_total, row.prev_grade, row.prev_rate)
+        for c, value in enumerate(now):
+            put(ws, r, c, _py(value), fmt, styles[c])
+        for c, value in enumerate(before, start=7):
+            put(ws, r, c, _py(value), fmt, styles[c - 5])
+        total, prev = _py(row.total), _py(row.prev_total)
+        change = round(total - prev, 2) if total is not None and prev is not None else None
+        put(ws, r, 12, change, fmt, "score")
+        put(ws, r, 13, row.lowered, fmt, "text")
+        ws.set_row(
+            r,
+            fit_height(
+                zip(
+                    (row.name, row.unit, row.file, row.prev_file, row.lowered),
+                    (32, 22, 24, 24, 30),
+                    strict=True,
+                )
+            ),
+        )
+    ws.freeze_panes(1, 1)
+    ws.autofilter(0, 0, max(len(table), 1), len(YEAR_COLUMNS) - 1)
     _landscape(ws)
 
 
@@ -251,28 +376,43 @@ def _csv_value(value: object) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def findings_csv(entries: list[SummaryEntry]) -> bytes:
-    """findings.csv: every finding of every workbook, UTF-8 with BOM so Excel reads the Chinese right."""
+def findings_csv(frames: Frames) -> bytes:
+    """findings.csv: every finding of every workbook (the findings table), UTF-8 with BOM so Excel
+    reads the Chinese right."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
-    for e in entries:
-        name = _project(e.doc).get("name")
-        for f in _ordered(e.doc):
-            writer.writerow(
-                [
-                    _csv_value(v)
-                    for v in (
-                        e.file,
-                        name,
-                        f.get("rule"),
-                        f.get("severity"),
-                        f.get("sheet"),
-                        f.get("cell"),
-                        f.get("message"),
-                        f.get("expected"),
-                        f.get("actual"),
-                    )
-                ]
-            )
+    for row in frames.findings[list(CSV_COLUMNS)].itertuples(index=False):
+        writer.writerow([_csv_value(_py(v)) for v in row])
     return out.getvalue().encode("utf-8-sig")
+
+
+# ---------------------------------------------------------------- export
+def export_tables(frames: Frames, target: Path, fmt: str) -> list[Path]:
+    """The four tables into `target` as <table>.csv (UTF-8 with BOM, text never read as a formula,
+    as findings.csv) or <table>.parquet (needs pyarrow, which is not a dependency: README)."""
+    from ..batchframes import EXPORT_FORMATS
+    from ..files import atomic_write
+
+    if fmt not in EXPORT_FORMATS:
+        raise ValueError(f"unknown export format {fmt!r}")
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, table in frames.tables().items():
+        path = target / f"{name}.{fmt}"
+        if fmt == "csv":
+            out = io.StringIO()
+            writer = csv.writer(out, lineterminator="\r\n")
+            writer.writerow(table.columns)
+            for row in table.itertuples(index=False):
+                writer.writerow([_csv_value(_py(v)) for v in row])
+            data = out.getvalue().encode("utf-8-sig")
+        else:
+            buffer = io.BytesIO()
+            # expected/actual hold a number or a text: parquet wants one type per column
+            mixed = {c: "string" for c in ("expected", "actual") if c in table.columns}
+            table.astype(mixed).convert_dtypes().to_parquet(buffer, index=False)
+            data = buffer.getvalue()
+        atomic_write(path, data)
+        written.append(path)
+    return written
