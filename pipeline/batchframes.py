@@ -420,13 +420,12 @@ def earlier_pairs(frames: Frames) -> list[tuple[dict, dict]]:
     that year in input order, a batch workbook before an archived one."""
     p = frames.projects
     p = p[p["readable"] & (p["series"] != "") & p["year"].notna()]
-    if p.empty:
-        return []
+    p = p[p["series"].duplicated(keep=False)]  # most projects are alone in their series
+    series: dict[str, list[dict]] = {}
+    for record in p.to_dict("records"):  # one conversion, then plain Python (a group costs ~1 ms in pandas)
+        series.setdefault(record["series"], []).append(record)
     pairs = []
-    for _, group in p.groupby("series", sort=False):
-        if group["year"].nunique() < 2:
-            continue
-        records = group.to_dict("records")
+    for records in series.values():
         for current in records:
             if not current["in_batch"]:
                 continue

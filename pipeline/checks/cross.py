@@ -105,6 +105,14 @@ def _one_per_file(rows: list[_Spot]) -> list[_Spot]:
     return list(seen.values())
 
 
+def _in_several(rows, keys: list[str]):
+    """The rows whose `keys` occur in two workbooks or more: the few a rule then looks at one by one
+    (grouping all 10,000 payments of a batch row group by row group would cost seconds)."""
+    if rows.empty:
+        return rows
+    return rows[rows.groupby(keys, sort=False, dropna=False)["file"].transform("nunique") > 1]
+
+
 def _batch_payments(frames: Frames):
     p = frames.projects
     batch = p[p["in_batch"] & p["readable"]][["file", "year", "unit", "key", "sha256"]]
@@ -125,10 +133,8 @@ def voucher_in_two_workbooks(frames: Frames, ctx: CrossContext) -> Iterator[Loca
     pay = pay[pay["voucher"] != ""]
     if pay.empty:
         return
-    pay = pay.assign(_v=pay["voucher"].map(normalize))
+    pay = _in_several(pay.assign(_v=pay["voucher"].map(normalize)), ["year", "_v"])
     for (_, _), group in pay.groupby(["year", "_v"], sort=True, dropna=False):
-        if group["file"].nunique() < 2:
-            continue
         spots = _one_per_file(
             [
                 _Spot(r.file, r.voucher_sheet or "支付明细", r.voucher_cell, r.ident)
@@ -155,10 +161,8 @@ def payment_in_two_projects(frames: Frames, ctx: CrossContext) -> Iterator[Locat
         _a=pay["amount"].map(lambda a: round(float(a), 4)),
         _f=pay["fund_type"].map(normalize),
     )
-    pay = pay[pay["_u"] != ""]
+    pay = _in_several(pay[pay["_u"] != ""], ["_u", "dates", "_a", "_f"])
     for (_, dates, amount, _), group in pay.groupby(["_u", "dates", "_a", "_f"], sort=True):
-        if group["file"].nunique() < 2:
-            continue
         spots = _one_per_file(
             [
                 _Spot(r.file, r.amount_sheet or "支付明细", r.amount_cell, r.ident)
@@ -177,14 +181,13 @@ def project_in_two_files(frames: Frames, ctx: CrossContext) -> Iterator[Located]
     """
     p = frames.projects[frames.projects["in_batch"]]
     copies: set[frozenset[str]] = set()
-    for _, group in p[p["sha256"] != ""].groupby("sha256", sort=False):
-        if len(group) < 2:
-            continue
+    digests = p[p["sha256"] != ""]
+    for _, group in digests[digests["sha256"].duplicated(keep=False)].groupby("sha256", sort=False):
         copies.add(frozenset(group["file"]))
         spots = [_Spot(f, "", "") for f in group["file"]]
         yield from _shared("X003", spots, key="X003_copy")
     readable = p[p["readable"] & (p["key"] != "")]
-    for _, group in readable.groupby("key", sort=False):
+    for _, group in readable[readable["key"].duplicated(keep=False)].groupby("key", sort=False):
         files = frozenset(group["file"])
         if len(files) < 2 or files in copies:
             continue
@@ -222,12 +225,13 @@ def target_lowered(frames: Frames, ctx: CrossContext) -> Iterator[Located]:
     """
     from ..batchframes import normalize
 
-    ind = frames.indicators
-    for current, previous in _pairs(frames):
+    pairs = _pairs(frames)
+    rows = _rows_by_file(frames.indicators, pairs)
+    for current, previous in pairs:
         before = {}
-        for r in ind[ind["file"] == previous["file"]].itertuples(index=False):
+        for r in rows.get(previous["file"], ()):
             before.setdefault(normalize(r.level3), r)
-        for r in ind[ind["file"] == current["file"]].itertuples(index=False):
+        for r in rows.get(current["file"], ()):
             old = before.get(normalize(r.level3))
             if old is None or not normalize(r.level3):
                 continue
@@ -254,16 +258,17 @@ def text_copied(frames: Frames, ctx: CrossContext) -> Iterator[Located]:
     A 报告正文 section or 偏差原因 identical (after spaces) to one of the same project's nearest earlier
     year: last year's account is not this year's. Sentences under 20 characters (`无。`) are not compared.
     """
-    texts = frames.texts
-    for current, previous in _pairs(frames):
+    pairs = _pairs(frames)
+    rows = _rows_by_file(frames.texts, pairs)
+    for current, previous in pairs:
         before: dict[str, object] = {}
-        for r in texts[texts["file"] == previous["file"]].itertuples(index=False):
+        for r in rows.get(previous["file"], ()):
             body = "".join(str(r.text).split())
             if len(body) >= MIN_COPIED_CHARS:
                 before.setdefault(body, r)
         if not before:
             continue
-        for r in texts[texts["file"] == current["file"]].itertuples(index=False):
+        for r in rows.get(current["file"], ()):
             old = before.get("".join(str(r.text).split()))
             if old is None:
                 continue
@@ -279,6 +284,16 @@ def text_copied(frames: Frames, ctx: CrossContext) -> Iterator[Located]:
 
 def _what(r) -> str:
     return f"报告正文“{r.title}”" if r.kind == "报告正文" else f"“{r.title}”的偏差原因"
+
+
+def _rows_by_file(table, pairs: list[tuple[dict, dict]]) -> dict[str, list]:
+    """The rows of the workbooks in `pairs`, by file: one pass over the table, not one per pair."""
+    wanted = {w["file"] for pair in pairs for w in pair}
+    out: dict[str, list] = {}
+    if wanted:
+        for r in table[table["file"].isin(wanted)].itertuples(index=False):
+            out.setdefault(r.file, []).append(r)
+    return out
 
 
 def _pairs(frames: Frames) -> list[tuple[dict, dict]]:
