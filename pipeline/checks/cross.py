@@ -176,12 +176,13 @@ def payment_in_two_projects(frames: Frames, ctx: CrossContext) -> Iterator[Locat
 @rule("X003", Severity.WARNING, across=True)
 def project_in_two_files(frames: Frames, ctx: CrossContext) -> Iterator[Located]:
     """两个文件是同一个项目，或逐字节相同 | Two files hold the same project, or are byte-identical copies.
-    Same 项目名称 + 实施单位 + 预算年度 after normalising (spaces, width, punctuation): the batch would
-    count the project twice. Which one counts is for a person to say.
+    Same 项目名称 + 实施单位 + 预算年度 after normalising (spaces, width, punctuation), or the same bytes:
+    the batch would count the project twice. Which one counts is for a person to say. Files that cannot
+    be read are left to I001.
     """
     p = frames.projects[frames.projects["in_batch"]]
     copies: set[frozenset[str]] = set()
-    digests = p[p["sha256"] != ""]
+    digests = p[p["readable"] & (p["sha256"] != "")]  # an unreadable file counts for nothing: I001 says so
     for _, group in digests[digests["sha256"].duplicated(keep=False)].groupby("sha256", sort=False):
         copies.add(frozenset(group["file"]))
         spots = [_Spot(f, "", "") for f in group["file"]]
