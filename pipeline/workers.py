@@ -88,7 +88,7 @@ def _init(settings: Settings, run_date: date, output: str, started) -> None:
         from .evaluate import evaluate
         from .render.findings_json import to_bytes
         from .render.report import prepare, report_docx
-        from .render.workbook import scored_workbook
+        from .render.scored_workbook import scored_workbook
 
         prepare()  # the Word base document (styles, page set-up, footers), built once per worker
         _STATE.update(
@@ -209,7 +209,7 @@ def _context():
                 "pipeline.workers",
                 "pipeline.evaluate",
                 "pipeline.render.findings_json",
-                "pipeline.render.workbook",
+                "pipeline.render.scored_workbook",
                 "pipeline.render.report",
             ]
         )
