@@ -32,7 +32,6 @@ from .files import (
     REPORT_SUFFIX,
     SCORED_SUFFIX,
     failure_doc,
-    findings_bytes,
     output_name,
     write_failure,
     write_folder,
@@ -40,6 +39,7 @@ from .files import (
 from .manifest import FAILED, OK, UNREADABLE
 from .messages import MSG
 from .model import Finding
+from .render.findings_json import encode
 
 
 class Item(Protocol):
@@ -90,7 +90,7 @@ def _init(settings: Settings, run_date: date, output: str, started) -> None:
         from .evaluate import evaluate
         from .render.findings_json import to_bytes
         from .render.report import prepare, report_docx
-        from .render.workbook import scored_workbook
+        from .render.scored_workbook import scored_workbook
 
         prepare()  # the Word base document (styles, page set-up, footers), built once per worker
         _STATE.update(
@@ -185,7 +185,7 @@ def _compute(
         return status, files, json.loads(doc_bytes), _phases(marks)
     except Exception as e:  # a bug: that workbook gets a findings.json saying so; the batch goes on
         doc = failure_doc(name, digest, f"{type(e).__name__}: {e}", traceback.format_exc())
-        return FAILED, {FINDINGS_JSON: findings_bytes(doc)}, doc, _phases(marks)
+        return FAILED, {FINDINGS_JSON: encode(doc)}, doc, _phases(marks)
 
 
 def _phases(marks: list[float]) -> tuple[float, float, float]:
@@ -213,7 +213,7 @@ def _context():
                 "pipeline.workers",
                 "pipeline.evaluate",
                 "pipeline.render.findings_json",
-                "pipeline.render.workbook",
+                "pipeline.render.scored_workbook",
                 "pipeline.render.report",
             ]
         )

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..config import Settings
+from ..display import money
 from ..messages import MSG
 from ..model import Finding, Severity
 from ..values import AT_LEAST, AT_MOST, GREATER, LESS, parse_quantity
@@ -170,7 +171,7 @@ def payment_in_two_projects(frames: Frames, ctx: CrossContext) -> Iterator[Locat
             ]
         )
         fund = group["fund_type"].iloc[0] or "资金性质未填"
-        yield from _shared("X002", spots, dates=dates, amount=f"{amount:g}", fund=fund)
+        yield from _shared("X002", spots, dates=dates, amount=money(amount), fund=fund)
 
 
 @rule("X003", Severity.WARNING, across=True)

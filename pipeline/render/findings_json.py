@@ -1,5 +1,8 @@
 """findings.json (outputs.md): the machine-readable result of one workbook.
 
+Its shape is `FindingsDoc`, and `build` is the one place that writes it: for a scored workbook
+(`document`), and for one that could not be read or broke the program (files.failure_doc).
+
 Beyond the contract's keys it carries, cell by cell, what the batch-wide tables and the X rules
 need of a workbook (`payments`, `narrative`, the targets and 偏差原因 of `indicators`): a workbook
 skipped as unchanged, or kept in the archive from an earlier year, is seen by them through this
@@ -9,8 +12,78 @@ file, never by reading the workbook again (batchframes.py).
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from typing import NotRequired, TypedDict
 
-from ..model import Cell, CellRef, Result
+from ..model import Cell, CellRef, Finding, Result
+
+
+class ProjectDoc(TypedDict):
+    name: object
+    year: object
+    unit: object
+    department: object
+    name_at: NotRequired[list[str] | None]  # [sheet, cell] of 项目名称 (X003 points there)
+
+
+class ClaimedDoc(TypedDict):
+    total: object
+    grade: object
+
+
+class FindingDoc(TypedDict):
+    rule: str
+    severity: str  # 错误 / 警告 / 提示
+    sheet: str
+    cell: str
+    message: str
+    expected: float | str | None
+    actual: float | str | None
+    other: NotRequired[dict]  # an X finding: {"file", "sheet", "cell"} of the other workbook
+
+
+class FindingsDoc(TypedDict):
+    file: str
+    sha256: str
+    project: ProjectDoc
+    computed: dict | None  # None: the workbook could not be scored
+    claimed: ClaimedDoc
+    indicators: list[dict]
+    payments: NotRequired[list[dict]]  # 支付明细 rows with their cells (X001, X002)
+    narrative: NotRequired[list[dict]]  # 报告正文 sections with their cells (X005)
+    findings: list[FindingDoc]
+    error: NotRequired[str]  # a program fault: its traceback
+
+
+def build(
+    file: str,
+    sha256: str,
+    findings: Iterable[Finding],
+    *,
+    project: ProjectDoc | None = None,
+    claimed: ClaimedDoc | None = None,
+    computed: dict | None = None,
+    indicators: list[dict] | None = None,
+    payments: list[dict] | None = None,
+    narrative: list[dict] | None = None,
+    error: str = "",
+) -> FindingsDoc:
+    doc: FindingsDoc = {
+        "file": file,
+        "sha256": sha256,
+        "project": project or {"name": None, "year": None, "unit": None, "department": None},
+        "computed": computed,
+        "claimed": claimed or {"total": None, "grade": None},
+        "indicators": indicators or [],
+        "findings": [f.as_dict() for f in findings],  # type: ignore[misc]
+    }
+    if payments is not None:
+        doc["payments"] = payments
+    if narrative is not None:
+        doc["narrative"] = narrative
+    if error:
+        doc["error"] = error
+    return doc
 
 
 def _at(where: Cell | CellRef | None) -> list[str] | None:
@@ -19,44 +92,14 @@ def _at(where: Cell | CellRef | None) -> list[str] | None:
     return [ref.sheet, ref.cell] if ref is not None else None
 
 
-def document(result: Result) -> dict:
+def document(result: Result) -> FindingsDoc:
     p = result.project
     s = result.scores
     info = p.info
-    doc: dict = {
-        "file": p.file,
-        "sha256": p.sha256,
-        "project": {
-            "name": info.name.value,
-            "year": info.year.value,
-            "unit": info.unit.value,
-            "department": info.department.value,
-            "name_at": _at(info.name),
-        },
-        "computed": None,
-        "claimed": {"total": info.claimed_total.value, "grade": info.claimed_grade.value},
-        "indicators": [],
-        "payments": [
-            {
-                "row": pay.row,
-                "dates": [d.isoformat() for d in pay.dates.value or ()],
-                "dates_at": _at(pay.dates),
-                "amount": pay.amount.value,
-                "amount_at": _at(pay.amount),
-                "fund_type": pay.fund_type,
-                "items": list(pay.items.value or ()),
-                "voucher": pay.voucher,
-                "voucher_at": _at(pay.voucher_ref),
-            }
-            for pay in p.payments
-        ],
-        "narrative": [
-            {"title": sec.title, "text": sec.text.text, "at": _at(sec.text)} for sec in p.narrative
-        ],
-        "findings": [f.as_dict() for f in result.findings],
-    }
+    computed = None
+    indicators = []
     if s is not None:
-        doc["computed"] = {
+        computed = {
             "budget": s.budget,
             "executed": s.executed,
             "execution_rate": s.execution_rate,
@@ -82,7 +125,7 @@ def document(result: Result) -> dict:
         by_row = {i.row: i for i in p.indicators}
         for sc in s.indicators:
             ind = by_row.get(sc.row)
-            doc["indicators"].append(
+            indicators.append(
                 {
                     "row": sc.row,
                     "level1": ind.level1.name if ind else "",
@@ -104,8 +147,41 @@ def document(result: Result) -> dict:
                     "deviation_at": _at(ind.deviation) if ind else None,
                 }
             )
-    return doc
+    return build(
+        p.file,
+        p.sha256,
+        result.findings,
+        project={
+            "name": info.name.value,
+            "year": info.year.value,
+            "unit": info.unit.value,
+            "department": info.department.value,
+            "name_at": _at(info.name),
+        },
+        claimed={"total": info.claimed_total.value, "grade": info.claimed_grade.value},
+        computed=computed,
+        indicators=indicators,
+        payments=[
+            {
+                "row": pay.row,
+                "dates": [d.isoformat() for d in pay.dates.value or ()],
+                "dates_at": _at(pay.dates),
+                "amount": pay.amount.value,
+                "amount_at": _at(pay.amount),
+                "fund_type": pay.fund_type,
+                "items": list(pay.items.value or ()),
+                "voucher": pay.voucher,
+                "voucher_at": _at(pay.voucher_ref),
+            }
+            for pay in p.payments
+        ],
+        narrative=[{"title": sec.title, "text": sec.text.text, "at": _at(sec.text)} for sec in p.narrative],
+    )
+
+
+def encode(doc: FindingsDoc | dict) -> bytes:
+    return json.dumps(doc, ensure_ascii=False, indent=2, default=str).encode("utf-8")
 
 
 def to_bytes(result: Result) -> bytes:
-    return json.dumps(document(result), ensure_ascii=False, indent=2, default=str).encode("utf-8")
+    return encode(document(result))

@@ -18,9 +18,9 @@ from pathlib import Path
 import xlsxwriter
 
 from ..batchframes import GRADES, Frames, by_department, year_over_year
+from ..display import round_half_up
 from ..model import Severity
-from .workbook import OPTIONS, PINNED_CREATED, Formats, clean, fit_height, put
-from .xlsx import Sheet
+from .xlsx import OPTIONS, PINNED_CREATED, Formats, add_sheet, clean, fit_height, put
 
 SUMMARY = "汇总"
 ALL_FINDINGS = "全部审核意见"
@@ -130,10 +130,10 @@ def summary_workbook(frames: Frames, created: datetime = PINNED_CREATED) -> byte
     workbook = xlsxwriter.Workbook(buffer, OPTIONS)
     workbook.set_properties({"created": created, "title": "绩效自评审核汇总", "author": ""})
     fmt = Formats(workbook)
-    _write_summary(workbook.add_worksheet(SUMMARY, Sheet), workbook, fmt, frames)
-    _write_findings(workbook.add_worksheet(ALL_FINDINGS, Sheet), fmt, frames)
-    _write_departments(workbook.add_worksheet(BY_DEPARTMENT, Sheet), workbook, fmt, frames)
-    _write_years(workbook.add_worksheet(YEAR_OVER_YEAR, Sheet), fmt, frames)
+    _write_summary(add_sheet(workbook, SUMMARY), workbook, fmt, frames)
+    _write_findings(add_sheet(workbook, ALL_FINDINGS), fmt, frames)
+    _write_departments(add_sheet(workbook, BY_DEPARTMENT), workbook, fmt, frames)
+    _write_years(add_sheet(workbook, YEAR_OVER_YEAR), fmt, frames)
     workbook.close()
     return buffer.getvalue()
 
@@ -283,7 +283,7 @@ def _write_departments(ws, workbook, fmt: Formats, frames: Frames) -> None:
     for r, row in enumerate(pivot.itertuples(index=False), start=1):
         for c, (value, style) in enumerate(zip(row, styles, strict=True)):
             value = _py(value)
-            put(ws, r, c, round(value, 2) if c == 5 and value is not None else value, fmt, style)
+            put(ws, r, c, round_half_up(value, 2) if c == 5 and value is not None else value, fmt, style)
         ws.set_row(r, fit_height([(row.department, DEPARTMENT_COLUMNS[0][1])]))
     n = len(pivot)
     ws.freeze_panes(1, 1)
@@ -332,7 +332,7 @@ def _write_years(ws, fmt: Formats, frames: Frames) -> None:
         for c, value in enumerate(before, start=7):
             put(ws, r, c, _py(value), fmt, styles[c - 5])
         total, prev = _py(row.total), _py(row.prev_total)
-        change = round(total - prev, 2) if total is not None and prev is not None else None
+        change = round_half_up(total - prev, 2) if total is not None and prev is not None else None
         put(ws, r, 12, change, fmt, "score")
         put(ws, r, 13, row.lowered, fmt, "text")
         ws.set_row(
