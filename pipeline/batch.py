@@ -27,6 +27,7 @@ from datetime import date
 from pathlib import Path
 
 from . import __version__ as _PACKAGE_VERSION
+from .batchframes import Entry, Rows
 from .config import Settings
 from .files import FINDINGS_JSON, SCORED_SUFFIX, atomic_write, clean_temp, failure_doc, safe_name, sync_dir
 from .load import sha256_of
@@ -234,9 +235,13 @@ def run(opts: RunOptions) -> BatchReport:
                 else:
                     todo.append(it)
             samples: list[WorkerSample] = []
+            rows = Rows()  # the batch-wide tables' rows, gathered while the workers work
+            if todo:
+                _import_pandas_meanwhile()
 
             def settle(item: _Item, outcome: Outcome) -> None:
                 _settle(item, outcome, opts, manifest)
+                rows.add(item.index, _entry(item, opts))
                 samples.append(
                     WorkerSample(
                         len(samples) + 1,
@@ -251,7 +256,7 @@ def run(opts: RunOptions) -> BatchReport:
             with _progress(opts, len(todo)) as tick:
                 execute(todo, opts, lambda item, outcome: (settle(item, outcome), tick()))
             removed = _removed(records, items, opts.output, manifest)
-            timing = _write_batch_files(items, [records[f] for f in removed], opts, manifest, settle)
+            timing = _write_batch_files(items, [records[f] for f in removed], rows, opts, manifest, settle)
         finally:
             manifest.close()
     counts = [(it.record.errors, it.record.warnings, it.record.infos) for it in items]
@@ -443,6 +448,7 @@ def _progress(opts: RunOptions, total: int) -> Iterator[Callable[[], None]]:
 def _write_batch_files(
     items: list[_Item],
     archive: list[Record],
+    rows: Rows,
     opts: RunOptions,
     manifest: Manifest,
     settle: Callable[[_Item, Outcome], None],
@@ -464,34 +470,31 @@ def _write_batch_files(
     ):
         return BatchTiming()
     t0 = time.perf_counter()
-    from .batchframes import Entry, build, with_findings
     from .checks.cross import CrossContext, run_cross
 
-    entries = [_entry(it, opts) for it in items]
-    history = []
-    for rec in archive:
+    for it in items:  # the skipped ones: from their findings.json
+        if it.index not in rows:
+            rows.add(it.index, _entry(it, opts))
+    for n, rec in enumerate(archive, start=len(items)):
         if rec.status == OK:
             doc = _read_doc(opts.output / rec.folder, rec.file, rec.sha256)
             if doc.get("computed"):
-                history.append(Entry(rec.file, rec.folder, _scored(rec), doc, in_batch=False))
-    frames = build([*entries, *history])
-    found = run_cross(frames, CrossContext(opts.settings))
+                rows.add(n, Entry(rec.file, rec.folder, _scored(rec), doc, in_batch=False))
+    found = run_cross(rows.frames(), CrossContext(opts.settings))
     redo = []
-    for it, e in zip(items, entries, strict=True):
+    for it in items:
         want = [f.as_dict() for f in found.get(it.name, ())]
-        if it.record.status in (OK, UNREADABLE) and _x_part(e.doc) != _canonical(want):
+        if it.record.status in (OK, UNREADABLE) and _x_part(it.doc) != _canonical(want):
             it.extras = tuple(want)
             redo.append(it)
     t1 = time.perf_counter()
     if redo:
-        execute(redo, opts, settle)
-        again = {it.index for it in redo}
-        entries = [_entry(it, opts) if it.index in again else e for it, e in zip(items, entries, strict=True)]
+        execute(redo, opts, settle)  # settle puts their rows in again
         key = _batch_key(items, archive, opts)
     t2 = time.perf_counter()
     from .render.summary import findings_csv, summary_workbook
 
-    frames = with_findings(frames, entries)
+    frames = rows.frames()
     written = {
         SUMMARY_XLSX: atomic_write(opts.output / SUMMARY_XLSX, summary_workbook(frames)),
         FINDINGS_CSV: atomic_write(opts.output / FINDINGS_CSV, findings_csv(frames)),
@@ -520,12 +523,21 @@ def _scored(rec: Record) -> str | None:
     return next((f"{rec.folder}/{n}" for n, _ in rec.outputs if n.endswith(SCORED_SUFFIX)), None)
 
 
-def _entry(it: _Item, opts: RunOptions):
-    from .batchframes import Entry
-
+def _entry(it: _Item, opts: RunOptions) -> Entry:
     doc = it.doc if it.doc is not None else _read_doc(opts.output / it.record.folder, it.name, it.digest)
     it.doc = doc
     return Entry(it.name, it.record.folder, _scored(it.record), doc)
+
+
+def _import_pandas_meanwhile() -> None:
+    """The batch-wide tables need pandas (~0.4 s to import): import it while the workers work, in
+    a thread of the otherwise waiting main process, instead of after them."""
+    import importlib
+    import threading
+
+    threading.Thread(
+        target=importlib.import_module, args=("pandas",), name="import-pandas", daemon=True
+    ).start()
 
 
 def _canonical(findings: list[dict]) -> list[str]:

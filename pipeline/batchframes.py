@@ -20,6 +20,7 @@ pandas is imported when a table is first built, never by the workers.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -144,7 +145,12 @@ _YEAR = re.compile(r"(?:19|20)\d{2}\s*年度?")
 
 def normalize(text: object) -> str:
     """Text as two workbooks are compared on it: half-width, no spaces or punctuation, casefolded."""
-    return _NOISE.sub("", half_width(str(text or ""))).casefold()
+    return _normalize(str(text or ""))
+
+
+@functools.lru_cache(maxsize=65536)  # units, 资金性质 and names repeat across a batch
+def _normalize(text: str) -> str:
+    return _NOISE.sub("", half_width(text)).casefold()
 
 
 def series_of(name: object, unit: object) -> str:
@@ -166,12 +172,25 @@ def _split(at: list | None) -> tuple[str, str]:
 
 # ---------------------------------------------------------------- building
 def build(entries: Iterable[Entry]) -> Frames:
-    """The five tables over `entries`, in their order (the batch's input order, archive last)."""
-    import pandas as pd
+    """The five tables over `entries`, in their order."""
+    rows = Rows()
+    for n, e in enumerate(entries):
+        rows.add(n, e)
+    return rows.frames()
 
-    entries = list(entries)
-    projects, payments, indicators, texts = [], [], [], []
-    for e in entries:
+
+class Rows:
+    """The rows of the tables, gathered workbook by workbook — the batch adds each one as its worker
+    hands it back, while the others are still at work — and made into DataFrames at the end, in the
+    order of their `order` keys (input order, then the archive). Adding a workbook again replaces it."""
+
+    def __init__(self) -> None:
+        self._by_order: dict[int, tuple[list, ...]] = {}
+
+    def __contains__(self, order: int) -> bool:
+        return order in self._by_order
+
+    def add(self, order: int, e: Entry) -> None:
         doc, f = e.doc, e.file
         project = doc.get("project") or {}
         computed = doc.get("computed") or {}
@@ -181,7 +200,7 @@ def build(entries: Iterable[Entry]) -> Frames:
             if rank is not None:
                 counts[rank] += 1
         name, unit, year = project.get("name"), project.get("unit"), project.get("year")
-        projects.append(
+        projects = [
             (
                 f,
                 e.folder,
@@ -203,24 +222,26 @@ def build(entries: Iterable[Entry]) -> Frames:
                 key_of(name, unit, year),
                 series_of(name, unit),
             )
-        )
-        for p in doc.get("payments") or ():
-            payments.append(
-                (
-                    f,
-                    p.get("row"),
-                    "、".join(p.get("dates") or ()),
-                    *_split(p.get("dates_at")),
-                    p.get("amount"),
-                    *_split(p.get("amount_at")),
-                    p.get("fund_type") or "",
-                    "、".join(p.get("items") or ()),
-                    p.get("voucher") or "",
-                    *_split(p.get("voucher_at")),
-                )
+        ]
+        payments = [
+            (
+                f,
+                p.get("row"),
+                "、".join(p.get("dates") or ()),
+                *_split(p.get("dates_at")),
+                p.get("amount"),
+                *_split(p.get("amount_at")),
+                p.get("fund_type") or "",
+                "、".join(p.get("items") or ()),
+                p.get("voucher") or "",
+                *_split(p.get("voucher_at")),
             )
+            for p in doc.get("payments") or ()
+        ]
+        indicators, texts = [], []
         for i in doc.get("indicators") or ():
             sheet, cell = _split(i.get("level3_at"))
+            deviation_cell = _split(i.get("deviation_at"))[1]
             indicators.append(
                 (
                     f,
@@ -237,62 +258,55 @@ def build(entries: Iterable[Entry]) -> Frames:
                     i.get("claimed"),
                     i.get("computed"),
                     i.get("deviation") or "",
-                    _split(i.get("deviation_at"))[1],
+                    deviation_cell,
                 )
             )
             if i.get("deviation"):
-                texts.append(
-                    (
-                        f,
-                        "偏差原因",
-                        i.get("level3") or "",
-                        i["deviation"],
-                        sheet,
-                        _split(i.get("deviation_at"))[1],
-                    )
-                )
-        for s in doc.get("narrative") or ():
-            if s.get("text"):
-                texts.append((f, "报告正文", s.get("title") or "", s["text"], *_split(s.get("at"))))
-    return Frames(
-        _frame(pd, projects, PROJECT_COLUMNS),
-        _frame(pd, payments, PAYMENT_COLUMNS),
-        _frame(pd, indicators, INDICATOR_COLUMNS),
-        findings_frame(e for e in entries if e.in_batch),
-        _frame(pd, texts, TEXT_COLUMNS),
+                texts.append((f, "偏差原因", i.get("level3") or "", i["deviation"], sheet, deviation_cell))
+        for sec in doc.get("narrative") or ():
+            if sec.get("text"):
+                texts.append((f, "报告正文", sec.get("title") or "", sec["text"], *_split(sec.get("at"))))
+        findings = _finding_rows(e) if e.in_batch else []
+        self._by_order[order] = (projects, payments, indicators, findings, texts)
+
+    def frames(self) -> Frames:
+        import pandas as pd
+
+        tables: list[list] = [[], [], [], [], []]
+        for order in sorted(self._by_order):
+            for table, rows in zip(tables, self._by_order[order], strict=True):
+                table.extend(rows)
+        columns = (PROJECT_COLUMNS, PAYMENT_COLUMNS, INDICATOR_COLUMNS, FINDING_COLUMNS, TEXT_COLUMNS)
+        return Frames(*(_frame(pd, rows, cols) for rows, cols in zip(tables, columns, strict=True)))
+
+
+def _finding_rows(e: Entry) -> list[tuple]:
+    """A workbook's findings as rows, in severity then rule order."""
+    name = (e.doc.get("project") or {}).get("name")
+    ordered = sorted(
+        e.doc.get("findings") or (),
+        key=lambda f: (SEVERITY_RANK.get(f.get("severity"), 9), f.get("rule") or ""),
     )
-
-
-def findings_frame(entries: Iterable[Entry]) -> pd.DataFrame:
-    """Every finding of these workbooks, each workbook's in severity then rule order."""
-    import pandas as pd
-
     rows = []
-    for e in entries:
-        name = (e.doc.get("project") or {}).get("name")
-        ordered = sorted(
-            e.doc.get("findings") or (),
-            key=lambda f: (SEVERITY_RANK.get(f.get("severity"), 9), f.get("rule") or ""),
-        )
-        for f in ordered:
-            other = f.get("other") or {}
-            rows.append(
-                (
-                    e.file,
-                    name,
-                    f.get("rule"),
-                    f.get("severity"),
-                    f.get("sheet"),
-                    f.get("cell"),
-                    f.get("message"),
-                    f.get("expected"),
-                    f.get("actual"),
-                    other.get("file"),
-                    other.get("sheet"),
-                    other.get("cell"),
-                )
+    for f in ordered:
+        other = f.get("other") or {}
+        rows.append(
+            (
+                e.file,
+                name,
+                f.get("rule"),
+                f.get("severity"),
+                f.get("sheet"),
+                f.get("cell"),
+                f.get("message"),
+                f.get("expected"),
+                f.get("actual"),
+                other.get("file"),
+                other.get("sheet"),
+                other.get("cell"),
             )
-    return _frame(pd, rows, FINDING_COLUMNS)
+        )
+    return rows
 
 
 _FLAGS = ("in_batch", "readable")
@@ -303,25 +317,6 @@ def _frame(pd, rows: list[tuple], columns: tuple[str, ...]) -> pd.DataFrame:
     frame = pd.DataFrame(rows or None, columns=list(columns), dtype=object)
     flags = [c for c in _FLAGS if c in frame.columns]
     return frame.astype(dict.fromkeys(flags, bool)) if flags else frame
-
-
-def with_findings(frames: Frames, entries: Iterable[Entry]) -> Frames:
-    """The same tables with the findings (and the counts in projects) of these documents."""
-    entries = list(entries)
-    projects = frames.projects.copy()
-    counts = {}
-    for e in entries:
-        c = [0, 0, 0]
-        for f in e.doc.get("findings") or ():
-            rank = SEVERITY_RANK.get(f.get("severity"))
-            if rank is not None:
-                c[rank] += 1
-        counts[e.file] = c
-    mask = projects["in_batch"] & projects["file"].isin(counts)
-    if mask.any():
-        values = [counts[f] for f in projects.loc[mask, "file"]]
-        projects.loc[mask, ["errors", "warnings", "infos"]] = values
-    return Frames(projects, frames.payments, frames.indicators, findings_frame(entries), frames.texts)
 
 
 # ---------------------------------------------------------------- views (审核汇总.xlsx)

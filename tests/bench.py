@@ -31,10 +31,11 @@ from datetime import date, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CORPUS_VERSION = 2  # bump when the generator changes: a new cache folder is used
-# v2: vouchers, payment days and amounts of their own per workbook (v1 gave all 2,000 the same
-# 凭证号 记-031…, so X001 fired on every one), and a planted X001 pair every PLANT_EVERY workbooks
-PLANT_EVERY = 100
+CORPUS_VERSION = 3  # bump when the generator changes: a new cache folder is used
+# v2+: vouchers, payment days and amounts (to the yuan) of their own per workbook (v1 gave all 2,000
+# the same 凭证号 记-031…, so X001 fired on every one), and a planted X001 pair every PLANT_EVERY
+# workbooks: ~1% of the workbooks get an X finding and so a second render (batch.py)
+PLANT_EVERY = 200
 UNREADABLE_EVERY = 150  # every 150th file is not a workbook (I001), as in a real submission round
 
 TOWNS = [
@@ -88,7 +89,7 @@ def variant(i: int) -> dict | None:
     name = f"2023年{rng.choice(TOWNS)}{rng.choice(TOPICS)}项目（{i:04d}号）"
     set_info(s, "项目名称", name)
     set_info(s, "实施单位", rng.choice(UNITS))
-    k = round(rng.uniform(0.5, 12), 2)  # amounts: 50 to 1,200 万元
+    k = round(rng.uniform(0.5, 12), 4)  # amounts: 50 to 1,200 万元
     for row in s["资金情况"][1:]:
         row[1:4] = [v * k for v in row[1:4]]
     for sheet, col in (("分项预算", 2), ("支付明细", 5), ("支出结构", 1)):
