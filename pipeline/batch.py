@@ -540,8 +540,15 @@ def _import_pandas_meanwhile() -> None:
     ).start()
 
 
+_X_KEYS = ("rule", "severity", "sheet", "cell", "message", "expected", "actual", "other")
+
+
 def _canonical(findings: list[dict]) -> list[str]:
-    return sorted(json.dumps(f, ensure_ascii=False, sort_keys=True) for f in findings)
+    """X findings as compared: what the rule said, not what was added to it since (a reviewer's
+    decision, kept by the manifest, must not make a workbook look changed)."""
+    return sorted(
+        json.dumps([f.get(k) for k in _X_KEYS], ensure_ascii=False, sort_keys=True) for f in findings
+    )
 
 
 def _x_part(doc: dict) -> list[str]:

@@ -223,10 +223,13 @@ _URL_ESCAPES = {
 }
 
 
+_URL_TABLE = str.maketrans(_URL_ESCAPES)
+
+
 def _escape_path(path: str) -> str:
     """A relative path as Excel writes it into a link. Escaped here, not by xlsxwriter, which would
     take a `#` in a file name for the start of an anchor (and then leaves %-escaped text alone)."""
-    return "".join(_URL_ESCAPES.get(ch, ch) for ch in clean(path).replace("\\", "/"))
+    return clean(path).replace("\\", "/").translate(_URL_TABLE)
 
 
 def _write_findings(ws, fmt: Formats, frames: Frames) -> None:
