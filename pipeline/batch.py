@@ -14,6 +14,7 @@ manifest.py.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -26,13 +27,16 @@ from datetime import date
 from pathlib import Path
 
 from . import __version__ as _PACKAGE_VERSION
+from . import decisions
 from .config import Settings
 from .load import sha256_of
 from .manifest import OK, UNREADABLE, Manifest, Record, now, read_only
 from .messages import MSG
+from .model import Decision
 from .workers import (
     FALLBACK_NAME,
     FINDINGS_JSON,
+    LOCKED,
     SCORED_SUFFIX,
     Outcome,
     atomic_write,
@@ -136,11 +140,19 @@ class BatchReport:
     infos: int
     seconds: float
     removed: tuple[str, ...]  # in the manifest, gone from input/: their outputs stay
-    any_error: bool  # any 错误 finding (for --strict)
+    any_error: bool  # any 错误 finding left 待核实 or 确认 by the reviewer (for --strict)
     samples: tuple[WorkerSample, ...] = field(default=(), repr=False, compare=False)
+    notices: tuple[str, ...] = ()  # one line each: a reviewer's file or decision that could not be used
+    locked: tuple[str, ...] = ()  # outputs held open by another program: kept as they were
 
     def closing_line(self) -> str:
         skipped = MSG["RUN_skipped"].format(n=self.skipped) if self.skipped else ""
+        locked = (
+            MSG["RUN_locked"].format(n=len(self.locked), files="、".join(self.locked)) if self.locked else ""
+        )
+        return self._closing(skipped) + locked
+
+    def _closing(self, skipped: str) -> str:
         return MSG["RUN_closing"].format(
             total=self.total,
             skipped=skipped,
@@ -214,6 +226,8 @@ class _Item:
     previous: Record | None
     record: Record | None = None  # as of the end of this run
     doc: dict | None = None  # findings.json as written (None: read it back when needed)
+    decisions: tuple[Decision, ...] = ()  # the reviewer's, from the manifest (active and retired)
+    locked: str = ""  # an output another program holds open: this workbook is left as it was
 
 
 def run(opts: RunOptions) -> BatchReport:
@@ -225,9 +239,12 @@ def run(opts: RunOptions) -> BatchReport:
         try:
             records = manifest.records()
             items = _plan(inputs, records, opts)
+            # the reviewer's decisions are read back, and stored, before any output is replaced
+            notices = _read_back(items, opts, manifest)
+            started_at = now()
             todo = []
             for it in items:
-                if _unchanged(it, opts):
+                if it.locked or _unchanged(it, opts):
                     it.record = it.previous
                 else:
                     todo.append(it)
@@ -235,7 +252,11 @@ def run(opts: RunOptions) -> BatchReport:
             with _progress(opts, len(todo)) as tick:
 
                 def settle(item: _Item, outcome: Outcome) -> None:
-                    _settle(item, outcome, opts, manifest)
+                    _settle(item, outcome, opts, manifest, started_at)
+                    problems = (item.doc or {}).get("review", {}).get("problems", ())
+                    notices.extend(
+                        MSG["D_problem"].format(file=item.name, message=p["message"]) for p in problems
+                    )
                     samples.append(
                         WorkerSample(
                             len(samples) + 1,
@@ -248,11 +269,15 @@ def run(opts: RunOptions) -> BatchReport:
                     )
                     tick()
 
-                execute(todo, opts, settle)
+                execute(todo, opts, settle, started_at)
             removed = _removed(records, items, opts.output, manifest)
-            _write_batch_files(items, opts, manifest)
+            # a workbook first seen while its old output is open has no record: left for the next run
+            locked = [it.locked for it in items if it.locked]
+            items = [it for it in items if it.record is not None]
+            locked += _write_batch_files(items, opts, manifest)
         finally:
             manifest.close()
+    notices += [MSG["D_locked"].format(file=name) for name in locked]
     counts = [(it.record.errors, it.record.warnings, it.record.infos) for it in items]
     errors = sum(c[0] for c in counts)
     return BatchReport(
@@ -265,8 +290,10 @@ def run(opts: RunOptions) -> BatchReport:
         infos=sum(c[2] for c in counts),
         seconds=time.perf_counter() - started,
         removed=tuple(removed),
-        any_error=errors > 0,
+        any_error=any(_open_errors(it, opts.output) for it in items),
         samples=tuple(samples),
+        notices=tuple(notices),
+        locked=tuple(locked),
     )
 
 
@@ -366,6 +393,7 @@ def _unchanged(item: _Item, opts: RunOptions) -> bool:
         or rec.folder != item.folder
         or rec.config != opts.settings.fingerprint
         or rec.version != __version__
+        or (rec.status == OK and rec.decisions != decisions.digest(item.decisions))
     ):
         return False
     folder = opts.output / rec.folder
@@ -384,8 +412,12 @@ def _intact(folder: Path, outputs: tuple[tuple[str, str], ...]) -> bool:
     return True
 
 
-def _settle(item: _Item, outcome: Outcome, opts: RunOptions, manifest: Manifest) -> None:
-    """A workbook's files are in place: drop the outputs it no longer has, then commit its record."""
+def _settle(item: _Item, outcome: Outcome, opts: RunOptions, manifest: Manifest, started_at: str) -> None:
+    """A workbook's files are in place: drop the outputs it no longer has, retire the decisions
+    whose finding is gone, then commit its record."""
+    if outcome.status == LOCKED:  # another program holds an output open: all of it stays as it was
+        item.record, item.locked = item.previous, outcome.doc.get("locked") or item.name
+        return
     folder = opts.output / item.folder
     written = {name for name, _ in outcome.outputs}
     prev = item.previous
@@ -395,6 +427,18 @@ def _settle(item: _Item, outcome: Outcome, opts: RunOptions, manifest: Manifest)
                 (folder / name).unlink(missing_ok=True)
     errors, warnings, infos = _counts(outcome.doc)
     item.doc = outcome.doc
+    shown = item.decisions
+    if outcome.status == OK:  # an unreadable or failed run judges no finding: its decisions stay
+        standing = {decisions.key_of_dict(item.name, f) for f in outcome.doc.get("findings", ())}
+        gone = [
+            dataclasses.replace(d, status=decisions.RETIRED, retired=started_at)
+            for d in item.decisions
+            if d.status == decisions.ACTIVE and d.key not in standing
+        ]
+        if gone:
+            manifest.retire(gone)
+            by_key = {d.key: d for d in gone}
+            shown = tuple(by_key.get(d.key, d) if d.status == decisions.ACTIVE else d for d in shown)
     item.record = Record(
         item.name,
         item.digest,
@@ -407,6 +451,7 @@ def _settle(item: _Item, outcome: Outcome, opts: RunOptions, manifest: Manifest)
         infos,
         now(),
         outcome.outputs,
+        decisions.digest(shown) if outcome.status == OK else "",
     )
     manifest.record(item.record)
 
@@ -414,6 +459,82 @@ def _settle(item: _Item, outcome: Outcome, opts: RunOptions, manifest: Manifest)
 def _counts(doc: dict) -> tuple[int, int, int]:
     severities = [f.get("severity") for f in doc.get("findings", ())]
     return severities.count("错误"), severities.count("警告"), severities.count("提示")
+
+
+# ---------------------------------------------------------------- the reviewer's decisions
+EXCEL_LOCK, OFFICE_LOCK = "~${}", ".~lock.{}#"  # Excel/WPS, LibreOffice: "this file is open"
+
+
+def _read_back(items: list[_Item], opts: RunOptions, manifest: Manifest) -> list[str]:
+    """Read 审核处理 back from every scored workbook a reviewer has saved since we wrote it (its
+    bytes differ from what the manifest recorded), and 审核结论 from 审核汇总.xlsx; store what changed.
+    A file that cannot be read is one line; what the manifest already has stays."""
+    notices: list[str] = []
+    stored = manifest.all_decisions()
+    for it in items:
+        prev = it.previous
+        scored = _scored_output(prev) if prev is not None and prev.status == OK else None
+        if scored is not None:
+            name, recorded = scored
+            path = opts.output / prev.folder / name
+            if _held_open(path):
+                it.locked = f"{prev.folder}/{name}"
+            try:
+                edited = path.is_file() and sha256_of(path) != recorded
+            except OSError:
+                edited = False
+            if edited:
+                active = {d.key: d for d in stored.get(it.name, ()) if d.status == decisions.ACTIVE}
+                source = f"{prev.folder}/{name}"
+                try:
+                    saved, entries = decisions.read_scored(path)
+                except decisions.Unreadable as e:
+                    notices.append(MSG["D_unreadable"].format(file=source, error=e))
+                else:
+                    new = decisions.changes(it.name, entries, active, saved, source)
+                    if new:
+                        manifest.save_decisions(new)
+                        stored[it.name] = manifest.decisions(it.name)
+        it.decisions = tuple(d for d in stored.get(it.name, ()) if d.status != decisions.REPLACED)
+    summary = opts.output / SUMMARY_XLSX
+    recorded = manifest.batch().get(SUMMARY_XLSX)
+    try:
+        edited = summary.is_file() and (recorded is None or sha256_of(summary) != recorded[0])
+    except OSError:
+        edited = False
+    if edited:
+        try:
+            saved, entries = decisions.read_summary(summary)
+        except decisions.Unreadable as e:
+            notices.append(MSG["D_unreadable"].format(file=SUMMARY_XLSX, error=e))
+        else:
+            manifest.save_conclusions(
+                decisions.conclusion_changes(entries, manifest.conclusions(), saved, SUMMARY_XLSX)
+            )
+    return notices
+
+
+def _scored_output(rec: Record) -> tuple[str, str] | None:
+    return next(((n, d) for n, d in rec.outputs if n.endswith(SCORED_SUFFIX)), None)
+
+
+def _held_open(path: Path) -> bool:
+    """Excel, WPS and LibreOffice leave a lock file beside a workbook they have open."""
+    return any((path.parent / lock.format(path.name)).exists() for lock in (EXCEL_LOCK, OFFICE_LOCK))
+
+
+def _open_errors(item: _Item, output: Path) -> bool:
+    """Any 错误 the reviewer has not waived or adjusted (what --strict counts)."""
+    if item.record.errors == 0:
+        return False
+    if not item.decisions:
+        return True
+    doc = item.doc if item.doc is not None else _read_doc(output / item.record.folder, item)
+    return any(
+        f.get("severity") == "错误"
+        and (f.get("decision") or {}).get("state", decisions.OPEN) in (decisions.OPEN, decisions.CONFIRMED)
+        for f in doc.get("findings", ())
+    )
 
 
 def _removed(records: dict[str, Record], items: list[_Item], output: Path, manifest: Manifest) -> list[str]:
@@ -438,14 +559,17 @@ def _progress(opts: RunOptions, total: int) -> Iterator[Callable[[], None]]:
 
 
 # ---------------------------------------------------------------- the batch files
-def _write_batch_files(items: list[_Item], opts: RunOptions, manifest: Manifest) -> None:
-    """审核汇总.xlsx and findings.csv over the whole folder; rebuilt only when something changed."""
+def _write_batch_files(items: list[_Item], opts: RunOptions, manifest: Manifest) -> list[str]:
+    """审核汇总.xlsx and findings.csv over the whole folder; rebuilt only when something changed.
+    Returns the batch files left as they were because another program holds them open."""
+    conclusions = manifest.conclusions()
     key = hashlib.sha256(
         json.dumps(
             [
                 __version__,
                 opts.settings.fingerprint,
                 *([it.name, it.record.sha256, it.record.folder, it.record.outputs] for it in items),
+                sorted(dataclasses.astuple(c) for c in conclusions.values()),
             ],
             ensure_ascii=False,
         ).encode("utf-8")
@@ -455,7 +579,9 @@ def _write_batch_files(items: list[_Item], opts: RunOptions, manifest: Manifest)
         name in done and done[name][1] == key and _intact(opts.output, ((name, done[name][0]),))
         for name in (SUMMARY_XLSX, FINDINGS_CSV)
     ):
-        return
+        return []
+    if _held_open(opts.output / SUMMARY_XLSX):  # the reviewer is still in it: theirs stays, rebuilt next run
+        return [SUMMARY_XLSX]
     from .render.summary import SummaryEntry, findings_csv, summary_workbook
 
     entries = []
@@ -464,13 +590,17 @@ def _write_batch_files(items: list[_Item], opts: RunOptions, manifest: Manifest)
         scored = next(
             (f"{it.record.folder}/{n}" for n, _ in it.record.outputs if n.endswith(SCORED_SUFFIX)), None
         )
-        entries.append(SummaryEntry(it.name, it.record.folder, scored, doc))
-    written = {
-        SUMMARY_XLSX: atomic_write(opts.output / SUMMARY_XLSX, summary_workbook(entries)),
-        FINDINGS_CSV: atomic_write(opts.output / FINDINGS_CSV, findings_csv(entries)),
-    }
+        entries.append(SummaryEntry(it.name, it.record.folder, scored, doc, conclusions.get(it.name)))
+    try:
+        written = {
+            SUMMARY_XLSX: atomic_write(opts.output / SUMMARY_XLSX, summary_workbook(entries)),
+            FINDINGS_CSV: atomic_write(opts.output / FINDINGS_CSV, findings_csv(entries)),
+        }
+    except PermissionError:  # open in Excel on Windows: the old one stays, rebuilt next run
+        return [SUMMARY_XLSX]
     sync_dir(opts.output)
     manifest.record_batch(written, key, opts.settings.fingerprint, __version__)
+    return []
 
 
 def _read_doc(folder: Path, item: _Item) -> dict:

@@ -4,7 +4,31 @@ from __future__ import annotations
 
 import json
 
-from ..model import Result
+from ..decisions import as_dict
+from ..model import Decision, Finding, Result, Review
+
+
+def _finding(f: Finding, review: Review) -> dict:
+    """A finding; with the reviewer's decision when there is one (absent = 待核实, outputs.md)."""
+    out = f.as_dict()
+    d = review.decided.get(f)
+    if d is not None:
+        out["decision"] = as_dict(d)
+    return out
+
+
+def _retired(d: Decision) -> dict:
+    k = d.key
+    where = k.location.split("!", 1)
+    return {
+        "rule": k.rule,
+        "sheet": where[0],
+        "cell": where[1] if len(where) > 1 else "",
+        "expected": k.expected,
+        "actual": k.actual,
+        "decision": as_dict(d),
+        "retired": d.retired,
+    }
 
 
 def document(result: Result) -> dict:
@@ -23,8 +47,13 @@ def document(result: Result) -> dict:
         "computed": None,
         "claimed": {"total": info.claimed_total.value, "grade": info.claimed_grade.value},
         "indicators": [],
-        "findings": [f.as_dict() for f in result.findings],
+        "findings": [_finding(f, result.review) for f in result.findings],
     }
+    if result.review.retired or result.review.problems:
+        doc["review"] = {
+            "retired": [_retired(d) for d in result.review.retired],
+            "problems": [{"source": d.source, "message": d.problem} for d in result.review.problems],
+        }
     if s is not None:
         doc["computed"] = {
             "budget": s.budget,
@@ -38,6 +67,7 @@ def document(result: Result) -> dict:
             "raw_total": s.raw_total,
             "total": s.total,
             "grade": s.grade,
+            **({"adjusted": True} if s.adjusted else {}),
             "subtotals": [
                 {
                     "level1": t.level1,
@@ -66,6 +96,7 @@ def document(result: Result) -> dict:
                     "band": list(sc.band) if sc.band else None,
                     "level": sc.level,
                     "arithmetic": sc.arithmetic,
+                    **({"adjusted": True} if sc.adjusted else {}),
                 }
             )
     return doc

@@ -24,6 +24,7 @@ from pathlib import Path
 import jinja2
 
 from ..config import Settings
+from ..decisions import WAIVED
 from ..model import Finding, Indicator, IndicatorScore, Result
 from .wordml import (
     OTHER_TAGS,
@@ -89,7 +90,15 @@ def _context(result: Result, run_date: dt.date, settings: Settings) -> dict:
         )
     placed = {id(i) for t in subtotals for i in t["lost"]}
     narrative = {sec.title: _paragraphs(sec.text.text) for sec in p.narrative}
-    findings = _findings(result.findings, settings) if settings.report.include_findings else []
+    review = result.review
+    waived = [f for f in result.findings if review.state(f) == WAIVED]
+    kept = [f for f in result.findings if review.state(f) != WAIVED]
+    findings = _findings(kept, settings) if settings.report.include_findings else []
+    waived_list = (
+        [{**_finding(f), "note": _inline(review.decided[f].note)} for f in waived]
+        if settings.report.include_findings
+        else []
+    )
     return {
         "project": {
             "name": _inline(info.name.text),
@@ -155,6 +164,12 @@ def _context(result: Result, run_date: dt.date, settings: Settings) -> dict:
         ],
         "include_findings": settings.report.include_findings,
         "findings": findings,
+        "waived": waived_list,
+        "adjusted": [
+            {**i, "note": _inline(sc.arithmetic.rsplit("；", 1)[-1])}
+            for i, sc in ((i, scores_by_row.get(i["row"])) for i in indicators)
+            if sc is not None and sc.adjusted
+        ],
         "finding_counts": [
             (sev, sum(f["severity"] == sev for f in findings)) for sev in settings.report.findings_severities
         ],
@@ -242,16 +257,16 @@ def _payments_total(result: Result) -> str:
 
 def _findings(findings: Iterable[Finding], settings: Settings) -> list[dict]:
     wanted = set(settings.report.findings_severities)
-    return [
-        {
-            "severity": f.severity.value,
-            "rule": f.rule,
-            "location": _inline(f.location),
-            "message": _inline(f.message),
-        }
-        for f in findings
-        if f.severity.value in wanted
-    ]
+    return [_finding(f) for f in findings if f.severity.value in wanted]
+
+
+def _finding(f: Finding) -> dict:
+    return {
+        "severity": f.severity.value,
+        "rule": f.rule,
+        "location": _inline(f.location),
+        "message": _inline(f.message),
+    }
 
 
 # ---------------------------------------------------------------- formatting and cleaning

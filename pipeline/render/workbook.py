@@ -20,8 +20,20 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from ..cells import a1, expand_range, parse_a1
+from ..decisions import NOTE_HEAD, OPEN, RETIRED, STATE_HEAD, STATES
 from ..messages import MSG
-from ..model import Cell, Finding, Indicator, IndicatorScore, Result, Scores, Severity
+from ..model import (
+    NO_REVIEW,
+    Cell,
+    Decision,
+    Finding,
+    Indicator,
+    IndicatorScore,
+    Result,
+    Review,
+    Scores,
+    Severity,
+)
 from ..values import normalize_label
 from .xlsx import Sheet, close
 
@@ -35,7 +47,8 @@ PINNED_CREATED = datetime(2000, 1, 1)  # same input -> same bytes; the run may p
 FORM = "项目支出绩效自评表"
 REVIEW = "审核意见"
 DETAIL = "评分明细"
-RESERVED = (FORM, REVIEW, DETAIL, "History")  # Excel reserves "History"
+RESERVED = (FORM, REVIEW, DETAIL, "审核记录", "History")  # Excel reserves "History"
+ADJUSTED_LABEL = "审核调整"
 MAX_RANGE_CELLS = 400  # a finding on a range fills at most this many cells
 EXCEL_ROWS, EXCEL_COLS, EXCEL_TEXT = 1_048_576, 16_384, 32_767
 
@@ -54,6 +67,12 @@ STYLES: dict[str, dict] = {
     "subtitle": {**_BASE, "font_size": 11, "align": "center"},
     "label": {**_BOX, "align": "center", "bold": True},
     "head": {**_BOX, "align": "center", "bold": True, "bg_color": "#F2F2F2"},
+    "reviewer_head": {
+        **_BOX,
+        "align": "center",
+        "bold": True,
+        "bg_color": "#E2EFDA",
+    },  # the reviewer's columns
     "text": {**_BOX, "align": "left"},
     "center": {**_BOX, "align": "center"},
     "score": {**_BOX, "align": "center"},  # looks like center; named for what it holds
@@ -329,6 +348,7 @@ class _Layout:
     # (input sheet, row, col) of a value -> the form cell (row, col) that shows it
     sources: dict[tuple[str, int, int], tuple[int, int]] = field(default_factory=dict)
     heights: dict[int, float] = field(default_factory=dict)
+    notes: dict[tuple[int, int], str] = field(default_factory=dict)  # cell -> a note of ours (审核调整)
 
     def put(
         self,
@@ -506,7 +526,7 @@ def _form_layout(result: Result, s: Scores) -> _Layout:
         )
     else:
         lay.put(r, 8, s.total, "score")
-        lay.put(r, last, None, "text")
+        lay.put(r, last, MSG["D_adjusted_total"] if s.adjusted else None, "text")
     lay.put(r + 1, 0, "等级", "label", (r + 1, 5))
     lay.put(r + 1, 6, None, "center")
     lay.put(r + 1, 7, shown(info.claimed_grade), "center", src=[info.claimed_grade])
@@ -523,6 +543,8 @@ def _indicator_line(lay: _Layout, r: int, ind: Indicator, sc: IndicatorScore | N
     lay.put(r, 6, shown(ind.weight), "score", src=[ind.weight])
     lay.put(r, 7, shown(ind.claimed), "score", src=[ind.claimed])
     lay.put(r, 8, sc.final if sc else None, "score")
+    if sc is not None and sc.adjusted:
+        lay.notes[(r, 8)] = ADJUSTED_LABEL + "：" + sc.arithmetic.rsplit("；", 1)[-1]
     lay.put(r, 9, shown(ind.deviation), "text", src=[ind.deviation])
 
 
@@ -540,6 +562,9 @@ def _write_form(ws: Worksheet, fmt: Formats, lay: _Layout, marks: Marks) -> None
         put(ws, item.r0, item.c0, item.value, fmt, item.style, severity)
     for (r, c), found in marks.notes.items():
         _comment(ws, r, c, found)
+    for (r, c), text in lay.notes.items():
+        if (r, c) not in marks.notes:
+            ws.write_comment(r, c, text, {"author": "复核", "width": 320, "height": 60})
     heights = dict(lay.heights)
     for item in lay.items:  # a label merged down several rows: the rows together must hold it
         if item.r1 > item.r0 and isinstance(item.value, str):
@@ -573,20 +598,33 @@ REVIEW_COLUMNS = (
     ("审核意见", 66),
     ("应为", 16),
     ("实为", 16),
+    (STATE_HEAD, 10),  # the reviewer's columns (decisions.py reads them back by these headers)
+    (NOTE_HEAD, 30),
 )
+STATE_COL, NOTE_COL = len(REVIEW_COLUMNS) - 2, len(REVIEW_COLUMNS) - 1
 
 
 REVIEW_WIDTHS = tuple(REVIEW_COLUMNS[c][1] for c in (2, 4, 5, 6))  # the columns that may wrap
 
 
 def _write_review(
-    ws: Worksheet, fmt: Formats, findings: list[Finding], target_of: Callable[[str], str | None]
+    ws: Worksheet,
+    fmt: Formats,
+    findings: list[Finding],
+    target_of: Callable[[str], str | None],
+    review: Review = NO_REVIEW,
 ) -> None:
     for c, (head, width) in enumerate(REVIEW_COLUMNS):
         ws.set_column(c, c, width)
-        ws.write_string(0, c, head, fmt("head"))
+        ws.write_string(0, c, head, fmt("reviewer_head" if c >= STATE_COL else "head"))
     ordered = sorted(findings, key=finding_order)
     for r, f in enumerate(ordered, start=1):
+        decision = review.decided.get(f)
+        # what the reviewer typed stays, even when it cannot be applied (the note says why)
+        put(ws, r, STATE_COL, decision.state if decision else OPEN, fmt, "center", _problem(decision))
+        put(ws, r, NOTE_COL, decision.note if decision else None, fmt, "text")
+        if decision is not None and decision.problem:
+            ws.write_comment(r, STATE_COL, decision.problem, {"author": "复核", "width": 320, "height": 90})
         ws.write_string(r, 0, f.severity.value, fmt("center", f.severity))
         ws.write_string(r, 1, f.rule, fmt("center"))
         put(ws, r, 2, f.sheet, fmt, "center")
@@ -604,8 +642,62 @@ def _write_review(
         ws.set_row(r, fit_height(zip((f.sheet, f.message, f.expected, f.actual), REVIEW_WIDTHS, strict=True)))
     if not ordered:
         ws.merge_range(1, 0, 1, len(REVIEW_COLUMNS) - 1, MSG["R_no_findings"], fmt("center"))
+    else:
+        ws.data_validation(
+            1,
+            STATE_COL,
+            len(ordered),
+            STATE_COL,
+            {
+                "validate": "list",
+                "source": list(STATES),
+                "error_type": "warning",  # Excel warns; a value it lets through is checked on the next run
+                "error_title": STATE_HEAD,
+                "error_message": "请选择 待核实、确认、豁免 或 调整",
+                "input_title": STATE_HEAD,
+                "input_message": "调整：在审核说明中填写调整后的得分（仅定性指标）",
+            },
+        )
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, max(len(ordered), 1), len(REVIEW_COLUMNS) - 1)
+    _print_setup(ws)
+
+
+def _problem(decision: Decision | None) -> Severity | None:
+    return Severity.ERROR if decision is not None and decision.problem else None
+
+
+# ---------------------------------------------------------------- 审核记录
+RECORD = "审核记录"
+RECORD_COLUMNS = (
+    ("状态", 9),
+    ("规则", 7),
+    ("位置", 16),
+    ("应为", 14),
+    ("实为", 14),
+    ("审核处理", 9),
+    ("审核说明", 30),
+    ("审核人", 12),
+    ("时间", 18),
+    ("说明", 50),
+)
+RECORD_WIDTHS = (RECORD_COLUMNS[3][1], RECORD_COLUMNS[4][1], RECORD_COLUMNS[6][1], RECORD_COLUMNS[9][1])
+
+
+def _write_record(ws: Worksheet, fmt: Formats, review: Review) -> None:
+    """Decisions that no longer apply (已失效, with the old text) and those that cannot be applied."""
+    for c, (head, width) in enumerate(RECORD_COLUMNS):
+        ws.set_column(c, c, width)
+        ws.write_string(0, c, head, fmt("head"))
+    rows = [(d, RETIRED, MSG["D_retired_note"]) for d in review.retired]
+    rows += [(d, "未采用", d.problem) for d in review.problems]
+    for r, (d, status, why) in enumerate(rows, start=1):
+        k = d.key
+        values = (status, k.rule, k.location, k.expected, k.actual, d.state, d.note, d.by, d.at, why)
+        for c, value in enumerate(values):
+            put(ws, r, c, value, fmt, "text" if c in (6, 9) else "center")
+        ws.set_row(r, fit_height(zip((k.expected, k.actual, d.note, why), RECORD_WIDTHS, strict=True)))
+    ws.freeze_panes(1, 0)
     _print_setup(ws)
 
 
@@ -641,7 +733,7 @@ def _detail_lines(result: Result, s: Scores) -> list[dict]:
                 "level2": ind.level2.name if ind else None,
                 "level3": shown(ind.level3) if ind else None,
                 "kind": sc.kind,
-                "method": sc.method,
+                "method": ADJUSTED_LABEL if sc.adjusted else sc.method,
                 "weight": sc.weight,
                 "claimed": sc.claimed,
                 "computed": sc.computed,
@@ -824,8 +916,10 @@ def scored_workbook(result: Result, created: datetime = PINNED_CREATED) -> bytes
     )
     fmt = Formats(workbook)
     _write_form(workbook.add_worksheet(FORM, Sheet), fmt, lay, placed)
-    _write_review(workbook.add_worksheet(REVIEW, Sheet), fmt, findings, target_of)
+    _write_review(workbook.add_worksheet(REVIEW, Sheet), fmt, findings, target_of, result.review)
     _write_detail(workbook.add_worksheet(DETAIL, Sheet), fmt, _detail_lines(result, s), target_of)
+    if result.review.retired or result.review.problems:
+        _write_record(workbook.add_worksheet(RECORD, Sheet), fmt, result.review)
     for key, rows in sheets.items():
         _write_copy(workbook.add_worksheet(names[key], Sheet), fmt, rows, marks[key])
     close(workbook)
