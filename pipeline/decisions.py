@@ -53,7 +53,9 @@ def value_text(value: object) -> str:
         return str(value)
     if isinstance(value, (int, float)):
         return f"{float(value):.10g}"
-    if isinstance(value, datetime):
+    if isinstance(value, datetime):  # a date written to a cell comes back as midnight
+        if value.time() == datetime.min.time():
+            return value.date().isoformat()
         return value.isoformat(sep=" ", timespec="seconds")
     if isinstance(value, date):
         return value.isoformat()
