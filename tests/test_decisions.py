@@ -16,7 +16,7 @@ from pipeline import decisions as dm
 from pipeline.evaluate import evaluate
 from pipeline.manifest import SCHEMA_VERSION, Manifest, Record
 from pipeline.model import Decision, DecisionKey, Finding, Severity
-from pipeline.render.workbook import scored_workbook
+from pipeline.render.scored_workbook import scored_workbook
 from tests.builders import clean_sheets, write_workbook
 
 NOW = "2024-04-02T10:00:00"

@@ -7,8 +7,7 @@ import io
 import xlsxwriter
 
 from ..model import Decision
-from .workbook import OPTIONS, PINNED_CREATED, Formats, fit_height, put
-from .xlsx import Sheet
+from .xlsx import OPTIONS, PINNED_CREATED, Formats, add_sheet, fit_height, put
 
 RECORD = "审核处理记录"
 COLUMNS = (
@@ -51,7 +50,7 @@ def record_workbook(decisions: list[Decision]) -> bytes:
     workbook = xlsxwriter.Workbook(buffer, OPTIONS)
     workbook.set_properties({"created": PINNED_CREATED, "title": RECORD, "author": ""})
     fmt = Formats(workbook)
-    ws = workbook.add_worksheet(RECORD, Sheet)
+    ws = add_sheet(workbook, RECORD)
     for c, (head, width) in enumerate(COLUMNS):
         ws.set_column(c, c, width)
         ws.write_string(0, c, head, fmt("head"))
