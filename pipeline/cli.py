@@ -227,14 +227,17 @@ def _decisions(args: argparse.Namespace) -> int:
     manifest = read_only(output)
     try:
         found = manifest.decisions() if manifest is not None else []
+        conclusions = manifest.conclusions() if manifest is not None else {}
     finally:
         if manifest is not None:
             manifest.close()
-    if not found:
+    if not found and not conclusions:
         print(f"{output}：{MSG['D_none']}")
     for d in found:
         project, rule, where, _, _, state, note, by, at, status, _, _ = row_of(d)
         print(f"{project}  {rule}  {where}  {state}  {note}  {by or '（未署名）'}  {at}  {status}")
+    for c in sorted(conclusions.values(), key=lambda c: c.file):
+        print(f"{c.file}  审核结论 {c.state}  {c.reviewer or c.by or '（未署名）'}  {c.day or c.at}")
     if args.export is not None:
         from .batch import atomic_write
 

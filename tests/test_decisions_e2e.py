@@ -158,6 +158,7 @@ def assert_decisions_shown(out: Path, before: dict) -> None:
     listed = [line for line in text.splitlines() if "P003" in line]
     assert listed and all("豁免" in line for line in listed)
     assert "经审核调整复核得分的定性指标" in text and "长效管护机制" in text
+    assert "7（审核调整）" in text and "含审核调整" in text  # 附件1, the score table
     # 审核汇总: per workbook the counts by 审核处理 (调整 counts as 确认)
     row = summary_row(out, "审.xlsx")
     n = len(doc["findings"])
@@ -406,3 +407,36 @@ def test_the_decisions_command_lists_and_exports_the_record(folders, tmp_path):
     assert done.returncode == 0, done.stderr
     rows = list(openpyxl.load_workbook(export, read_only=True).active.iter_rows(values_only=True))
     assert len(rows) == 1 + 3 and {r[1] for r in rows[1:]} == {"P002", "P003", "S006"}
+
+
+def test_a_scored_workbook_excel_will_not_let_go_of_is_kept_and_named(folders, tmp_path):
+    """On Windows, replacing a workbook Excel has open fails (PermissionError): a hook makes the
+    workers' file writes fail that way for one scored workbook, in a real run."""
+    inp, out = folders
+    run(opts(inp, out))
+    decide(scored(out), {WAIVE: ("豁免", "简称")})
+    kept = {p.name: p.read_bytes() for p in (out / "审").iterdir()}
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(
+        "import pipeline.files as f\n"
+        "real = f.atomic_write\n"
+        "def atomic_write(path, data):\n"
+        "    if path.name.endswith('_绩效自评表.xlsx') and path.parent.name == '审':\n"
+        "        raise PermissionError(13, 'Permission denied', str(path))\n"
+        "    return real(path, data)\n"
+        "f.atomic_write = atomic_write\n"
+    )
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(hook), str(ROOT)])}
+    done = subprocess.run(
+        _cli(inp, out, "--force"), cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    last = done.stdout.strip().splitlines()[-1]
+    assert "1 个文件正被打开" in last and "审/" in last
+    assert len([line for line in done.stderr.splitlines() if "正被其他程序打开" in line]) == 1
+    assert {p.name: p.read_bytes() for p in (out / "审").iterdir()} == kept  # nothing of it replaced
+    assert (out / "旁" / "findings.json").exists()  # the others went on
+    assert stored(out)[("P003", "支付明细!D4")][0] == "豁免"
+    run(opts(inp, out))  # closed: caught up
+    assert by_rule(findings_json(out), "P003")["decision"]["state"] == "豁免"

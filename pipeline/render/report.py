@@ -126,6 +126,7 @@ def _context(result: Result, run_date: dt.date, settings: Settings) -> dict:
             "budget_score": score(s.budget_score),
             "indicator_weight": score(s.indicator_weight),
             "indicator_score": score(s.indicator_score),
+            "adjusted": s.adjusted,
         },
         "claimed": {
             "total": score(claimed_total),
@@ -195,6 +196,7 @@ def _indicator(i: Indicator, sc: IndicatorScore | None, score, tol: float) -> di
         "computed": score(computed),
         "final": score(final),
         "method": sc.method if sc else "",
+        "adjusted": sc is not None and sc.adjusted,  # a reviewer's 调整 set this 复核得分 (审核调整)
         "unverified": sc is not None and sc.computed is None,
         "claimed_differs": (
             computed is not None and i.claimed.value is not None and abs(computed - i.claimed.value) > tol
