@@ -451,35 +451,37 @@ EXCEL_LOCK, OFFICE_LOCK = "~${}", ".~lock.{}#"  # Excel/WPS, LibreOffice: "this 
 
 
 def _read_back(items: list[_Item], opts: RunOptions, manifest: Manifest) -> list[str]:
-    """Read 审核处理 back from every scored workbook a reviewer has saved since we wrote it (its
-    bytes differ from what the manifest recorded), and 审核结论 from 审核汇总.xlsx; store what changed.
-    A file that cannot be read is one line; what the manifest already has stays."""
+    """Read 审核处理 back from every scored workbook a reviewer may have saved since we wrote it
+    (its bytes differ from what the manifest recorded, or the manifest has no record of it: a
+    manifest lost or started afresh must not lose the reviewer's work), and 审核结论 from
+    审核汇总.xlsx; store what changed. A file that cannot be read is one line; what the manifest
+    already has stays."""
     notices: list[str] = []
     stored = manifest.all_decisions()
     for it in items:
         prev = it.previous
-        scored = _scored_output(prev) if prev is not None and prev.status == OK else None
-        if scored is not None:
-            name, recorded = scored
-            path = opts.output / prev.folder / name
+        folder = prev.folder if prev is not None else it.folder
+        ours = dict(prev.outputs) if prev is not None and prev.status == OK else {}
+        for path in _scored_in(opts.output / folder):
+            source = f"{folder}/{path.name}"
             if _held_open(path):
-                it.locked = f"{prev.folder}/{name}"
+                it.locked = source
             try:
-                edited = path.is_file() and sha256_of(path) != recorded
+                edited = sha256_of(path) != ours.get(path.name)
             except OSError:
                 edited = False
-            if edited:
-                active = {d.key: d for d in stored.get(it.name, ()) if d.status == decisions.ACTIVE}
-                source = f"{prev.folder}/{name}"
-                try:
-                    saved, entries = decisions.read_scored(path)
-                except decisions.Unreadable as e:
-                    notices.append(MSG["D_unreadable"].format(file=source, error=e))
-                else:
-                    new = decisions.changes(it.name, entries, active, saved, source)
-                    if new:
-                        manifest.save_decisions(new)
-                        stored[it.name] = manifest.decisions(it.name)
+            if not edited:
+                continue
+            active = {d.key: d for d in stored.get(it.name, ()) if d.status == decisions.ACTIVE}
+            try:
+                saved, entries = decisions.read_scored(path)
+            except decisions.Unreadable as e:
+                notices.append(MSG["D_unreadable"].format(file=source, error=e))
+                continue
+            new = decisions.changes(it.name, entries, active, saved, source)
+            if new:
+                manifest.save_decisions(new)
+                stored[it.name] = manifest.decisions(it.name)
         it.decisions = tuple(d for d in stored.get(it.name, ()) if d.status != decisions.REPLACED)
     summary = opts.output / SUMMARY_XLSX
     recorded = manifest.batch().get(SUMMARY_XLSX)
@@ -499,8 +501,16 @@ def _read_back(items: list[_Item], opts: RunOptions, manifest: Manifest) -> list
     return notices
 
 
-def _scored_output(rec: Record) -> tuple[str, str] | None:
-    return next(((n, d) for n, d in rec.outputs if n.endswith(SCORED_SUFFIX)), None)
+def _scored_in(folder: Path) -> list[Path]:
+    """The scored workbooks in a workbook's output folder (one, unless the project was renamed)."""
+    try:
+        with os.scandir(folder) as it:
+            names = [
+                e.name for e in it if e.name.endswith(SCORED_SUFFIX) and e.is_file(follow_symlinks=False)
+            ]
+    except OSError:  # no folder yet, or not one
+        return []
+    return [folder / n for n in sorted(names) if not n.startswith((".", "~$"))]
 
 
 def _held_open(path: Path) -> bool:

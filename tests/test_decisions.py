@@ -323,3 +323,11 @@ def test_read_summary_reads_the_conclusion_columns(tmp_path):
     wb.save(tmp_path / "s.xlsx")
     _, [e] = dm.read_summary(tmp_path / "s.xlsx")
     assert (e.file, e.state, e.day) == ("a.xlsx", "通过", "2024-04-02")
+
+
+@given(
+    st.decimals(min_value=0, max_value=100, places=2),
+    st.sampled_from(["{}", "{}分", "调整为{}分，因资料不全", " {} "]),
+)
+def test_the_adjusted_score_reads_any_score_as_written(value, form):
+    assert dm.adjusted_score(form.format(value)) == pytest.approx(float(value))

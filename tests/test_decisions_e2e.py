@@ -440,3 +440,14 @@ def test_a_scored_workbook_excel_will_not_let_go_of_is_kept_and_named(folders, t
     assert stored(out)[("P003", "支付明细!D4")][0] == "豁免"
     run(opts(inp, out))  # closed: caught up
     assert by_rule(findings_json(out), "P003")["decision"]["state"] == "豁免"
+
+
+def test_a_lost_manifest_does_not_lose_what_the_scored_workbooks_say(folders):
+    inp, out = folders
+    run(opts(inp, out))
+    decide(scored(out), {WAIVE: ("豁免", "简称")})
+    for suffix in ("", "-wal", "-shm"):  # the record gone (deleted, or unreadable and started afresh)
+        Path(str(out / ".manifest.sqlite") + suffix).unlink(missing_ok=True)
+    run(opts(inp, out))
+    assert by_rule(findings_json(out), "P003")["decision"]["state"] == "豁免"
+    assert stored(out)[("P003", "支付明细!D4")][:2] == ("豁免", "简称")
