@@ -132,13 +132,7 @@ class BatchReport:
 
     def closing_line(self) -> str:
         skipped = MSG["RUN_skipped"].format(n=self.skipped) if self.skipped else ""
-        locked = (
-            MSG["RUN_locked"].format(n=len(self.locked), files="、".join(self.locked)) if self.locked else ""
-        )
-        return self._closing(skipped) + locked
-
-    def _closing(self, skipped: str) -> str:
-        return MSG["RUN_closing"].format(
+        line = MSG["RUN_closing"].format(
             total=self.total,
             skipped=skipped,
             ok=self.total - self.unreadable,
@@ -147,6 +141,9 @@ class BatchReport:
             warnings=self.warnings,
             seconds=self.seconds,
         )
+        if self.locked:  # named at the end, where the user looks
+            line += MSG["RUN_locked"].format(n=len(self.locked), files="、".join(self.locked))
+        return line
 
 
 class BatchError(Exception):

@@ -66,8 +66,9 @@ SUMMARY_COLUMNS = (
     (REVIEWER_HEAD, 10),
     (DATE_HEAD, 12),
 )
-REVIEW_STATE_COLUMNS = {OPEN: 13, CONFIRMED: 14, WAIVED: 15}
-CONCLUSION_COL = 16
+_COLUMN = {head: c for c, (head, _) in enumerate(SUMMARY_COLUMNS)}
+REVIEW_STATE_COLUMNS = {state: _COLUMN[state] for state in (OPEN, CONFIRMED, WAIVED)}
+CONCLUSION_COL = _COLUMN[CONCLUSION_HEAD]  # then 审核人, 审核日期
 FINDING_COLUMNS = (
     ("文件", 28),
     ("项目名称", 30),
@@ -170,8 +171,9 @@ def _write_summary(ws, workbook, fmt: Formats, entries: list[SummaryEntry]) -> N
             f.get("message") or "" for f in doc.get("findings") or () if f.get("rule") == UNREADABLE_RULE
         ]
         conclusion = e.conclusion
-        notes = [*unreadable, *(f.get("decision", {}).get("problem", "") for f in doc.get("findings") or ())]
-        if conclusion is not None and conclusion.problem:
+        # 说明: why it could not be read, and any reviewer's entry that could not be applied
+        notes = [*unreadable, *((f.get("decision") or {}).get("problem") for f in doc.get("findings") or ())]
+        if conclusion is not None:
             notes.append(conclusion.problem)
         unreadable = [n for n in notes if n]
         put(ws, r, 12, "；".join(unreadable), fmt, "text")
