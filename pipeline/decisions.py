@@ -25,6 +25,7 @@ from datetime import date, datetime
 from pathlib import Path
 
 from .cells import parse_a1
+from .display import show
 from .messages import MSG
 from .model import Decision, DecisionKey, Finding, Project, Review, Scores
 
@@ -381,9 +382,7 @@ def _check(d: Decision, f: Finding, project: Project, scores: Scores | None) -> 
         return (
             replace(
                 d,
-                problem=MSG["D_adjust_range"].format(
-                    value=f"{value:g}", weight=f"{line.weight:g}", cell=cell
-                ),
+                problem=MSG["D_adjust_range"].format(value=show(value), weight=show(line.weight), cell=cell),
             ),
             None,
         )
