@@ -262,10 +262,12 @@ def run(opts: RunOptions) -> BatchReport:
     notices += [MSG["D_locked"].format(file=name) for name in locked]
     counts = [(it.record.errors, it.record.warnings, it.record.infos) for it in items]
     errors = sum(c[0] for c in counts)
+    held = sum(1 for it in items if it.locked)  # named in the closing line, neither done nor "unchanged"
+    done = sum(1 for it in todo if not it.locked)
     return BatchReport(
         total=len(items),
-        processed=len(todo),
-        skipped=len(items) - len(todo),
+        processed=done,
+        skipped=len(items) - done - held,
         unreadable=sum(it.record.status != OK for it in items),
         errors=errors,
         warnings=sum(c[1] for c in counts),

@@ -157,7 +157,7 @@ def assert_decisions_shown(out: Path, before: dict) -> None:
     assert "已豁免（审核说明）" in text and "豁免：分项名称为简称，核实无误" in text
     listed = [line for line in text.splitlines() if "P003" in line]
     assert listed and all("豁免" in line for line in listed)
-    assert "经审核调整复核得分的定性指标" in text and "长效管护机制" in text
+    assert "经审核调整复核得分的定性指标：“长效管护机制”复核得分 7 分。" in text  # the note is only the score
     assert "7（审核调整）" in text and "含审核调整" in text  # 附件1, the score table
     # 审核汇总: per workbook the counts by 审核处理 (调整 counts as 确认)
     row = summary_row(out, "审.xlsx")
@@ -329,6 +329,7 @@ def test_a_scored_workbook_still_open_is_left_as_it_was_and_named(folders):
     assert path.read_bytes() == kept
     assert len([n for n in report.notices if "正被其他程序打开" in n]) == 1
     assert "1 个文件正被打开" in report.closing_line() and path.name in report.closing_line()
+    assert (report.processed, report.skipped, report.total) == (0, 1, 2)  # held open: not "unchanged"
     assert stored(out)[("P003", "支付明细!D4")][0] == "豁免"
     lock.unlink()  # closed: the next run catches up
     report = run(opts(inp, out))
@@ -433,7 +434,7 @@ def test_a_scored_workbook_excel_will_not_let_go_of_is_kept_and_named(folders, t
     )
     assert done.returncode == 0, done.stderr
     last = done.stdout.strip().splitlines()[-1]
-    assert "1 个文件正被打开" in last and "审/" in last
+    assert "1 个文件正被打开" in last and "审/" in last and "未变化" not in last
     assert len([line for line in done.stderr.splitlines() if "正被其他程序打开" in line]) == 1
     assert {p.name: p.read_bytes() for p in (out / "审").iterdir()} == kept  # nothing of it replaced
     assert (out / "旁" / "findings.json").exists()  # the others went on

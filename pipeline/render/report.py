@@ -170,10 +170,10 @@ def _context(result: Result, run_date: dt.date, settings: Settings) -> dict:
         "include_findings": settings.report.include_findings,
         "findings": findings,
         "waived": waived_list,
-        "adjusted": [
-            {**i, "note": _inline(sc.arithmetic.rsplit("；", 1)[-1])}
-            for i, sc in ((i, scores_by_row.get(i["row"])) for i in indicators)
-            if sc is not None and sc.adjusted
+        "adjusted": [  # the reviewer's reason, when the 审核说明 says more than the score
+            {**i, "note": _inline(d.note) if d.note.strip() != i["final"] else ""}
+            for i in indicators
+            if i["adjusted"] and (d := review.adjustments.get(i["row"])) is not None
         ],
         "finding_counts": [
             (sev, sum(f["severity"] == sev for f in findings)) for sev in settings.report.findings_severities
