@@ -1,7 +1,9 @@
 """The batch: every workbook in input/ -> output/, in parallel, incrementally, atomically.
 
-Flow: discover the inputs -> hash them -> skip those whose manifest record (same bytes, same config,
-same pipeline version, outputs intact) says nothing changed -> a pool of long-lived worker processes
+Flow: discover the inputs -> hash them -> read the reviewer's decisions back from the scored
+workbooks and 审核汇总.xlsx they saved, into the manifest (decisions.py), before anything is
+replaced -> skip those whose manifest record (same bytes, same config, same pipeline version, same
+decisions, outputs intact) says nothing changed -> a pool of long-lived worker processes
 evaluates and renders the rest, each writing its own folder -> the manifest is committed per
 workbook as its files land -> the batch files (审核汇总.xlsx, findings.csv) are rebuilt over the
 whole folder. Every file is written to a temporary name in its folder and renamed into place
@@ -9,8 +11,9 @@ whole folder. Every file is written to a temporary name in its folder and rename
 
 A workbook that breaks the code (an exception, or even a worker process dying) gets a findings.json
 saying so and the batch goes on (workers.py). Operational problems (no input folder, an output
-folder that cannot be written) raise a BatchError before any work is done. The manifest is
-manifest.py.
+folder that cannot be written) raise a BatchError before any work is done. A workbook whose output
+another program holds open (a lock file beside it, or a write refused) is left as it was and named
+in the closing line. The manifest is manifest.py.
 """
 
 from __future__ import annotations
