@@ -314,6 +314,10 @@ def test_a_conclusion_in_the_summary_is_read_back_and_kept(folders):
     assert summary_row(out, "旁.xlsx")["审核结论"] == "待审"
     run(opts(inp, out, force=True))
     assert summary_row(out, "审.xlsx")["审核结论"] == "退回修改"
+    (out / "审核汇总.xlsx").write_bytes(b"damaged")  # one line; the stored conclusion stays
+    report = run(opts(inp, out))
+    assert len(report.notices) == 1 and "审核汇总.xlsx" in report.notices[0]
+    assert summary_row(out, "审.xlsx")["审核结论"] == "退回修改"
 
 
 def test_a_scored_workbook_still_open_is_left_as_it_was_and_named(folders):
