@@ -516,8 +516,19 @@ def _scored_in(folder: Path) -> list[Path]:
 
 
 def _held_open(path: Path) -> bool:
-    """Excel, WPS and LibreOffice leave a lock file beside a workbook they have open."""
-    return any((path.parent / lock.format(path.name)).exists() for lock in (EXCEL_LOCK, OFFICE_LOCK))
+    """Excel, WPS and LibreOffice leave a lock file beside a workbook they have open. One left by a
+    program that crashed says nothing on Windows, where a file really open cannot be opened to write."""
+    if not any((path.parent / lock.format(path.name)).exists() for lock in (EXCEL_LOCK, OFFICE_LOCK)):
+        return False
+    if os.name != "nt" or not path.exists():
+        return True
+    try:
+        with open(path, "r+b"):
+            return False  # a stale lock file
+    except PermissionError:
+        return True
+    except OSError:
+        return False
 
 
 def _open_errors(item: _Item, output: Path) -> bool:
