@@ -10,7 +10,7 @@ MSG: dict[str, str] = {
     # ------------------------------------------------------------ R: the scored workbook and the batch summary
     "R_form_note": "注：自评得分为单位填报，复核得分按财预〔2020〕10号复核计算；填色单元格有审核意见"
     "（红：错误，黄：警告，蓝：提示），详见批注和“审核意见”表。",
-    "R_rescaled": "分值合计 {weight} 分（应为 100 分），按百分制折算：{raw} ÷ {weight} × 100 = {total}",
+    "R_rescaled": "分值合计 {weight} 分（应为 {scale} 分），按百分制折算：{raw} ÷ {weight} × {scale} = {total}",
     "R_budget_line": "执行率 {rate}（全年执行数 {executed} 万元 ÷ 预算数 {budget} 万元）",
     "R_no_findings": "未发现问题",
     # ------------------------------------------------------------ I: reading the workbook

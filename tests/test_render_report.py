@@ -222,7 +222,8 @@ def test_unverifiable_scores_and_a_different_claimed_grade_are_said_in_words(exa
     changed = dataclasses.replace(
         example,
         project=dataclasses.replace(example.project, info=info),
-        scores=dataclasses.replace(scores, indicators=tuple(unverified)),
+        # what scoring decides of a 良 claim against an 优 total: the report says it, it does not re-decide
+        scores=dataclasses.replace(scores, indicators=tuple(unverified), claimed_grade_differs=True),
     )
     doc = open_docx(report_docx(changed, RUN_DATE, Settings()))
     body = texts(doc, "Normal")

@@ -396,3 +396,17 @@ def test_every_part_of_the_package_is_well_formed_xml(hostile):
         for name in z.namelist():
             if name.endswith((".xml", ".vml", ".rels")):
                 ElementTree.fromstring(z.read(name))  # raises on anything a reader would reject
+
+
+def test_the_form_and_the_detail_render_the_rescaling_scoring_decided(example):
+    """Whether the total was rescaled is scoring's decision (Scores.rescaled), not the renderer's."""
+    result, _ = example
+    assert result.scores.rescaled  # the seed's 分值 add to 110
+    kept = replace(result, scores=replace(result.scores, rescaled=False))
+    for data, says in ((scored_workbook(result), True), (scored_workbook(kept), False)):
+        wb = read(data)
+        texts = [
+            str(c.value) for ws in (wb[FORM], wb[DETAIL]) for row in ws.iter_rows() for c in row if c.value
+        ]
+        assert any("按百分制折算" in t for t in texts) is says
+        assert any(t == "总分（百分制）" for t in texts) is says
