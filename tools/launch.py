@@ -96,7 +96,8 @@ def pipeline_commands(command, args, root=ROOT, windows=WINDOWS, ask=input):
         files = [f for f in re.findall(r'"([^"]+)"|(\S+)', answer) for f in f if f]
     if not files:
         say("没有收到工作簿，未做检查")
-    return [[python, "-m", "pipeline", "check", f] for f in files]
+    # absolute: the pipeline runs in the project folder, not where a relative path was typed
+    return [[python, "-m", "pipeline", "check", os.path.abspath(f)] for f in files]
 
 
 def say(line):
@@ -118,7 +119,6 @@ def main(argv=None):
     code = setup()
     if code:
         return code
-    os.chdir(ROOT)  # config.toml, input/ and output/ are the project's, wherever the launcher was started
     code = 0
     for line in pipeline_commands(command, args):
         code = max(code, run_child(line))
@@ -126,12 +126,13 @@ def main(argv=None):
 
 
 def run_child(line):
-    """Run the pipeline; Ctrl-C reaches it too (same console), so this process only waits for it."""
+    """Run the pipeline in the project folder (its config.toml, input/, output/, wherever the
+    launcher was started); Ctrl-C reaches the pipeline too (same console): this process only waits."""
     import signal
 
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        return subprocess.call(line)
+        return subprocess.call(line, cwd=ROOT)
     finally:
         signal.signal(signal.SIGINT, previous)
 
