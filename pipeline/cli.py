@@ -129,6 +129,10 @@ class ChineseParser(argparse.ArgumentParser):
         with _argparse_in_chinese():
             return super().add_subparsers(**kwargs)
 
+    def parse_args(self, args=None, namespace=None):
+        with _argparse_in_chinese():
+            return super().parse_args(args, namespace)
+
     def parse_known_args(self, args=None, namespace=None):
         with _argparse_in_chinese():
             return super().parse_known_args(args, namespace)
