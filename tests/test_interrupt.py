@@ -2,6 +2,7 @@
 (issue 18, point 6): the batch says so and exits within seconds, every time; no worker outlives
 it; the next run repairs what was half done."""
 
+import contextlib
 import os
 import shutil
 import signal
@@ -37,6 +38,15 @@ def _group_gone(pgid: int, seconds: float = 3) -> bool:
     return False
 
 
+def _written_since(out: Path, wall: float) -> int:
+    """Workbooks done by this run (the folder keeps the previous runs' files)."""
+    count = 0
+    for path in out.glob("*/findings.json"):
+        with contextlib.suppress(FileNotFoundError):  # being replaced right now
+            count += path.stat().st_mtime >= wall
+    return count
+
+
 def interrupt_once(inp: Path, out: Path, after: int) -> tuple[float, str]:
     """Start a batch, SIGINT its main process once `after` workbooks are done (0: during start-up);
     (seconds to exit, stderr). Fails when it outlives LIMIT or leaves a process behind."""
@@ -48,10 +58,10 @@ def interrupt_once(inp: Path, out: Path, after: int) -> tuple[float, str]:
         stderr=subprocess.PIPE,
         text=True,
     )
-    started = time.monotonic()
+    started, wall = time.monotonic(), time.time()
     if after == 0:
         time.sleep(0.4)
-    while after and len(list(out.glob("*/findings.json"))) < after and time.monotonic() - started < 120:
+    while after and _written_since(out, wall) < after and time.monotonic() - started < 120:
         assert proc.poll() is None, "the run finished before it could be interrupted"
         time.sleep(0.01)
     os.kill(proc.pid, signal.SIGINT)
