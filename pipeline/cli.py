@@ -331,7 +331,8 @@ def _pad(text: str, width: int) -> str:
 def _template(args: argparse.Namespace) -> int:
     from .template import write_example, write_template
 
-    out: Path = args.dir or _settings(None)[1] / "input_templates"
+    config = find_config(None)  # the templates belong next to the config in use (the project's)
+    out: Path = args.dir or (config.parent if config else Path()) / "input_templates"
     out.mkdir(parents=True, exist_ok=True)
     template, example = out / "绩效自评填报模板.xlsx", out / "示例_子洲县政府办2021.xlsx"
     write_template(template)
