@@ -144,7 +144,30 @@ class ChineseParser(argparse.ArgumentParser):
     def format_help(self) -> str:
         with _argparse_in_chinese():
             text = super().format_help()
-        return re.sub(r"^(\S.*):$", r"\1：", text, flags=re.M)  # section headings: 选项：
+        text = re.sub(r"^(\S.*):$", r"\1：", text, flags=re.M)  # section headings: 选项：
+        return _align(text)
+
+
+_ROW = re.compile(r"^(  \S.*?)( {2,})(\S.*)$")
+
+
+def _align(text: str) -> str:
+    """argparse lines the help column up by characters; `--config 文件` is two columns wider than
+    it counts. Move the column (and the wrapped lines under it) to the widest option's end."""
+    lines = text.split("\n")
+    rows = [(i, m) for i, line in enumerate(lines) if (m := _ROW.match(line))]
+    if not rows:
+        return text
+    old = len(rows[0][1][1]) + len(rows[0][1][2])  # where argparse put the help column
+    new = max(old, *(_width(m[1]) + 2 for _, m in rows))
+    if new == old:
+        return text
+    for i, m in rows:
+        lines[i] = m[1] + " " * (new - _width(m[1])) + m[3]
+    for i, line in enumerate(lines):  # a wrapped help text goes on under its column
+        if line.startswith(" " * old) and not line[old : old + 1].isspace():
+            lines[i] = " " * new + line[old:]
+    return "\n".join(lines)
 
     def error(self, message: str):
         self.print_usage(sys.stderr)

@@ -121,6 +121,9 @@ def test_help_is_in_chinese_everywhere():
         assert proc.returncode == 0
         assert not ARGPARSE_ENGLISH.search(proc.stdout), proc.stdout
         assert proc.stdout.startswith("用法：") and "选项：" in proc.stdout
+        # the help column lines up on screen, where a Chinese character is two columns wide
+        rows = [m for line in proc.stdout.splitlines() if (m := re.match(r"^(  \S.*?)( {2,})\S", line))]
+        assert len({cli._width(m[1]) + len(m[2]) for m in rows}) == 1, proc.stdout
 
 
 @pytest.mark.parametrize(
