@@ -147,6 +147,10 @@ class ChineseParser(argparse.ArgumentParser):
         text = re.sub(r"^(\S.*):$", r"\1：", text, flags=re.M)  # section headings: 选项：
         return _align(text)
 
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(2, f"错误：{message}\n查看全部参数：{self.prog} -h\n")
+
 
 _ROW = re.compile(r"^(  \S.*?)( {2,})(\S.*)$")
 
@@ -160,18 +164,12 @@ def _align(text: str) -> str:
         return text
     old = len(rows[0][1][1]) + len(rows[0][1][2])  # where argparse put the help column
     new = max(old, *(_width(m[1]) + 2 for _, m in rows))
-    if new == old:
-        return text
     for i, m in rows:
         lines[i] = m[1] + " " * (new - _width(m[1])) + m[3]
     for i, line in enumerate(lines):  # a wrapped help text goes on under its column
         if line.startswith(" " * old) and not line[old : old + 1].isspace():
             lines[i] = " " * new + line[old:]
     return "\n".join(lines)
-
-    def error(self, message: str):
-        self.print_usage(sys.stderr)
-        self.exit(2, f"错误：{message}\n查看全部参数：{self.prog} -h\n")
 
 
 def _jobs(text: str) -> int:
