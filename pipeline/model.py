@@ -236,6 +236,10 @@ class IndicatorScore:
     level: str = ""  # 定性: 达成 / 部分达成 / 未达成
     arithmetic: str = ""  # "定量·不低于·36次→完成32次：10×32/36=8.89"
     adjusted: bool = False  # 复核得分 set by a reviewer's 调整 (审核调整), not computed
+    # decided by scoring, rendered as they are: the claim differs from the computed score (beyond
+    # the score tolerance); the line scores below its 分值 (any deduction, however small)
+    claimed_differs: bool = False
+    lost: bool = False
 
     @property
     def final(self) -> float | None:
@@ -250,6 +254,7 @@ class Subtotal:
     weight: float
     claimed: float
     computed: float
+    claimed_differs: bool = False  # Σ自评 ≠ Σ复核 beyond the score tolerance
 
 
 @dataclass(frozen=True)
@@ -272,6 +277,10 @@ class Scores:
     budget_arithmetic: str = ""  # "执行率 121/121（年初预算数）=100%：10×100%=10"
     total_arithmetic: str = ""  # "分值合计 110，折算为 100 分制：(10+94)÷110×100=94.55"
     adjusted: bool = False  # a reviewer's 调整 moved a line, and so the total (审核调整)
+    scale: float = 100.0  # the points the total is stated on (weights.total)
+    rescaled: bool = False  # the 分值 do not add to `scale`: total = raw_total ÷ weight_total × scale
+    claimed_total_differs: bool = False  # 自评总分 ≠ total beyond the score tolerance (S011)
+    claimed_grade_differs: bool = False  # 自评等级 ≠ grade (S012)
 
     def for_row(self, row: int) -> IndicatorScore | None:
         return next((s for s in self.indicators if s.row == row), None)
