@@ -1,7 +1,9 @@
 """The batch: every workbook in input/ -> output/, in parallel, incrementally, atomically.
 
-Flow: discover the inputs -> hash them -> skip those whose manifest record (same bytes, same config,
-same pipeline version, outputs intact) says nothing changed -> a pool of long-lived worker processes
+Flow: discover the inputs -> hash them -> read the reviewer's decisions back from the scored
+workbooks and 审核汇总.xlsx they saved, into the manifest (decisions.py), before anything is
+replaced -> skip those whose manifest record (same bytes, same config, same pipeline version, same
+decisions, outputs intact) says nothing changed -> a pool of long-lived worker processes
 evaluates and renders the rest, each writing its own folder -> the manifest is committed per
 workbook as its files land -> the batch files (审核汇总.xlsx, findings.csv) are rebuilt over the
 whole folder. Every file is written to a temporary name in its folder and renamed into place
@@ -9,12 +11,14 @@ whole folder. Every file is written to a temporary name in its folder and rename
 
 A workbook that breaks the code (an exception, or even a worker process dying) gets a findings.json
 saying so and the batch goes on (workers.py). Operational problems (no input folder, an output
-folder that cannot be written) raise a BatchError before any work is done. The manifest is
-manifest.py.
+folder that cannot be written) raise a BatchError before any work is done. A workbook whose output
+another program holds open (a lock file beside it, or a write refused) is left as it was and named
+in the closing line. The manifest is manifest.py.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -27,13 +31,15 @@ from datetime import date
 from pathlib import Path
 
 from . import __version__ as _PACKAGE_VERSION
+from . import decisions
 from .batchframes import Entry, Rows
 from .config import Settings
 from .files import FINDINGS_JSON, SCORED_SUFFIX, atomic_write, clean_temp, failure_doc, safe_name, sync_dir
 from .load import sha256_of
 from .manifest import OK, UNREADABLE, Manifest, Record, now, read_only
-from .messages import MSG
-from .workers import Outcome, execute
+from .messages import MSG, os_reason
+from .model import Decision
+from .workers import LOCKED, Outcome, execute
 
 __all__ = [
     "AlreadyRunning",
@@ -137,13 +143,15 @@ class BatchReport:
     infos: int
     seconds: float
     removed: tuple[str, ...]  # in the manifest, gone from input/: their outputs stay
-    any_error: bool  # any 错误 finding (for --strict)
+    any_error: bool  # any 错误 finding left 待核实 or 确认 by the reviewer (for --strict)
     samples: tuple[WorkerSample, ...] = field(default=(), repr=False, compare=False)
+    notices: tuple[str, ...] = ()  # one line each: a reviewer's file or decision that could not be used
+    locked: tuple[str, ...] = ()  # outputs held open by another program: kept as they were
     timing: BatchTiming = field(default_factory=lambda: BatchTiming(), repr=False, compare=False)
 
     def closing_line(self) -> str:
         skipped = MSG["RUN_skipped"].format(n=self.skipped) if self.skipped else ""
-        return MSG["RUN_closing"].format(
+        line = MSG["RUN_closing"].format(
             total=self.total,
             skipped=skipped,
             ok=self.total - self.unreadable,
@@ -152,6 +160,9 @@ class BatchReport:
             warnings=self.warnings,
             seconds=self.seconds,
         )
+        if self.locked:  # named at the end, where the user looks
+            line += MSG["RUN_locked"].format(n=len(self.locked), files="、".join(self.locked))
+        return line
 
 
 class BatchError(Exception):
@@ -216,7 +227,9 @@ class _Item:
     previous: Record | None
     record: Record | None = None  # as of the end of this run
     doc: dict | None = None  # findings.json as written (None: read it back when needed)
-    extras: tuple[dict, ...] = ()  # X findings to render with it (the second pass, see _across)
+    decisions: tuple[Decision, ...] = ()  # the reviewer's, from the manifest (active and retired)
+    locked: str = ""  # an output another program holds open: this workbook is left as it was
+    extras: tuple[dict, ...] = ()  # X findings to render with it (the second pass, _write_batch_files)
 
 
 def run(opts: RunOptions) -> BatchReport:
@@ -228,20 +241,30 @@ def run(opts: RunOptions) -> BatchReport:
         try:
             records = manifest.records()
             items = _plan(inputs, records, opts)
+            # the reviewer's decisions are read back, and stored, before any output is replaced
+            notices = _read_back(items, opts, manifest)
+            started_at = now()
             todo = []
             for it in items:
-                if _unchanged(it, opts):
+                if it.locked or _unchanged(it, opts):
                     it.record = it.previous
                 else:
                     todo.append(it)
             samples: list[WorkerSample] = []
             rows = Rows()  # the batch-wide tables' rows, gathered while the workers work
+            told: dict[int, list[str]] = {}
             if todo:
                 _import_pandas_meanwhile()
 
             def settle(item: _Item, outcome: Outcome) -> None:
-                _settle(item, outcome, opts, manifest)
-                rows.add(item.index, _entry(item, opts))
+                _settle(item, outcome, opts, manifest, started_at)
+                if item.record is not None and not item.locked:
+                    rows.add(item.index, _entry(item, opts))
+                problems = (item.doc or {}).get("review", {}).get("problems", ())
+                # by workbook: one rendered twice (its X findings changed, _write_batch_files) is told once
+                told[item.index] = [
+                    MSG["D_problem"].format(file=item.name, message=p["message"]) for p in problems
+                ]
                 samples.append(
                     WorkerSample(
                         len(samples) + 1,
@@ -254,25 +277,37 @@ def run(opts: RunOptions) -> BatchReport:
                 )
 
             with _progress(opts, len(todo)) as tick:
-                execute(todo, opts, lambda item, outcome: (settle(item, outcome), tick()))
+                execute(todo, opts, lambda item, outcome: (settle(item, outcome), tick()), started_at)
             removed = _removed(records, items, opts.output, manifest)
-            timing = _write_batch_files(items, [records[f] for f in removed], rows, opts, manifest, settle)
+            # a workbook first seen while its old output is open has no record: left for the next run
+            locked = [it.locked for it in items if it.locked]
+            items = [it for it in items if it.record is not None]
+            held, timing = _write_batch_files(
+                items, [records[f] for f in removed], rows, opts, manifest, settle
+            )
+            locked += held
+            notices += [line for _, lines in sorted(told.items()) for line in lines]
         finally:
             manifest.close()
+    notices += [MSG["D_locked"].format(file=name) for name in locked]
     counts = [(it.record.errors, it.record.warnings, it.record.infos) for it in items]
     errors = sum(c[0] for c in counts)
+    held = sum(1 for it in items if it.locked)  # named in the closing line, neither done nor "unchanged"
+    done = sum(1 for it in todo if not it.locked)
     return BatchReport(
         total=len(items),
-        processed=len(todo),
-        skipped=len(items) - len(todo),
+        processed=done,
+        skipped=len(items) - done - held,
         unreadable=sum(it.record.status != OK for it in items),
         errors=errors,
         warnings=sum(c[1] for c in counts),
         infos=sum(c[2] for c in counts),
         seconds=time.perf_counter() - started,
         removed=tuple(removed),
-        any_error=errors > 0,
+        any_error=any(_open_errors(it, opts.output) for it in items),
         samples=tuple(samples),
+        notices=tuple(notices),
+        locked=tuple(locked),
         timing=timing,
     )
 
@@ -295,12 +330,12 @@ def _prepare(opts: RunOptions) -> list[Path]:
         probe.unlink()
     except OSError as e:
         raise OutputNotWritable(
-            MSG["RUN_output_unwritable"].format(path=target, error=e.strerror or e)
+            MSG["RUN_output_unwritable"].format(path=target, error=os_reason(e))
         ) from None
     try:
         return discover(source)
     except OSError as e:
-        raise InputMissing(MSG["RUN_input_unreadable"].format(path=source, error=e.strerror or e)) from None
+        raise InputMissing(MSG["RUN_input_unreadable"].format(path=source, error=os_reason(e))) from None
 
 
 @contextmanager
@@ -373,6 +408,7 @@ def _unchanged(item: _Item, opts: RunOptions) -> bool:
         or rec.folder != item.folder
         or rec.config != opts.settings.fingerprint
         or rec.version != __version__
+        or (rec.status == OK and rec.decisions != decisions.digest(item.decisions))
     ):
         return False
     folder = opts.output / rec.folder
@@ -391,8 +427,12 @@ def _intact(folder: Path, outputs: tuple[tuple[str, str], ...]) -> bool:
     return True
 
 
-def _settle(item: _Item, outcome: Outcome, opts: RunOptions, manifest: Manifest) -> None:
-    """A workbook's files are in place: drop the outputs it no longer has, then commit its record."""
+def _settle(item: _Item, outcome: Outcome, opts: RunOptions, manifest: Manifest, started_at: str) -> None:
+    """A workbook's files are in place: drop the outputs it no longer has, retire the decisions
+    whose finding is gone, then commit its record."""
+    if outcome.status == LOCKED:  # another program holds an output open: all of it stays as it was
+        item.record, item.locked = item.previous, outcome.doc.get("locked") or item.name
+        return
     folder = opts.output / item.folder
     written = {name for name, _ in outcome.outputs}
     prev = item.previous
@@ -402,6 +442,22 @@ def _settle(item: _Item, outcome: Outcome, opts: RunOptions, manifest: Manifest)
                 (folder / name).unlink(missing_ok=True)
     errors, warnings, infos = _counts(outcome.doc)
     item.doc = outcome.doc
+    shown = item.decisions
+    if outcome.status == OK:  # an unreadable or failed run judges no finding: its decisions stay
+        standing = {decisions.key_of_dict(item.name, f) for f in outcome.doc.get("findings", ())}
+        # An X finding is the batch's to judge: a run without it (the first pass) does not retire its decision
+        judged = bool(item.extras)
+        gone = [
+            dataclasses.replace(d, status=decisions.RETIRED, retired=started_at)
+            for d in item.decisions
+            if d.status == decisions.ACTIVE
+            and d.key not in standing
+            and (judged or not d.key.rule.startswith("X"))
+        ]
+        if gone:
+            manifest.retire(gone)
+            by_key = {d.key: d for d in gone}
+            shown = tuple(by_key.get(d.key, d) if d.status == decisions.ACTIVE else d for d in shown)
     item.record = Record(
         item.name,
         item.digest,
@@ -414,6 +470,7 @@ def _settle(item: _Item, outcome: Outcome, opts: RunOptions, manifest: Manifest)
         infos,
         now(),
         outcome.outputs,
+        decisions.digest(shown) if outcome.status == OK else "",
     )
     manifest.record(item.record)
 
@@ -421,6 +478,103 @@ def _settle(item: _Item, outcome: Outcome, opts: RunOptions, manifest: Manifest)
 def _counts(doc: dict) -> tuple[int, int, int]:
     severities = [f.get("severity") for f in doc.get("findings", ())]
     return severities.count("错误"), severities.count("警告"), severities.count("提示")
+
+
+# ---------------------------------------------------------------- the reviewer's decisions
+EXCEL_LOCK, OFFICE_LOCK = "~${}", ".~lock.{}#"  # Excel/WPS, LibreOffice: "this file is open"
+
+
+def _read_back(items: list[_Item], opts: RunOptions, manifest: Manifest) -> list[str]:
+    """Read 审核处理 back from every scored workbook a reviewer may have saved since we wrote it
+    (its bytes differ from what the manifest recorded, or the manifest has no record of it: a
+    manifest lost or started afresh must not lose the reviewer's work), and 审核结论 from
+    审核汇总.xlsx; store what changed. A file that cannot be read is one line; what the manifest
+    already has stays."""
+    notices: list[str] = []
+    stored = manifest.all_decisions()
+    for it in items:
+        prev = it.previous
+        folder = prev.folder if prev is not None else it.folder
+        ours = dict(prev.outputs) if prev is not None and prev.status == OK else {}
+        for path in _scored_in(opts.output / folder):
+            source = f"{folder}/{path.name}"
+            if _held_open(path):
+                it.locked = source
+            try:
+                edited = sha256_of(path) != ours.get(path.name)
+            except OSError:
+                edited = False
+            if not edited:
+                continue
+            active = {d.key: d for d in stored.get(it.name, ()) if d.status == decisions.ACTIVE}
+            try:
+                saved, entries = decisions.read_scored(path)
+            except decisions.Unreadable as e:
+                notices.append(MSG["D_unreadable"].format(file=source, error=e))
+                continue
+            new = decisions.changes(it.name, entries, active, saved, source)
+            if new:
+                manifest.save_decisions(new)
+                stored[it.name] = manifest.decisions(it.name)
+        it.decisions = tuple(d for d in stored.get(it.name, ()) if d.status != decisions.REPLACED)
+    summary = opts.output / SUMMARY_XLSX
+    recorded = manifest.batch().get(SUMMARY_XLSX)
+    try:
+        edited = summary.is_file() and (recorded is None or sha256_of(summary) != recorded[0])
+    except OSError:
+        edited = False
+    if edited:
+        try:
+            saved, entries = decisions.read_summary(summary)
+        except decisions.Unreadable as e:
+            notices.append(MSG["D_unreadable"].format(file=SUMMARY_XLSX, error=e))
+        else:
+            manifest.save_conclusions(
+                decisions.conclusion_changes(entries, manifest.conclusions(), saved, SUMMARY_XLSX)
+            )
+    return notices
+
+
+def _scored_in(folder: Path) -> list[Path]:
+    """The scored workbooks in a workbook's output folder (one, unless the project was renamed)."""
+    try:
+        with os.scandir(folder) as it:
+            names = [
+                e.name for e in it if e.name.endswith(SCORED_SUFFIX) and e.is_file(follow_symlinks=False)
+            ]
+    except OSError:  # no folder yet, or not one
+        return []
+    return [folder / n for n in sorted(names) if not n.startswith((".", "~$"))]
+
+
+def _held_open(path: Path) -> bool:
+    """Excel, WPS and LibreOffice leave a lock file beside a workbook they have open. One left by a
+    program that crashed says nothing on Windows, where a file really open cannot be opened to write."""
+    if not any((path.parent / lock.format(path.name)).exists() for lock in (EXCEL_LOCK, OFFICE_LOCK)):
+        return False
+    if os.name != "nt" or not path.exists():
+        return True
+    try:
+        with open(path, "r+b"):
+            return False  # a stale lock file
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+
+
+def _open_errors(item: _Item, output: Path) -> bool:
+    """Any 错误 the reviewer has not waived or adjusted (what --strict counts)."""
+    if item.record.errors == 0:
+        return False
+    if not item.decisions:
+        return True
+    doc = item.doc if item.doc is not None else _read_doc(output / item.record.folder, item.name, item.digest)
+    return any(
+        f.get("severity") == "错误"
+        and (f.get("decision") or {}).get("state", decisions.OPEN) in (decisions.OPEN, decisions.CONFIRMED)
+        for f in doc.get("findings", ())
+    )
 
 
 def _removed(records: dict[str, Record], items: list[_Item], output: Path, manifest: Manifest) -> list[str]:
@@ -452,23 +606,26 @@ def _write_batch_files(
     opts: RunOptions,
     manifest: Manifest,
     settle: Callable[[_Item, Outcome], None],
-) -> BatchTiming:
-    """The X rules over the whole folder, then 审核汇总.xlsx and findings.csv from the batch-wide tables.
+) -> tuple[list[str], BatchTiming]:
+    """The X rules over the whole folder, then 审核汇总.xlsx and findings.csv from the batch-wide
+    tables. Returns the batch files left as they were because another program holds them open, and
+    where the time went.
 
     The tables hold every workbook of input/ (a skipped one through its findings.json) and the
     archive: workbooks gone from input/ whose outputs stay (earlier years, for X004/X005 and
     年度对比). A workbook whose X findings differ from those its outputs list is rendered again with
     them (a second pass through the workers: its scored workbook, report and findings.json then
     list them like its own findings). When nothing changed since the batch files were built — no
-    input, output, archive entry, config or version — the X findings cannot have changed either,
-    and nothing is redone."""
-    key = _batch_key(items, archive, opts)
+    input, output, archive entry, reviewer's conclusion, config or version — the X findings cannot
+    have changed either, and nothing is redone."""
+    conclusions = manifest.conclusions()
+    key = _batch_key(items, archive, conclusions, opts)
     done = manifest.batch()
     if not opts.force and all(
         name in done and done[name][1] == key and _intact(opts.output, ((name, done[name][0]),))
         for name in (SUMMARY_XLSX, FINDINGS_CSV)
     ):
-        return BatchTiming()
+        return [], BatchTiming()
     t0 = time.perf_counter()
     from .checks.cross import CrossContext, run_cross
 
@@ -484,27 +641,32 @@ def _write_batch_files(
     redo = []
     for it in items:
         want = [f.as_dict() for f in found.get(it.name, ())]
-        if it.record.status in (OK, UNREADABLE) and _x_part(it.doc) != _canonical(want):
+        if not it.locked and it.record.status in (OK, UNREADABLE) and _x_part(it.doc) != _canonical(want):
             it.extras = tuple(want)
             redo.append(it)
     t1 = time.perf_counter()
     if redo:
-        execute(redo, opts, settle)  # settle puts their rows in again
-        key = _batch_key(items, archive, opts)
+        execute(redo, opts, settle, now())  # settle puts their rows in again
+        key = _batch_key(items, archive, conclusions, opts)
     t2 = time.perf_counter()
+    if _held_open(opts.output / SUMMARY_XLSX):  # the reviewer is still in it: theirs stays, rebuilt next run
+        return [SUMMARY_XLSX], BatchTiming(t1 - t0, t2 - t1, len(redo), 0.0)
     from .render.summary import findings_csv, summary_workbook
 
     frames = rows.frames()
-    written = {
-        SUMMARY_XLSX: atomic_write(opts.output / SUMMARY_XLSX, summary_workbook(frames)),
-        FINDINGS_CSV: atomic_write(opts.output / FINDINGS_CSV, findings_csv(frames)),
-    }
+    try:
+        written = {
+            SUMMARY_XLSX: atomic_write(opts.output / SUMMARY_XLSX, summary_workbook(frames, conclusions)),
+            FINDINGS_CSV: atomic_write(opts.output / FINDINGS_CSV, findings_csv(frames)),
+        }
+    except PermissionError:  # open in Excel on Windows: the old one stays, rebuilt next run
+        return [SUMMARY_XLSX], BatchTiming(t1 - t0, t2 - t1, len(redo), time.perf_counter() - t2)
     sync_dir(opts.output)
     manifest.record_batch(written, key, opts.settings.fingerprint, __version__)
-    return BatchTiming(t1 - t0, t2 - t1, len(redo), time.perf_counter() - t2)
+    return [], BatchTiming(t1 - t0, t2 - t1, len(redo), time.perf_counter() - t2)
 
 
-def _batch_key(items: list[_Item], archive: list[Record], opts: RunOptions) -> str:
+def _batch_key(items: list[_Item], archive: list[Record], conclusions: dict, opts: RunOptions) -> str:
     """What the batch files and the X findings are a function of."""
     return hashlib.sha256(
         json.dumps(
@@ -513,6 +675,7 @@ def _batch_key(items: list[_Item], archive: list[Record], opts: RunOptions) -> s
                 opts.settings.fingerprint,
                 *([it.name, it.record.sha256, it.record.folder, it.record.outputs] for it in items),
                 *(["archive", r.file, r.sha256, r.folder, r.outputs] for r in archive),
+                sorted(dataclasses.astuple(c) for c in conclusions.values()),
             ],
             ensure_ascii=False,
         ).encode("utf-8")

@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .decisions import ADJUSTED, CONFIRMED, OPEN, WAIVED
 from .values import half_width
 
 if TYPE_CHECKING:
@@ -52,6 +53,9 @@ PROJECT_COLUMNS = (
     "errors",
     "warnings",
     "infos",
+    "open",  # findings per 审核处理 (decisions.py): 待核实, 确认 (调整 counted here), 豁免
+    "confirmed",
+    "waived",
     "key",  # the project as X003 compares it: 项目名称 + 实施单位 + 预算年度, normalised
     "series",  # the project across years (X004, X005, 年度对比): 项目名称 without its year + 实施单位
 )
@@ -97,6 +101,9 @@ FINDING_COLUMNS = (
     "message",
     "expected",
     "actual",
+    "decision",  # the reviewer's 审核处理 (待核实 when none)
+    "decision_note",
+    "decision_problem",  # a reviewer's entry that could not be applied
     "other_file",
     "other_sheet",
     "other_cell",
@@ -195,10 +202,14 @@ class Rows:
         project = doc.get("project") or {}
         computed = doc.get("computed") or {}
         counts = [0, 0, 0]
+        review = {OPEN: 0, CONFIRMED: 0, WAIVED: 0}
         for finding in doc.get("findings") or ():
             rank = SEVERITY_RANK.get(finding.get("severity"))
             if rank is not None:
                 counts[rank] += 1
+            state = (finding.get("decision") or {}).get("state") or OPEN
+            state = CONFIRMED if state == ADJUSTED else state
+            review[state] = review.get(state, 0) + 1
         name, unit, year = project.get("name"), project.get("unit"), project.get("year")
         projects = [
             (
@@ -219,6 +230,9 @@ class Rows:
                 computed.get("total"),
                 computed.get("grade"),
                 *counts,
+                review[OPEN],
+                review[CONFIRMED],
+                review[WAIVED],
                 key_of(name, unit, year),
                 series_of(name, unit),
             )
@@ -290,6 +304,7 @@ def _finding_rows(e: Entry) -> list[tuple]:
     rows = []
     for f in ordered:
         other = f.get("other") or {}
+        decision = f.get("decision") or {}
         rows.append(
             (
                 e.file,
@@ -301,6 +316,9 @@ def _finding_rows(e: Entry) -> list[tuple]:
                 f.get("message"),
                 f.get("expected"),
                 f.get("actual"),
+                decision.get("state") or OPEN,
+                decision.get("note"),
+                decision.get("problem"),
                 other.get("file"),
                 other.get("sheet"),
                 other.get("cell"),

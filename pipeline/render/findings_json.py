@@ -15,7 +15,8 @@ import json
 from collections.abc import Iterable
 from typing import NotRequired, TypedDict
 
-from ..model import Cell, CellRef, Finding, Result
+from ..decisions import as_dict
+from ..model import Cell, CellRef, Decision, Finding, Result
 
 
 class ProjectDoc(TypedDict):
@@ -40,6 +41,7 @@ class FindingDoc(TypedDict):
     expected: float | str | None
     actual: float | str | None
     other: NotRequired[dict]  # an X finding: {"file", "sheet", "cell"} of the other workbook
+    decision: NotRequired[dict]  # the reviewer's (state, note, by, at); absent = 待核实
 
 
 class FindingsDoc(TypedDict):
@@ -53,6 +55,7 @@ class FindingsDoc(TypedDict):
     narrative: NotRequired[list[dict]]  # 报告正文 sections with their cells (X005)
     findings: list[FindingDoc]
     error: NotRequired[str]  # a program fault: its traceback
+    review: NotRequired[dict]  # decisions retired (已失效) and those that could not be applied
 
 
 def build(
@@ -111,6 +114,7 @@ def document(result: Result) -> FindingsDoc:
             "raw_total": s.raw_total,
             "total": s.total,
             "grade": s.grade,
+            **({"adjusted": True} if s.adjusted else {}),
             "subtotals": [
                 {
                     "level1": t.level1,
@@ -145,9 +149,10 @@ def document(result: Result) -> FindingsDoc:
                     "actual": ind.actual.text if ind else "",
                     "deviation": ind.deviation.text if ind else "",
                     "deviation_at": _at(ind.deviation) if ind else None,
+                    **({"adjusted": True} if sc.adjusted else {}),
                 }
             )
-    return build(
+    doc = build(
         p.file,
         p.sha256,
         result.findings,
@@ -177,6 +182,31 @@ def document(result: Result) -> FindingsDoc:
         ],
         narrative=[{"title": sec.title, "text": sec.text.text, "at": _at(sec.text)} for sec in p.narrative],
     )
+    review = result.review
+    for f, out in zip(result.findings, doc["findings"], strict=True):
+        d = review.decided.get(f)
+        if d is not None:
+            out["decision"] = as_dict(d)
+    if review.retired or review.problems:
+        doc["review"] = {
+            "retired": [_retired(d) for d in review.retired],
+            "problems": [{"source": d.source, "message": d.problem} for d in review.problems],
+        }
+    return doc
+
+
+def _retired(d: Decision) -> dict:
+    k = d.key
+    where = k.location.split("!", 1)
+    return {
+        "rule": k.rule,
+        "sheet": where[0],
+        "cell": where[1] if len(where) > 1 else "",
+        "expected": k.expected,
+        "actual": k.actual,
+        "decision": as_dict(d),
+        "retired": d.retired,
+    }
 
 
 def encode(doc: FindingsDoc | dict) -> bytes:

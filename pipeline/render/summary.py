@@ -18,6 +18,17 @@ from pathlib import Path
 import xlsxwriter
 
 from ..batchframes import GRADES, Frames, by_department, year_over_year
+from ..decisions import (
+    CONCLUSION_HEAD,
+    CONCLUSIONS,
+    CONFIRMED,
+    DATE_HEAD,
+    OPEN,
+    PENDING,
+    REVIEWER_HEAD,
+    WAIVED,
+    Conclusion,
+)
 from ..display import round_half_up
 from ..model import Severity
 from .xlsx import OPTIONS, PINNED_CREATED, Formats, add_sheet, clean, fit_height, put
@@ -43,7 +54,17 @@ SUMMARY_COLUMNS = (
     ("提示", 6),
     ("审核表", 8),
     ("说明", 40),
+    # the review (decisions.py): findings per 审核处理, then the reviewer's columns, read back by header
+    (OPEN, 7),
+    (CONFIRMED, 6),
+    (WAIVED, 6),
+    (CONCLUSION_HEAD, 10),
+    (REVIEWER_HEAD, 10),
+    (DATE_HEAD, 12),
 )
+_COLUMN = {head: c for c, (head, _) in enumerate(SUMMARY_COLUMNS)}
+REVIEW_STATE_COLUMNS = {state: _COLUMN[state] for state in (OPEN, CONFIRMED, WAIVED)}
+CONCLUSION_COL = _COLUMN[CONCLUSION_HEAD]  # then 审核人, 审核日期
 FINDING_COLUMNS = (
     ("文件", 28),
     ("项目名称", 30),
@@ -86,7 +107,8 @@ YEAR_COLUMNS = (
 )
 SUMMARY_FIT_WIDTHS = tuple(SUMMARY_COLUMNS[c][1] for c in (0, 1, 2, 12))  # the columns that wrap
 FINDING_FIT_WIDTHS = tuple(FINDING_COLUMNS[c][1] for c in (0, 1, 6, 7, 8, 9))
-# the first nine as in v1; v2 appends where an X finding's other workbook says it
+# the first nine as in v1; v2 appends the reviewer's decision and where an X finding's other
+# workbook says it
 CSV_COLUMNS = (
     "file",
     "project",
@@ -97,6 +119,8 @@ CSV_COLUMNS = (
     "message",
     "expected",
     "actual",
+    "decision",
+    "decision_note",
     "other_file",
     "other_sheet",
     "other_cell",
@@ -124,13 +148,16 @@ def _py(value: object) -> object:
     return value
 
 
-def summary_workbook(frames: Frames, created: datetime = PINNED_CREATED) -> bytes:
-    """审核汇总.xlsx: one row per workbook (汇总), every finding, 按主管部门, 年度对比."""
+def summary_workbook(
+    frames: Frames, conclusions: dict[str, Conclusion] | None = None, created: datetime = PINNED_CREATED
+) -> bytes:
+    """审核汇总.xlsx: one row per workbook (汇总), every finding, 按主管部门, 年度对比. `conclusions`:
+    the reviewer's 审核结论 per input file (decisions.py), as the manifest stores them."""
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, OPTIONS)
     workbook.set_properties({"created": created, "title": "绩效自评审核汇总", "author": ""})
     fmt = Formats(workbook)
-    _write_summary(add_sheet(workbook, SUMMARY), workbook, fmt, frames)
+    _write_summary(add_sheet(workbook, SUMMARY), workbook, fmt, frames, conclusions or {})
     _write_findings(add_sheet(workbook, ALL_FINDINGS), fmt, frames)
     _write_departments(add_sheet(workbook, BY_DEPARTMENT), workbook, fmt, frames)
     _write_years(add_sheet(workbook, YEAR_OVER_YEAR), fmt, frames)
@@ -138,18 +165,22 @@ def summary_workbook(frames: Frames, created: datetime = PINNED_CREATED) -> byte
     return buffer.getvalue()
 
 
-def _write_summary(ws, workbook, fmt: Formats, frames: Frames) -> None:
+def _write_summary(ws, workbook, fmt: Formats, frames: Frames, conclusions: dict[str, Conclusion]) -> None:
     for c, (head, width) in enumerate(SUMMARY_COLUMNS):
         ws.set_column(c, c, width)
         ws.write_string(0, c, head, fmt("head"))
     f = frames.findings
-    unreadable_of: dict[str, list[str]] = {}
+    # 说明: why it could not be read, and any reviewer's entry that could not be applied
+    notes_of: dict[str, list[str]] = {}
     for file, message in zip(
         f.loc[f["rule"] == UNREADABLE_RULE, "file"],
         f.loc[f["rule"] == UNREADABLE_RULE, "message"],
         strict=True,
     ):
-        unreadable_of.setdefault(file, []).append(message or "")
+        notes_of.setdefault(file, []).append(message or "")
+    problems = f[f["decision_problem"].notna() & (f["decision_problem"] != "")]
+    for file, problem in zip(problems["file"], problems["decision_problem"], strict=True):
+        notes_of.setdefault(file, []).append(problem)
     projects = frames.batch_projects()
     for r, p in enumerate(projects.itertuples(index=False), start=1):
         put(ws, r, 0, p.file, fmt, "text")
@@ -170,8 +201,16 @@ def _write_summary(ws, workbook, fmt: Formats, frames: Frames) -> None:
                 put(ws, r, 11, p.scored, fmt, "text")
         else:
             ws.write_blank(r, 11, None, fmt("center"))
-        unreadable = "；".join(unreadable_of.get(p.file, ()))
+        conclusion = conclusions.get(p.file)
+        notes = [*notes_of.get(p.file, ()), *((conclusion.problem,) if conclusion is not None else ())]
+        unreadable = "；".join(n for n in notes if n)
         put(ws, r, 12, unreadable, fmt, "text")
+        for state, n in zip((OPEN, CONFIRMED, WAIVED), (p.open, p.confirmed, p.waived), strict=True):
+            ws.write_number(r, REVIEW_STATE_COLUMNS[state], int(n), fmt("score"))
+        severity = Severity.ERROR if conclusion is not None and conclusion.problem else None
+        put(ws, r, CONCLUSION_COL, conclusion.state if conclusion else PENDING, fmt, "center", severity)
+        put(ws, r, CONCLUSION_COL + 1, conclusion.reviewer if conclusion else None, fmt, "center")
+        put(ws, r, CONCLUSION_COL + 2, conclusion.day if conclusion else None, fmt, "center")
         ws.set_row(
             r,
             fit_height(zip((p.file, p.name, p.unit, unreadable), SUMMARY_FIT_WIDTHS, strict=True)),
@@ -202,6 +241,20 @@ def _write_summary(ws, workbook, fmt: Formats, frames: Frames) -> None:
             "format": workbook.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006", "bold": True}),
         },
     )
+    if len(projects):
+        ws.data_validation(
+            1,
+            CONCLUSION_COL,
+            len(projects),
+            CONCLUSION_COL,
+            {
+                "validate": "list",
+                "source": list(CONCLUSIONS),
+                "error_type": "warning",
+                "error_title": CONCLUSION_HEAD,
+                "error_message": "请选择 待审、通过 或 退回修改",
+            },
+        )
     ws.freeze_panes(1, 1)
     ws.autofilter(0, 0, last, len(SUMMARY_COLUMNS) - 1)
     _landscape(ws)
