@@ -162,6 +162,11 @@ class Limits:
     max_sheets: int = 50
     max_rows: int = 20000
     max_cell_chars: int = 32767
+    # calamine builds a dense grid of (last row × last column) cells, ~32 bytes each, before Python
+    # sees a value (one cell at XFD20000 asks for 10 GB): a sheet's area and the cell elements of all
+    # sheets are held to this. 2 million is 100 columns of a 20000-row sheet; the template uses < 15.
+    max_cells: int = 2_000_000
+    max_seconds: float = 60.0  # a workbook still being worked on after this is stopped (I001)
 
 
 @dataclass(frozen=True)

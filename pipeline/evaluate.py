@@ -8,22 +8,18 @@ from pathlib import Path
 from .cells import parse_a1
 from .checks import Context, run_checks
 from .config import Settings
-from .load import load, sha256_of
+from .load import load
 from .model import Finding, Project, Result
 from .scoring import score
 
 
-def evaluate(path: Path, settings: Settings, digest: str | None = None, today: date | None = None) -> Result:
-    """`today` is the run's date (M003 compares 评价时间 with it); None means the real today."""
+def evaluate(path: Path, settings: Settings, today: date | None = None) -> Result:
+    """`today` is the run's date (M003 compares 评价时间 with it); None means the real today.
+    The file is read once; the result's sha256 is that of the bytes read."""
     path = Path(path)
-    if digest is None:
-        try:
-            digest = sha256_of(path)
-        except OSError:
-            digest = ""
-    loaded = load(path, settings, digest or None)
+    loaded = load(path, settings)
     if loaded.project is None:
-        return Result(Project(file=path.name, sha256=digest), tuple(loaded.findings), None)
+        return Result(Project(file=path.name, sha256=loaded.sha256), tuple(loaded.findings), None)
     project = loaded.project
     scores = score(project, settings)
     findings = [*loaded.findings, *run_checks(project, Context(settings, scores, today))]

@@ -29,6 +29,17 @@ MSG: dict[str, str] = {
     "I001_cell": "工作表“{sheet}”的单元格 {cell} 有 {n} 个字符，超过上限 {limit}：请精简内容",
     "I001_area": "工作表“{sheet}”的数据区域达 {rows} 行 × {cols} 列，超过上限 {limit} 个单元格："
     "请删除远处的无关单元格后重新保存",
+    "I001_ratio": "工作簿解压后约 {mb:.0f} MB，是文件大小的 {ratio:.0f} 倍，超过压缩比上限 {limit:g} 倍（疑似异常文件）："
+    "请删除无关内容后重新保存",
+    "I001_not_regular": "这不是普通文件（可能是管道、设备或套接字），拒绝读取：请把工作簿另存为普通的 .xlsx 文件",
+    "I001_utf16": "工作簿的部件 {part} 以 UTF-16 编码保存，本程序无法可靠读取（会误读为空表）："
+    "请用 Excel/WPS 打开后另存为 .xlsx 再提交",
+    "I001_xml": "工作簿的部件 {part} 中有残缺的 XML 标记（引号未闭合或标记未结束），拒绝读取："
+    "请用 Excel/WPS 打开后另存为 .xlsx 再提交",
+    "I001_cells": "工作簿的单元格超过 {limit} 个（config.toml 的 [limits] max_cells，疑似异常文件）："
+    "请删除无关的单元格和工作表后重新保存",
+    "I001_timeout": "处理该工作簿超过 {seconds:g} 秒仍未完成，已停止（config.toml 的 [limits] max_seconds）："
+    "请检查工作簿中是否有大量无关内容，用 Excel/WPS 打开后另存为 .xlsx 再提交。其他工作簿不受影响",
     "I001_bomb_lie": "工作簿压缩包登记的部件 {part} 大小与实际内容不符（疑似异常文件），拒绝解压："
     "请用 Excel/WPS 打开后另存为 .xlsx 再提交",
     "I001_parts": "工作簿压缩包中有 {n} 个部件，超过上限 {limit}（疑似异常文件）：请用 Excel/WPS 打开后另存为 .xlsx 再提交",
