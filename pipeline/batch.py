@@ -21,16 +21,25 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
 from . import __version__ as _PACKAGE_VERSION
 from .config import Settings
-from .files import FINDINGS_JSON, SCORED_SUFFIX, atomic_write, clean_temp, failure_doc, safe_name, sync_dir
-from .load import sha256_of
-from .manifest import OK, UNREADABLE, Manifest, Record, now, read_only
+from .files import (
+    FINDINGS_JSON,
+    SCORED_SUFFIX,
+    WriteFailed,
+    atomic_write,
+    clean_temp,
+    failure_doc,
+    put_files,
+    safe_name,
+)
+from .load import file_digest
+from .manifest import FAILED, OK, UNREADABLE, Manifest, Record, now, plain_name, read_only
 from .messages import MSG
 from .workers import Outcome, execute
 
@@ -124,10 +133,13 @@ class BatchReport:
     removed: tuple[str, ...]  # in the manifest, gone from input/: their outputs stay
     any_error: bool  # any 错误 finding (for --strict)
     samples: tuple[WorkerSample, ...] = field(default=(), repr=False, compare=False)
+    # output files that could not be written (their old versions stay), relative to output/
+    unwritten: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()  # one line each, printed before the closing line
 
     def closing_line(self) -> str:
         skipped = MSG["RUN_skipped"].format(n=self.skipped) if self.skipped else ""
-        return MSG["RUN_closing"].format(
+        line = MSG["RUN_closing"].format(
             total=self.total,
             skipped=skipped,
             ok=self.total - self.unreadable,
@@ -136,6 +148,9 @@ class BatchReport:
             warnings=self.warnings,
             seconds=self.seconds,
         )
+        if self.unwritten:
+            line += MSG["RUN_closing_unwritten"].format(files="、".join(self.unwritten))
+        return line
 
 
 class BatchError(Exception):
@@ -158,20 +173,29 @@ class AlreadyRunning(BatchError):
     pass
 
 
-def discover(input_dir: Path) -> list[Path]:
-    """The workbooks (and spreadsheet-like files) of a folder, sorted by name; not recursive."""
-    found = []
+def discover(input_dir: Path, notes: list[str] | None = None) -> list[Path]:
+    """The workbooks (and spreadsheet-like files) of a folder, sorted by name; not recursive.
+    Excel's lock files (`~$…`) are left out silently; a hidden file (`.x.xlsx`, `..xlsx`) or one
+    that is not a regular file (a FIFO, a device, a dangling link) gets a line in `notes`."""
+    found, said = [], []
     with os.scandir(input_dir) as it:
         for entry in it:
             name = entry.name
-            if name.startswith(("~$", ".")) or not name.lower().endswith(SPREADSHEET_SUFFIXES):
+            if name.startswith("~$") or not name.lower().endswith(SPREADSHEET_SUFFIXES):
+                continue
+            if name.startswith("."):
+                said.append(MSG["RUN_skipped_dot"].format(name=display_name(name)))
                 continue
             try:
                 if not entry.is_file():
+                    if not entry.is_dir():
+                        said.append(MSG["RUN_skipped_special"].format(name=display_name(name)))
                     continue
             except OSError:
                 continue
             found.append(Path(entry.path))
+    if notes is not None:
+        notes.extend(sorted(said))
     return sorted(found, key=lambda p: display_name(p.name))
 
 
@@ -200,11 +224,14 @@ class _Item:
     previous: Record | None
     record: Record | None = None  # as of the end of this run
     doc: dict | None = None  # findings.json as written (None: read it back when needed)
+    unwritten: str = ""  # the output that could not be written in this run (its folder/name)
 
 
 def run(opts: RunOptions) -> BatchReport:
     started = time.perf_counter()
-    inputs = _prepare(opts)
+    notes: list[str] = []
+    unwritten: list[str] = []
+    inputs = _prepare(opts, notes)
     with _lock(opts.output):
         clean_temp(opts.output)
         manifest = Manifest(opts.output)
@@ -221,7 +248,7 @@ def run(opts: RunOptions) -> BatchReport:
             with _progress(opts, len(todo)) as tick:
 
                 def settle(item: _Item, outcome: Outcome) -> None:
-                    _settle(item, outcome, opts, manifest)
+                    _settle(item, outcome, opts, manifest, notes)
                     samples.append(
                         WorkerSample(
                             len(samples) + 1,
@@ -236,16 +263,18 @@ def run(opts: RunOptions) -> BatchReport:
 
                 execute(todo, opts, settle)
             removed = _removed(records, items, opts.output, manifest)
-            _write_batch_files(items, opts, manifest)
+            unwritten += [it.unwritten for it in items if it.unwritten]
+            unwritten += _write_batch_files(items, opts, manifest, notes)
         finally:
             manifest.close()
+        notes[:0] = manifest.notes  # the manifest's own (rebuilt, could not be written) come first
     counts = [(it.record.errors, it.record.warnings, it.record.infos) for it in items]
     errors = sum(c[0] for c in counts)
     return BatchReport(
         total=len(items),
         processed=len(todo),
         skipped=len(items) - len(todo),
-        unreadable=sum(it.record.status != OK for it in items),
+        unreadable=sum(it.record.status != OK and not it.unwritten for it in items),
         errors=errors,
         warnings=sum(c[1] for c in counts),
         infos=sum(c[2] for c in counts),
@@ -253,10 +282,12 @@ def run(opts: RunOptions) -> BatchReport:
         removed=tuple(removed),
         any_error=errors > 0,
         samples=tuple(samples),
+        unwritten=tuple(unwritten),
+        notes=tuple(notes),
     )
 
 
-def _prepare(opts: RunOptions) -> list[Path]:
+def _prepare(opts: RunOptions, notes: list[str]) -> list[Path]:
     """Check both folders before any work: nothing is half-written when one is wrong."""
     source, target = Path(opts.input), Path(opts.output)
     if not source.exists():
@@ -265,8 +296,8 @@ def _prepare(opts: RunOptions) -> list[Path]:
         raise InputMissing(MSG["RUN_input_not_dir"].format(path=source))
     if target.exists() and not target.is_dir():
         raise OutputNotWritable(MSG["RUN_output_not_dir"].format(path=target))
-    if target.exists() and source.resolve() == target.resolve():
-        raise OutputIsInput(MSG["RUN_output_is_input"].format(path=source))
+    if target.exists():
+        _refuse_nesting(source, target)
     try:
         target.mkdir(parents=True, exist_ok=True)
         probe = target / f".write-test.tmp-{os.getpid()}"
@@ -277,9 +308,70 @@ def _prepare(opts: RunOptions) -> list[Path]:
             MSG["RUN_output_unwritable"].format(path=target, error=e.strerror or e)
         ) from None
     try:
-        return discover(source)
+        return discover(source, notes)
     except OSError as e:
         raise InputMissing(MSG["RUN_input_unreadable"].format(path=source, error=e.strerror or e)) from None
+
+
+def _refuse_nesting(source: Path, target: Path) -> None:
+    """An input folder inside the output folder (outputs could overwrite inputs, and the next run
+    would read outputs as inputs), or the output inside the input. Folders are compared by device
+    and inode, so a symlink, a bind mount or another spelling of the same path is seen through."""
+    src, dst = _identity(source), _identity(target)
+    if src == dst:
+        raise OutputIsInput(MSG["RUN_output_is_input"].format(path=source))
+    if dst in _ancestors(source) or _below(target, src):
+        raise OutputIsInput(MSG["RUN_input_in_output"].format(input=source, output=target))
+    if src in _ancestors(target) or _below(source, dst):
+        raise OutputIsInput(MSG["RUN_output_in_input"].format(input=source, output=target))
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    st = os.stat(path)
+    return st.st_dev, st.st_ino
+
+
+def _ancestors(path: Path) -> set[tuple[int, int]]:
+    """The folders above `path` (symlinks resolved), as (device, inode)."""
+    out = set()
+    for parent in Path(os.path.realpath(path)).parents:
+        with suppress(OSError):
+            out.add(_identity(parent))
+    return out
+
+
+# How deep and how wide the folder trees are searched for the other folder (a bind mount of it):
+# outputs are written at most one level down, and input/ is flat.
+_NESTING_DEPTH = 3
+_NESTING_ENTRIES = 20_000
+
+
+def _below(root: Path, wanted: tuple[int, int]) -> bool:
+    """Whether a folder with identity `wanted` is somewhere (not too deep) under `root`."""
+    level, seen = [str(root)], 0
+    for _ in range(_NESTING_DEPTH):
+        deeper = []
+        for folder in level:
+            try:
+                with os.scandir(folder) as it:
+                    for entry in it:
+                        seen += 1
+                        if seen > _NESTING_ENTRIES:
+                            return False
+                        try:
+                            if not entry.is_dir():  # follows links: a link to the folder counts
+                                continue
+                            st = entry.stat()
+                        except OSError:
+                            continue
+                        if (st.st_dev, st.st_ino) == wanted:
+                            return True
+                        if not entry.is_symlink():
+                            deeper.append(entry.path)
+            except OSError:
+                continue
+        level = deeper
+    return False
 
 
 @contextmanager
@@ -289,7 +381,11 @@ def _lock(output: Path) -> Iterator[None]:
     except ImportError:  # Windows: no advisory locks; two runs at once are the user's to avoid
         yield
         return
-    with open(output / ".lock", "a") as fh:
+    lock = output / ".lock"
+    if lock.is_symlink():  # never open through a link planted as .lock
+        lock.unlink()
+    fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    with open(fd, "a") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -334,10 +430,8 @@ def _plan(inputs: list[Path], records: dict[str, Record], opts: RunOptions) -> l
         taken.add(folder.casefold())
     items = []
     for i, (name, p) in enumerate(names.items()):
-        try:
-            digest = sha256_of(p)
-        except OSError:
-            digest = ""  # the worker reports it (I001)
+        # '' for a file over the size limit or not a regular file: the worker reports it (I001)
+        digest = file_digest(p, int(opts.settings.limits.max_file_mb * 1024 * 1024))
         items.append(_Item(i, p, name, digest, folders[name], records.get(name)))
     return items
 
@@ -361,40 +455,59 @@ def _unchanged(item: _Item, opts: RunOptions) -> bool:
 def _intact(folder: Path, outputs: tuple[tuple[str, str], ...]) -> bool:
     if not outputs:
         return False
-    for name, digest in outputs:
-        try:
-            if sha256_of(folder / name) != digest:
-                return False
-        except OSError:
-            return False
-    return True
+    return all(file_digest(folder / name) == digest for name, digest in outputs)
 
 
-def _settle(item: _Item, outcome: Outcome, opts: RunOptions, manifest: Manifest) -> None:
-    """A workbook's files are in place: drop the outputs it no longer has, then commit its record."""
+def _settle(item: _Item, outcome: Outcome, opts: RunOptions, manifest: Manifest, notes: list[str]) -> None:
+    """A workbook's files are in place: drop the outputs it no longer has, then commit its record.
+
+    Only a complete new set replaces the old one. When the new files could not all be written (a
+    file open in Excel, a full disk), or the program failed on the workbook, no old output is
+    removed: the record keeps listing them (so a later complete run still tidies them) and says
+    FAILED, so the next run does the workbook again."""
     folder = opts.output / item.folder
-    written = {name for name, _ in outcome.outputs}
+    digest = outcome.digest or item.digest  # what the worker read is what the outputs are of
     prev = item.previous
-    if prev is not None and prev.folder == item.folder:
-        for name, _ in prev.outputs:
-            if name not in written:
-                (folder / name).unlink(missing_ok=True)
+    kept = prev.outputs if prev is not None and prev.folder == item.folder else ()
+    complete = outcome.unwritten is None and outcome.status in (OK, UNREADABLE)
+    if complete:
+        written = {name for name, _ in outcome.outputs}
+        if _inside(folder, opts.output):
+            for name, _ in kept:
+                if name not in written and plain_name(name):
+                    (folder / name).unlink(missing_ok=True)
+        outputs, status = outcome.outputs, outcome.status
+    else:
+        outputs = tuple(sorted({**dict(kept), **dict(outcome.outputs)}.items()))
+        status = FAILED
+    if outcome.unwritten is not None:
+        name, reason, todo = outcome.unwritten
+        item.unwritten = f"{item.folder}/{name}" if name != item.folder else item.folder
+        notes.append(MSG["RUN_unwritten_line"].format(path=item.unwritten, reason=reason, todo=todo))
     errors, warnings, infos = _counts(outcome.doc)
     item.doc = outcome.doc
     item.record = Record(
         item.name,
-        item.digest,
+        digest,
         opts.settings.fingerprint,
         __version__,
         item.folder,
-        outcome.status,
+        status,
         errors,
         warnings,
         infos,
         now(),
-        outcome.outputs,
+        outputs,
     )
     manifest.record(item.record)
+
+
+def _inside(folder: Path, output: Path) -> bool:
+    """`folder` is a real folder directly in `output` (not a link out of it)."""
+    try:
+        return not folder.is_symlink() and folder.resolve().parent == output.resolve()
+    except OSError:
+        return False
 
 
 def _counts(doc: dict) -> tuple[int, int, int]:
@@ -424,8 +537,12 @@ def _progress(opts: RunOptions, total: int) -> Iterator[Callable[[], None]]:
 
 
 # ---------------------------------------------------------------- the batch files
-def _write_batch_files(items: list[_Item], opts: RunOptions, manifest: Manifest) -> None:
-    """审核汇总.xlsx and findings.csv over the whole folder; rebuilt only when something changed."""
+def _write_batch_files(
+    items: list[_Item], opts: RunOptions, manifest: Manifest, notes: list[str]
+) -> list[str]:
+    """审核汇总.xlsx and findings.csv over the whole folder; rebuilt only when something changed.
+    Each is replaced only by a complete new file; one that cannot be written (open in Excel) keeps
+    its old version and is returned, the other is written all the same."""
     key = hashlib.sha256(
         json.dumps(
             [
@@ -437,11 +554,14 @@ def _write_batch_files(items: list[_Item], opts: RunOptions, manifest: Manifest)
         ).encode("utf-8")
     ).hexdigest()
     done = manifest.batch()
-    if not opts.force and all(
-        name in done and done[name][1] == key and _intact(opts.output, ((name, done[name][0]),))
+    stale = [
+        name
         for name in (SUMMARY_XLSX, FINDINGS_CSV)
-    ):
-        return
+        if opts.force
+        or not (name in done and done[name][1] == key and _intact(opts.output, ((name, done[name][0]),)))
+    ]
+    if not stale:
+        return []
     from .render.summary import SummaryEntry, findings_csv, summary_workbook
 
     entries = []
@@ -451,12 +571,20 @@ def _write_batch_files(items: list[_Item], opts: RunOptions, manifest: Manifest)
             (f"{it.record.folder}/{n}" for n, _ in it.record.outputs if n.endswith(SCORED_SUFFIX)), None
         )
         entries.append(SummaryEntry(it.name, it.record.folder, scored, doc))
-    written = {
-        SUMMARY_XLSX: atomic_write(opts.output / SUMMARY_XLSX, summary_workbook(entries)),
-        FINDINGS_CSV: atomic_write(opts.output / FINDINGS_CSV, findings_csv(entries)),
-    }
-    sync_dir(opts.output)
-    manifest.record_batch(written, key, opts.settings.fingerprint, __version__)
+    build = {SUMMARY_XLSX: summary_workbook, FINDINGS_CSV: findings_csv}
+    written: dict[str, str] = {}
+    failed = []
+    for name in stale:
+        try:
+            written.update(put_files(opts.output, {name: build[name](entries)}))
+        except WriteFailed as e:
+            failed.append(name)
+            notes.append(
+                MSG["RUN_unwritten_batch"].format(path=name, reason=e.reason, todo=e.todo, name=name)
+            )
+    if written:
+        manifest.record_batch(written, key, opts.settings.fingerprint, __version__)
+    return failed
 
 
 def _read_doc(folder: Path, item: _Item) -> dict:

@@ -7,16 +7,29 @@ run killed at any moment leaves a manifest that never claims more than is on dis
 (审核汇总.xlsx, findings.csv) are recorded the same way under the key of the whole input set.
 
 The manifest doubles as the archive index (`python -m pipeline archive-index`).
+
+Nothing read from it is trusted: a record whose folder or output names are not plain names inside
+output/ is ignored (a tampered `../../victim` never reaches unlink), a manifest that is a link is
+never opened through, and one that is damaged or of another schema is kept aside as a copy and
+rebuilt. A manifest that cannot be written (a full disk) costs only the skipping of unchanged
+workbooks next time: the run goes on and says so.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from .messages import MSG
+
 FILENAME = ".manifest.sqlite"
+# PRAGMA user_version of the tables below. 0 = a round-1 manifest (same tables, no version).
+# A later schema bumps this and migrates; a manifest of any other version is kept aside and rebuilt.
+SCHEMA_VERSION = 1
+_SIDE_FILES = ("-wal", "-shm", "-journal")
 
 OK = "ok"  # read, scored, rendered
 UNREADABLE = "unreadable"  # I001: findings.json only; same bytes give the same answer
@@ -67,18 +80,79 @@ class Record:
     outputs: tuple[tuple[str, str], ...]  # (name, sha256)
 
 
+class Foreign(sqlite3.DatabaseError):
+    """A database, but not a manifest of this schema."""
+
+
+_COLUMNS = {
+    "workbooks": [
+        "file",
+        "sha256",
+        "config",
+        "version",
+        "folder",
+        "status",
+        "errors",
+        "warnings",
+        "infos",
+        "done",
+    ],
+    "outputs": ["file", "name", "sha256"],
+    "batch": ["name", "sha256", "key", "config", "version", "done"],
+}
+
+
+def plain_name(name: object) -> bool:
+    """A single file or folder name as this program writes them: no separator, not `.`/`..`, not
+    hidden (so never .manifest.sqlite or .lock), no NUL, no drive or stream colon."""
+    return (
+        isinstance(name, str)
+        and name.strip() == name
+        and name not in ("", ".", "..")
+        and not name.startswith(".")
+        and not any(ch in name for ch in "/\\\0:")
+    )
+
+
 class Manifest:
-    """The manifest of one output folder. Every write commits at once."""
+    """The manifest of one output folder. Every write commits at once; `notes` collects the lines
+    the run prints about it (rebuilt, could not be written)."""
 
     def __init__(self, output: Path):
         self.path = Path(output) / FILENAME
+        self.notes: list[str] = []
+        self._unwritable = False
+        for suffix in ("", *_SIDE_FILES):  # never through a link: remove the link, not what it points to
+            side = Path(str(self.path) + suffix)
+            if side.is_symlink():
+                side.unlink()
+                if not suffix:
+                    self.notes.append(MSG["RUN_manifest_link"].format(path=self.path))
         try:
             self._db = self._open()
-        except sqlite3.DatabaseError:
-            # Not a database (truncated, overwritten): start afresh; every workbook is redone.
-            for suffix in ("", "-wal", "-shm", "-journal"):
-                Path(str(self.path) + suffix).unlink(missing_ok=True)
+        except sqlite3.DatabaseError as e:
+            # Not a database (truncated, overwritten), damaged, or another schema: keep a copy for
+            # whoever wants to look, start afresh; every workbook is redone.
+            why = MSG["RUN_manifest_foreign"] if isinstance(e, Foreign) else MSG["RUN_manifest_damaged"]
+            copy = self._set_aside()
+            self.notes.append(MSG["RUN_manifest_rebuilt"].format(path=self.path, why=why, copy=copy))
             self._db = self._open()
+
+    def _set_aside(self) -> str:
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        copy = self.path.with_name(f"{FILENAME}.damaged-{stamp}")
+        try:
+            os.replace(self.path, copy)
+        except OSError:
+            self.path.unlink(missing_ok=True)
+        for suffix in _SIDE_FILES:
+            side = Path(str(self.path) + suffix)
+            if side.exists():
+                try:
+                    os.replace(side, Path(str(copy) + suffix))
+                except OSError:
+                    side.unlink(missing_ok=True)
+        return copy.name
 
     def _open(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
@@ -86,28 +160,71 @@ class Manifest:
             db.execute("PRAGMA journal_mode=WAL")  # a killed process never corrupts it
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("PRAGMA foreign_keys=ON")
+            check = db.execute("PRAGMA quick_check").fetchall()
+            if check != [("ok",)]:
+                raise sqlite3.DatabaseError(f"quick_check: {check[:3]}")
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if version not in (0, SCHEMA_VERSION) or tables - set(_COLUMNS):
+                raise Foreign(f"user_version {version}, tables {sorted(tables)}")
+            for table, columns in _COLUMNS.items():
+                found = [r[1] for r in db.execute(f"PRAGMA table_info({table})")]
+                if found and found != columns:
+                    raise Foreign(f"{table}: {found}")
             db.executescript(_SCHEMA)
-            db.execute("PRAGMA quick_check").fetchone()
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         except sqlite3.DatabaseError:
             db.close()
             raise
+        except sqlite3.Error as e:  # e.g. a full disk while creating it: go on without one
+            db.close()
+            raise sqlite3.DatabaseError(str(e)) from e
         return db
 
     def close(self) -> None:
         self._db.close()
 
     def records(self) -> dict[str, Record]:
+        """Every record whose folder and output names are plain names; others are left out (their
+        workbooks are simply redone)."""
         outputs: dict[str, list[tuple[str, str]]] = {}
+        bad: set[str] = set()
         for file, name, digest in self._db.execute(
             "SELECT file, name, sha256 FROM outputs ORDER BY file, name"
         ):
-            outputs.setdefault(file, []).append((name, digest))
+            if plain_name(name) and isinstance(digest, str):
+                outputs.setdefault(file, []).append((name, digest))
+            else:
+                bad.add(file)
         rows = self._db.execute(
             "SELECT file, sha256, config, version, folder, status, errors, warnings, infos, done FROM workbooks"
         )
-        return {row[0]: Record(*row, outputs=tuple(outputs.get(row[0], ()))) for row in rows}
+        return {
+            row[0]: Record(*row, outputs=tuple(outputs.get(row[0], ())))
+            for row in rows
+            if row[0] not in bad and plain_name(row[4]) and all(isinstance(v, int) for v in row[6:9])
+        }
 
     def record(self, rec: Record) -> None:
+        self._write(self._record, rec)
+
+    def _write(self, fn, *args) -> None:
+        """A write that fails (a full disk) is said once; the run goes on without it."""
+        try:
+            fn(*args)
+        except sqlite3.Error as e:
+            if not self._unwritable:
+                self._unwritable = True
+                full = "full" in str(e).lower()
+                self.notes.append(
+                    MSG["RUN_manifest_unwritable"].format(
+                        path=self.path,
+                        error="磁盘已满" if full else str(e),
+                        todo=MSG["RUN_unwritten_full"] if full else MSG["RUN_unwritten_other"],
+                    )
+                )
+
+    def _record(self, rec: Record) -> None:
         with self._transaction():
             self._db.execute("DELETE FROM workbooks WHERE file = ?", (rec.file,))
             self._db.execute(
@@ -131,6 +248,9 @@ class Manifest:
             )
 
     def forget(self, files: list[str]) -> None:
+        self._write(self._forget, files)
+
+    def _forget(self, files: list[str]) -> None:
         with self._transaction():
             self._db.executemany("DELETE FROM workbooks WHERE file = ?", [(f,) for f in files])
 
@@ -140,8 +260,13 @@ class Manifest:
         return {r[0]: tuple(r[1:]) for r in rows}
 
     def record_batch(self, files: dict[str, str], key: str, config: str, version: str) -> None:
+        """Record the batch files that were written; the others keep their rows (and their old key,
+        so the next run writes them again)."""
+        self._write(self._record_batch, files, key, config, version)
+
+    def _record_batch(self, files: dict[str, str], key: str, config: str, version: str) -> None:
         with self._transaction():
-            self._db.execute("DELETE FROM batch")
+            self._db.executemany("DELETE FROM batch WHERE name = ?", [(name,) for name in files])
             self._db.executemany(
                 "INSERT INTO batch VALUES (?, ?, ?, ?, ?, ?)",
                 [(name, digest, key, config, version, now()) for name, digest in files.items()],
@@ -165,13 +290,16 @@ class _Transaction:
 def read_only(output: Path) -> Manifest | None:
     """The manifest of `output` opened without creating or changing anything; None if there is none."""
     path = Path(output) / FILENAME
-    if not path.is_file():
+    if path.is_symlink() or not path.is_file():
         return None
     m = Manifest.__new__(Manifest)
     m.path = path
     m._db = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, timeout=30)
+    m.notes, m._unwritable = [], True
     try:
-        m._db.execute("SELECT 1 FROM workbooks LIMIT 1").fetchall()
+        for table, columns in _COLUMNS.items():  # another schema reads as no manifest
+            if [r[1] for r in m._db.execute(f"PRAGMA table_info({table})")] != columns:
+                raise Foreign(table)
     except sqlite3.DatabaseError:
         m._db.close()
         return None

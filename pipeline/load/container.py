@@ -106,12 +106,22 @@ _DOCTYPE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.I)
 _SHEET_ENTRY = re.compile(rb"<(?:\w+:)?sheet\b([^<>]*)>")
 _ATTR = re.compile(rb"""(?<![\w:])([\w:]+)\s*=\s*(["'])(.*?)\2""", re.S)
 _REL = re.compile(rb"<(?:\w+:)?Relationship\b([^<>]*)>")
-# The tags that matter, with or without a namespace prefix (calamine accepts `x:c`): a tag runs to
-# the first `>` and never past a `<`, so each match looks at most at the bytes up to the next tag.
-_TAG = re.compile(rb"<(/?)(?:[\w.-]+:)?(row|c|f|v|is)(?=[\s/>]|$)([^<>]*)(>?)")
+# The tokens that matter: comments and CDATA (skipped), and the tags of rows and cells with or
+# without a namespace prefix (calamine accepts `x:c`). A tag runs to the first `>` and never past a
+# `<`, so each match looks at most at the bytes up to the next tag: linear whatever the part holds.
+_TOKEN = re.compile(rb"<!--|<!\[CDATA\[|<(/?)(?:[\w.-]+:)?(row|c|f|v|is)(?=[\s/>]|\Z)([^<>]*)(>?)")
 # A start tag whose quotes do not close before its `>`: readers disagree on where it ends.
 _QUOTED_ATTRS = re.compile(rb"""(?:[^"']|"[^"]*"|'[^']*')*+""")
 _R_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*["']([A-Za-z]*)(\d*)["']""")
+_UPPER_REF = re.compile(rb"""\br\s*=\s*["']([A-Z]{1,3}\d+)["']""")
+# The same tags in one C-level pass (_PartScan._fast): (closing, tag, r letters, r digits, rest).
+# The lazy part stops at the first ` r=`; every part stops at `<` or `>`: linear per tag.
+_ROW_OR_CELL = re.compile(
+    rb"""<(/?)(?:[\w.-]+:)?(row|c)(?=[\s/>])(?:[^<>]*?\sr\s*=\s*["']([A-Za-z]*)(\d*)["'])?([^<>]*)>"""
+)
+# A row or cell start tag that does not end at `>` once its quotes are balanced
+_BAD_TAG = re.compile(rb"""<(?:[\w.-]+:)?(?:row|c)(?=[\s/>])(?:[^<>"']|"[^"<>]*"|'[^'<>]*')*+(?!>)""")
+_FORMULA_TAG = re.compile(rb"<(?:[\w.-]+:)?f(?=[\s/>])")
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _OVERLAP = 16  # bytes kept between chunks so that `<!DOCTYPE` or `sheetData` split by a chunk is found
 
@@ -198,11 +208,16 @@ def _inspect_zip(zf: zipfile.ZipFile, size: int, limits: Limits) -> Container:
             raise Refused(MSG["I001_corrupt"])
         # The directory's sizes were summed above; the part is held to its declared size while it
         # is inflated, so the total inflated never passes the budget whatever the directory claims.
-        scan = _PartScan(info.filename, limits.max_cells - container.cells, limits.max_cells)
+        room = limits.max_cells - container.cells
+        first = _PartScan(info.filename, room, limits.max_cells, count_only=True)
+        _inflate(zf, info, first.feed)
+        if not first.sheet_data:
+            continue
+        # A worksheet: read again, now for its rows and cells (the first pass has bounded their
+        # number with C-level counts, so this pass is bounded too).
+        scan = _PartScan(info.filename, room, limits.max_cells)
         _inflate(zf, info, scan.feed)
         scan.finish()
-        if not scan.sheet_data:
-            continue
         container.cells += scan.cells
         extent = (scan.last_row, scan.last_col)
         container.largest = (max(container.largest[0], extent[0]), max(container.largest[1], extent[1]))
@@ -257,17 +272,23 @@ class _PartScan:
     """One pass over a part, chunk by chunk: DOCTYPE, UTF-16, and for a worksheet its extent (as
     calamine will size its grid), its cell count and its formula cells without a cached value.
 
-    A row or cell without `r` follows the one before it, as calamine counts. Tags are found with
-    _TAG; a chunk is scanned up to its last `<`, and what follows it is kept for the next chunk
-    (at most one unfinished tag and one byte after it)."""
+    A row or cell without `r` follows the one before it, as calamine counts. Comments and CDATA are
+    skipped (a comment may hold any number of `<c `); a comment ends at the first `-->` after its
+    `<!-`, never later than any reader ends it, so nothing a reader takes for a cell is skipped.
+    What a chunk ends in the middle of (a tag, `-->`) is kept for the next chunk."""
 
-    def __init__(self, name: str, room: int, max_cells: int):
+    def __init__(self, name: str, room: int, max_cells: int, count_only: bool = False):
         self.name = name
+        # count_only: the first pass. DOCTYPE, UTF-16, and an upper bound of the cell elements
+        # (every `<c` and `:c`) against the room, refused before any of them is parsed.
+        self.count_only = count_only
+        self.bound = 0
         self.room = room  # cells this part may still hold: the limit is for the whole workbook
         self.max_cells = max_cells
         self.xml: bool | None = None
         self.tail = b""
         self.carry = b""
+        self.skipping: bytes | None = None  # inside a comment or CDATA: the bytes that end it
         self.sheet_data = False
         self.cells = 0
         self.row = self.col = 0
@@ -281,7 +302,9 @@ class _PartScan:
             self.xml = _looks_like_xml(self.name, chunk)
             if self.xml and _is_utf16(chunk):  # refused either way; a DOCTYPE is the graver reason
                 head = chunk.lstrip(b" \t\r\n")[:2]
-                text = chunk.decode("utf-16-be" if head in (b"\xfe\xff", b"\x00<") else "utf-16-le", "replace")
+                text = chunk.decode(
+                    "utf-16-be" if head in (b"\xfe\xff", b"\x00<") else "utf-16-le", "replace"
+                )
                 if _DOCTYPE.search(text.encode("utf-8")):
                     raise Refused(MSG["I001_entities"])
                 raise Refused(MSG["I001_utf16"].format(part=self.name))
@@ -291,71 +314,140 @@ class _PartScan:
         if not self.sheet_data and b"sheetData" in window:
             self.sheet_data = True
         self.tail = window[-_OVERLAP:]
-        if not (self.xml or self.sheet_data):  # an image, say: its bytes are not tags
-            return
-        buf = self.carry + chunk
-        cut = buf.rfind(b"<")
-        if cut < 0:
-            self.carry = b""
-            return
-        self._tags(buf, cut)
-        rest = buf[cut:]
-        end = rest.find(b">")
-        if end >= 0:
-            rest = rest[: end + 2]  # the tag and one byte: enough to tell `<v>1` from `<v></v>`
-        elif len(rest) > _LONGEST_TAG:
-            started = _TAG.match(rest)
-            if started and started.group(2) in (b"row", b"c"):
-                raise Refused(MSG["I001_xml"].format(part=self.name))
-            rest = b""
-        self.carry = rest
+        if self.count_only:
+            if self.sheet_data:
+                self.bound += chunk.count(b"<c") + chunk.count(b":c")
+                if self.bound > self.room:
+                    raise Refused(MSG["I001_cells"].format(limit=self.max_cells))
+        elif self.xml or self.sheet_data:  # not an image, say: its bytes are not tags
+            self.carry = self._scan(self.carry + chunk)
 
     def finish(self) -> None:
-        if self.carry:
-            self._tags(self.carry, len(self.carry))
-            self.carry = b""
+        self.carry = b""
         self._close_cell()
 
-    def _tags(self, buf: bytes, end: int) -> None:
-        for m in _TAG.finditer(buf, 0, end):
+    def _scan(self, buf: bytes) -> bytes:
+        """Take every complete token of `buf`; return what must wait for the next chunk."""
+        pos, size = 0, len(buf)
+        last = buf.rfind(b"<")  # every tag before it is complete: the next `<` is in `buf`
+        while True:
+            if self.skipping is not None:
+                end = buf.find(self.skipping, pos)
+                if end < 0:
+                    return buf[max(pos, size - len(self.skipping) + 1) :]
+                pos, self.skipping = end + len(self.skipping), None
+            if pos < last and self._plain(buf, pos, last):
+                self._fast(buf, pos, last)
+                pos = last
+            m = _TOKEN.search(buf, pos)
+            if m is None:
+                lt = buf.rfind(b"<", pos)
+                if lt < 0 or b">" in buf[lt:]:
+                    return b""
+                return self._unfinished(buf[lt:])
+            token = m.group(0)
+            if token == b"<!--":
+                pos, self.skipping = m.start() + 2, b"-->"
+                continue
+            if token == b"<![CDATA[":
+                pos, self.skipping = m.end(), b"]]>"
+                continue
             closing, tag, attrs, gt = m.groups()
+            if not gt and m.end() == size:  # the chunk ends inside this tag
+                return self._unfinished(buf[m.start() :])
+            if tag == b"v" and gt and not closing and m.end() == size:  # is anything in the <v>?
+                return buf[m.start() :]
+            pos = m.end()
+            self._tag(closing, tag, attrs, gt, buf[pos : pos + 1])
+
+    def _plain(self, buf: bytes, start: int, end: int) -> bool:
+        """Nothing but rows and cells without formulas: no comment, CDATA or `<f`, no formula cell
+        left open before. Then _fast reads it; else _tag, one token at a time."""
+        return (
+            not (self.cell is not None and self.formula)
+            and buf.find(b"<!", start, end) < 0
+            and _FORMULA_TAG.search(buf, start, end) is None
+        )
+
+    def _fast(self, buf: bytes, start: int, end: int) -> None:
+        """The rows and cells of buf[start:end] in C-level matches, counted as _tag counts them."""
+        if _BAD_TAG.search(buf, start, end):
+            raise Refused(MSG["I001_xml"].format(part=self.name))
+        row, col, last_row, last_col, cells = self.row, self.col, self.last_row, self.last_col, 0
+        columns = _COLUMNS
+        open_ref = None
+        for closing, tag, letters, digits, tail in _ROW_OR_CELL.findall(buf, start, end):
             if closing:
                 if tag == b"c":
-                    self._close_cell()
+                    open_ref = None
                 continue
-            if tag == b"row" or tag == b"c":
-                # The tag must end at its `>` for every reader: unclosed quotes or a `<` inside it
-                # would let calamine see a cell this scan does not.
-                if not gt or not _QUOTED_ATTRS.fullmatch(attrs):
-                    raise Refused(MSG["I001_xml"].format(part=self.name))
-                ref = _R_ATTR.search(attrs)
-                if tag == b"row":
-                    self._close_cell()
-                    self.row = _number(ref.group(2)) if ref and ref.group(2) else self.row + 1
-                    self.col = 0
-                    continue
+            if tag == b"row":
+                row = (int(digits) if len(digits) <= 12 else 10**12) if digits else row + 1
+                col, open_ref = 0, None
+                continue
+            cells += 1
+            if letters:
+                col = columns.get(letters) or _column_number(letters)
+                if digits:
+                    row = max(row, int(digits) if len(digits) <= 12 else 10**12)
+            else:
+                col += 1
+            if tail.endswith(b"/"):
+                open_ref = None
+            else:
+                last_row, last_col = max(last_row, row), max(last_col, col)
+                open_ref = (letters, digits)
+        self.cells += cells
+        if self.cells > self.room:
+            raise Refused(MSG["I001_cells"].format(limit=self.max_cells))
+        self.row, self.col, self.last_row, self.last_col = row, col, last_row, last_col
+        self.cell = b' r="%s%s"' % open_ref if open_ref else None
+        self.formula = self.value = False
+
+    def _unfinished(self, rest: bytes) -> bytes:
+        if len(rest) > _LONGEST_TAG:
+            raise Refused(MSG["I001_xml"].format(part=self.name))
+        return rest
+
+    def _tag(self, closing: bytes, tag: bytes, attrs: bytes, gt: bytes, after: bytes) -> None:
+        if closing:
+            if tag == b"c":
                 self._close_cell()
-                self.cells += 1
-                if self.cells > self.room:
-                    raise Refused(MSG["I001_cells"].format(limit=self.max_cells))
-                if ref and ref.group(1):
-                    self.col = _column_number(ref.group(1))
-                    if ref.group(2):
-                        self.row = max(self.row, _number(ref.group(2)))
-                else:
-                    self.col += 1
-                if not attrs.endswith(b"/"):  # `<c r="XFD9" s="1"/>` is formatting only: calamine leaves it out
-                    self.last_row, self.last_col = max(self.last_row, self.row), max(self.last_col, self.col)
-                    self.cell = attrs
-            elif self.cell is not None and gt:
-                if tag == b"f":
-                    self.formula = True
-                elif tag == b"is" or (not attrs.endswith(b"/") and buf[m.end() : m.end() + 1] not in (b"<", b"")):
-                    self.value = True  # <v>…</v> with something in it, or an inline string
+            return
+        if tag == b"row" or tag == b"c":
+            # The tag must end at its `>` for every reader: unclosed quotes, or a `<` before the
+            # `>`, would let calamine see a cell this scan does not.
+            if not gt or not _QUOTED_ATTRS.fullmatch(attrs):
+                raise Refused(MSG["I001_xml"].format(part=self.name))
+            ref = _R_ATTR.search(attrs)
+            self._close_cell()
+            if tag == b"row":
+                self.row = _number(ref.group(2)) if ref and ref.group(2) else self.row + 1
+                self.col = 0
+                return
+            self.cells += 1
+            if self.cells > self.room:
+                raise Refused(MSG["I001_cells"].format(limit=self.max_cells))
+            if ref and ref.group(1):
+                self.col = _column_number(ref.group(1))
+                if ref.group(2):
+                    self.row = max(self.row, _number(ref.group(2)))
+            else:
+                self.col += 1
+            if not attrs.endswith(b"/"):  # `<c r="XFD9" s="1"/>` is formatting only: calamine leaves it out
+                self.last_row, self.last_col = max(self.last_row, self.row), max(self.last_col, self.col)
+                self.cell = attrs
+        elif self.cell is not None and gt and not attrs.endswith(b"/"):
+            if tag == b"f":
+                self.formula = True
+            elif tag == b"is" or after not in (b"<", b""):
+                self.value = True  # <v>…</v> with something in it, or an inline string
+        elif self.cell is not None and tag == b"f":
+            self.formula = True  # <f/>: a shared formula's follower
 
     def _close_cell(self) -> None:
         if self.cell is not None and self.formula and not self.value:
-            ref = re.search(rb"""\br\s*=\s*["']([A-Z]{1,3}\d+)["']""", self.cell)
+            ref = _UPPER_REF.search(self.cell)
             if ref:
                 self.uncached.add(ref.group(1).decode())
         self.cell, self.formula, self.value = None, False, False
@@ -376,6 +468,7 @@ def _extent(sheet_xml: bytes) -> tuple[int, int]:
 
 
 def _column_number(letters: bytes) -> int:
+    """A1 column letters -> 1-based number (case-insensitive; as calamine, at most 8 letters count)."""
     n = 0
     for ch in letters.upper()[:8]:
         n = n * 26 + ch - 64
@@ -435,3 +528,8 @@ def _unescape(s: str) -> str:
         return _XML_ENTITIES[ref]
 
     return _ENTITY_REF.sub(one, s)
+
+
+_COLUMNS = {
+    name: _column_number(name) for name in (bytes([a]) for a in range(65, 91))
+}  # A-Z: the columns nearly every cell is in

@@ -43,7 +43,7 @@ from ..values import (
     parse_year,
     to_text,
 )
-from .container import Container, Refused, file_digest, inspect_bytes, read_input
+from .container import Container, Refused, inspect_bytes, read_input
 from .grid import Grid, Header, fill_merges, find_header, find_sheet, near_miss
 
 _TOTAL_ROW = {"合计", "总计", "小计", "总分", "合计金额"}
@@ -155,7 +155,9 @@ class _Reader:
         if height > limits.max_rows:
             raise Refused(MSG["I001_rows"].format(sheet=name, n=height, limit=limits.max_rows))
         if height * width > limits.max_cells:
-            raise Refused(MSG["I001_area"].format(sheet=name, rows=height, cols=width, limit=limits.max_cells))
+            raise Refused(
+                MSG["I001_area"].format(sheet=name, rows=height, cols=width, limit=limits.max_cells)
+            )
         sheet = self.book.get_sheet_by_name(name)
         if sheet.total_height > limits.max_rows:
             raise Refused(MSG["I001_rows"].format(sheet=name, n=sheet.total_height, limit=limits.max_rows))
