@@ -296,8 +296,7 @@ def _prepare(opts: RunOptions, notes: list[str]) -> list[Path]:
         raise InputMissing(MSG["RUN_input_not_dir"].format(path=source))
     if target.exists() and not target.is_dir():
         raise OutputNotWritable(MSG["RUN_output_not_dir"].format(path=target))
-    if target.exists():
-        _refuse_nesting(source, target)
+    _refuse_nesting(source, target)
     try:
         target.mkdir(parents=True, exist_ok=True)
         probe = target / f".write-test.tmp-{os.getpid()}"
@@ -317,7 +316,13 @@ def _refuse_nesting(source: Path, target: Path) -> None:
     """An input folder inside the output folder (outputs could overwrite inputs, and the next run
     would read outputs as inputs), or the output inside the input. Folders are compared by device
     and inode, so a symlink, a bind mount or another spelling of the same path is seen through."""
-    src, dst = _identity(source), _identity(target)
+    src = _identity(source)
+    if not target.exists():  # to be made: only where it would be made matters
+        existing = next(p for p in Path(os.path.abspath(target)).parents if p.exists())
+        if src == _identity(existing) or src in _ancestors(existing):
+            raise OutputIsInput(MSG["RUN_output_in_input"].format(input=source, output=target))
+        return
+    dst = _identity(target)
     if src == dst:
         raise OutputIsInput(MSG["RUN_output_is_input"].format(path=source))
     if dst in _ancestors(source) or _below(target, src):

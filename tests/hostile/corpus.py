@@ -524,11 +524,12 @@ def comment_full_of_cell_starts(path: Path, opener: bytes = b"<c ", times: int =
     _with_sheet(path, _INFO_SHEET, info.replace(b"</sheetData>", comment + b"</sheetData>", 1))
 
 
-def workbook_xml_full_of_sheet_starts(path: Path, times: int = 60_000) -> None:
-    """workbook.xml with a comment of `<sheet ` openers before <sheets>."""
+def workbook_xml_full_of_sheet_starts(path: Path, letters: int = 100_000) -> None:
+    """workbook.xml with a comment holding `<sheet ` and 100,000 letters: read as a sheet entry,
+    its attributes were split by a pattern that backtracked over every run of letters."""
     members = members_of(EXAMPLE)
     book = next(m for m in members if m.name == "xl/workbook.xml").data
-    comment = b"<!--" + b"<sheet <Relationship " * times + b"-->"
+    comment = b"<!-- <sheet <Relationship " + b"a" * letters + b" -->"
     write_zip(path, replaced(members, "xl/workbook.xml", book.replace(b"<sheets>", comment + b"<sheets>", 1)))
 
 
