@@ -14,8 +14,9 @@ import re
 import unicodedata
 from pathlib import Path
 
+from .load.rules import loader_finding
 from .messages import MSG
-from .render.findings_json import strict_json
+from .render.findings_json import FindingsDoc, build, encode
 
 FINDINGS_JSON = "findings.json"
 SCORED_SUFFIX = "_绩效自评表.xlsx"
@@ -215,44 +216,19 @@ def _check_replaceable(name: str, path: Path) -> None:
     os.close(fd)
 
 
-def failure_doc(file: str, digest: str, error: str, trace: str = "") -> dict:
-    """findings.json for a workbook the program failed on (a bug, a dead worker)."""
+def failure_doc(file: str, digest: str, error: str, trace: str = "") -> FindingsDoc:
+    """The findings.json of a workbook the program failed on: one I001 saying so."""
     message = MSG["RUN_program_fault"].format(error=error.splitlines()[-1] if error else "未知错误")
-    return refusal_doc(file, digest, message, trace)
+    return build(file, digest, [loader_finding("I001", "", "", message)], error=trace)
 
 
-def refusal_doc(file: str, digest: str, message: str, trace: str = "") -> dict:
-    """findings.json with one I001 finding saying `message`."""
-    doc = {
-        "file": file,
-        "sha256": digest,
-        "project": {"name": None, "year": None, "unit": None, "department": None},
-        "computed": None,
-        "claimed": {"total": None, "grade": None},
-        "indicators": [],
-        "findings": [
-            {
-                "rule": "I001",
-                "severity": "错误",
-                "sheet": "",
-                "cell": "",
-                "message": message,
-                "expected": None,
-                "actual": None,
-            }
-        ],
-    }
-    if trace:
-        doc["error"] = trace
-    return doc
+def refusal_doc(file: str, digest: str, message: str) -> FindingsDoc:
+    """The findings.json of a workbook refused without being read through (处理超时): one I001."""
+    return build(file, digest, [loader_finding("I001", "", "", message)])
 
 
-def findings_bytes(doc: dict) -> bytes:
-    return strict_json(doc)
-
-
-def write_failure(target: Path, doc: dict) -> tuple[tuple[str, str], ...]:
+def write_failure(target: Path, doc: FindingsDoc) -> tuple[tuple[str, str], ...]:
     try:
-        return write_folder(target, {FINDINGS_JSON: findings_bytes(doc)})
+        return write_folder(target, {FINDINGS_JSON: encode(doc)})
     except (WriteFailed, ValueError):
         return ()

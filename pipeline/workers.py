@@ -34,7 +34,6 @@ from .files import (
     SCORED_SUFFIX,
     WriteFailed,
     failure_doc,
-    findings_bytes,
     output_name,
     refusal_doc,
     write_failure,
@@ -42,6 +41,7 @@ from .files import (
 )
 from .manifest import FAILED, OK, UNREADABLE
 from .messages import MSG
+from .render.findings_json import encode
 
 
 class Item(Protocol):
@@ -94,7 +94,7 @@ def _init(settings: Settings, run_date: date, output: str, started, pids) -> Non
         from .evaluate import evaluate
         from .render.findings_json import to_bytes
         from .render.report import prepare, report_docx
-        from .render.workbook import scored_workbook
+        from .render.scored_workbook import scored_workbook
 
         prepare()  # the Word base document (styles, page set-up, footers), built once per worker
         _STATE.update(
@@ -200,7 +200,7 @@ def _compute(
         return status, files, json.loads(doc_bytes), _phases(marks)
     except Exception as e:  # a bug: that workbook gets a findings.json saying so; the batch goes on
         doc = failure_doc(name, digest, f"{type(e).__name__}: {e}", traceback.format_exc())
-        return FAILED, {FINDINGS_JSON: findings_bytes(doc)}, doc, _phases(marks)
+        return FAILED, {FINDINGS_JSON: encode(doc)}, doc, _phases(marks)
 
 
 def _phases(marks: list[float]) -> tuple[float, float, float]:
@@ -228,7 +228,7 @@ def _context():
                 "pipeline.workers",
                 "pipeline.evaluate",
                 "pipeline.render.findings_json",
-                "pipeline.render.workbook",
+                "pipeline.render.scored_workbook",
                 "pipeline.render.report",
             ]
         )

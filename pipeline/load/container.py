@@ -22,6 +22,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..cells import col_index
 from ..config import Limits
 from ..messages import MSG
 
@@ -468,11 +469,8 @@ def _extent(sheet_xml: bytes) -> tuple[int, int]:
 
 
 def _column_number(letters: bytes) -> int:
-    """A1 column letters -> 1-based number (case-insensitive; as calamine, at most 8 letters count)."""
-    n = 0
-    for ch in letters.upper()[:8]:
-        n = n * 26 + ch - 64
-    return n
+    """A1 column letters -> 1-based number, as calamine counts them."""
+    return col_index(letters) + 1
 
 
 def _sheet_parts(zf: zipfile.ZipFile, names: set[str]) -> list[tuple[str, str]]:
