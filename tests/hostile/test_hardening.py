@@ -4,8 +4,10 @@ so they fail rather than hang) and to pass now."""
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
+import io
 import json
 import multiprocessing
 import os
@@ -50,8 +52,34 @@ def cli(*args: str, timeout: float = 240, env: dict | None = None, **kw) -> subp
     )
 
 
-def run_cli(inp: Path, out: Path, *extra: str, **kw) -> subprocess.CompletedProcess:
-    return cli("run", "--input", str(inp), "--output", str(out), "--jobs", "2", *extra, **kw)
+def run_cli(inp: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
+    """`python -m pipeline run …` in this process (the fork server, with the pipeline imported,
+    is then started once for all these tests): exit code and what it printed. An exception that
+    escapes main() fails the test, as a traceback would."""
+    from pipeline.cli import main
+
+    argv = ["run", "--input", str(inp), "--output", str(out), "--jobs", "2", *extra]
+    stdout, stderr = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+        code = main(argv)
+    return subprocess.CompletedProcess(argv, code, stdout.getvalue(), stderr.getvalue())
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory) -> Path:
+    """Three workbooks and the output of one run over them, made once for the module."""
+    root = tmp_path_factory.mktemp("first")
+    proc = run_cli(three_projects(root / "in"), root / "out")
+    assert proc.returncode == 0, proc.stderr
+    return root
+
+
+@pytest.fixture
+def done(first_run, tmp_path) -> tuple[Path, Path]:
+    """A copy of first_run's input and output folders for one test to spoil."""
+    for name in ("in", "out"):
+        shutil.copytree(first_run / name, tmp_path / name, symlinks=True)
+    return tmp_path / "in", tmp_path / "out"
 
 
 def no_traceback(proc: subprocess.CompletedProcess) -> None:
@@ -99,13 +127,11 @@ def chattr(flag: str, path: Path) -> bool:
 
 
 # ---------------------------------------------------------------- 1. a failed write loses nothing
-def test_a_write_that_fails_half_way_keeps_every_old_file_and_the_batch_goes_on(tmp_path):
+def test_a_write_that_fails_half_way_keeps_every_old_file_and_the_batch_goes_on(done):
     """The issue's reproduction: a scored workbook made unwritable (chattr +i here; on Windows,
     open in Excel), `run --force`: its workbook keeps every old file byte for byte, the others are
     done, one line says which file, why and what to do, the closing line names it, exit 0."""
-    inp, out = three_projects(tmp_path / "in"), tmp_path / "out"
-    first = run_cli(inp, out)
-    assert first.returncode == 0, first.stderr
+    inp, out = done
     locked = out / "乙" / f"项目乙{SCORED}"
     before = snapshot(out / "乙")
     others = {name: snapshot(out / name) for name in ("甲", "丙")}
@@ -131,10 +157,9 @@ def test_a_write_that_fails_half_way_keeps_every_old_file_and_the_batch_goes_on(
     assert snapshot(out / "乙")[f"项目乙{REPORT}"] != "" and "1 个未变化" not in third.stdout
 
 
-def test_a_folder_in_the_way_of_an_output_keeps_the_other_old_files(tmp_path):
-    """No chattr needed: a directory where the new findings.json must go."""
-    inp, out = three_projects(tmp_path / "in"), tmp_path / "out"
-    assert run_cli(inp, out).returncode == 0
+def test_a_folder_in_the_way_of_an_output_keeps_the_other_old_files(done):
+    """No chattr needed: a directory where the new scored workbook must go."""
+    inp, out = done
     old_report = (out / "乙" / f"项目乙{REPORT}").read_bytes()
     (out / "乙" / f"项目乙{SCORED}").unlink()
     (out / "乙" / f"项目乙{SCORED}").mkdir()
@@ -173,10 +198,9 @@ def test_an_input_inside_the_output_or_the_reverse_is_refused_with_one_line(tmp_
 
 
 # ---------------------------------------------------------------- 3. a manifest that lies
-def test_a_tampered_manifest_never_deletes_outside_the_output_folder(tmp_path):
-    inp, out = three_projects(tmp_path / "in"), tmp_path / "out"
-    assert run_cli(inp, out).returncode == 0
-    victim = tmp_path / "victim.txt"
+def test_a_tampered_manifest_never_deletes_outside_the_output_folder(done):
+    inp, out = done
+    victim = out.parent / "victim.txt"
     victim.write_text("keep me")
     db = sqlite3.connect(out / ".manifest.sqlite")
     db.execute("INSERT INTO outputs VALUES ('甲.xlsx', '../../victim.txt', 'x')")
@@ -192,10 +216,9 @@ def test_a_tampered_manifest_never_deletes_outside_the_output_folder(tmp_path):
     assert all((out / n / "findings.json").is_file() for n in ("甲", "乙", "丙"))
 
 
-def test_a_manifest_that_is_a_symlink_is_never_written_through(tmp_path):
-    inp, out = three_projects(tmp_path / "in"), tmp_path / "out"
-    elsewhere = tmp_path / "elsewhere"
-    assert run_cli(inp, elsewhere).returncode == 0  # a real manifest somewhere else
+def test_a_manifest_that_is_a_symlink_is_never_written_through(done, tmp_path):
+    inp, elsewhere = done  # a real manifest somewhere else
+    out = tmp_path / "new"
     target = elsewhere / ".manifest.sqlite"
     before = sha256(target)
     out.mkdir()
@@ -382,9 +405,8 @@ def test_a_file_truncated_between_hashing_and_reading_is_redone_once_restored(tm
 
 
 # ---------------------------------------------------------------- 8. no tracebacks
-def test_a_locked_batch_summary_keeps_its_old_version_and_the_rest_is_written(tmp_path):
-    inp, out = three_projects(tmp_path / "in"), tmp_path / "out"
-    assert run_cli(inp, out).returncode == 0
+def test_a_locked_batch_summary_keeps_its_old_version_and_the_rest_is_written(done):
+    inp, out = done
     summary = out / "审核汇总.xlsx"
     before = sha256(summary)
     if not chattr("+i", summary):
@@ -412,9 +434,8 @@ def test_findings_csv_that_is_a_directory_and_a_workbook_folder_that_is_a_file_a
     assert all((out / n / "findings.json").is_file() for n in ("甲", "丙"))
 
 
-def test_a_damaged_manifest_is_kept_aside_and_rebuilt(tmp_path):
-    inp, out = three_projects(tmp_path / "in"), tmp_path / "out"
-    assert run_cli(inp, out).returncode == 0
+def test_a_damaged_manifest_is_kept_aside_and_rebuilt(done):
+    inp, out = done
     manifest = out / ".manifest.sqlite"
     data = bytearray(manifest.read_bytes())
     page = 4096
@@ -504,10 +525,10 @@ def test_config_values_out_of_range_or_out_of_order_are_one_line_naming_the_key(
 
 
 def test_findings_json_is_strict_json_whatever_a_number_became(tmp_path):
-    from pipeline.render.findings_json import strict_json
+    from pipeline.render.findings_json import encode
 
     doc = {"computed": {"total": float("nan"), "budget": float("inf")}, "message": "a\u202eb\u200bc"}
-    text = strict_json(doc).decode("utf-8")
+    text = encode(doc).decode("utf-8")
 
     def refuse(name):
         raise ValueError(name)
