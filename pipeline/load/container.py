@@ -107,10 +107,10 @@ _DOCTYPE = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.I)
 _SHEET_ENTRY = re.compile(rb"<(?:\w+:)?sheet\b([^<>]*)>")
 _ATTR = re.compile(rb"""(?<![\w:])([\w:]+)\s*=\s*(["'])(.*?)\2""", re.S)
 _REL = re.compile(rb"<(?:\w+:)?Relationship\b([^<>]*)>")
-# The tokens that matter: comments and CDATA (skipped), and the tags of rows and cells with or
+# The tokens that matter: comments, CDATA and processing instructions (skipped), and the tags of rows and cells with or
 # without a namespace prefix (calamine accepts `x:c`). A tag runs to the first `>` and never past a
 # `<`, so each match looks at most at the bytes up to the next tag: linear whatever the part holds.
-_TOKEN = re.compile(rb"<!--|<!\[CDATA\[|<(/?)(?:[\w.-]+:)?(row|c|f|v|is)(?=[\s/>]|\Z)([^<>]*)(>?)")
+_TOKEN = re.compile(rb"<!--|<!\[CDATA\[|<\?|<(/?)(?:[\w.-]+:)?(row|c|f|v|is)(?=[\s/>]|\Z)([^<>]*)(>?)")
 # A start tag whose quotes do not close before its `>`: readers disagree on where it ends.
 _QUOTED_ATTRS = re.compile(rb"""(?:[^"']|"[^"]*"|'[^']*')*+""")
 _R_ATTR = re.compile(rb"""(?:^|\s)r\s*=\s*["']([A-Za-z]*)(\d*)["']""")
@@ -273,8 +273,8 @@ class _PartScan:
     """One pass over a part, chunk by chunk: DOCTYPE, UTF-16, and for a worksheet its extent (as
     calamine will size its grid), its cell count and its formula cells without a cached value.
 
-    A row or cell without `r` follows the one before it, as calamine counts. Comments and CDATA are
-    skipped (a comment may hold any number of `<c `); a comment ends at the first `-->` after its
+    A row or cell without `r` follows the one before it, as calamine counts. Comments, CDATA and
+    processing instructions are skipped (a comment may hold any number of `<c `); a comment ends at the first `-->` after its
     `<!-`, never later than any reader ends it, so nothing a reader takes for a cell is skipped.
     What a chunk ends in the middle of (a tag, `-->`) is kept for the next chunk."""
 
@@ -289,7 +289,7 @@ class _PartScan:
         self.xml: bool | None = None
         self.tail = b""
         self.carry = b""
-        self.skipping: bytes | None = None  # inside a comment or CDATA: the bytes that end it
+        self.skipping: bytes | None = None  # inside a comment, CDATA or PI: the bytes that end it
         self.sheet_data = False
         self.cells = 0
         self.row = self.col = 0
@@ -328,18 +328,32 @@ class _PartScan:
         self._close_cell()
 
     def _scan(self, buf: bytes) -> bytes:
-        """Take every complete token of `buf`; return what must wait for the next chunk."""
+        """Take every complete token of `buf`; return what must wait for the next chunk.
+
+        Runs of plain rows and cells go to _fast; from the next `<!`, `<?` or formula tag on,
+        _tag takes one token at a time. Where each of those comes next is searched for once and
+        kept until it is passed, so no byte is looked at again and again."""
         pos, size = 0, len(buf)
         last = buf.rfind(b"<")  # every tag before it is complete: the next `<` is in `buf`
+        bang = instruction = formula = -1  # where the next `<!`, `<?`, formula tag is (size: none)
         while True:
             if self.skipping is not None:
                 end = buf.find(self.skipping, pos)
                 if end < 0:
                     return buf[max(pos, size - len(self.skipping) + 1) :]
                 pos, self.skipping = end + len(self.skipping), None
-            if pos < last and self._plain(buf, pos, last):
-                self._fast(buf, pos, last)
-                pos = last
+            if pos < last and not (self.cell is not None and self.formula):
+                if bang < pos:
+                    bang = _found(buf.find(b"<!", pos), size)
+                if instruction < pos:
+                    instruction = _found(buf.find(b"<?", pos), size)
+                if formula < pos:
+                    f = _FORMULA_TAG.search(buf, pos)
+                    formula = f.start() if f else size
+                cut = min(bang, instruction, formula, last)
+                if cut > pos:
+                    self._fast(buf, pos, cut)
+                    pos = cut
             m = _TOKEN.search(buf, pos)
             if m is None:
                 lt = buf.rfind(b"<", pos)
@@ -353,6 +367,9 @@ class _PartScan:
             if token == b"<![CDATA[":
                 pos, self.skipping = m.end(), b"]]>"
                 continue
+            if token == b"<?":  # a processing instruction ends at its first `?>`, for every reader
+                pos, self.skipping = m.end(), b"?>"
+                continue
             closing, tag, attrs, gt = m.groups()
             if not gt and m.end() == size:  # the chunk ends inside this tag
                 return self._unfinished(buf[m.start() :])
@@ -361,17 +378,9 @@ class _PartScan:
             pos = m.end()
             self._tag(closing, tag, attrs, gt, buf[pos : pos + 1])
 
-    def _plain(self, buf: bytes, start: int, end: int) -> bool:
-        """Nothing but rows and cells without formulas: no comment, CDATA or `<f`, no formula cell
-        left open before. Then _fast reads it; else _tag, one token at a time."""
-        return (
-            not (self.cell is not None and self.formula)
-            and buf.find(b"<!", start, end) < 0
-            and _FORMULA_TAG.search(buf, start, end) is None
-        )
-
     def _fast(self, buf: bytes, start: int, end: int) -> None:
-        """The rows and cells of buf[start:end] in C-level matches, counted as _tag counts them."""
+        """The rows and cells of buf[start:end] (no comment, CDATA, PI or formula in it) in C-level
+        matches, counted as _tag counts them."""
         if _BAD_TAG.search(buf, start, end):
             raise Refused(MSG["I001_xml"].format(part=self.name))
         row, col, last_row, last_col, cells = self.row, self.col, self.last_row, self.last_col, 0
@@ -452,6 +461,10 @@ class _PartScan:
             if ref:
                 self.uncached.add(ref.group(1).decode())
         self.cell, self.formula, self.value = None, False, False
+
+
+def _found(at: int, size: int) -> int:
+    return size if at < 0 else at
 
 
 def _number(digits: bytes) -> int:

@@ -524,6 +524,13 @@ def comment_full_of_cell_starts(path: Path, opener: bytes = b"<c ", times: int =
     _with_sheet(path, _INFO_SHEET, info.replace(b"</sheetData>", comment + b"</sheetData>", 1))
 
 
+def instruction_full_of_cell_starts(path: Path, times: int = 20_000) -> None:
+    """A processing instruction (legal anywhere in the content) holding `<c ` and `<row ` openers."""
+    info = next(m for m in members_of(EXAMPLE) if m.name == _INFO_SHEET).data
+    pi = b"<?pi " + b"<c <row " * times + b"?>"
+    _with_sheet(path, _INFO_SHEET, info.replace(b"</sheetData>", pi + b"</sheetData>", 1))
+
+
 def workbook_xml_full_of_sheet_starts(path: Path, letters: int = 100_000) -> None:
     """workbook.xml with a comment holding `<sheet ` and 100,000 letters: read as a sheet entry,
     its attributes were split by a pattern that backtracked over every run of letters."""
@@ -753,6 +760,13 @@ CASES: list[Case] = [
         "comment_prefixed_rows",
         "注释中的行.xlsx",
         lambda p: comment_full_of_cell_starts(p, b"<x:row <x:c r=", 15_000),
+        SEED_RULES,
+        bounded=True,
+    ),
+    Case(
+        "instruction_cell_starts",
+        "处理指令中的单元格.xlsx",
+        instruction_full_of_cell_starts,
         SEED_RULES,
         bounded=True,
     ),
