@@ -8,11 +8,17 @@ run killed at any moment leaves a manifest that never claims more than is on dis
 
 The manifest doubles as the archive index (`python -m pipeline archive-index`).
 
+Schema v1 (PRAGMA user_version) adds the reviewer's decisions (decisions.py): one row per decision
+on a finding and one per workbook's 审核结论, which outlive the outputs they were read from, and per
+workbook the digest of the decisions its outputs were rendered with. A v0 manifest is upgraded in
+place; nothing in it is lost.
+
 Nothing read from it is trusted: a record whose folder or output names are not plain names inside
 output/ is ignored (a tampered `../../victim` never reaches unlink), a manifest that is a link is
-never opened through, and one that is damaged or of another schema is kept aside as a copy and
-rebuilt. A manifest that cannot be written (a full disk) costs only the skipping of unchanged
-workbooks next time: the run goes on and says so.
+never opened through, and one that is damaged or of an unknown schema is kept aside as a copy
+(`.manifest.sqlite.damaged-<time>`, with whatever decisions it held) and rebuilt. A record that
+cannot be written (a full disk) costs only the skipping of unchanged workbooks next time: the run
+goes on and says so; decisions that cannot be stored stop the run before any output is replaced.
 """
 
 from __future__ import annotations
@@ -23,13 +29,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from .decisions import ACTIVE, REPLACED, Conclusion
 from .messages import MSG
+from .model import Decision, DecisionKey
 
 FILENAME = ".manifest.sqlite"
-# PRAGMA user_version of the tables below. 0 = a round-1 manifest (same tables, no version).
-# A later schema bumps this and migrates; a manifest of any other version is kept aside and rebuilt.
-SCHEMA_VERSION = 1
-_SIDE_FILES = ("-wal", "-shm", "-journal")
 
 OK = "ok"  # read, scored, rendered
 UNREADABLE = "unreadable"  # I001: findings.json only; same bytes give the same answer
@@ -53,6 +57,33 @@ CREATE TABLE IF NOT EXISTS outputs (
     name   TEXT NOT NULL,        -- file name inside output/<folder>/
     sha256 TEXT NOT NULL,
     PRIMARY KEY (file, name)
+);
+CREATE TABLE IF NOT EXISTS decisions (
+    id       INTEGER PRIMARY KEY,
+    file     TEXT NOT NULL,      -- project key: the input's name (kept when the input goes)
+    rule     TEXT NOT NULL,
+    location TEXT NOT NULL,      -- sheet!cell of the finding
+    expected TEXT NOT NULL,      -- decisions.value_text
+    actual   TEXT NOT NULL,
+    state    TEXT NOT NULL,      -- as typed: 待核实 / 确认 / 豁免 / 调整 (or not, then never applied)
+    note     TEXT NOT NULL,      -- 审核说明
+    by       TEXT NOT NULL,      -- the saved file's lastModifiedBy
+    at       TEXT NOT NULL,      -- the saved file's modification time
+    source   TEXT NOT NULL,      -- file under output/ and cell it was typed in
+    status   TEXT NOT NULL,      -- 有效 / 已失效 / 已更改
+    retired  TEXT NOT NULL       -- when it stopped being 有效
+);
+CREATE UNIQUE INDEX IF NOT EXISTS decisions_active
+    ON decisions (file, rule, location, expected, actual) WHERE status = '有效';
+CREATE TABLE IF NOT EXISTS conclusions (
+    file     TEXT PRIMARY KEY,   -- the input's name
+    state    TEXT NOT NULL,      -- 待审 / 通过 / 退回修改 (as typed)
+    reviewer TEXT NOT NULL,      -- 审核人
+    day      TEXT NOT NULL,      -- 审核日期
+    by       TEXT NOT NULL,
+    at       TEXT NOT NULL,
+    source   TEXT NOT NULL,
+    problem  TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS batch (
     name    TEXT PRIMARY KEY,    -- 审核汇总.xlsx / findings.csv
@@ -78,27 +109,36 @@ class Record:
     infos: int
     done: str
     outputs: tuple[tuple[str, str], ...]  # (name, sha256)
+    decisions: str = ""  # decisions.digest of what the outputs were rendered with
 
 
 class Foreign(sqlite3.DatabaseError):
-    """A database, but not a manifest of this schema."""
+    """A database, but not a manifest of a schema this program knows."""
 
 
-_COLUMNS = {
-    "workbooks": [
-        "file",
-        "sha256",
-        "config",
-        "version",
-        "folder",
-        "status",
-        "errors",
-        "warnings",
-        "infos",
-        "done",
-    ],
-    "outputs": ["file", "name", "sha256"],
-    "batch": ["name", "sha256", "key", "config", "version", "done"],
+class Unwritable(Exception):
+    """Reviewer decisions could not be stored: the run must not replace any output."""
+
+
+_SIDE_FILES = ("-wal", "-shm", "-journal")
+# The tables and columns of each schema this program reads (v0: round 1, without `decisions`).
+_TABLES = {"workbooks", "outputs", "batch", "decisions", "conclusions"}
+_WORKBOOK_COLUMNS = [
+    "file",
+    "sha256",
+    "config",
+    "version",
+    "folder",
+    "status",
+    "errors",
+    "warnings",
+    "infos",
+    "done",
+]
+_KNOWN_COLUMNS = {
+    "workbooks": ([*_WORKBOOK_COLUMNS], [*_WORKBOOK_COLUMNS, "decisions"]),
+    "outputs": (["file", "name", "sha256"],),
+    "batch": (["name", "sha256", "key", "config", "version", "done"],),
 }
 
 
@@ -112,6 +152,20 @@ def plain_name(name: object) -> bool:
         and not name.startswith(".")
         and not any(ch in name for ch in "/\\\0:")
     )
+
+
+def _check_schema(db: sqlite3.Connection) -> None:
+    check = db.execute("PRAGMA quick_check").fetchall()
+    if check != [("ok",)]:
+        raise sqlite3.DatabaseError(f"quick_check: {check[:3]}")
+    (version,) = db.execute("PRAGMA user_version").fetchone()
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if version > SCHEMA_VERSION or tables - _TABLES:
+        raise Foreign(f"user_version {version}, tables {sorted(tables)}")
+    for table, shapes in _KNOWN_COLUMNS.items():
+        found = [r[1] for r in db.execute(f"PRAGMA table_info({table})")]
+        if found and found not in shapes:
+            raise Foreign(f"{table}: {found}")
 
 
 class Manifest:
@@ -131,21 +185,16 @@ class Manifest:
         try:
             self._db = self._open()
         except sqlite3.DatabaseError as e:
-            # Not a database (truncated, overwritten), damaged, or another schema: keep a copy for
-            # whoever wants to look, start afresh; every workbook is redone.
+            # Not a database (truncated, overwritten), damaged, or of an unknown schema: keep a copy
+            # for whoever wants to look (decisions in it are not thrown away), start afresh.
             why = MSG["RUN_manifest_foreign"] if isinstance(e, Foreign) else MSG["RUN_manifest_damaged"]
             copy = self._set_aside()
             self.notes.append(MSG["RUN_manifest_rebuilt"].format(path=self.path, why=why, copy=copy))
             self._db = self._open()
 
     def _set_aside(self) -> str:
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        copy = self.path.with_name(f"{FILENAME}.damaged-{stamp}")
-        try:
-            os.replace(self.path, copy)
-        except OSError:
-            self.path.unlink(missing_ok=True)
-        for suffix in _SIDE_FILES:
+        copy = self.path.with_name(f"{FILENAME}.damaged-{datetime.now():%Y%m%d-%H%M%S}")
+        for suffix in ("", *_SIDE_FILES):
             side = Path(str(self.path) + suffix)
             if side.exists():
                 try:
@@ -160,26 +209,32 @@ class Manifest:
             db.execute("PRAGMA journal_mode=WAL")  # a killed process never corrupts it
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("PRAGMA foreign_keys=ON")
-            check = db.execute("PRAGMA quick_check").fetchall()
-            if check != [("ok",)]:
-                raise sqlite3.DatabaseError(f"quick_check: {check[:3]}")
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-            if version not in (0, SCHEMA_VERSION) or tables - set(_COLUMNS):
-                raise Foreign(f"user_version {version}, tables {sorted(tables)}")
-            for table, columns in _COLUMNS.items():
-                found = [r[1] for r in db.execute(f"PRAGMA table_info({table})")]
-                if found and found != columns:
-                    raise Foreign(f"{table}: {found}")
+            _check_schema(db)
             db.executescript(_SCHEMA)
-            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            _upgrade(db)
         except sqlite3.DatabaseError:
             db.close()
             raise
-        except sqlite3.Error as e:  # e.g. a full disk while creating it: go on without one
+        except sqlite3.Error as e:  # e.g. a full disk while creating it
             db.close()
             raise sqlite3.DatabaseError(str(e)) from e
         return db
+
+    def _write(self, fn, *args) -> None:
+        """A record that cannot be written (a full disk) is said once; the run goes on without it."""
+        try:
+            fn(*args)
+        except sqlite3.Error as e:
+            if not self._unwritable:
+                self._unwritable = True
+                full = "full" in str(e).lower()
+                self.notes.append(
+                    MSG["RUN_manifest_unwritable"].format(
+                        path=self.path,
+                        error="磁盘已满" if full else str(e),
+                        todo=MSG["RUN_unwritten_full"] if full else MSG["RUN_unwritten_other"],
+                    )
+                )
 
     def close(self) -> None:
         self._db.close()
@@ -196,11 +251,14 @@ class Manifest:
                 outputs.setdefault(file, []).append((name, digest))
             else:
                 bad.add(file)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(workbooks)")}
+        digest = "decisions" if "decisions" in columns else "''"  # a v0 manifest opened read-only
         rows = self._db.execute(
-            "SELECT file, sha256, config, version, folder, status, errors, warnings, infos, done FROM workbooks"
+            "SELECT file, sha256, config, version, folder, status, errors, warnings, infos, done, "
+            f"{digest} FROM workbooks"
         )
         return {
-            row[0]: Record(*row, outputs=tuple(outputs.get(row[0], ())))
+            row[0]: Record(*row[:10], outputs=tuple(outputs.get(row[0], ())), decisions=row[10])
             for row in rows
             if row[0] not in bad and plain_name(row[4]) and all(isinstance(v, int) for v in row[6:9])
         }
@@ -208,27 +266,11 @@ class Manifest:
     def record(self, rec: Record) -> None:
         self._write(self._record, rec)
 
-    def _write(self, fn, *args) -> None:
-        """A write that fails (a full disk) is said once; the run goes on without it."""
-        try:
-            fn(*args)
-        except sqlite3.Error as e:
-            if not self._unwritable:
-                self._unwritable = True
-                full = "full" in str(e).lower()
-                self.notes.append(
-                    MSG["RUN_manifest_unwritable"].format(
-                        path=self.path,
-                        error="磁盘已满" if full else str(e),
-                        todo=MSG["RUN_unwritten_full"] if full else MSG["RUN_unwritten_other"],
-                    )
-                )
-
     def _record(self, rec: Record) -> None:
         with self._transaction():
             self._db.execute("DELETE FROM workbooks WHERE file = ?", (rec.file,))
             self._db.execute(
-                "INSERT INTO workbooks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO workbooks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     rec.file,
                     rec.sha256,
@@ -240,6 +282,7 @@ class Manifest:
                     rec.warnings,
                     rec.infos,
                     rec.done,
+                    rec.decisions,
                 ),
             )
             self._db.executemany(
@@ -272,6 +315,94 @@ class Manifest:
                 [(name, digest, key, config, version, now()) for name, digest in files.items()],
             )
 
+    # ------------------------------------------------------------ reviewer decisions
+    def decisions(self, file: str | None = None) -> list[Decision]:
+        """Every decision (active, retired and replaced), of one input or of all, oldest first."""
+        if not self._has("decisions"):  # a v0 manifest opened read-only
+            return []
+        sql = "SELECT file, rule, location, expected, actual, state, note, by, at, source, status, retired FROM decisions"
+        rows = self._db.execute(
+            sql + (" WHERE file = ? ORDER BY id" if file else " ORDER BY id"), (file,) if file else ()
+        )
+        return [_decision(r) for r in rows]
+
+    def all_decisions(self) -> dict[str, list[Decision]]:
+        by_file: dict[str, list[Decision]] = {}
+        for d in self.decisions():
+            by_file.setdefault(d.key.project, []).append(d)
+        return by_file
+
+    def save_decisions(self, new: list[Decision]) -> None:
+        """Store decisions read from a reviewer's file; the active one each replaces is kept as 已更改."""
+        if not new:
+            return
+        self._store(self._save_decisions, new)
+
+    def _save_decisions(self, new: list[Decision]) -> None:
+        with self._transaction():
+            for d in new:
+                self._db.execute(
+                    "UPDATE decisions SET status = ?, retired = ? WHERE status = ? AND file = ? AND rule = ?"
+                    " AND location = ? AND expected = ? AND actual = ?",
+                    (REPLACED, d.at, ACTIVE, *_key(d.key)),
+                )
+                self._db.execute(
+                    "INSERT INTO decisions (file, rule, location, expected, actual, state, note, by, at,"
+                    " source, status, retired) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (*_key(d.key), d.state, d.note, d.by, d.at, d.source, ACTIVE, ""),
+                )
+
+    def retire(self, retired: list[Decision]) -> None:
+        """Mark decisions whose finding is gone as 已失效 (their text stays; if this cannot be
+        written the next run retires them again)."""
+        self._write(self._retire, retired)
+
+    def _retire(self, retired: list[Decision]) -> None:
+        with self._transaction():
+            for d in retired:
+                self._db.execute(
+                    "UPDATE decisions SET status = ?, retired = ? WHERE status = ? AND file = ? AND rule = ?"
+                    " AND location = ? AND expected = ? AND actual = ?",
+                    (d.status, d.retired, ACTIVE, *_key(d.key)),
+                )
+
+    def conclusions(self) -> dict[str, Conclusion]:
+        if not self._has("conclusions"):
+            return {}
+        rows = self._db.execute("SELECT file, state, reviewer, day, by, at, source, problem FROM conclusions")
+        return {r[0]: Conclusion(*r) for r in rows}
+
+    def save_conclusions(self, new: list[Conclusion]) -> None:
+        if not new:
+            return
+        self._store(self._save_conclusions, new)
+
+    def _save_conclusions(self, new: list[Conclusion]) -> None:
+        with self._transaction():
+            self._db.executemany(
+                "INSERT OR REPLACE INTO conclusions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(c.file, c.state, c.reviewer, c.day, c.by, c.at, c.source, c.problem) for c in new],
+            )
+
+    def _store(self, fn, new) -> None:
+        """A reviewer's decisions must be stored before any output is replaced: if they cannot be
+        (a full disk), the run stops (Unwritable) and every output stays as it is."""
+        try:
+            fn(new)
+        except sqlite3.Error as e:
+            full = "full" in str(e).lower()
+            raise Unwritable(
+                MSG["RUN_decisions_unwritable"].format(
+                    path=self.path,
+                    error="磁盘已满" if full else str(e),
+                    todo=MSG["RUN_unwritten_full"] if full else MSG["RUN_unwritten_other"],
+                )
+            ) from None
+
+    def _has(self, table: str) -> bool:
+        found = self._db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,))
+        return found.fetchone() is not None
+
     def _transaction(self):
         return _Transaction(self._db)
 
@@ -287,6 +418,28 @@ class _Transaction:
         self.db.execute("COMMIT" if kind is None else "ROLLBACK")
 
 
+SCHEMA_VERSION = 1
+
+
+def _upgrade(db: sqlite3.Connection) -> None:
+    """v0 (round 1) -> v1: the workbooks table learns which decisions its outputs show."""
+    (version,) = db.execute("PRAGMA user_version").fetchone()
+    if version >= SCHEMA_VERSION:
+        return
+    columns = {row[1] for row in db.execute("PRAGMA table_info(workbooks)")}
+    if "decisions" not in columns:
+        db.execute("ALTER TABLE workbooks ADD COLUMN decisions TEXT NOT NULL DEFAULT ''")
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _key(k: DecisionKey) -> tuple[str, str, str, str, str]:
+    return k.project, k.rule, k.location, k.expected, k.actual
+
+
+def _decision(row: tuple) -> Decision:
+    return Decision(DecisionKey(*row[:5]), *row[5:])
+
+
 def read_only(output: Path) -> Manifest | None:
     """The manifest of `output` opened without creating or changing anything; None if there is none."""
     path = Path(output) / FILENAME
@@ -294,12 +447,11 @@ def read_only(output: Path) -> Manifest | None:
         return None
     m = Manifest.__new__(Manifest)
     m.path = path
-    m._db = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, timeout=30)
     m.notes, m._unwritable = [], True
+    m._db = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, timeout=30)
     try:
-        for table, columns in _COLUMNS.items():  # another schema reads as no manifest
-            if [r[1] for r in m._db.execute(f"PRAGMA table_info({table})")] != columns:
-                raise Foreign(table)
+        _check_schema(m._db)  # another schema reads as no manifest
+        m._db.execute("SELECT 1 FROM workbooks LIMIT 1").fetchall()
     except sqlite3.DatabaseError:
         m._db.close()
         return None

@@ -31,7 +31,8 @@ Decisions worth knowing:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import dataclasses
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from .config import Grades, Settings
@@ -375,10 +376,30 @@ def _level1_weights(indicators: tuple[Indicator, ...]) -> dict[str, float]:
     return weights
 
 
-def score(project: Project, settings: Settings) -> Scores:
-    d = settings.scoring.decimals
+def _adjust(line: IndicatorScore, value: float, note: str, decimals: int) -> IndicatorScore:
+    """A reviewer's 调整 (decisions.py, checked there): the 定性 line's 复核得分 is theirs."""
+    why = f"（{note}）" if note and note.strip() != show(value) else ""
+    return dataclasses.replace(
+        line,
+        computed=round_score(value, decimals),
+        adjusted=True,
+        arithmetic=f"{line.arithmetic}；审核调整为 {show(value, decimals)}{why}",
+    )
+
+
+def score(
+    project: Project, settings: Settings, adjustments: Mapping[int, tuple[float, str]] | None = None
+) -> Scores:
+    """`adjustments`: 绩效指标 row -> (score, note) of the reviewer's valid 调整 decisions on 定性 lines."""
+    d, tol = settings.scoring.decimals, settings.tolerance.score
     budget = score_budget(project.total, settings)
-    lines = [score_indicator(ind, settings) for ind in project.indicators]
+    adjustments = adjustments or {}
+    lines = []
+    for ind in project.indicators:
+        line = score_indicator(ind, settings)
+        if line.row in adjustments and line.kind == QUALITATIVE:
+            line = _adjust(line, *adjustments[line.row], d)
+        lines.append(_decided(line, tol))
     counted = [line for line in lines if line.weight is not None]
     indicator_weight = round_score(sum(line.weight for line in counted), d)
     indicator_score = round_score(sum(line.final or 0.0 for line in counted), d)
@@ -386,7 +407,8 @@ def score(project: Project, settings: Settings) -> Scores:
     weight_total = round_score(budget_weight + indicator_weight, d)
     raw_total = round_score((budget.score or 0.0) + indicator_score, d)
     scale = settings.weights.total
-    if abs(weight_total - scale) <= settings.tolerance.score or weight_total <= 0:
+    rescaled = abs(weight_total - scale) > tol and weight_total > 0
+    if not rescaled:
         total = raw_total
         total_text = f"{show(budget.score or 0.0, d)}+{show(indicator_score, d)}={show(total, d)}"
     else:  # 分值 do not add to 100: state the total on a 100-point scale
@@ -396,6 +418,8 @@ def score(project: Project, settings: Settings) -> Scores:
             f"({show(budget.score or 0.0, d)}+{show(indicator_score, d)})÷{show(weight_total, d)}"
             f"×{show(scale, d)}={show(total, d)}"
         )
+    grade = grade_of(total, settings.grades)
+    claimed_total, claimed_grade = project.info.claimed_total.value, project.info.claimed_grade.value
     return Scores(
         budget=budget.base,
         executed=budget.executed,
@@ -407,13 +431,31 @@ def score(project: Project, settings: Settings) -> Scores:
         weight_total=weight_total,
         raw_total=raw_total,
         total=total,
-        grade=grade_of(total, settings.grades),
+        grade=grade,
         indicators=tuple(lines),
-        subtotals=_subtotals(project.indicators, lines),
+        subtotals=tuple(
+            dataclasses.replace(t, claimed_differs=abs(t.claimed - t.computed) > tol)
+            for t in _subtotals(project.indicators, lines)
+        ),
         level1_weights=_level1_weights(project.indicators),
         paid=_paid(project),
         budget_arithmetic=budget.arithmetic,
         total_arithmetic=total_text,
+        adjusted=any(line.adjusted for line in lines),
+        scale=scale,
+        rescaled=rescaled,
+        claimed_total_differs=claimed_total is not None and abs(claimed_total - total) > tol,
+        claimed_grade_differs=claimed_grade is not None and claimed_grade != grade,
+    )
+
+
+def _decided(line: IndicatorScore, tol: float) -> IndicatorScore:
+    """The line with what the renderers say about it decided here, once."""
+    computed, claimed, weight, final = line.computed, line.claimed, line.weight, line.final
+    return dataclasses.replace(
+        line,
+        claimed_differs=computed is not None and claimed is not None and abs(computed - claimed) > tol,
+        lost=weight is not None and final is not None and final < weight - 1e-9,
     )
 
 

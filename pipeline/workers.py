@@ -16,12 +16,14 @@ import json
 import multiprocessing
 import os
 import re
+import signal
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -41,7 +43,10 @@ from .files import (
 )
 from .manifest import FAILED, OK, UNREADABLE
 from .messages import MSG
+from .model import Decision
 from .render.findings_json import encode
+
+LOCKED = "locked"  # an output held open by another program: nothing of that workbook was recorded
 
 
 class Item(Protocol):
@@ -52,6 +57,7 @@ class Item(Protocol):
     name: str  # its file name as text
     digest: str  # sha256 of its bytes ('' if unreadable)
     folder: str  # its folder under output/
+    decisions: tuple[Decision, ...]  # the reviewer's, as stored in the manifest
 
 
 class Options(Protocol):
@@ -76,8 +82,6 @@ class Outcome:
     cpu_ms: float = 0.0
     phases: tuple[float, float, float] = (0.0, 0.0, 0.0)  # CPU ms: evaluate+findings.json, scored wb, report
     digest: str = ""  # sha256 of the bytes the worker read ('' = none: the batch's own hash stands)
-    # the new files could not all be put in place: (file, why, what to do); every old file stays
-    unwritten: tuple[str, str, str] | None = None
 
 
 _STATE: dict = {}
@@ -85,8 +89,6 @@ _STATE: dict = {}
 
 def _init(settings: Settings, run_date: date, output: str, started, pids) -> None:
     """Runs once per worker process: imports the pipeline and keeps it for every workbook."""
-    import signal
-
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
     _die_with_parent()
     _STATE.update(settings=settings, run_date=run_date, output=Path(output), started=started, pids=pids)
@@ -131,48 +133,46 @@ def _work_chunk(tasks: list[tuple]) -> list[Outcome]:
     waits on the disk) while the next is computed. Outcomes return once their files are in place."""
     writer = _STATE.setdefault("writer", ThreadPoolExecutor(1, thread_name_prefix="writer"))
     computed = []
-    for slot, index, path, name, digest, folder in tasks:
+    for slot, index, path, name, digest, folder, decided, now in tasks:
         _STATE["pids"][slot] = os.getpid()
         _STATE["started"][slot] = time.monotonic()  # the pool stops a workbook past max_seconds
         cpu = time.process_time()
-        status, files, doc, phases = _compute(Path(path), name, digest)
+        status, files, doc, phases = _compute(Path(path), name, digest, decided, now)
         _STATE["started"][slot] = -1.0  # computed: writing is not timed
+        target = _STATE["output"] / folder
         computed.append(
             (
                 index,
                 status,
                 doc,
-                writer.submit(write_folder, _STATE["output"] / folder, files),
+                target,
+                writer.submit(write_folder, target, files),
                 1000 * (time.process_time() - cpu),
                 phases,
             )
         )
     outcomes = []
-    for index, status, doc, writing, cpu_ms, phases in computed:
-        unwritten = None
+    for index, status, doc, target, writing, cpu_ms, phases in computed:
         try:
             outputs = writing.result()
-        except WriteFailed as e:  # a file held open by Excel, a full disk: the old files all stay
-            outputs, unwritten = e.replaced, (e.name, e.reason, e.todo)
+        except WriteFailed as e:  # held open by Excel, a full disk: the old files and decisions stay
+            path = target.name if e.name == target.name else f"{target.name}/{e.name}"
+            doc = {"file": doc["file"], "locked": path, "reason": e.reason, "todo": e.todo}
+            outcomes.append(Outcome(index, LOCKED, e.replaced, doc, os.getpid(), *_memory(), cpu_ms, phases))
+            continue
+        except ValueError as e:
+            doc = failure_doc(doc["file"], doc["sha256"], MSG["RUN_write_failed"].format(error=e))
+            status, outputs = FAILED, write_failure(target, doc)
         outcomes.append(
             Outcome(
-                index,
-                status,
-                outputs,
-                doc,
-                os.getpid(),
-                *_memory(),
-                cpu_ms,
-                phases,
-                doc.get("sha256") or "",
-                unwritten,
+                index, status, outputs, doc, os.getpid(), *_memory(), cpu_ms, phases, doc.get("sha256") or ""
             )
         )
     return outcomes
 
 
 def _compute(
-    path: Path, name: str, digest: str
+    path: Path, name: str, digest: str, decided: tuple[Decision, ...] = (), now: str = ""
 ) -> tuple[str, dict[str, bytes], dict, tuple[float, float, float]]:
     """(status, {file name: bytes}, findings.json as a dict, CPU ms of its phases); a bug becomes a
     FAILED findings.json. The phases count this thread only, not the writer's (`make bench` shows them)."""
@@ -181,7 +181,7 @@ def _compute(
     try:
         if "broken" in s:
             raise RuntimeError(s["broken"])
-        result = s["evaluate"](path, s["settings"])  # hashes the bytes it reads
+        result = s["evaluate"](path, s["settings"], decisions=decided, now=now)  # hashes what it reads
         if result.project.file != name:  # a file name that is not UTF-8: findings.json says it as text
             result = dataclasses.replace(result, project=dataclasses.replace(result.project, file=name))
         doc_bytes = s["to_bytes"](result)
@@ -236,7 +236,7 @@ def _context():
     return multiprocessing.get_context("spawn")
 
 
-def execute(todo: list[Item], opts: Options, settle: Callable[[Item, Outcome], None]) -> None:
+def execute(todo: list[Item], opts: Options, settle: Callable[[Item, Outcome], None], now: str = "") -> None:
     """Run `todo` in worker processes, calling settle() in the main process as each finishes.
 
     When a worker dies (the pool breaks), what had not started is run again; what was running is
@@ -248,9 +248,14 @@ def execute(todo: list[Item], opts: Options, settle: Callable[[Item, Outcome], N
     ctx = _context()
     jobs = max(1, min(opts.jobs, len(todo)))
     chunk = max(1, min(4, len(todo) // (jobs * 8)))  # small: Ctrl-C waits for what is queued
+    with _sigint_deferred() as interrupted:
+        _execute(ctx, jobs, chunk, todo, opts, settle, interrupted, now)
+
+
+def _execute(ctx, jobs, chunk, todo, opts, settle, interrupted: threading.Event, now: str = "") -> None:
     pending, suspects = todo, []
     while pending:
-        started, done, _, killed = _round(ctx, jobs, pending, chunk, opts, settle)
+        started, done, _, killed = _round(ctx, jobs, pending, chunk, opts, settle, interrupted, now)
         unfinished = [it for it in pending if it.index not in done]
         if killed:  # the pool broke because a workbook ran out of time: the others are innocent
             pending = unfinished
@@ -263,18 +268,22 @@ def execute(todo: list[Item], opts: Options, settle: Callable[[Item, Outcome], N
         pending = [it for it in unfinished if it.index not in new_suspects]
         chunk = 1
     for item in suspects:
-        _, done, broken, _ = _round(ctx, 1, [item], 1, opts, settle)
+        _, done, broken, _ = _round(ctx, 1, [item], 1, opts, settle, interrupted, now)
         if item.index not in done:
             error = MSG["RUN_worker_died"] if broken else MSG["RUN_worker_silent"]
             doc = failure_doc(item.name, item.digest, error)
             settle(item, Outcome(item.index, FAILED, write_failure(opts.output / item.folder, doc), doc))
 
 
-_TICK = 0.5  # seconds between looks at how long each workbook has been running
-
-
 def _round(
-    ctx, jobs: int, items: list[Item], chunk: int, opts: Options, settle: Callable[[Item, Outcome], None]
+    ctx,
+    jobs: int,
+    items: list[Item],
+    chunk: int,
+    opts: Options,
+    settle: Callable[[Item, Outcome], None],
+    interrupted: threading.Event,
+    now: str = "",
 ):
     """One pool over `items`: (which started, the indices settled, whether a worker died, whether
     one was killed for its time)."""
@@ -282,9 +291,12 @@ def _round(
     # every process), < 0 computed
     started = ctx.Array("d", len(items), lock=False)
     pids = ctx.Array("i", len(items), lock=False)
-    by_index = {it.index: it for it in items}
-    tasks = [(slot, it.index, str(it.path), it.name, it.digest, it.folder) for slot, it in enumerate(items)]
     limit = opts.settings.limits.max_seconds
+    by_index = {it.index: it for it in items}
+    tasks = [
+        (slot, it.index, str(it.path), it.name, it.digest, it.folder, it.decisions, now)
+        for slot, it in enumerate(items)
+    ]
     pool = ProcessPoolExecutor(
         jobs,
         mp_context=ctx,
@@ -297,7 +309,10 @@ def _round(
         futures = {pool.submit(_work_chunk, tasks[i : i + chunk]) for i in range(0, len(tasks), chunk)}
         broken = False
         while futures and not broken:
-            finished, futures = wait(futures, timeout=_TICK, return_when=FIRST_COMPLETED)
+            finished, futures = wait(futures, timeout=0.1, return_when=FIRST_COMPLETED)
+            if interrupted.is_set():
+                _stop(pool)
+                raise KeyboardInterrupt
             for slot, it in enumerate(items):
                 if started[slot] > 0 and it.index not in done and time.monotonic() - started[slot] > limit:
                     _kill(pids[slot])
@@ -314,16 +329,45 @@ def _round(
                 if fut.exception() is not None:  # a dead worker, or a result that could not come back:
                     continue  # those that started are run again, alone
                 for outcome in fut.result():
-                    if outcome.index not in done:
+                    if outcome.index not in done:  # not one stopped for its time a moment ago
                         settle(by_index[outcome.index], outcome)
                         done.add(outcome.index)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        pool.shutdown(wait=not interrupted.is_set(), cancel_futures=True)
     return [t != 0 for t in started], done, broken, killed
 
 
 def _kill(pid: int) -> None:
-    import signal
-
     with contextlib.suppress(OSError):  # gone already
         os.kill(pid, getattr(signal, "SIGKILL", signal.SIGTERM))
+
+
+@contextmanager
+def _sigint_deferred() -> Iterator[threading.Event]:
+    """While the pool runs, Ctrl-C (or SIGINT to this process alone, as `timeout -s INT` or a
+    service manager sends it) only sets a flag that the loop above checks every 0.1 s. Raised at a
+    random point instead (half-way through starting a worker, inside the executor's locks) it
+    could leave the batch waiting on a worker forever; and the workers ignore SIGINT."""
+    flag = threading.Event()
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):  # not ours to change (an embedding program, or a run started with SIGINT ignored)
+        yield flag
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: flag.set())
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if flag.is_set():  # came after the last workbook finished: still an interrupt
+        raise KeyboardInterrupt
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Interrupted: the workers go now, not after their chunk. A file they were writing is a
+    temporary one the next run removes; their workbooks have no manifest record yet, so the next
+    run does them again."""
+    for process in list((pool._processes or {}).values()):  # no public handle on the workers
+        process.kill()
+    pool.shutdown(wait=False, cancel_futures=True)

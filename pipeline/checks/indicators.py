@@ -331,7 +331,7 @@ def claimed_total_as_computed(project: Project, ctx: Context) -> Iterator[Findin
     """
     claimed = project.info.claimed_total
     total = ctx.scores.total
-    if claimed.value is not None and _differs(claimed.value, total, ctx):
+    if claimed.value is not None and ctx.scores.claimed_total_differs:
         yield finding(
             "S011",
             claimed,
@@ -350,7 +350,7 @@ def claimed_grade_as_computed(project: Project, ctx: Context) -> Iterator[Findin
     第十三条 fixes the grade by the total: 90 优, 80 良, 60 中, below 差 (thresholds in config).
     """
     claimed = project.info.claimed_grade
-    if claimed.value is not None and claimed.value != ctx.scores.grade:
+    if claimed.value is not None and ctx.scores.claimed_grade_differs:
         yield finding(
             "S012",
             claimed,

@@ -13,7 +13,7 @@ from .. import schema
 from ..cells import a1
 from ..config import Settings
 from ..display import show
-from ..messages import KIND_WORDS, MSG
+from ..messages import KIND_WORDS, MSG, os_reason
 from ..model import (
     EMPTY,
     Cell,
@@ -58,8 +58,12 @@ class Loaded:
 
 
 def sha256_of(path: Path) -> str:
-    """sha256 of a file (an output, say): read without blocking, only if it is a regular file."""
-    return read_input(path).sha256
+    """sha256 of a file (an output, say): read without blocking, only if it is a regular file
+    (anything else is an OSError, as a missing file is)."""
+    try:
+        return read_input(path).sha256
+    except Refused as e:
+        raise OSError(e.reason) from None
 
 
 def load(path: Path, settings: Settings) -> Loaded:
@@ -72,7 +76,7 @@ def load(path: Path, settings: Settings) -> Loaded:
     except Refused as e:
         return Loaded(None, [_i001(e.reason)])
     except OSError as e:
-        return Loaded(None, [_i001(MSG["I001_open"].format(error=e.strerror or e))])
+        return Loaded(None, [_i001(MSG["I001_open"].format(error=os_reason(e)))])
     digest = source.sha256
     try:
         container = inspect_bytes(source.data, path.suffix.lower(), limits)

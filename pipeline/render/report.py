@@ -24,6 +24,7 @@ from pathlib import Path
 import jinja2
 
 from ..config import Settings
+from ..decisions import WAIVED
 from ..display import fixed, percent, show
 from ..model import Finding, Indicator, IndicatorScore, Result
 from .wordml import (
@@ -65,14 +66,13 @@ def _context(result: Result, run_date: dt.date, settings: Settings) -> dict:
     assert s is not None
     info = p.info
     d = settings.scoring.decimals
-    tol = settings.tolerance.score
 
     def score(x: float | None) -> str:
         return show(x, d)
 
     claimed_total, claimed_grade = info.claimed_total.value, info.claimed_grade.value
     scores_by_row = {sc.row: sc for sc in s.indicators}
-    indicators = [_indicator(i, scores_by_row.get(i.row), score, tol) for i in p.indicators]
+    indicators = [_indicator(i, scores_by_row.get(i.row), score) for i in p.indicators]
     lost = [i for i in indicators if i["lost"]]
     subtotals = []
     for t in s.subtotals:
@@ -84,13 +84,21 @@ def _context(result: Result, run_date: dt.date, settings: Settings) -> dict:
                 "weight": score(t.weight),
                 "computed": score(t.computed),
                 "claimed": score(t.claimed),
-                "claimed_differs": abs(t.claimed - t.computed) > tol,
+                "claimed_differs": t.claimed_differs,
                 "lost": mine,
             }
         )
     placed = {id(i) for t in subtotals for i in t["lost"]}
     narrative = {sec.title: _paragraphs(sec.text.text) for sec in p.narrative}
-    findings = _findings(result.findings, settings) if settings.report.include_findings else []
+    review = result.review
+    waived = [f for f in result.findings if review.state(f) == WAIVED]
+    kept = [f for f in result.findings if review.state(f) != WAIVED]
+    findings = _findings(kept, settings) if settings.report.include_findings else []
+    waived_list = (
+        [{**_finding(f), "note": _inline(review.decided[f].note)} for f in waived]
+        if settings.report.include_findings
+        else []
+    )
     return {
         "project": {
             "name": _inline(info.name.text),
@@ -109,8 +117,8 @@ def _context(result: Result, run_date: dt.date, settings: Settings) -> dict:
             "grade": s.grade,
             "raw_total": score(s.raw_total),
             "weight_total": score(s.weight_total),
-            "scale": score(settings.weights.total),
-            "rescaled": abs(s.weight_total - settings.weights.total) > tol,
+            "scale": score(s.scale),
+            "rescaled": s.rescaled,
             "budget": show(s.budget, 4),
             "executed": show(s.executed, 4),
             "rate": percent(s.execution_rate),
@@ -118,12 +126,13 @@ def _context(result: Result, run_date: dt.date, settings: Settings) -> dict:
             "budget_score": score(s.budget_score),
             "indicator_weight": score(s.indicator_weight),
             "indicator_score": score(s.indicator_score),
+            "adjusted": s.adjusted,
         },
         "claimed": {
             "total": score(claimed_total),
             "grade": _inline(claimed_grade or ""),
-            "total_differs": claimed_total is not None and abs(claimed_total - s.total) > tol,
-            "grade_differs": bool(claimed_grade) and claimed_grade != s.grade,
+            "total_differs": s.claimed_total_differs,
+            "grade_differs": s.claimed_grade_differs,
         },
         "funds": _funds(result),
         "subitems": [
@@ -159,6 +168,12 @@ def _context(result: Result, run_date: dt.date, settings: Settings) -> dict:
         ],
         "include_findings": settings.report.include_findings,
         "findings": findings,
+        "waived": waived_list,
+        "adjusted": [  # the reviewer's reason, when the 审核说明 says more than the score
+            {**i, "note": _inline(d.note) if d.note.strip() != i["final"] else ""}
+            for i in indicators
+            if i["adjusted"] and (d := review.adjustments.get(i["row"])) is not None
+        ],
         "finding_counts": [
             (sev, sum(f["severity"] == sev for f in findings)) for sev in settings.report.findings_severities
         ],
@@ -166,7 +181,7 @@ def _context(result: Result, run_date: dt.date, settings: Settings) -> dict:
     }
 
 
-def _indicator(i: Indicator, sc: IndicatorScore | None, score, tol: float) -> dict:
+def _indicator(i: Indicator, sc: IndicatorScore | None, score) -> dict:
     weight = sc.weight if sc else i.weight.value
     final = sc.final if sc else i.claimed.value
     computed = sc.computed if sc else None
@@ -184,11 +199,10 @@ def _indicator(i: Indicator, sc: IndicatorScore | None, score, tol: float) -> di
         "computed": score(computed),
         "final": score(final),
         "method": sc.method if sc else "",
+        "adjusted": sc is not None and sc.adjusted,  # a reviewer's 调整 set this 复核得分 (审核调整)
         "unverified": sc is not None and sc.computed is None,
-        "claimed_differs": (
-            computed is not None and i.claimed.value is not None and abs(computed - i.claimed.value) > tol
-        ),
-        "lost": weight is not None and final is not None and final < weight - 1e-9,
+        "claimed_differs": sc is not None and sc.claimed_differs,
+        "lost": sc is not None and sc.lost,
         "deviation": _inline(i.deviation.text).rstrip("。；;，, "),
     }
 
@@ -246,16 +260,16 @@ def _payments_total(result: Result) -> str:
 
 def _findings(findings: Iterable[Finding], settings: Settings) -> list[dict]:
     wanted = set(settings.report.findings_severities)
-    return [
-        {
-            "severity": f.severity.value,
-            "rule": f.rule,
-            "location": _inline(f.location),
-            "message": _inline(f.message),
-        }
-        for f in findings
-        if f.severity.value in wanted
-    ]
+    return [_finding(f) for f in findings if f.severity.value in wanted]
+
+
+def _finding(f: Finding) -> dict:
+    return {
+        "severity": f.severity.value,
+        "rule": f.rule,
+        "location": _inline(f.location),
+        "message": _inline(f.message),
+    }
 
 
 # ---------------------------------------------------------------- formatting and cleaning
