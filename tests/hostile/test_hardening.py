@@ -195,7 +195,8 @@ def test_an_input_inside_the_output_or_the_reverse_is_refused_with_one_line(tmp_
     before = snapshot(tmp_path)
     proc = run_cli(inp, out)
     assert proc.returncode == 2, (proc.returncode, proc.stderr)
-    assert len(proc.stderr.strip().splitlines()) == 1 and "目录" in proc.stderr, proc.stderr
+    said = [line for line in proc.stderr.splitlines() if not line.startswith("使用配置文件")]
+    assert len(said) == 1 and said[0].startswith("错误：") and "目录" in said[0], proc.stderr
     assert snapshot(tmp_path) == before
 
 
