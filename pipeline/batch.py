@@ -141,6 +141,7 @@ class BatchReport:
     samples: tuple[WorkerSample, ...] = field(default=(), repr=False, compare=False)
     notices: tuple[str, ...] = ()  # one line each: a reviewer's file or decision that could not be used
     locked: tuple[str, ...] = ()  # outputs held open by another program: kept as they were
+    unwritten: tuple[str, ...] = ()  # outputs that could not be written otherwise (full disk …): kept
 
     def closing_line(self) -> str:
         skipped = MSG["RUN_skipped"].format(n=self.skipped) if self.skipped else ""
@@ -155,6 +156,8 @@ class BatchReport:
         )
         if self.locked:  # named at the end, where the user looks
             line += MSG["RUN_locked"].format(n=len(self.locked), files="、".join(self.locked))
+        if self.unwritten:
+            line += MSG["RUN_closing_unwritten"].format(files="、".join(self.unwritten))
         return line
 
 
@@ -239,7 +242,10 @@ def run(opts: RunOptions) -> BatchReport:
     inputs = _prepare(opts, early)
     with _lock(opts.output):
         clean_temp(opts.output)
-        manifest = Manifest(opts.output)
+        try:
+            manifest = Manifest(opts.output)
+        except Unwritable as e:
+            raise OutputNotWritable(str(e)) from None
         try:
             records = manifest.records()
             items = _plan(inputs, records, opts)
@@ -256,13 +262,13 @@ def run(opts: RunOptions) -> BatchReport:
                 else:
                     todo.append(it)
             samples: list[WorkerSample] = []
-            said: set[str] = set()  # locked outputs already given their own line
+            reasons: dict[str, str] = {}  # outputs that could not be written -> why (said in a line)
             with _progress(opts, len(todo)) as tick:
 
                 def settle(item: _Item, outcome: Outcome) -> None:
                     _settle(item, outcome, opts, manifest, started_at)
                     if outcome.status == LOCKED and outcome.doc.get("reason"):  # why, and what to do
-                        said.add(item.locked)
+                        reasons[item.locked] = outcome.doc["reason"]
                         notices.append(
                             MSG["RUN_unwritten_line"].format(
                                 path=item.locked, reason=outcome.doc["reason"], todo=outcome.doc["todo"]
@@ -289,10 +295,13 @@ def run(opts: RunOptions) -> BatchReport:
             # a workbook first seen while its old output is open has no record: left for the next run
             locked = [it.locked for it in items if it.locked]
             items = [it for it in items if it.record is not None]
-            locked += _write_batch_files(items, opts, manifest, notices, said)
+            locked += _write_batch_files(items, opts, manifest, notices, reasons)
         finally:
             manifest.close()
-    notices += [MSG["D_locked"].format(file=name) for name in locked if name not in said]
+    notices += [MSG["D_locked"].format(file=name) for name in locked if name not in reasons]
+    # held open (the closing line says so) apart from a full disk, no permission …: 未能写入
+    unwritten = [name for name in locked if name in reasons and "打开" not in reasons[name]]
+    locked = [name for name in locked if name not in unwritten]
     notices[:0] = [*early, *manifest.notes]  # what was skipped, the manifest's own, first
     counts = [(it.record.errors, it.record.warnings, it.record.infos) for it in items]
     errors = sum(c[0] for c in counts)
@@ -312,6 +321,7 @@ def run(opts: RunOptions) -> BatchReport:
         samples=tuple(samples),
         notices=tuple(notices),
         locked=tuple(locked),
+        unwritten=tuple(unwritten),
     )
 
 
@@ -678,7 +688,7 @@ def _progress(opts: RunOptions, total: int) -> Iterator[Callable[[], None]]:
 
 # ---------------------------------------------------------------- the batch files
 def _write_batch_files(
-    items: list[_Item], opts: RunOptions, manifest: Manifest, notes: list[str], said: set[str]
+    items: list[_Item], opts: RunOptions, manifest: Manifest, notes: list[str], reasons: dict[str, str]
 ) -> list[str]:
     """审核汇总.xlsx and findings.csv over the whole folder; rebuilt only when something changed.
     Each is replaced only by a complete new file. Returns the batch files left as they were:
@@ -720,7 +730,7 @@ def _write_batch_files(
             written.update(put_files(opts.output, {name: build[name](entries)}))
         except WriteFailed as e:  # open in Excel, a full disk: the old one stays, rebuilt next run
             failed.append(name)
-            said.add(name)
+            reasons[name] = e.reason
             notes.append(
                 MSG["RUN_unwritten_batch"].format(path=name, reason=e.reason, todo=e.todo, name=name)
             )

@@ -184,6 +184,15 @@ class Manifest:
                     self.notes.append(MSG["RUN_manifest_link"].format(path=self.path))
         try:
             self._db = self._open()
+        except sqlite3.OperationalError as e:  # a full disk, no permission, locked: not its fault
+            full = "full" in str(e).lower()
+            raise Unwritable(
+                MSG["RUN_manifest_unopenable"].format(
+                    path=self.path,
+                    error="磁盘已满" if full else str(e),
+                    todo=MSG["RUN_unwritten_full"] if full else MSG["RUN_unwritten_other"],
+                )
+            ) from None
         except sqlite3.DatabaseError as e:
             # Not a database (truncated, overwritten), damaged, or of an unknown schema: keep a copy
             # for whoever wants to look (decisions in it are not thrown away), start afresh.
@@ -215,9 +224,9 @@ class Manifest:
         except sqlite3.DatabaseError:
             db.close()
             raise
-        except sqlite3.Error as e:  # e.g. a full disk while creating it
+        except sqlite3.Error:
             db.close()
-            raise sqlite3.DatabaseError(str(e)) from e
+            raise
         return db
 
     def _write(self, fn, *args) -> None:

