@@ -267,8 +267,9 @@ def run(opts: RunOptions) -> BatchReport:
 
                 def settle(item: _Item, outcome: Outcome) -> None:
                     _settle(item, outcome, opts, manifest, started_at)
-                    if outcome.status == LOCKED and outcome.doc.get("reason"):  # why, and what to do
-                        reasons[item.locked] = outcome.doc["reason"]
+                    reason = outcome.doc.get("reason") if outcome.status == LOCKED else None
+                    if reason and "打开" not in reason:  # full disk, no permission: why, what to do
+                        reasons[item.locked] = reason
                         notices.append(
                             MSG["RUN_unwritten_line"].format(
                                 path=item.locked, reason=outcome.doc["reason"], todo=outcome.doc["todo"]
@@ -300,7 +301,7 @@ def run(opts: RunOptions) -> BatchReport:
             manifest.close()
     notices += [MSG["D_locked"].format(file=name) for name in locked if name not in reasons]
     # held open (the closing line says so) apart from a full disk, no permission …: 未能写入
-    unwritten = [name for name in locked if name in reasons and "打开" not in reasons[name]]
+    unwritten = [name for name in locked if name in reasons]
     locked = [name for name in locked if name not in unwritten]
     notices[:0] = [*early, *manifest.notes]  # what was skipped, the manifest's own, first
     counts = [(it.record.errors, it.record.warnings, it.record.infos) for it in items]
@@ -730,6 +731,8 @@ def _write_batch_files(
             written.update(put_files(opts.output, {name: build[name](entries)}))
         except WriteFailed as e:  # open in Excel, a full disk: the old one stays, rebuilt next run
             failed.append(name)
+            if "打开" in e.reason:  # held open: said as every open file is (D_locked)
+                continue
             reasons[name] = e.reason
             notes.append(
                 MSG["RUN_unwritten_batch"].format(path=name, reason=e.reason, todo=e.todo, name=name)

@@ -134,9 +134,9 @@ def write_problem(error: OSError | None) -> tuple[str, str]:
     if getattr(error, "winerror", None) in (32, 33) or code in (errno.EBUSY, errno.ETXTBSY):
         return "被其他程序打开", MSG["RUN_unwritten_busy"]
     if isinstance(error, PermissionError):
-        if os.name == "nt":  # Windows says "access denied" for a file Excel or WPS holds open
-            return "被其他程序打开或无写入权限", MSG["RUN_unwritten_busy"]
-        return "无写入权限", MSG["RUN_unwritten_denied"]
+        if code == errno.EACCES:  # what Windows says for a file Excel or WPS holds open, too
+            return "被其他程序打开或无写入权限", MSG["RUN_unwritten_busy_or_denied"]
+        return "无写入权限", MSG["RUN_unwritten_denied"]  # EPERM: read-only or immutable
     if isinstance(error, (IsADirectoryError, NotADirectoryError, FileExistsError)) or error is None:
         return "同名的文件或目录占着这个位置", MSG["RUN_unwritten_blocked"]
     return (error.strerror or str(error)) if error else "未知原因", MSG["RUN_unwritten_other"]

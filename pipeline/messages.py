@@ -150,6 +150,7 @@ MSG: dict[str, str] = {
     "RUN_findings_unreadable": "findings.json 无法读取，请用 --force 重新运行",
     "RUN_unwritten": "{name} 无法写入（{reason}）：{todo}",
     "RUN_unwritten_busy": "请在 Excel/WPS 中关闭该文件后重新运行",
+    "RUN_unwritten_busy_or_denied": "请关闭打开该文件的程序（Excel/WPS），并确认该文件不是只读，然后重新运行",
     "RUN_unwritten_full": "请清理磁盘空间后重新运行",
     "RUN_unwritten_denied": "请检查该文件及所在目录是否只读、是否有写入权限，然后重新运行",
     "RUN_unwritten_blocked": "请把占着该位置的同名文件或目录移走、改名后重新运行",
