@@ -465,7 +465,10 @@ def test_a_locked_batch_summary_keeps_its_old_version_and_the_rest_is_written(do
     no_traceback(proc)
     assert proc.returncode == 0
     assert sha256(summary) == before
-    assert "审核汇总.xlsx" in proc.stderr and "审核汇总.xlsx" in proc.stdout.splitlines()[-1]
+    line = next(line for line in proc.stderr.splitlines() if "审核汇总.xlsx" in line)
+    assert "无写入权限" in line and "只读" in line, line  # immutable: not "open in another program"
+    assert "审核汇总.xlsx" in proc.stdout.splitlines()[-1]
+    assert (out / "findings.csv").is_file()
 
 
 def test_findings_csv_that_is_a_directory_and_a_workbook_folder_that_is_a_file_are_one_line_each(tmp_path):
