@@ -137,7 +137,7 @@ def _check(args: argparse.Namespace) -> int:
         )
     from .evaluate import evaluate
 
-    result = evaluate(path, settings)
+    result = evaluate(path, settings, today=date.today())
     print(_check_report(path, result.findings, result.scores))
     has_error = any(f.severity is Severity.ERROR for f in result.findings)
     return 1 if args.strict and has_error else 0

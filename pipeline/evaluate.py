@@ -13,8 +13,8 @@ from .model import Finding, Project, Result
 from .scoring import score
 
 
-def evaluate(path: Path, settings: Settings, digest: str | None = None, today: date | None = None) -> Result:
-    """`today` is the run's date (M003 compares 评价时间 with it); None means the real today."""
+def evaluate(path: Path, settings: Settings, digest: str | None = None, *, today: date) -> Result:
+    """`today` is the run's date (M003 compares 评价时间 with it): the batch passes its --date."""
     path = Path(path)
     if digest is None:
         try:

@@ -248,7 +248,7 @@ def _compute(
     try:
         if "broken" in s:
             raise RuntimeError(s["broken"])
-        result = s["evaluate"](path, s["settings"], digest or None)
+        result = s["evaluate"](path, s["settings"], digest or None, today=s["run_date"])
         if result.project.file != name:  # a file name that is not UTF-8: findings.json says it as text
             result = dataclasses.replace(result, project=dataclasses.replace(result.project, file=name))
         doc_bytes = s["to_bytes"](result)

@@ -24,7 +24,7 @@ from pipeline.scoring import (
     score,
     score_indicator,
 )
-from tests.builders import CLEAN_GRADE, CLEAN_TOTAL, clean_sheets, run_sheets
+from tests.builders import TODAY, CLEAN_GRADE, CLEAN_TOTAL, clean_sheets, run_sheets
 
 SETTINGS = Settings()
 
@@ -149,7 +149,7 @@ def test_text_actual_on_a_quantitative_target_cannot_be_verified():
 # ---------------------------------------------------------------- nature
 def test_nature_is_inferred_from_the_target_when_not_written():
     assert score_indicator(line("≥36次", "40次"), SETTINGS).kind == QUANTITATIVE
-    assert score_indicator(line("12月底前", "按时完成", claimed=10), SETTINGS).kind == QUALITATIVE
+    assert score_indicator(line("12月底前", "按时完成", claimed=10), SETTINGS).kind == QUANTITATIVE  # 时限
     assert score_indicator(line("公文流转顺畅", "正常运转", claimed=10), SETTINGS).kind == QUALITATIVE
 
 
@@ -166,30 +166,38 @@ def test_written_nature_wins_over_the_inference():
         ("基本完成", "", PARTIAL),  # partial beats achieved
         ("未完成", "", FAILED),  # failed beats achieved
         ("部分未完成", "", FAILED),
-        ("正常运转", "硬件配置，影响传输以及软件升级", PARTIAL),  # a shortfall lowers achieved
-        ("正常运转", "全县网络故障及硬件故障", PARTIAL),
-        ("完成", "没有偏差", ACHIEVED),  # the deviation never fails a line by itself
-        ("基本完成", "进度滞后", PARTIAL),  # nor lowers below partial
+        # v2: the deviation never changes the level — it explains the lost point (S007)
+        ("正常运转", "硬件配置，影响传输以及软件升级", ACHIEVED),
+        ("正常运转", "全县网络故障及硬件故障", ACHIEVED),
+        ("有效运行", "部分乡镇培训不足，下一步加强", ACHIEVED),
+        ("完成", "没有偏差", ACHIEVED),
+        ("基本完成", "进度滞后", PARTIAL),
+        ("机制健全", "", ACHIEVED),
+        ("制度不健全", "", FAILED),  # negations first
         ("办公成本", "", ""),  # no keyword: unknown
         ("访问量及问卷调查", "问卷调查对于门户网站公开的及时性", ""),  # nor does it raise one
     ],
 )
-def test_qualitative_level_from_actual_and_deviation(actual, deviation, level):
+def test_qualitative_level_from_the_actual_alone(actual, deviation, level):
     assert qualitative_level(line("公文流转顺畅", actual, deviation=deviation), SETTINGS) == level
 
 
 def test_qualitative_claim_inside_band_stands_and_band_is_reported():
     scored = score_indicator(line("公文流转顺畅", "正常运转", claimed=8, deviation="影响传输"), SETTINGS)
-    assert (scored.level, scored.band, scored.computed) == (PARTIAL, (6, 8), 8)
+    assert (scored.level, scored.band, scored.computed) == (ACHIEVED, (8, 10), 8)
 
 
-@pytest.mark.parametrize(
-    ("actual", "claimed", "computed"), [("完成", 5, 8), ("未完成", 8, 6), ("基本完成", 10, 8)]
-)
-def test_qualitative_claim_outside_band_is_brought_to_its_edge(actual, claimed, computed):
+@pytest.mark.parametrize(("actual", "claimed"), [("完成", 5), ("未完成", 8), ("基本完成", 10), ("有效运行", 8.5)])
+def test_qualitative_claim_is_the_review_score_even_outside_its_band(actual, claimed):
+    """v2: a judgement never moves a score; S006 warns, a reviewer's 调整 decides."""
     scored = score_indicator(line("建立制度", actual, claimed=claimed), SETTINGS)
-    assert scored.computed == computed
-    assert "超出区间" in scored.arithmetic
+    assert scored.computed == claimed
+    assert ("不在区间内" in scored.arithmetic) == (actual != "有效运行")
+
+
+@pytest.mark.parametrize(("claimed", "computed"), [(11, 10), (-1, 0), (None, None)])
+def test_qualitative_claim_outside_zero_to_weight_is_brought_into_it(claimed, computed):
+    assert score_indicator(line("建立制度", "完成", claimed=claimed), SETTINGS).computed == computed
 
 
 def test_qualitative_unknown_level_keeps_the_claim_without_band():
@@ -201,7 +209,8 @@ def test_qualitative_bands_come_from_config():
     strict = dataclasses.replace(
         SETTINGS, qualitative=dataclasses.replace(SETTINGS.qualitative, achieved_band=(0.9, 1.0))
     )
-    assert score_indicator(line("建立制度", "完成", claimed=8), strict).computed == 9
+    scored = score_indicator(line("建立制度", "完成", claimed=8), strict)
+    assert (scored.band, scored.computed) == ((9, 10), 8)
 
 
 # ---------------------------------------------------------------- rounding
@@ -322,7 +331,7 @@ def test_seed_example_scores_94_55(example_path):
         pytest.skip("the filled example has not been generated")
     from pipeline.evaluate import evaluate
 
-    s = evaluate(example_path, SETTINGS).scores
+    s = evaluate(example_path, SETTINGS, today=TODAY).scores
     assert (s.budget, s.executed, s.execution_rate, s.budget_score) == (121, 121, 1.0, 10)
     assert (s.indicator_weight, s.indicator_score, s.weight_total) == (100, 94, 110)
     assert (s.total, s.grade) == (94.55, "优")

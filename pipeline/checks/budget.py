@@ -196,17 +196,28 @@ def no_negative_amounts(p: Project, ctx: Context) -> Iterator[Finding]:
             yield finding("B005", cell, actual=cell.value, what=what, amount=money(cell.value))
 
 
+# `因此`/`因而` (therefore) and `原因分析` (a heading) name no cause, though they hold 因 / 原因.
+_NO_CAUSE = re.compile(r"因此|因而|原因分析|原因和改进措施|原因及改进措施")
+
+
+def gives_a_cause(text: str, words: tuple[str, ...]) -> bool:
+    """A sentence gives a cause (由于 / 因 / 结余 / 未拨付 …): stating the rate or the amount is not one."""
+    said = _NO_CAUSE.sub("", half_width(text))
+    return any(word and word in said for word in words)
+
+
 def low_execution_explained(p: Project, words: tuple[str, ...]) -> bool:
-    """资金使用及管理情况, or any 偏差原因, gives a reason the money was not spent."""
-    section = p.section("资金使用及管理情况")
-    texts = [section.text.text if section else "", *(i.deviation.text for i in p.indicators)]
-    return any(word in text for text in texts for word in words)
+    """资金使用及管理情况 or 资金调整情况, or any 偏差原因, gives a cause for the money not spent."""
+    texts = [s.text.text for title in ("资金使用及管理情况", "资金调整情况") if (s := p.section(title))]
+    texts += [i.deviation.text for i in p.indicators]
+    return any(gives_a_cause(text, words) for text in texts)
 
 
 @rule("B006", Severity.WARNING)
 def low_execution_has_reason(p: Project, ctx: Context) -> Iterator[Finding]:
     """执行率偏低须说明原因 | A low execution rate must be explained.
-    财预〔2020〕10号 asks why money was not spent; a report silent on it cannot be reviewed.
+    财预〔2020〕10号要求说明资金为什么没有用完。“说明”指写出原因（由于、因、结余、结转、未拨付、延期、疫情等，
+    词表在 config.toml）；只写“全年执行301万元，执行率86%”不算说明。
     """
     rate, threshold = ctx.scores.execution_rate, ctx.settings.checks.low_execution
     total = p.total

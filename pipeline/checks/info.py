@@ -85,7 +85,7 @@ def evaluation_date_plausible(p: Project, ctx: Context) -> Iterator[Finding]:
     evaluated, year = p.info.eval_date.value, p.info.year.value
     if evaluated is None:
         return
-    today = ctx.today or date.today()
+    today = ctx.today
     if evaluated > today:
         yield finding(
             "M003",

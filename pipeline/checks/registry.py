@@ -19,7 +19,7 @@ from ..model import Cell, CellRef, Finding, Label, Project, Scores, Severity
 class Context:
     settings: Settings
     scores: Scores
-    today: date | None = None  # the run's date (M003); None -> date.today()
+    today: date  # the run's date (M003): the batch's --date, so one input gives one set of files
 
 
 RuleFn = Callable[[Project, Context], Iterator[Finding]]
