@@ -14,7 +14,7 @@ import pytest
 from pipeline.config import Settings, load_settings
 from pipeline.evaluate import evaluate
 from pipeline.model import Result, Severity
-from tests.builders import TODAY, CLEAN_TOTAL, bent, clean_sheets, rules_at, run_sheets, set_info
+from tests.builders import CLEAN_TOTAL, TODAY, bent, clean_sheets, rules_at, run_sheets, set_info
 
 SETTINGS = Settings()
 S_RULES = [f"S{n:03d}" for n in range(1, 18)]

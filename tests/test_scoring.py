@@ -24,7 +24,7 @@ from pipeline.scoring import (
     score,
     score_indicator,
 )
-from tests.builders import TODAY, CLEAN_GRADE, CLEAN_TOTAL, clean_sheets, run_sheets
+from tests.builders import CLEAN_GRADE, CLEAN_TOTAL, TODAY, clean_sheets, run_sheets
 
 SETTINGS = Settings()
 
@@ -187,7 +187,9 @@ def test_qualitative_claim_inside_band_stands_and_band_is_reported():
     assert (scored.level, scored.band, scored.computed) == (ACHIEVED, (8, 10), 8)
 
 
-@pytest.mark.parametrize(("actual", "claimed"), [("完成", 5), ("未完成", 8), ("基本完成", 10), ("有效运行", 8.5)])
+@pytest.mark.parametrize(
+    ("actual", "claimed"), [("完成", 5), ("未完成", 8), ("基本完成", 10), ("有效运行", 8.5)]
+)
 def test_qualitative_claim_is_the_review_score_even_outside_its_band(actual, claimed):
     """v2: a judgement never moves a score; S006 warns, a reviewer's 调整 decides."""
     scored = score_indicator(line("建立制度", actual, claimed=claimed), SETTINGS)

@@ -326,7 +326,7 @@ def test_the_limits_in_config_toml_are_the_contract_defaults():
     ],
 )
 def test_absurd_magnitudes_in_number_cells_are_i005_at_their_cell(tmp_path, sheet, row, col, value, cell):
-    from tests.builders import TODAY, clean_sheets, run_sheets
+    from tests.builders import clean_sheets, run_sheets
 
     sheets = clean_sheets()
     sheets[sheet][row][col] = value
