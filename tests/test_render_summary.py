@@ -127,7 +127,7 @@ def test_empty_batch_still_gives_valid_outputs():
 
 
 def test_the_fast_sheet_writes_the_bytes_xlsxwriter_writes(entries, monkeypatch):
-    """The summary uses render/xlsx.py's Sheet for speed, not for output."""
+    """The summary uses render/xlsx_fast.py's Sheet for speed, not for output."""
     data = summary_workbook(entries)
-    monkeypatch.setattr("pipeline.render.summary.Sheet", Worksheet)
+    monkeypatch.setattr("pipeline.render.xlsx.Sheet", Worksheet)
     assert summary_workbook(entries) == data
