@@ -110,6 +110,12 @@ class Scoring:
         "响应",
         "处置",
         "满意",
+        "挽回",
+        "劝返",
+        "控制",
+        "预防",
+        "防范",
+        "达标",
     )
     # 时效指标 deadlines (`12月底前`): words that say the deadline was met / missed
     deadline_met_words: tuple[str, ...] = ("按时", "按期", "如期", "提前", "准时", "及时完成", "完成")
@@ -218,7 +224,6 @@ class Checks:
         "影响",
         "延误",
         "偏低",
-        "下降",
         "较差",
     )
     name_min_chars: int = 6  # N005: shortest phrase taken as a project name
@@ -245,6 +250,18 @@ class Checks:
         "未到位",
         "未验收",
         "质保金",
+        "尾款",
+        "待支付",
+        "待拨付",
+        "待结算",
+        "未结算",
+        "决算",
+        "审计",
+        "尚在",
+        "正在实施",
+        "跨年",
+        "支付条件",
+        "剩余资金",
     )
     # S009: a 偏差原因 that says nothing (`无`, `/`) gives no reason
     no_reason_texts: tuple[str, ...] = (

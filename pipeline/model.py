@@ -173,6 +173,7 @@ class Indicator:
     claimed: Cell[float]  # 自评得分
     deviation: Cell[str]  # 偏差原因分析及改进措施
     unit: Cell[str] = EMPTY  # 度量单位 / 计量单位 (四川/一体化 layouts): the unit of bare numbers
+    comparator: Cell[str] = EMPTY  # a comparator column of its own (指标方向, 运算符号), when there is one
 
 
 @dataclass(frozen=True)

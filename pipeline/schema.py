@@ -164,6 +164,14 @@ INDICATORS = Sheet(
 # workbook.md v2: the unit of bare-number targets and actuals in the 四川/云南 and 预算管理一体化
 # layouts. Read when present; the template does not write it (it writes INDICATORS.columns only).
 INDICATOR_UNIT = Column("unit", "度量单位", required=False, width=8, aliases=("计量单位", "单位", "指标单位"))
+# …and, in some exports, the comparator in a column of its own beside 指标性质 (定量/定性)
+INDICATOR_COMPARATOR = Column(
+    "comparator",
+    "指标方向",
+    required=False,
+    width=8,
+    aliases=("运算符号", "运算符", "比较符号", "指标值符号"),
+)
 
 NARRATIVE = Sheet(
     "报告正文",

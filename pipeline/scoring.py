@@ -114,8 +114,9 @@ DEADLINE = "时限"
 
 
 def column_comparator(ind: Indicator) -> str | None:
-    """A comparator written in 指标性质 (`≥`, `≤`, `=`, `正向`, `反向`), as the 四川/一体化 layouts do."""
-    return comparator_word(ind.nature.text)
+    """A comparator written in 指标性质 (`≥`, `≤`, `=`, `正向`, `反向`), as the 四川/一体化 layouts do,
+    or in a column of its own (`指标方向`, `运算符号`) beside a 指标性质 of 定量/定性."""
+    return comparator_word(ind.comparator.text) or comparator_word(ind.nature.text)
 
 
 # A deadline written without its year, in a workbook whose 预算年度 is unknown (I004 said so), is
@@ -141,9 +142,13 @@ def nature_of(ind: Indicator, settings: Settings | None = None, year: int | None
     return QUANTITATIVE if target_quantity(ind, settings or Settings()) is not None else QUALITATIVE
 
 
-def _unit_column(ind: Indicator) -> tuple[float, str] | None:
+_NO_UNIT = ("—", "-", "/", "／", "——", "无", "－")
+
+
+def unit_column(ind: Indicator) -> tuple[float, str] | None:
+    """The 度量单位 column as (multiplier, unit); a placeholder (`—`, `/`) is no unit."""
     text = ind.unit.text
-    return normalize_unit(text) if text else None
+    return normalize_unit(text) if text and text not in _NO_UNIT else None
 
 
 def target_quantity(ind: Indicator, settings: Settings) -> Quantity | None:
@@ -154,7 +159,7 @@ def target_quantity(ind: Indicator, settings: Settings) -> Quantity | None:
         q = _quantity_in_words(ind)
     if q is None:
         return None
-    column = _unit_column(ind)
+    column = unit_column(ind)
     if not q.unit and column is not None:
         factor, unit = column
         q = dataclasses.replace(q, value=q.value * factor, unit=unit, factor=factor)
@@ -222,6 +227,7 @@ class Measurement:
     strict: bool  # `>` / `<`: the target must be beaten, not met
     several_numbers: bool = False  # 实际完成值 holds two or more numbers: not guessed (S008)
     less_is_better: bool = False  # a target of 0 or a negative event: at most, whatever was written
+    written: str | None = None  # the comparator as written, in 年度指标值 or else in 指标性质
 
     @property
     def unit(self) -> str:
@@ -285,7 +291,8 @@ def measure(ind: Indicator, settings: Settings) -> Measurement | None:
     else:  # a bare number or 等于: counts and rates at least, costs and durations at most
         direction, strict = (AT_MOST if _reads_at_most(ind, target, settings) else AT_LEAST), False
     value, unit, several = _actual(ind, target, less)
-    return Measurement(target, value, unit, direction, strict, several, less)
+    shown = written if written not in (None, EQUAL) else column or written
+    return Measurement(target, value, unit, direction, strict, several, less, shown)
 
 
 def _actual(ind: Indicator, target: Quantity, less: bool) -> tuple[float | None, str, bool]:
@@ -310,7 +317,7 @@ def _actual(ind: Indicator, target: Quantity, less: bool) -> tuple[float | None,
         bare = n.value
     else:
         bare = actual.value
-    column = _unit_column(ind)
+    column = unit_column(ind)
     if target.unit == PERCENT and 0 < bare <= 1 and target.value > 0:
         return _nearer_rate(bare, target.value), PERCENT, False
     factor = column[0] if column is not None else target.factor
@@ -328,9 +335,9 @@ def _nearer_rate(bare: float, target: float) -> float:
 
 
 def _comparator_word(m: Measurement) -> str:
-    if m.less_is_better and m.target.comparator != AT_MOST:
+    written = m.written
+    if m.less_is_better and written not in (AT_MOST, LESS):
         return f"{AT_MOST}（少者为优）"
-    written = m.target.comparator
     if written in (None, EQUAL):
         return f"{EQUAL}（按{m.direction}计）"
     return written
@@ -384,7 +391,7 @@ def _score_quantitative(ind: Indicator, weight: float, settings: Settings) -> In
     done = f"{lead}→完成{_quantity_text(m.actual, m.actual_unit)}"
     if m.unit_mismatch:
         return unverified(f"{done}：单位不一致（{m.target.unit}/{m.actual_unit}）")
-    method = AT_MOST if m.less_is_better else (m.target.comparator or column_comparator(ind) or EQUAL)
+    method = AT_MOST if m.less_is_better else (m.written or EQUAL)
     if m.zero_cap_missed:
         return IndicatorScore(
             ind.row,

@@ -78,8 +78,7 @@ def _column_label(column: str) -> str:
 @rule("B001", Severity.ERROR)
 def total_equals_sources(p: Project, ctx: Context) -> Iterator[Finding]:
     """年度资金总额须等于财政拨款、上年结转资金、其他资金之和 | The annual total equals the sum of its sources.
-    Checked in 年初预算数, 全年预算数 and 全年执行数; a blank source counts as none, a column whose
-    sources are all blank (no breakdown given) or unreadable is skipped.
+    年初预算数、全年预算数、全年执行数三列分别核对；某一来源空着按 0 计，三个来源都没填（没有分列）或无法读取的列不核对。
     """
     for column in AMOUNT_COLUMNS:
         total = total_cell(p, column)
@@ -105,7 +104,7 @@ def total_equals_sources(p: Project, ctx: Context) -> Iterator[Finding]:
 @rule("B002", Severity.WARNING)
 def no_over_execution(p: Project, ctx: Context) -> Iterator[Finding]:
     """全年执行数不应超过全年预算数 | Execution should not exceed the budget.
-    Spending beyond the approved budget needs an adjustment (调整预算) or an explanation; checked per source.
+    超出批复预算的支出须有预算调整或说明；按每个资金来源分别核对。
     """
     for row in p.funds.values():
         budget, executed = row.budget.value, row.executed.value
@@ -140,8 +139,7 @@ def stated_rate_agrees(row: FundRow, computed: float, tolerance: float) -> bool:
 @rule("B003", Severity.ERROR)
 def stated_rate_matches(p: Project, ctx: Context) -> Iterator[Finding]:
     """所填执行率须等于全年执行数 ÷ 全年预算数 | The stated execution rate equals executed ÷ budget.
-    The rate scores 10 points; a rate typed by hand drifts from the amounts beside it. A rate typed with
-    fewer digits (`95%` for 94.55%) agrees when it is the computed rate rounded to those digits.
+    执行率决定预算执行率的 10 分，手填的执行率常与旁边的金额对不上。少写几位小数（94.55% 写成“95%”）时，只要是计算值按所写位数四舍五入的结果，就算一致。
     """
     for row in p.funds.values():
         budget, executed, stated = row.budget.value, row.executed.value, row.rate.value
@@ -165,7 +163,7 @@ def stated_rate_matches(p: Project, ctx: Context) -> Iterator[Finding]:
 @rule("B004", Severity.ERROR)
 def subitems_add_up(p: Project, ctx: Context) -> Iterator[Finding]:
     """分项预算合计须等于年度资金总额的全年预算数 | The sub-item budgets add up to the annual budget.
-    The split is what payments are allocated against (P003/P004); it must cover the whole budget, no more.
+    支付要按分项预算归集核对（P003/P004），分项合计必须正好覆盖全年预算，不多不少。
     """
     total = p.total.budget if p.total else None
     if not p.has("分项预算", "分项预算.amount") or total is None or total.value is None:
@@ -189,7 +187,7 @@ def amounts_with_names(p: Project) -> Iterator[tuple[str, Cell[float]]]:
 @rule("B005", Severity.ERROR)
 def no_negative_amounts(p: Project, ctx: Context) -> Iterator[Finding]:
     """金额不应为负数 | No amount is negative.
-    A negative figure is usually a refund (冲销) typed into the wrong place; it silently shrinks every total.
+    负数通常是退款、冲销填错了位置，会悄悄把各项合计拉低。
     """
     for what, cell in amounts_with_names(p):
         if cell.value is not None and cell.value < 0:

@@ -24,6 +24,7 @@ from ..scoring import (
     measure,
     show,
     target_quantity,
+    unit_column,
 )
 from ..values import AT_LEAST, CLOSEST, GREATER, UNKNOWN, closest_name, indicator_name
 from .registry import Context, finding, rule
@@ -87,8 +88,7 @@ def _differs(a: float, b: float, ctx: Context) -> bool:
 @rule("S001", Severity.ERROR)
 def claimed_within_weight(project: Project, ctx: Context) -> Iterator[Finding]:
     """自评得分应在 0 与分值之间 | A line's 自评得分 must lie between 0 and its 分值.
-
-    A score above the weight or below zero is a typing error that distorts the total.
+    高于分值或小于 0 的得分是录入错误，会扭曲总分；复核时按 0 至分值计。
     """
     tolerance = ctx.settings.tolerance.score
     for ind in project.indicators:
@@ -105,8 +105,7 @@ def claimed_within_weight(project: Project, ctx: Context) -> Iterator[Finding]:
 @rule("S002", Severity.ERROR)
 def weights_add_to_total(project: Project, ctx: Context) -> Iterator[Finding]:
     """指标分值加预算执行率分值应为 100 | Indicator weights plus the budget weight must add to 100.
-
-    Otherwise the scores are not on the scale the grades assume; the computed total is rescaled.
+    否则得分不在等级线所依据的百分制上；复核总分按百分制折算，两个数都列出。
     """
     scores, scale = ctx.scores, ctx.settings.weights.total
     weights = [ind.weight.ref for ind in project.indicators if ind.weight.ref is not None]
@@ -129,8 +128,7 @@ def weights_add_to_total(project: Project, ctx: Context) -> Iterator[Finding]:
 @rule("S003", Severity.WARNING)
 def level1_weights_as_standard(project: Project, ctx: Context) -> Iterator[Finding]:
     """一级指标权重应符合财预〔2020〕10号 | 一级指标 weights should follow 财预〔2020〕10号.
-
-    产出 50 / 效益 30 / 满意度 10 (预算执行率 10 is always scored by config) unless the unit explains why.
+    原则上产出 50、效益 30、满意度 10（预算执行率 10 分另计）；确需调整的，应说明理由。
     """
     if not project.indicators:
         return
@@ -167,8 +165,7 @@ def level1_weights_as_standard(project: Project, ctx: Context) -> Iterator[Findi
 @rule("S004", Severity.ERROR)
 def label_weights_add_up(project: Project, ctx: Context) -> Iterator[Finding]:
     """标签中写明的分值应等于其下指标分值之和 | A weight written in a label must equal its rows' sum.
-
-    `数量指标 (30分)` promises 30 points; rows adding to something else mean one of them is wrong.
+    “数量指标（30分）”写明了 30 分，各行分值之和不是 30，说明其中某一处写错了。
     """
     groups: dict[tuple[str, ...], tuple[Label | None, float]] = {}
     for ind in project.indicators:
@@ -196,8 +193,7 @@ def label_weights_add_up(project: Project, ctx: Context) -> Iterator[Finding]:
 @rule("S005", Severity.ERROR)
 def quantitative_score_as_computed(project: Project, ctx: Context) -> Iterator[Finding]:
     """定量指标自评得分应等于按完成比例计算的得分 | A 定量 line's score must equal the computed one.
-
-    Scored by scoring.md: full marks when the target is met, else in proportion to the shortfall.
+    按评分规则（scoring.md）：达到目标得满分，否则按完成比例计分；这是算术，复核得分以计算结果为准。
     """
     for ind, line in _lines(project, ctx):
         if line.kind != QUANTITATIVE or line.computed is None or not _claim_in_range(ind, ctx):
@@ -245,8 +241,7 @@ def qualitative_score_in_band(project: Project, ctx: Context) -> Iterator[Findin
 @rule("S007", Severity.ERROR)
 def deduction_explained(project: Project, ctx: Context) -> Iterator[Finding]:
     """扣分须填写偏差原因 | Points deducted need a reason in 偏差原因分析及改进措施.
-
-    财预〔2020〕10号 asks for the cause of every shortfall and what will be done about it.
+    财预〔2020〕10号要求对每项未完成的指标说明原因和改进措施。
     """
     for ind in project.indicators:
         weight, claimed = ind.weight.value, ind.claimed.value
@@ -440,8 +435,7 @@ def claimed_total_as_computed(project: Project, ctx: Context) -> Iterator[Findin
 @rule("S012", Severity.ERROR)
 def claimed_grade_as_computed(project: Project, ctx: Context) -> Iterator[Finding]:
     """自评等级应与复核总分的等级一致 | The unit's 自评等级 must be the computed total's grade.
-
-    第十三条 fixes the grade by the total: 90 优, 80 良, 60 中, below 差 (thresholds in config).
+    第十三条按总分定等级：90 分（含）以上优、80 分（含）以上良、60 分（含）以上中，以下为差（分数线在 config.toml）。
     """
     claimed = project.info.claimed_grade
     if claimed.value is not None and claimed.value != ctx.scores.grade:
@@ -459,8 +453,7 @@ def claimed_grade_as_computed(project: Project, ctx: Context) -> Iterator[Findin
 @rule("S013", Severity.WARNING)
 def line_complete(project: Project, ctx: Context) -> Iterator[Finding]:
     """指标行缺少分值或三级指标 | An indicator line without 分值 or without a 三级指标.
-
-    A line with no weight counts nothing in the total; one with no name cannot be reported on.
+    没有分值的指标不计入总分；没有名称的指标无法在报告中说明。
     """
     for ind in project.indicators:
         if ind.weight.ref is not None and ind.weight.blank:
@@ -472,8 +465,7 @@ def line_complete(project: Project, ctx: Context) -> Iterator[Finding]:
 @rule("S014", Severity.WARNING)
 def cost_target_capped(project: Project, ctx: Context) -> Iterator[Finding]:
     """成本指标应设上限而非下限 | A 成本指标 target should be a cap (≤), not a floor (≥).
-
-    Costs are controlled from above; `≥` on a cost line is almost always a slip of the comparator.
+    成本是控制上限的；成本指标写成“≥”，几乎总是比较符号写反了。
     """
     for ind in project.indicators:
         if not (ind.level2.name.endswith(COST_LABEL) or ind.level1.name == COST_LABEL):
@@ -487,8 +479,7 @@ def cost_target_capped(project: Project, ctx: Context) -> Iterator[Finding]:
 @rule("S015", Severity.WARNING)
 def capped_rate_at_most_full(project: Project, ctx: Context) -> Iterator[Finding]:
     """比率不应超过 100% | A rate that cannot exceed 100% is stated above it.
-
-    合格率, 满意度, 覆盖率 … are shares of a whole: above 100% is a typing error.
+    合格率、满意度、覆盖率等是占整体的比例，超过 100% 一定是录入错误。
     """
     words = ctx.settings.checks.capped_rate_words
     for ind in project.indicators:
@@ -525,7 +516,7 @@ def quantitative_target_has_unit(project: Project, ctx: Context) -> Iterator[Fin
     “≥36”——36 什么？没有单位就无法核对实际完成值。度量单位（计量单位）列已写明单位的不提示。
     """
     for ind, m in _measured(project, ctx):
-        if not m.target.unit and not ind.unit.text and not m.less_is_better:
+        if not m.target.unit and unit_column(ind) is None and not m.less_is_better:
             yield finding("S016", ind.target, name=_name(ind), target=ind.target.text)
 
 

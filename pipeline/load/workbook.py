@@ -446,6 +446,7 @@ class _Reader:
                     claimed=self.cell(grid, r, c.get("claimed"), f"第 {r + 1} 行自评得分", "number"),
                     deviation=self.cell(grid, r, c.get("deviation"), "偏差原因分析及改进措施", "text"),
                     unit=self.cell(grid, r, c.get("unit"), "度量单位", "text"),
+                    comparator=self.cell(grid, r, c.get("comparator"), "指标方向", "text"),
                 )
             )
         return tuple(out)
@@ -548,7 +549,9 @@ def _label(grid: Grid, row: int, col: int | None, known: tuple[str, ...]) -> Lab
     return Label(scored, weight, CellRef(grid.name, a1(row, col)), raw, written if scored != written else "")
 
 
-# The indicator sheet as read: the template's columns plus the v2 度量单位 column (workbook.md).
+# The indicator sheet as read: the template's columns plus the v2 度量单位 column (workbook.md) and a
+# comparator column of its own.
 _INDICATORS_READ = dataclasses.replace(
-    schema.INDICATORS, columns=(*schema.INDICATORS.columns, schema.INDICATOR_UNIT)
+    schema.INDICATORS,
+    columns=(*schema.INDICATORS.columns, schema.INDICATOR_UNIT, schema.INDICATOR_COMPARATOR),
 )
