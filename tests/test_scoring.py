@@ -338,3 +338,141 @@ def test_seed_example_scores_94_55(example_path):
     assert (s.indicator_weight, s.indicator_score, s.weight_total) == (100, 94, 110)
     assert (s.total, s.grade) == (94.55, "优")
     assert s.level1_weights == {"产出指标": 80, "效益指标": 10, "满意度指标": 10}
+
+
+# ---------------------------------------------------------------- v2: comparator and unit columns
+def sichuan(target, actual, comparator: str, unit: str, **kw) -> Indicator:
+    ind = line(str(target), str(actual), nature=comparator, **kw)
+    return dataclasses.replace(ind, unit=text(unit))
+
+
+@pytest.mark.parametrize(
+    ("target", "actual", "comparator", "unit", "expected"),
+    [
+        (1, 0.4, "≤", "%", 10),  # 停机率 ≤1% met at 0.4% (v1: a shortfall, 4)
+        (1, 2, "≤", "%", 5),  # 10×1/2
+        (5000, 4500, "≥", "亩", 9),
+        (90, 0.94, "≥", "%", 10),  # a %-formatted 94%
+        (90, 0.85, "正向", "%", 9.44),  # 10×85/90
+        (3, 4, "反向", "天", 7.5),
+        (120, 100, "=", "万元", 8.33),  # equal -> at least for a count of money on a 数量 row
+    ],
+)
+def test_comparator_and_unit_columns_score_bare_numbers(target, actual, comparator, unit, expected):
+    assert score_indicator(sichuan(target, actual, comparator, unit), SETTINGS).computed == expected
+
+
+def test_a_comparator_column_of_its_own_beside_nature():
+    ind = dataclasses.replace(line("1", "0.4", nature="定量"), comparator=text("≤"), unit=text("%"))
+    assert score_indicator(ind, SETTINGS).computed == 10
+
+
+def test_the_targets_own_comparator_wins_over_the_column():
+    assert score_indicator(sichuan("≥95%", "90%", "≤", ""), SETTINGS).computed == 9.47
+
+
+def test_a_placeholder_unit_is_no_unit():
+    assert measure(sichuan("36", "32", "≥", "—"), SETTINGS).target.unit == ""
+
+
+# ---------------------------------------------------------------- v2: multipliers
+@pytest.mark.parametrize(
+    ("target", "actual", "level2", "expected"),
+    [
+        ("≤90万元", "120", "成本指标", 7.5),  # 120万元, not 120元 (v1: full marks)
+        ("≤90万元", "86", "成本指标", 10),
+        ("≥1.5万人次", "1.2", "数量指标", 8),  # 1.2万人次
+        ("≤3万元/公里", "2.75", "成本指标", 10),
+    ],
+)
+def test_a_bare_actual_takes_the_targets_multiplier(target, actual, level2, expected):
+    assert score_indicator(line(target, actual, level2=level2), SETTINGS).computed == expected
+
+
+# ---------------------------------------------------------------- v2: less is better, zero targets
+@pytest.mark.parametrize(
+    ("level3", "target", "actual", "expected", "claimed"),
+    [
+        ("食品安全事故", "=0起", "0起", 10, 10),
+        ("食品安全事故", "0起", "未发生", 10, 10),
+        ("安全生产", "零事故", "0", 10, 10),
+        ("群众有效投诉", "≥3次", "2次", 10, 10),  # a negative event: at most whatever ≥ says
+        ("群众有效投诉", "3次", "4次", 7.5, 7.5),
+        ("设备故障率", "5%", "4%", 10, 10),
+        ("投诉办结率", "≥95%", "90%", 9.47, 9.47),  # what is done about complaints: at least
+    ],
+)
+def test_less_is_better_lines_are_at_most(level3, target, actual, expected, claimed):
+    scored = score_indicator(line(target, actual, claimed=claimed, level3=level3), SETTINGS)
+    assert scored.computed == expected
+
+
+def test_an_at_most_zero_target_missed_keeps_the_claim_and_says_why():
+    scored = score_indicator(line("=0起", "1起", claimed=6, level3="食品安全事故"), SETTINGS)
+    assert (scored.computed, scored.met) == (6, False)
+    assert "目标为 0，超出即未达成，无法按比例计分" in scored.arithmetic
+
+
+# ---------------------------------------------------------------- v2: one number among words
+@pytest.mark.parametrize(
+    ("target", "actual", "expected"),
+    [
+        ("≥4500人", "实际受益4812人", 10),
+        ("≥40所", "共38所", 9.5),
+        ("=100%", "完成率达98%", 9.8),
+        ("≥40所", "共改造38所学校", 9.5),  # the unit is the start of the words after the number
+        ("培训人数不少于200人", "180人", 9),  # a target among words, after its comparator
+        ("受益群众5000人以上", "5200人", 10),
+    ],
+)
+def test_one_number_among_words_is_that_number(target, actual, expected):
+    assert score_indicator(line(target, actual), SETTINGS).computed == expected
+
+
+def test_two_numbers_are_not_guessed():
+    scored = score_indicator(line("≥40所", "计划40所完成38所", claimed=9), SETTINGS)
+    assert (scored.method, scored.computed, scored.final) == (UNVERIFIABLE, None, 9)
+    assert measure(line("≥40所", "计划40所完成38所"), SETTINGS).several_numbers
+
+
+# ---------------------------------------------------------------- v2: deadlines
+@pytest.mark.parametrize(
+    ("target", "actual", "claimed", "computed", "met"),
+    [
+        ("12月底前", "2023年11月20日完成", 4, 5, True),  # a date proves it: full marks
+        ("2023年6月30日前", "6月28日", 5, 5, True),
+        ("12月底前", "按时完成", 4, 4, True),  # words: the claim stands
+        ("10月底前", "延期至12月", 3, 3, False),
+        ("10月底前", "2023年12月5日完成", 5, 5, False),  # late: nothing to prorate
+        ("年底前", "次年3月完成", 2, 2, False),
+    ],
+)
+def test_deadlines(target, actual, claimed, computed, met):
+    scored = score_indicator(line(target, actual, 5, claimed, level2="时效指标"), SETTINGS, 2023)
+    assert (scored.kind, scored.method, scored.computed, scored.met) == (QUANTITATIVE, "时限", computed, met)
+
+
+def test_a_deadline_written_as_qualitative_stays_qualitative():
+    scored = score_indicator(line("12月底前", "按时完成", 5, 5, nature="定性"), SETTINGS, 2023)
+    assert scored.kind == QUALITATIVE
+
+
+# ---------------------------------------------------------------- v2: optional provincial rules
+def test_deviation_penalty_is_off_by_default_and_arithmetic_when_on():
+    over = line("≥100次", "140次", claimed=10)
+    assert score_indicator(over, SETTINGS).computed == 10
+    penalised = score_indicator(over, with_scoring(deviation_penalty=((0.3, 2.0), (0.5, 4.0))))
+    assert penalised.computed == 8
+    assert penalised.arithmetic.endswith("达到目标，得满分 10；偏差 40%≥30%，扣 2 分=8")
+    short = score_indicator(line("≥100次", "40次"), with_scoring(deviation_penalty=((0.3, 2.0), (0.5, 4.0))))
+    assert short.computed == 0  # 10×40/100 = 4, −4 (60% ≥ 50%)
+
+
+def test_total_caps_are_off_by_default_and_arithmetic_when_on():
+    rows = _ninety_points()
+    assert score(project(*rows, executed=75), SETTINGS).total == 97.5
+    capped = score(project(*rows, executed=75), with_scoring(total_caps=((0.8, 89.0), (0.7, 79.0))))
+    assert (capped.total, capped.capped_at) == (89, 89)
+    assert capped.total_arithmetic.endswith("；执行率 75% 低于 80%，总分不超过 89 分：89")
+    lower = score(project(*rows, executed=65), with_scoring(total_caps=((0.8, 89.0), (0.7, 79.0))))
+    assert lower.total == 79
