@@ -185,6 +185,7 @@ def _quantity_in_words(ind: Indicator) -> Quantity | None:
             comparator = comparator or comparator_starting(unit_run[at:])
             unit_run = unit_run[:at]
             break
+    # `降低5%` is 定性 unless 指标性质 says 定量 (a comparator and a number make a target 定量)
     if comparator is None and column_comparator(ind) is None and QUANTITATIVE not in ind.nature.text:
         return None  # a number in a sentence is a target only when something says how to compare it
     factor, unit = normalize_unit(unit_run) if len(unit_run) <= 4 else (1.0, "")
@@ -192,6 +193,14 @@ def _quantity_in_words(ind: Indicator) -> Quantity | None:
 
 
 _TIME_WORDS = re.compile(r"^(月|日|号|年底|月底|月份|季度|周|个月前)")
+# `成本降低5%`, `同比增长10%`: the change itself is the quantity, and more of it is better
+_CHANGE_WORDS = re.compile(r"(降低|下降|减少|节约|压减|压缩|提高|提升|增长|增加)(了)?$")
+
+
+def _a_change(ind: Indicator) -> bool:
+    """年度指标值 is a change (`降低5%`) with no comparator of its own: at least that much change."""
+    n = numbers_in_words(ind.target.raw)
+    return n.count == 1 and _CHANGE_WORDS.search(n.before) is not None
 
 
 def _names_a_rate(ind: Indicator, settings: Settings) -> bool:
@@ -288,6 +297,8 @@ def measure(ind: Indicator, settings: Settings) -> Measurement | None:
         direction, strict = _DIRECTIONS[written]
     elif column in _DIRECTIONS:
         direction, strict = _DIRECTIONS[column]
+    elif _a_change(ind):
+        direction, strict = AT_LEAST, False
     else:  # a bare number or 等于: counts and rates at least, costs and durations at most
         direction, strict = (AT_MOST if _reads_at_most(ind, target, settings) else AT_LEAST), False
     value, unit, several = _actual(ind, target, less)
@@ -300,6 +311,10 @@ def _actual(ind: Indicator, target: Quantity, less: bool) -> tuple[float | None,
     raw = ind.actual.raw
     actual = parse_quantity(raw)
     if actual is not None and actual.unit:
+        if target.unit and actual.unit != target.unit:  # `95.5%（抽样调查）`: the unit is its start
+            found = unit_prefix(actual.unit, target.unit)
+            if found is not None:
+                return actual.value / actual.factor * found[0], found[1], False
         return actual.value, actual.unit, False
     if actual is None:
         if less and _SPACES.sub("", ind.actual.text) in _NONE_HAPPENED:
@@ -549,9 +564,26 @@ def qualitative_level(ind: Indicator, settings: Settings) -> str:
         return FAILED
     if _mentions(actual, q.partial):
         return PARTIAL
-    if _mentions(actual, q.achieved):
-        return ACHIEVED
-    return ""
+    said = [_negated(actual, w) for w in q.achieved if w and w in actual]
+    if not said:
+        return ""
+    return PARTIAL if all(said) else ACHIEVED  # `效果不明显`: achieved only in the negative
+
+
+_NEGATIONS = ("不", "未", "没有", "没", "无", "并非")
+
+
+def _negated(text: str, word: str) -> bool:
+    """Every occurrence of `word` in `text` follows a negation (`不明显`); a word that is itself one
+    (`未发生`) is never negated."""
+    if word.startswith(_NEGATIONS):
+        return False
+    start = text.find(word)
+    while start >= 0:
+        if not text[:start].endswith(_NEGATIONS):
+            return False
+        start = text.find(word, start + 1)
+    return True
 
 
 def band_of(level: str, weight: float, settings: Settings) -> tuple[float, float] | None:

@@ -174,6 +174,9 @@ def test_written_nature_wins_over_the_inference():
         ("基本完成", "进度滞后", PARTIAL),
         ("机制健全", "", ACHIEVED),
         ("制度不健全", "", FAILED),  # negations first
+        ("效果不明显", "", PARTIAL),  # an achieved word only in the negative
+        ("未发生安全事故", "", ACHIEVED),
+        ("未按期完成", "", PARTIAL),
         ("办公成本", "", ""),  # no keyword: unknown
         ("访问量及问卷调查", "问卷调查对于门户网站公开的及时性", ""),  # nor does it raise one
     ],
@@ -476,3 +479,18 @@ def test_total_caps_are_off_by_default_and_arithmetic_when_on():
     assert capped.total_arithmetic.endswith("；执行率 75% 低于 80%，总分不超过 89 分：89")
     lower = score(project(*rows, executed=65), with_scoring(total_caps=((0.8, 89.0), (0.7, 79.0))))
     assert lower.total == 79
+
+
+def test_a_note_after_the_unit_is_not_part_of_it():
+    assert score_indicator(line("≥90%", "95.5%（抽样调查）"), SETTINGS).computed == 10
+
+
+@pytest.mark.parametrize(("actual", "expected"), [("降低6%", 10), ("降低4%", 8)])
+def test_a_change_target_on_a_cost_row_is_at_least_that_change(actual, expected):
+    """`成本降低5%` (定量): more reduction is better, though bare costs read "at most"."""
+    ind = line("成本降低5%", actual, level2="成本指标", nature="定量")
+    assert score_indicator(ind, SETTINGS).computed == expected
+
+
+def test_a_change_target_without_a_nature_is_qualitative():
+    assert score_indicator(line("降低5%", "降低6%", claimed=10), SETTINGS).kind == QUALITATIVE
