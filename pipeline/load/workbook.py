@@ -428,16 +428,23 @@ class _Reader:
             return ()
         grid, h, rows = found
         c = h.columns
-        out = []
+        out: list[Indicator] = []
         for r in rows:
             level1 = _label(grid, r, c.get("level1"), schema.LEVEL1)
             if level1.name in _TOTAL_ROW:
                 continue
+            level2 = _label(grid, r, c.get("level2"), schema.LEVEL2)
+            # A 一级/二级 written once above a group of rows and left blank below it (not merged)
+            # belongs to the whole group, as staff read it; 二级 does not carry into another 一级.
+            if out and not level1.raw and level1.ref is not None:
+                level1 = out[-1].level1
+                if not level2.raw and level2.ref is not None:
+                    level2 = out[-1].level2
             out.append(
                 Indicator(
                     row=r + 1,
                     level1=level1,
-                    level2=_label(grid, r, c.get("level2"), schema.LEVEL2),
+                    level2=level2,
                     level3=self.cell(grid, r, c.get("level3"), "三级指标", "text"),
                     nature=self.cell(grid, r, c.get("nature"), "指标性质", "text"),
                     target=self.cell(grid, r, c.get("target"), "年度指标值", "text"),
