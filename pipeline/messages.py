@@ -73,6 +73,7 @@ MSG: dict[str, str] = {
     "S011": "自评总分 {claimed} 分与复核总分 {computed} 分不一致，差异在：{lines}（{arithmetic}）：请按复核结果更正自评总分",
     "S011_line": "绩效指标第 {row} 行“{name}”{kind}复核 {final} 分、自评 {claimed} 分",
     "S011_budget": "预算执行率复核 {score} 分（分值 {weight} 分）",
+    "S011_budget_implied": "预算执行率复核 {score} 分（自评总分减各行自评得分为 {implied} 分）",
     "S011_budget_unknown": "预算执行率得分无法计算（按 0 计）",
     "S011_rescaled": "分值合计 {weight} 分，按 {scale} 分制折算",
     "S011_capped": "执行率偏低，总分按规定不超过 {cap} 分",

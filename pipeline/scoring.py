@@ -428,16 +428,27 @@ def _score_quantitative(ind: Indicator, weight: float, settings: Settings) -> In
     if penalty:
         points = max(round_score(points, d) - penalty, 0.0)
         formula = f"{formula}；{why}，扣 {show(penalty, d)} 分={show(round_score(points, d), d)}"
+    computed = round_score(points, d)
+    if claimed is not None and claimed != computed and _rounded_as_written(points, ind, d):
+        computed = round_score(claimed, d)  # 8.9 for 8.89: the unit's figure, to the digits it wrote
+        formula = f"{formula}（自评 {show(claimed, d)} 为其按所写位数四舍五入，相符）"
     return IndicatorScore(
         ind.row,
         QUANTITATIVE,
         method,
         weight,
         claimed,
-        round_score(points, d),
+        computed,
         arithmetic=f"{done}：{formula}",
         met=bool(m.completed),
     )
+
+
+def _rounded_as_written(points: float, ind: Indicator, decimals: int) -> bool:
+    """The claim is the computed score rounded to the one or more decimals the unit wrote (`8.9`)."""
+    m = re.search(r"\.(\d+)", ind.claimed.raw)
+    written = len(m.group(1)) if m else 0
+    return 1 <= written < decimals and round_score(points, written) == ind.claimed.value
 
 
 def _deviation_penalty(m: Measurement, settings: Settings) -> tuple[float, str]:
@@ -596,7 +607,7 @@ def band_of(level: str, weight: float, settings: Settings) -> tuple[float, float
 
 
 def in_band(claimed: float, band: tuple[float, float], settings: Settings) -> bool:
-    tolerance = settings.tolerance.score
+    tolerance = settings.tolerance.score + 1e-9
     return band[0] - tolerance <= claimed <= band[1] + tolerance
 
 

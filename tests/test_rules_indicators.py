@@ -365,7 +365,14 @@ def test_v2_s011_names_the_lines_behind_the_difference(tmp_path):
     result = run(tmp_path, sheets)
     [s011] = [f for f in result.findings if f.rule == "S011"]
     assert "绩效指标第 3 行“水样检测份数”定量复核 8.33 分、自评 10 分" in s011.message
-    assert "预算执行率复核 9.5 分（分值 10 分）" in s011.message
+    assert "预算执行率" not in s011.message  # the unit's 96.5 gave it 9.5 already
+
+
+def test_v2_s011_names_the_budget_line_when_the_units_total_took_full_marks_for_it(tmp_path):
+    sheets = clean_sheets()
+    set_info(sheets, "自评总分", 97)  # Σ lines 87 + 10, though 95 of 100 was spent
+    [s011] = [f for f in run(tmp_path, sheets).findings if f.rule == "S011"]
+    assert "预算执行率复核 9.5 分（自评总分减各行自评得分为 10 分）" in s011.message
 
 
 def test_v2_s011_silent_when_only_judgements_differ(tmp_path):

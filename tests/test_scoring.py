@@ -494,3 +494,9 @@ def test_a_change_target_on_a_cost_row_is_at_least_that_change(actual, expected)
 
 def test_a_change_target_without_a_nature_is_qualitative():
     assert score_indicator(line("降低5%", "降低6%", claimed=10), SETTINGS).kind == QUALITATIVE
+
+
+@pytest.mark.parametrize(("claimed", "computed"), [(8.9, 8.9), (8.89, 8.89), (9, 8.89), (8.8, 8.89)])
+def test_a_claim_rounded_to_the_decimals_it_was_written_with_agrees(claimed, computed):
+    """10×32/36 = 8.888…: `8.9` is that score to one decimal; `9` (no decimal) and `8.8` are not."""
+    assert score_indicator(line("≥36次", "32次", claimed=claimed), SETTINGS).computed == computed

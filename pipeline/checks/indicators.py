@@ -81,7 +81,7 @@ def _claim_in_range(ind: Indicator, ctx: Context) -> bool:
 
 
 def _differs(a: float, b: float, ctx: Context) -> bool:
-    return abs(a - b) > ctx.settings.tolerance.score
+    return abs(a - b) > ctx.settings.tolerance.score + 1e-9  # 96.9 − 96.89 is 0.010000000000005
 
 
 # ---------------------------------------------------------------- rules
@@ -388,15 +388,26 @@ def total_differences(project: Project, ctx: Context) -> list[str]:
                     row=ind.row, name=_name(ind), kind=line.kind, final=show(line.final, d), claimed=claimed
                 )
             )
+    rescaled = _differs(scores.weight_total, ctx.settings.weights.total, ctx) and scores.weight_total > 0
+    claimed_total = project.info.claimed_total.value
+    claimed_lines = [line.claimed for _, line in _lines(project, ctx) if line.weight is not None]
     if scores.budget_score is None:
         parts.append(MSG["S011_budget_unknown"])
+    elif not rescaled and claimed_total is not None and None not in claimed_lines:
+        implied = claimed_total - sum(claimed_lines)  # what the unit's total gives 预算执行率
+        if _differs(implied, scores.budget_score, ctx):
+            parts.append(
+                MSG["S011_budget_implied"].format(
+                    score=show(scores.budget_score, d), implied=show(implied, d)
+                )
+            )
     elif _differs(scores.budget_score, scores.budget_weight, ctx):
         parts.append(
             MSG["S011_budget"].format(
                 score=show(scores.budget_score, d), weight=show(scores.budget_weight, d)
             )
         )
-    if _differs(scores.weight_total, ctx.settings.weights.total, ctx) and scores.weight_total > 0:
+    if rescaled:
         parts.append(
             MSG["S011_rescaled"].format(
                 weight=show(scores.weight_total, d), scale=show(ctx.settings.weights.total, d)
