@@ -8,13 +8,14 @@ the old good file or the new good file (outputs.md); `clean_temp` removes what a
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import unicodedata
 from pathlib import Path
 
+from .load.rules import loader_finding
 from .messages import MSG
+from .render.findings_json import FindingsDoc, build, encode
 
 FINDINGS_JSON = "findings.json"
 SCORED_SUFFIX = "_绩效自评表.xlsx"
@@ -122,38 +123,14 @@ def write_folder(target: Path, files: dict[str, bytes]) -> tuple[tuple[str, str]
     return tuple(sorted(written))
 
 
-def failure_doc(file: str, digest: str, error: str, trace: str = "") -> dict:
+def failure_doc(file: str, digest: str, error: str, trace: str = "") -> FindingsDoc:
+    """The findings.json of a workbook the program failed on: one I001 saying so."""
     message = MSG["RUN_program_fault"].format(error=error.splitlines()[-1] if error else "未知错误")
-    doc = {
-        "file": file,
-        "sha256": digest,
-        "project": {"name": None, "year": None, "unit": None, "department": None},
-        "computed": None,
-        "claimed": {"total": None, "grade": None},
-        "indicators": [],
-        "findings": [
-            {
-                "rule": "I001",
-                "severity": "错误",
-                "sheet": "",
-                "cell": "",
-                "message": message,
-                "expected": None,
-                "actual": None,
-            }
-        ],
-    }
-    if trace:
-        doc["error"] = trace
-    return doc
+    return build(file, digest, [loader_finding("I001", "", "", message)], error=trace)
 
 
-def findings_bytes(doc: dict) -> bytes:
-    return json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8")
-
-
-def write_failure(target: Path, doc: dict) -> tuple[tuple[str, str], ...]:
+def write_failure(target: Path, doc: FindingsDoc) -> tuple[tuple[str, str], ...]:
     try:
-        return write_folder(target, {FINDINGS_JSON: findings_bytes(doc)})
+        return write_folder(target, {FINDINGS_JSON: encode(doc)})
     except (OSError, ValueError):
         return ()

@@ -32,13 +32,13 @@ from .files import (
     REPORT_SUFFIX,
     SCORED_SUFFIX,
     failure_doc,
-    findings_bytes,
     output_name,
     write_failure,
     write_folder,
 )
 from .manifest import FAILED, OK, UNREADABLE
 from .messages import MSG
+from .render.findings_json import encode
 
 
 class Item(Protocol):
@@ -181,7 +181,7 @@ def _compute(
         return status, files, json.loads(doc_bytes), _phases(marks)
     except Exception as e:  # a bug: that workbook gets a findings.json saying so; the batch goes on
         doc = failure_doc(name, digest, f"{type(e).__name__}: {e}", traceback.format_exc())
-        return FAILED, {FINDINGS_JSON: findings_bytes(doc)}, doc, _phases(marks)
+        return FAILED, {FINDINGS_JSON: encode(doc)}, doc, _phases(marks)
 
 
 def _phases(marks: list[float]) -> tuple[float, float, float]:

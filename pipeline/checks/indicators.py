@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..display import percent, quantity, show
 from ..messages import MSG
 from ..model import CellRef, Finding, Indicator, IndicatorScore, Label, Project, Severity
 from ..schema import INDICATORS, LEVEL1, LEVEL2
@@ -22,7 +23,6 @@ from ..scoring import (
     column_comparator,
     in_band,
     measure,
-    show,
     target_quantity,
     unit_column,
 )
@@ -54,14 +54,6 @@ def _measured(project: Project, ctx: Context) -> Iterator[tuple[Indicator, Measu
     for ind, line in _lines(project, ctx):
         if line.kind == QUANTITATIVE and (m := measure(ind, ctx.settings)) is not None:
             yield ind, m
-
-
-def _quantity(value: float, unit: str) -> str:
-    return f"{show(value)}{unit}"
-
-
-def _percent(fraction: float, ctx: Context) -> str:
-    return f"{show(fraction * FULL_RATE, ctx.settings.scoring.decimals)}%"
 
 
 def _first_word(text: str, words: tuple[str, ...]) -> str | None:
@@ -318,10 +310,10 @@ def overshoot_explained(project: Project, ctx: Context) -> Iterator[Finding]:
                 expected=m.target.value,
                 actual=m.actual,
                 name=_name(ind),
-                done=_quantity(m.actual, m.unit),
-                target=_quantity(m.target.value, m.unit),
-                over=_percent(over, ctx),
-                margin=_percent(margin, ctx),
+                done=quantity(m.actual, m.unit),
+                target=quantity(m.target.value, m.unit),
+                over=percent(over, ctx.settings.scoring.decimals),
+                margin=percent(margin, ctx.settings.scoring.decimals),
             )
 
 
@@ -356,7 +348,7 @@ def full_marks_without_shortfall(project: Project, ctx: Context) -> Iterator[Fin
             else:
                 m = measure(ind, ctx.settings)
                 done = (
-                    _quantity(m.actual, m.unit) if m is not None and m.actual is not None else ind.actual.text
+                    quantity(m.actual, m.unit) if m is not None and m.actual is not None else ind.actual.text
                 )
             yield finding(
                 "S010",

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ..config import Settings
+from ..load.rules import LOADER_RULES
 from ..messages import MSG
 from ..model import Cell, CellRef, Finding, Label, Project, Scores, Severity
 
@@ -34,13 +35,13 @@ class Rule:
     @property
     def summary(self) -> str:
         """First docstring line: `中文 | English`."""
-        doc = (self.fn.__doc__ if self.fn else LOADER_DOCS[self.id]) or ""
+        doc = (self.fn.__doc__ if self.fn else LOADER_RULES[self.id][1]) or ""
         return doc.strip().splitlines()[0]
 
     @property
     def why(self) -> str:
         """The docstring after its first line, in Chinese (docs/rules.md 为什么: its readers are finance staff)."""
-        doc = (self.fn.__doc__ if self.fn else LOADER_DOCS[self.id]) or ""
+        doc = (self.fn.__doc__ if self.fn else LOADER_RULES[self.id][1]) or ""
         lines = [ln.strip() for ln in doc.strip().splitlines()[1:] if ln.strip()]
         text = ""
         for line in lines:  # a docstring wraps Chinese lines with no space between them
@@ -94,29 +95,5 @@ def run_checks(project: Project, ctx: Context) -> list[Finding]:
     return findings
 
 
-LOADER_DOCS = {
-    "I001": "文件无法读取 | The file cannot be read as a workbook.\n"
-    "不是工作簿、压缩包损坏、设有密码、旧版 .xls，或超过大小限制；意见说明是哪一种、该怎么做。",
-    "I002": "缺少必需的工作表 | A required sheet is missing.\n"
-    "意见写明缺的是哪张表，以及工作簿中名称相近的表。",
-    "I003": "缺少必需的列 | A required column is missing in a sheet.\n"
-    "依赖这一列的规则不再运行，以免连锁误报。",
-    "I004": "必填项为空 | A required field is empty.\n"
-    "项目信息的必填项、资金情况的年度资金总额行、支付的金额或日期。",
-    "I005": "单元格无法读取为所需类型 | A cell cannot be read as the number, percentage, date or year its column needs.\n"
-    "不会中断处理，也不会悄悄当作 0：该值记为未知，并指明单元格。",
-    "I006": "公式没有缓存值 | A formula cell has no cached value.\n"
-    "文件由不计算公式的程序保存，公式的结果未知：请在 Excel/WPS 中打开并保存一次。",
-    "I007": "全年预算数为空，以年初预算数为基数 | 全年预算数 blank: 年初预算数 used as the base.\n"
-    "预算执行率以年初预算数为基数计算。",
-}
-for _id, _sev in (
-    ("I001", Severity.ERROR),
-    ("I002", Severity.ERROR),
-    ("I003", Severity.ERROR),
-    ("I004", Severity.ERROR),
-    ("I005", Severity.ERROR),
-    ("I006", Severity.WARNING),
-    ("I007", Severity.INFO),
-):
-    RULES[_id] = Rule(_id, _sev, None)
+for _id, (_severity, _doc) in LOADER_RULES.items():
+    RULES[_id] = Rule(_id, _severity, None)

@@ -14,6 +14,7 @@ import python_calamine as calamine
 from .. import schema
 from ..cells import a1
 from ..config import Settings
+from ..display import show
 from ..messages import KIND_WORDS, MSG
 from ..model import (
     EMPTY,
@@ -29,7 +30,6 @@ from ..model import (
     Project,
     ProjectInfo,
     Section,
-    Severity,
     StructureRow,
     SubItem,
 )
@@ -48,20 +48,9 @@ from ..values import (
 )
 from .container import MAX_CELLS, Container, Refused, inspect
 from .grid import Grid, Header, fill_merges, find_header, find_sheet, near_miss
+from .rules import loader_finding
 
 _TOTAL_ROW = {"合计", "总计", "小计", "总分", "合计金额"}
-_GRADES = {
-    "优": "优",
-    "优秀": "优",
-    "良": "良",
-    "良好": "良",
-    "中": "中",
-    "中等": "中",
-    "合格": "中",
-    "差": "差",
-    "较差": "差",
-    "不合格": "差",
-}
 _WEIGHT_IN_LABEL = re.compile(r"^(.*?)[(\[]?\s*(\d+(?:\.\d+)?)\s*分?\s*[)\]]?$")
 
 
@@ -115,7 +104,7 @@ def load(path: Path, settings: Settings, digest: str | None = None) -> Loaded:
 
 
 def _i001(message: str) -> Finding:
-    return Finding("I001", Severity.ERROR, "", "", message)
+    return loader_finding("I001", "", "", message)
 
 
 class _Reader:
@@ -135,8 +124,7 @@ class _Reader:
 
     # ---------------------------------------------------------------- plumbing
     def add(self, rule: str, sheet: str, cell: str, message: str) -> None:
-        severity = {"I006": Severity.WARNING, "I007": Severity.INFO}.get(rule, Severity.ERROR)
-        self.findings.append(Finding(rule, severity, sheet, cell, message))
+        self.findings.append(loader_finding(rule, sheet, cell, message))
 
     def grid(self, wanted: str, required: bool = True) -> Grid | None:
         name = find_sheet(self.names, wanted, self.visible)
@@ -336,7 +324,7 @@ class _Reader:
                     "I007",
                     grid.name,
                     ref.cell if ref else "",
-                    MSG["I007"].format(initial=f"{total.initial.value:g}"),
+                    MSG["I007"].format(initial=show(total.initial.value, 4)),
                 )
         return funds
 
@@ -522,9 +510,9 @@ def _parse(raw: object, kind: str, unit: str, year: int | None):
         text = normalize_label(to_text(raw))
         if not text:
             return None
-        if text not in _GRADES:
+        if text not in schema.GRADE_WORDS:
             raise Unreadable("不是等级")
-        return _GRADES[text]
+        return schema.GRADE_WORDS[text]
     text = to_text(raw).strip()
     return text or None
 
