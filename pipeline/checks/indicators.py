@@ -18,9 +18,9 @@ from ..scoring import (
     PERCENT,
     QUALITATIVE,
     QUANTITATIVE,
-    UNVERIFIABLE,
     Measurement,
     column_comparator,
+    deadline_of,
     in_band,
     measure,
     target_quantity,
@@ -261,11 +261,12 @@ def quantitative_actual_comparable(project: Project, ctx: Context) -> Iterator[F
     for ind, line in _lines(project, ctx):
         if line.kind != QUANTITATIVE:
             continue
-        if line.method == UNVERIFIABLE and line.arithmetic.startswith(DEADLINE):
-            key = "S008_blank" if ind.actual.blank else "S008_deadline"
-            yield finding(
-                "S008", ind.actual, key, name=_name(ind), done=ind.actual.text, target=ind.target.text
-            )
+        if deadline_of(ind, project.info.year.value) is not None:  # a 时限 line: a date or 按时完成
+            if line.computed is None and line.weight is not None:
+                key = "S008_blank" if ind.actual.blank else "S008_deadline"
+                yield finding(
+                    "S008", ind.actual, key, name=_name(ind), done=ind.actual.text, target=ind.target.text
+                )
             continue
         m = measure(ind, ctx.settings)
         if m is None:
