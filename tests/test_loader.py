@@ -208,3 +208,27 @@ def test_level_labels_written_once_above_their_group_fill_the_rows_below(tmp_pat
         ("产出指标", "时效指标"),
         ("产出指标", "成本指标"),
     ]
+
+
+def test_the_v2_indicator_columns_are_read_under_their_aliases(tmp_path):
+    """预算管理一体化 export: 指标值 / 计量单位 / 全年实际值 / 得分, a comparator column of its own."""
+    sheets = clean_sheets()
+    sheets["绩效指标"] = [
+        [
+            "一级指标",
+            "二级指标",
+            "三级指标",
+            "指标性质",
+            "指标方向",
+            "指标值",
+            "计量单位",
+            "全年实际值",
+            "分值",
+            "得分",
+            "偏差原因",
+        ],
+        ["产出指标", "质量指标", "设备停机率", "定量", "≤", 1, "%", 0.4, 10, 10, ""],
+    ]
+    [ind] = load_sheets(tmp_path, sheets).indicators
+    assert (ind.comparator.text, ind.target.text, ind.unit.text, ind.actual.text) == ("≤", "1", "%", "0.4")
+    assert (ind.weight.value, ind.claimed.value) == (10, 10)
