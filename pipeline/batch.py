@@ -31,7 +31,7 @@ from .config import Settings
 from .files import FINDINGS_JSON, SCORED_SUFFIX, atomic_write, clean_temp, failure_doc, safe_name, sync_dir
 from .load import sha256_of
 from .manifest import OK, UNREADABLE, Manifest, Record, now, read_only
-from .messages import MSG
+from .messages import MSG, os_reason
 from .workers import Outcome, execute
 
 __all__ = [
@@ -274,12 +274,12 @@ def _prepare(opts: RunOptions) -> list[Path]:
         probe.unlink()
     except OSError as e:
         raise OutputNotWritable(
-            MSG["RUN_output_unwritable"].format(path=target, error=e.strerror or e)
+            MSG["RUN_output_unwritable"].format(path=target, error=os_reason(e))
         ) from None
     try:
         return discover(source)
     except OSError as e:
-        raise InputMissing(MSG["RUN_input_unreadable"].format(path=source, error=e.strerror or e)) from None
+        raise InputMissing(MSG["RUN_input_unreadable"].format(path=source, error=os_reason(e))) from None
 
 
 @contextmanager

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import hashlib
+import re
 import tomllib
 import typing
 from dataclasses import dataclass, field
@@ -348,8 +349,31 @@ _CHOICES = {
 _TOML_NAMES = {"pass": "pass_"}
 
 
+CONFIG_NAME = "config.toml"
+# The project folder: where config.toml ships (an editable install, a clone, the Windows launcher).
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def find_config(explicit: Path | str | None, cwd: Path | None = None) -> Path | None:
+    """Which config file a run uses: --config (which must exist), else ./config.toml, else the
+    project's own config.toml (so a run from another folder still uses the county's settings),
+    else None (the contract's defaults)."""
+    if explicit is not None:
+        path = Path(explicit)
+        if not path.is_file():
+            what = "是目录，不是文件" if path.is_dir() else "不存在"
+            raise ConfigError(
+                f"--config 指定的配置文件 {path} {what}：请检查路径，或去掉 --config 使用默认配置"
+            )
+        return path
+    for folder in (Path() if cwd is None else cwd, PROJECT_DIR):  # Path(): shown as plain config.toml
+        if (folder / CONFIG_NAME).is_file():
+            return folder / CONFIG_NAME
+    return None
+
+
 def load_settings(path: Path | str | None) -> Settings:
-    """Read config.toml; None or a missing default file -> the contract's defaults."""
+    """Read config.toml; None -> the contract's defaults."""
     if path is None:
         return Settings()
     path = Path(path)
@@ -358,11 +382,13 @@ def load_settings(path: Path | str | None) -> Settings:
     except FileNotFoundError:
         raise ConfigError(f"找不到配置文件 {path}：请检查 --config 参数，或从仓库恢复 config.toml") from None
     except OSError as e:
-        raise ConfigError(f"无法读取配置文件 {path}：{e.strerror}") from None
+        from .messages import os_reason
+
+        raise ConfigError(f"无法读取配置文件 {path}（{os_reason(e)}）：请检查权限") from None
     try:
-        doc = tomllib.loads(data.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise ConfigError(f"配置文件 {path} 不是有效的 TOML：{e}") from None
+        doc = tomllib.loads(decode_config(data, path))
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"配置文件 {path} 不是有效的 TOML：{_where(e)}") from None
     settings = _build(Settings, doc, "")
     _check_optional_scoring(settings)
     return dataclasses.replace(settings, fingerprint=hashlib.sha256(data).hexdigest())
@@ -382,6 +408,34 @@ def _check_optional_scoring(settings: Settings) -> None:
                 f"config.toml: scoring.total_caps 的 [{below:g}, {cap:g}] 无效："
                 f"应为 [执行率下限（0–1）, 总分上限（不超过 {settings.weights.total:g}）]"
             )
+
+
+def decode_config(data: bytes, path: Path) -> str:
+    """The text of a config file as Notepad may save it: UTF-8 with or without a BOM, or "Unicode"
+    (UTF-16 with a BOM). ANSI (GBK on Chinese Windows) is refused, not guessed: a wrong guess would
+    silently change keywords."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(
+            f"配置文件 {path} 不是 UTF-8 编码（可能是 ANSI/GBK）："
+            "请另存为 UTF-8（记事本：文件 → 另存为 → 编码选 UTF-8）后重试"
+        ) from None
+
+
+def _where(error: tomllib.TOMLDecodeError) -> str:
+    """tomllib says "Invalid value (at line 3, column 9)": the place, in Chinese."""
+    at = re.search(r"at line (\d+), column (\d+)", str(error))
+    if at:
+        return f"第 {at[1]} 行第 {at[2]} 列附近有格式错误（检查引号、等号、方括号是否成对）"
+    return "文件末尾有格式错误（检查引号、方括号是否成对）"
 
 
 def _build(cls: type, doc: dict, where: str):

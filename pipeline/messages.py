@@ -10,13 +10,14 @@ MSG: dict[str, str] = {
     # ------------------------------------------------------------ R: the scored workbook and the batch summary
     "R_form_note": "注：自评得分为单位填报，复核得分按财预〔2020〕10号复核计算；填色单元格有审核意见"
     "（红：错误，黄：警告，蓝：提示），详见批注和“审核意见”表。",
-    "R_rescaled": "分值合计 {weight} 分（应为 100 分），按百分制折算：{raw} ÷ {weight} × 100 = {total}",
+    "R_rescaled": "分值合计 {weight} 分（应为 {scale} 分），按百分制折算：{raw} ÷ {weight} × {scale} = {total}",
     "R_budget_line": "执行率 {rate}（全年执行数 {executed} 万元 ÷ 预算数 {budget} 万元）",
     "R_no_findings": "未发现问题",
     # ------------------------------------------------------------ I: reading the workbook
     "I001_open": "无法打开文件（{error}）：请确认文件存在且未被其他程序占用",
     "I001_encrypted": "工作簿设有打开密码，无法读取：请在 Excel/WPS 中取消密码后另存为 .xlsx 再提交",
     "I001_xls": "这是旧版 .xls 格式（或其他 OLE2 文件）：请在 Excel/WPS 中“另存为”Excel 工作簿（.xlsx）再提交",
+    "I001_et": "这是 WPS 表格文件（{suffix}），无法读取：请在 WPS 中“另存为”Excel 工作簿（.xlsx）再提交",
     "I001_suffix": "不支持 {suffix} 格式：请在 Excel/WPS 中“另存为”Excel 工作簿（.xlsx）再提交",
     "I001_too_big": "文件大小 {mb:.1f} MB，超过上限 {limit:g} MB：请删除无关工作表、图片后重新保存",
     "I001_not_zip": "文件内容不是 Excel 工作簿（可能已损坏，或扩展名被改成了 .xlsx）：请用 Excel/WPS 打开确认后重新保存",
@@ -122,6 +123,12 @@ MSG: dict[str, str] = {
     "N005": "报告正文“{section}”把项目称为“{phrase}”，与项目名称“{name}”不符，疑为沿用其他项目或往年报告的文字：请改为本项目名称",
     # ------------------------------------------------------------ the batch run (operational, not findings)
     "RUN_closing": "处理 {total} 个工作簿{skipped}：{ok} 成功，{unreadable} 无法读取；错误 {errors} 条，警告 {warnings} 条；用时 {seconds:.1f} 秒",
+    "RUN_where": "；结果在 {output}，汇总见 {summary}",
+    "RUN_empty": "输入目录 {path} 中没有工作簿：请把各单位填好的工作簿（.xlsx）直接放进这个目录{subfolders}，然后再运行",
+    "RUN_empty_subfolders": "（子文件夹中的文件不会被处理，找到子文件夹：{names}）",
+    "RUN_interrupted": "已中断。已写好的输出保留；再次运行会补齐未完成的部分。",
+    "RUN_config_used": "使用配置文件 {path}",
+    "RUN_config_default": "未找到 config.toml，使用内置默认配置（可用 --config 指定配置文件）",
     "RUN_skipped": "（{n} 个未变化，沿用上次结果）",
     "RUN_input_missing": "找不到输入目录 {path}：请创建它并放入要处理的工作簿，或用 --input 指定目录",
     "RUN_input_not_dir": "输入路径 {path} 不是目录：请用 --input 指定存放工作簿的目录",
@@ -136,6 +143,44 @@ MSG: dict[str, str] = {
     "RUN_worker_silent": "处理进程未返回结果",
     "RUN_program_fault": "处理该工作簿时程序出错（{error}）：这是程序缺陷，不是工作簿的问题；请把该工作簿和 findings.json 发给维护人员。其他工作簿不受影响",
 }
+
+# What the operating system said, in Chinese (strerror is English, or the Windows code page's language).
+OS_REASONS = {
+    "ENOENT": "文件或目录不存在",
+    "EACCES": "没有访问权限，或文件正被其他程序（如 Excel、WPS）占用",
+    "EPERM": "操作不被允许（没有权限）",
+    "EBUSY": "文件正被其他程序占用",
+    "ETXTBSY": "文件正被其他程序占用",
+    "EISDIR": "这是一个目录，不是文件",
+    "ENOTDIR": "路径中有一段不是目录",
+    "ENOSPC": "磁盘空间不足",
+    "EDQUOT": "超出磁盘配额",
+    "EROFS": "磁盘或目录是只读的",
+    "ENAMETOOLONG": "文件名或路径太长",
+    "ELOOP": "路径中的符号链接太多（可能循环）",
+    "EMFILE": "同时打开的文件太多",
+    "ENFILE": "同时打开的文件太多",
+    "EIO": "读写磁盘时出错（设备或网络共享可能有问题）",
+    "EEXIST": "文件已存在",
+    "EINVAL": "文件名或参数无效",
+    "ENXIO": "设备不存在或未就绪",
+    "ETIMEDOUT": "连接超时（网络共享可能不可用）",
+    "EHOSTDOWN": "网络共享所在的电脑不可用",
+}
+# Windows error numbers that have no errno of their own (sharing and lock violations: open in Excel)
+WINERROR_REASONS = {32: "文件正被其他程序（如 Excel、WPS）占用", 33: "文件的一部分被其他程序锁定"}
+
+
+def os_reason(error: OSError) -> str:
+    """The OS error as Chinese words, e.g. 文件或目录不存在; an unknown one keeps its own text."""
+    import errno
+
+    winerror = getattr(error, "winerror", None)
+    if winerror in WINERROR_REASONS:
+        return WINERROR_REASONS[winerror]
+    name = errno.errorcode.get(error.errno or 0, "")
+    return OS_REASONS.get(name) or error.strerror or str(error) or type(error).__name__
+
 
 KIND_WORDS = {
     "money": "金额（数字，默认单位万元）",

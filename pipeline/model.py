@@ -239,6 +239,10 @@ class IndicatorScore:
     level: str = ""  # 定性: 达成 / 部分达成 / 未达成
     arithmetic: str = ""  # "定量·不低于·36次→完成32次：10×32/36=8.89"
     met: bool | None = None  # the numbers (or a deadline) show the target met / missed; None: unknown
+    # decided by scoring, rendered as they are: the claim differs from the computed score (beyond
+    # the score tolerance); the line scores below its 分值 (any deduction, however small)
+    claimed_differs: bool = False
+    lost: bool = False
 
     @property
     def final(self) -> float | None:
@@ -253,6 +257,7 @@ class Subtotal:
     weight: float
     claimed: float
     computed: float
+    claimed_differs: bool = False  # Σ自评 ≠ Σ复核 beyond the score tolerance
 
 
 @dataclass(frozen=True)
@@ -275,6 +280,10 @@ class Scores:
     budget_arithmetic: str = ""  # "执行率 121/121（年初预算数）=100%：10×100%=10"
     total_arithmetic: str = ""  # "分值合计 110，折算为 100 分制：(10+94)÷110×100=94.55"
     capped_at: float | None = None  # [scoring] total_caps: the cap that lowered the total, if any
+    scale: float = 100.0  # the points the total is stated on (weights.total)
+    rescaled: bool = False  # the 分值 do not add to `scale`: total = raw_total ÷ weight_total × scale
+    claimed_total_differs: bool = False  # 自评总分 ≠ total beyond the score tolerance (S011)
+    claimed_grade_differs: bool = False  # 自评等级 ≠ grade (S012)
 
     def for_row(self, row: int) -> IndicatorScore | None:
         return next((s for s in self.indicators if s.row == row), None)

@@ -709,10 +709,10 @@ def _level1_weights(indicators: tuple[Indicator, ...]) -> dict[str, float]:
 
 
 def score(project: Project, settings: Settings) -> Scores:
-    d = settings.scoring.decimals
+    d, tol = settings.scoring.decimals, settings.tolerance.score
     budget = score_budget(project.total, settings)
     year = project.info.year.value
-    lines = [score_indicator(ind, settings, year) for ind in project.indicators]
+    lines = [_decided(score_indicator(ind, settings, year), tol) for ind in project.indicators]
     counted = [line for line in lines if line.weight is not None]
     indicator_weight = round_score(sum(line.weight for line in counted), d)
     indicator_score = round_score(sum(line.final or 0.0 for line in counted), d)
@@ -720,7 +720,8 @@ def score(project: Project, settings: Settings) -> Scores:
     weight_total = round_score(budget_weight + indicator_weight, d)
     raw_total = round_score((budget.score or 0.0) + indicator_score, d)
     scale = settings.weights.total
-    if abs(weight_total - scale) <= settings.tolerance.score or weight_total <= 0:
+    rescaled = abs(weight_total - scale) > tol and weight_total > 0
+    if not rescaled:
         total = raw_total
         total_text = f"{show(budget.score or 0.0, d)}+{show(indicator_score, d)}={show(total, d)}"
     else:  # 分值 do not add to 100: state the total on a 100-point scale
@@ -732,13 +733,15 @@ def score(project: Project, settings: Settings) -> Scores:
         )
     cap = _total_cap(budget.rate, settings)
     capped_at = None
-    if cap is not None and total > cap[1] + settings.tolerance.score / 2:
+    if cap is not None and total > cap[1] + tol / 2:
         below, capped_at = cap
         total = round_score(capped_at, d)
         total_text += (
             f"；执行率 {show(budget.rate * FULL_RATE, d)}% 低于 {show(below * FULL_RATE, d)}%，"
             f"总分不超过 {show(capped_at, d)} 分：{show(total, d)}"
         )
+    grade = grade_of(total, settings.grades)
+    claimed_total, claimed_grade = project.info.claimed_total.value, project.info.claimed_grade.value
     return Scores(
         budget=budget.base,
         executed=budget.executed,
@@ -750,14 +753,32 @@ def score(project: Project, settings: Settings) -> Scores:
         weight_total=weight_total,
         raw_total=raw_total,
         total=total,
-        grade=grade_of(total, settings.grades),
+        grade=grade,
         indicators=tuple(lines),
-        subtotals=_subtotals(project.indicators, lines),
+        subtotals=tuple(
+            dataclasses.replace(t, claimed_differs=abs(t.claimed - t.computed) > tol)
+            for t in _subtotals(project.indicators, lines)
+        ),
         level1_weights=_level1_weights(project.indicators),
         paid=_paid(project),
         budget_arithmetic=budget.arithmetic,
         total_arithmetic=total_text,
         capped_at=capped_at,
+        scale=scale,
+        rescaled=rescaled,
+        claimed_total_differs=claimed_total is not None
+        and abs(claimed_total - total) > tol + 1e-9,  # 96.9 − 96.89: float noise
+        claimed_grade_differs=claimed_grade is not None and claimed_grade != grade,
+    )
+
+
+def _decided(line: IndicatorScore, tol: float) -> IndicatorScore:
+    """The line with what the renderers say about it decided here, once."""
+    computed, claimed, weight, final = line.computed, line.claimed, line.weight, line.final
+    return dataclasses.replace(
+        line,
+        claimed_differs=computed is not None and claimed is not None and abs(computed - claimed) > tol,
+        lost=weight is not None and final is not None and final < weight - 1e-9,
     )
 
 

@@ -15,12 +15,14 @@ import json
 import multiprocessing
 import os
 import re
+import signal
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -79,8 +81,6 @@ _STATE: dict = {}
 
 def _init(settings: Settings, run_date: date, output: str, started) -> None:
     """Runs once per worker process: imports the pipeline and keeps it for every workbook."""
-    import signal
-
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
     _die_with_parent()
     _STATE.update(settings=settings, run_date=run_date, output=Path(output), started=started)
@@ -227,9 +227,14 @@ def execute(todo: list[Item], opts: Options, settle: Callable[[Item, Outcome], N
     ctx = _context()
     jobs = max(1, min(opts.jobs, len(todo)))
     chunk = max(1, min(4, len(todo) // (jobs * 8)))  # small: Ctrl-C waits for what is queued
+    with _sigint_deferred() as interrupted:
+        _execute(ctx, jobs, chunk, todo, opts, settle, interrupted)
+
+
+def _execute(ctx, jobs, chunk, todo, opts, settle, interrupted: threading.Event) -> None:
     pending, suspects = todo, []
     while pending:
-        started, done, _ = _round(ctx, jobs, pending, chunk, opts, settle)
+        started, done, _ = _round(ctx, jobs, pending, chunk, opts, settle, interrupted)
         unfinished = [it for it in pending if it.index not in done]
         new_suspects = {it.index for slot, it in enumerate(pending) if started[slot] and it.index not in done}
         if not new_suspects:  # the pool broke before any workbook started: do not loop
@@ -239,7 +244,7 @@ def execute(todo: list[Item], opts: Options, settle: Callable[[Item, Outcome], N
         pending = [it for it in unfinished if it.index not in new_suspects]
         chunk = 1
     for item in suspects:
-        _, done, broken = _round(ctx, 1, [item], 1, opts, settle)
+        _, done, broken = _round(ctx, 1, [item], 1, opts, settle, interrupted)
         if item.index not in done:
             error = MSG["RUN_worker_died"] if broken else MSG["RUN_worker_silent"]
             doc = failure_doc(item.name, item.digest, error)
@@ -247,7 +252,13 @@ def execute(todo: list[Item], opts: Options, settle: Callable[[Item, Outcome], N
 
 
 def _round(
-    ctx, jobs: int, items: list[Item], chunk: int, opts: Options, settle: Callable[[Item, Outcome], None]
+    ctx,
+    jobs: int,
+    items: list[Item],
+    chunk: int,
+    opts: Options,
+    settle: Callable[[Item, Outcome], None],
+    interrupted: threading.Event,
 ):
     """One pool over `items`: (which started, the indices settled, whether a worker died)."""
     started = ctx.Array("b", len(items), lock=False)
@@ -264,7 +275,10 @@ def _round(
         futures = {pool.submit(_work_chunk, tasks[i : i + chunk]) for i in range(0, len(tasks), chunk)}
         broken = False
         while futures and not broken:
-            finished, futures = wait(futures, return_when=FIRST_COMPLETED)
+            finished, futures = wait(futures, timeout=0.1, return_when=FIRST_COMPLETED)
+            if interrupted.is_set():
+                _stop(pool)
+                raise KeyboardInterrupt
             if any(isinstance(f.exception(), BrokenProcessPool) for f in finished):
                 broken = True  # every other future fails too; keep what did finish
                 finished |= {f for f in futures if f.done()}
@@ -275,5 +289,36 @@ def _round(
                     settle(by_index[outcome.index], outcome)
                     done.add(outcome.index)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        pool.shutdown(wait=not interrupted.is_set(), cancel_futures=True)
     return list(started), done, broken
+
+
+@contextmanager
+def _sigint_deferred() -> Iterator[threading.Event]:
+    """While the pool runs, Ctrl-C (or SIGINT to this process alone, as `timeout -s INT` or a
+    service manager sends it) only sets a flag that the loop above checks every 0.1 s. Raised at a
+    random point instead (half-way through starting a worker, inside the executor's locks) it
+    could leave the batch waiting on a worker forever; and the workers ignore SIGINT."""
+    flag = threading.Event()
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):  # not ours to change (an embedding program, or a run started with SIGINT ignored)
+        yield flag
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: flag.set())
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if flag.is_set():  # came after the last workbook finished: still an interrupt
+        raise KeyboardInterrupt
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Interrupted: the workers go now, not after their chunk. A file they were writing is a
+    temporary one the next run removes; their workbooks have no manifest record yet, so the next
+    run does them again."""
+    for process in list((pool._processes or {}).values()):  # no public handle on the workers
+        process.kill()
+    pool.shutdown(wait=False, cancel_futures=True)

@@ -59,7 +59,8 @@ def test_check_a_broken_file_is_a_finding_not_a_crash(tmp_path):
 def test_run_with_a_missing_input_folder_exits_2_saying_what_to_do(tmp_path):
     proc = cli("run", "--input", tmp_path / "nope", "--output", tmp_path / "out")
     assert proc.returncode == 2
-    assert "找不到输入目录" in proc.stderr and proc.stderr.count("\n") == 1
+    first, error = proc.stderr.splitlines()  # which config, then one line saying what is wrong
+    assert first == "使用配置文件 config.toml" and error.startswith("错误：找不到输入目录")
     assert not (tmp_path / "out").exists()
 
 

@@ -71,7 +71,8 @@ def test_the_cli_exits_2_with_one_line_naming_the_bad_key(tmp_path):
         cwd=ROOT,
     )
     assert proc.returncode == 2
-    assert proc.stderr.strip().count("\n") == 0 and "weights.budget" in proc.stderr
+    used, error = proc.stderr.splitlines()  # which config file, then the one line naming the key
+    assert used == f"使用配置文件 {path}" and "weights.budget" in error
     assert "Traceback" not in proc.stderr
 
 

@@ -270,6 +270,38 @@ def test_total_is_rescaled_to_100_when_weights_do_not_add_up():
     assert s.total_arithmetic.endswith("(10+95)÷110×100=95.45")
 
 
+def test_rescaling_is_decided_here_with_the_score_tolerance():
+    """Renderers show `rescaled` and `scale` as decided: a 分值 sum within the tolerance is not rescaled."""
+    loose = dataclasses.replace(SETTINGS, tolerance=dataclasses.replace(SETTINGS.tolerance, score=0.5))
+    near = (*_ninety_points()[:-1], line("≥10次", "10次", 10.3, 10, row=10))
+    s = score(project(*near), loose)
+    assert (s.weight_total, s.rescaled, s.scale, s.total) == (100.3, False, 100, s.raw_total)
+    rows = (*_ninety_points(), line("≥10次", "5次", 10, 5, row=11))
+    assert score(project(*rows), SETTINGS).rescaled
+    fifty = dataclasses.replace(SETTINGS, weights=dataclasses.replace(SETTINGS.weights, total=50.0))
+    s = score(project(*rows), fifty)
+    assert (s.rescaled, s.scale, s.total) == (True, 50, 47.73)  # 105 ÷ 110 × 50
+
+
+def test_each_line_says_whether_its_claim_differs_and_whether_it_lost_points():
+    s = score(
+        project(
+            line("≥36次", "32次", claimed=8, row=2),  # computed 8.89: differs, lost
+            line("≥36次", "32次", claimed=8.885, row=3),  # within the tolerance of 8.89: same, lost
+            line("≥36次", "36次", claimed=10, row=4),  # full marks
+            line("≥36次", "35.99次", claimed=10, row=5),  # 9.997 -> 10.0 at two decimals: no deduction left
+        ),
+        SETTINGS,
+    )
+    assert [(x.claimed_differs, x.lost) for x in s.indicators] == [
+        (True, True),
+        (False, True),
+        (False, False),
+        (False, False),
+    ]
+    assert [t.claimed_differs for t in s.subtotals] == [True]  # Σ自评 36.885 against Σ复核 37.78
+
+
 def test_rows_without_weight_count_nothing():
     s = score(project(*_ninety_points(), line("≥10次", "10次", None, 10, row=11)), SETTINGS)
     assert (s.indicator_weight, s.indicator_score, s.total) == (90, 90, 100)

@@ -381,7 +381,7 @@ def total_differences(project: Project, ctx: Context) -> list[str]:
                     row=ind.row, name=_name(ind), kind=line.kind, final=show(line.final, d), claimed=claimed
                 )
             )
-    rescaled = _differs(scores.weight_total, ctx.settings.weights.total, ctx) and scores.weight_total > 0
+    rescaled = scores.rescaled
     claimed_total = project.info.claimed_total.value
     claimed_lines = [line.claimed for _, line in _lines(project, ctx) if line.weight is not None]
     if scores.budget_score is None:
@@ -402,9 +402,7 @@ def total_differences(project: Project, ctx: Context) -> list[str]:
         )
     if rescaled:
         parts.append(
-            MSG["S011_rescaled"].format(
-                weight=show(scores.weight_total, d), scale=show(ctx.settings.weights.total, d)
-            )
+            MSG["S011_rescaled"].format(weight=show(scores.weight_total, d), scale=show(scores.scale, d))
         )
     if scores.capped_at is not None:
         parts.append(MSG["S011_capped"].format(cap=show(scores.capped_at, d)))
@@ -420,7 +418,7 @@ def claimed_total_as_computed(project: Project, ctx: Context) -> Iterator[Findin
     """
     claimed = project.info.claimed_total
     total = ctx.scores.total
-    if claimed.value is None or not _differs(claimed.value, total, ctx):
+    if claimed.value is None or not ctx.scores.claimed_total_differs:
         return
     parts = total_differences(project, ctx)
     lines = "；".join(parts) if parts else MSG["S011_sum"].format(total=show(total))
@@ -442,7 +440,7 @@ def claimed_grade_as_computed(project: Project, ctx: Context) -> Iterator[Findin
     第十三条按总分定等级：90 分（含）以上优、80 分（含）以上良、60 分（含）以上中，以下为差（分数线在 config.toml）。
     """
     claimed = project.info.claimed_grade
-    if claimed.value is not None and claimed.value != ctx.scores.grade:
+    if claimed.value is not None and ctx.scores.claimed_grade_differs:
         yield finding(
             "S012",
             claimed,

@@ -15,7 +15,7 @@ from .. import schema
 from ..cells import a1
 from ..config import Settings
 from ..display import show
-from ..messages import KIND_WORDS, MSG
+from ..messages import KIND_WORDS, MSG, os_reason
 from ..model import (
     EMPTY,
     Cell,
@@ -74,7 +74,7 @@ def load(path: Path, settings: Settings, digest: str | None = None) -> Loaded:
     try:
         digest = digest or sha256_of(path)
     except OSError as e:
-        return Loaded(None, [_i001(MSG["I001_open"].format(error=e.strerror or e))])
+        return Loaded(None, [_i001(MSG["I001_open"].format(error=os_reason(e)))])
     try:
         container = inspect(path, settings.limits)
         # From bytes, not the path: calamine cannot open a file whose name is not UTF-8 (a GBK name

@@ -209,11 +209,10 @@ def form_layout(result: Result, s: Scores) -> Layout:
     r = first + max(len(inds), 1)
 
     # 总分 and 等级
-    rescaled = abs(s.weight_total - 100) > 1e-9
     lay.put(r, 0, "总分", "label", (r, 5))
     lay.put(r, 6, s.weight_total, "score")
     lay.put(r, 7, shown(info.claimed_total), "score", src=[info.claimed_total])
-    if rescaled:
+    if s.rescaled:
         lay.put(
             r,
             8,
@@ -224,7 +223,10 @@ def form_layout(result: Result, s: Scores) -> Layout:
             r,
             last,
             MSG["R_rescaled"].format(
-                raw=show(s.raw_total, 4), weight=show(s.weight_total, 4), total=show(s.total, 4)
+                raw=show(s.raw_total, 4),
+                weight=show(s.weight_total, 4),
+                scale=show(s.scale, 4),
+                total=show(s.total, 4),
             ),
             "text",
         )

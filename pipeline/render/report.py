@@ -65,14 +65,13 @@ def _context(result: Result, run_date: dt.date, settings: Settings) -> dict:
     assert s is not None
     info = p.info
     d = settings.scoring.decimals
-    tol = settings.tolerance.score
 
     def score(x: float | None) -> str:
         return show(x, d)
 
     claimed_total, claimed_grade = info.claimed_total.value, info.claimed_grade.value
     scores_by_row = {sc.row: sc for sc in s.indicators}
-    indicators = [_indicator(i, scores_by_row.get(i.row), score, tol) for i in p.indicators]
+    indicators = [_indicator(i, scores_by_row.get(i.row), score) for i in p.indicators]
     lost = [i for i in indicators if i["lost"]]
     subtotals = []
     for t in s.subtotals:
@@ -84,7 +83,7 @@ def _context(result: Result, run_date: dt.date, settings: Settings) -> dict:
                 "weight": score(t.weight),
                 "computed": score(t.computed),
                 "claimed": score(t.claimed),
-                "claimed_differs": abs(t.claimed - t.computed) > tol,
+                "claimed_differs": t.claimed_differs,
                 "lost": mine,
             }
         )
@@ -109,8 +108,8 @@ def _context(result: Result, run_date: dt.date, settings: Settings) -> dict:
             "grade": s.grade,
             "raw_total": score(s.raw_total),
             "weight_total": score(s.weight_total),
-            "scale": score(settings.weights.total),
-            "rescaled": abs(s.weight_total - settings.weights.total) > tol,
+            "scale": score(s.scale),
+            "rescaled": s.rescaled,
             "budget": show(s.budget, 4),
             "executed": show(s.executed, 4),
             "rate": percent(s.execution_rate),
@@ -122,8 +121,8 @@ def _context(result: Result, run_date: dt.date, settings: Settings) -> dict:
         "claimed": {
             "total": score(claimed_total),
             "grade": _inline(claimed_grade or ""),
-            "total_differs": claimed_total is not None and abs(claimed_total - s.total) > tol,
-            "grade_differs": bool(claimed_grade) and claimed_grade != s.grade,
+            "total_differs": s.claimed_total_differs,
+            "grade_differs": s.claimed_grade_differs,
         },
         "funds": _funds(result),
         "subitems": [
@@ -166,7 +165,7 @@ def _context(result: Result, run_date: dt.date, settings: Settings) -> dict:
     }
 
 
-def _indicator(i: Indicator, sc: IndicatorScore | None, score, tol: float) -> dict:
+def _indicator(i: Indicator, sc: IndicatorScore | None, score) -> dict:
     weight = sc.weight if sc else i.weight.value
     final = sc.final if sc else i.claimed.value
     computed = sc.computed if sc else None
@@ -185,10 +184,8 @@ def _indicator(i: Indicator, sc: IndicatorScore | None, score, tol: float) -> di
         "final": score(final),
         "method": sc.method if sc else "",
         "unverified": sc is not None and sc.computed is None,
-        "claimed_differs": (
-            computed is not None and i.claimed.value is not None and abs(computed - i.claimed.value) > tol
-        ),
-        "lost": weight is not None and final is not None and final < weight - 1e-9,
+        "claimed_differs": sc is not None and sc.claimed_differs,
+        "lost": sc is not None and sc.lost,
         "deviation": _inline(i.deviation.text).rstrip("。；;，, "),
     }
 

@@ -172,11 +172,14 @@ def _detail_lines(result: Result, s: Scores) -> list[dict]:
         "computed": s.raw_total,
     }
     lines.append(total)
-    if abs(s.weight_total - 100) > 1e-9:
+    if s.rescaled:
         total["how"] = MSG["R_rescaled"].format(
-            raw=show(s.raw_total, 4), weight=show(s.weight_total, 4), total=show(s.total, 4)
+            raw=show(s.raw_total, 4),
+            weight=show(s.weight_total, 4),
+            scale=show(s.scale, 4),
+            total=show(s.total, 4),
         )
-        lines.append({"label": "总分（百分制）", "weight": 100, "computed": s.total})
+        lines.append({"label": "总分（百分制）", "weight": s.scale, "computed": s.total})
     lines.append({"label": "等级", "claimed": shown(info.claimed_grade), "computed": s.grade})
     return lines
 

@@ -517,7 +517,8 @@ def test_an_output_folder_that_cannot_be_written_is_exit_2_with_one_line_and_not
     before = {p: (p.stat().st_size, p.stat().st_mtime_ns) for p in tmp_path.rglob("*")}
     proc = run_batch(inp, out)
     assert proc.returncode == 2, (proc.returncode, proc.stderr)
-    lines = proc.stderr.strip().splitlines()
+    used, *lines = proc.stderr.strip().splitlines()  # first, which config file the run uses
+    assert used.startswith("使用配置文件 ") or used.startswith("未找到 config.toml"), proc.stderr
     assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert str(blocker.name) in lines[0]
     assert {p: (p.stat().st_size, p.stat().st_mtime_ns) for p in tmp_path.rglob("*")} == before
