@@ -235,6 +235,12 @@ def _parser() -> argparse.ArgumentParser:
     index.add_argument("--config", type=Path, metavar="文件", help=_CONFIG_HELP)
     index.set_defaults(handler=_archive_index)
 
+    decided = sub.add_parser("decisions", help="列出审核处理记录（项目、规则、单元格、审核人、时间）")
+    decided.add_argument("--output", type=Path, metavar="目录", help="输出目录（默认取 config.toml）")
+    decided.add_argument("--config", type=Path, metavar="文件", help=_CONFIG_HELP)
+    decided.add_argument("--export", type=Path, metavar="文件.xlsx", help="同时导出为 Excel 文件")
+    decided.set_defaults(handler=_decisions)
+
     rules = sub.add_parser("rules", help="打印审核规则目录（docs/rules.md 的内容）")
     rules.set_defaults(handler=_rules)
 
@@ -277,6 +283,8 @@ def _run(args: argparse.Namespace) -> int:
     report = run(opts)
     for name in report.removed:
         print(f"提示：{name} 已不在输入目录中，其输出保留在 {opts.output}{os.sep} 下。", file=sys.stderr)
+    for line in report.notices:
+        print(f"提示：{line}", file=sys.stderr)
     if report.total == 0:
         print(_empty_input(opts.input))
     else:
@@ -378,6 +386,37 @@ def _archive_index(args: argparse.Namespace) -> int:
         )
         for out in e["outputs"]:
             print(f"    {out['path']}  sha256={out['sha256'][:12]}")
+    return 0
+
+
+def _decisions(args: argparse.Namespace) -> int:
+    from .manifest import read_only
+    from .messages import MSG
+    from .render.record import record_workbook, row_of
+
+    settings = _settings(args.config)
+    output = args.output or Path(settings.paths.output)
+    manifest = read_only(output)
+    try:
+        found = manifest.decisions() if manifest is not None else []
+        conclusions = manifest.conclusions() if manifest is not None else {}
+    finally:
+        if manifest is not None:
+            manifest.close()
+    if not found and not conclusions:
+        print(f"{output}：{MSG['D_none']}")
+    for d in found:
+        project, rule, where, _, _, state, note, by, at, status, _, _ = row_of(d)
+        print(f"{project}  {rule}  {where}  {state}  {note}  {by or '（未署名）'}  {at}  {status}")
+    for c in sorted(conclusions.values(), key=lambda c: c.file):
+        print(f"{c.file}  审核结论 {c.state}  {c.reviewer or c.by or '（未署名）'}  {c.day or c.at}")
+    if args.export is not None:
+        from .batch import atomic_write
+
+        if args.export.suffix.lower() != ".xlsx":
+            raise UsageError("--export 须是 .xlsx 文件")
+        atomic_write(args.export, record_workbook(found))
+        print(f"已导出 {len(found)} 条审核处理记录到 {args.export}")
     return 0
 
 

@@ -13,6 +13,22 @@ MSG: dict[str, str] = {
     "R_rescaled": "分值合计 {weight} 分（应为 {scale} 分），按百分制折算：{raw} ÷ {weight} × {scale} = {total}",
     "R_budget_line": "执行率 {rate}（全年执行数 {executed} 万元 ÷ 预算数 {budget} 万元）",
     "R_no_findings": "未发现问题",
+    # ------------------------------------------------------------ D: reviewer decisions (审核处理)
+    "D_state_unknown": "审核处理“{value}”（{cell}）不是 待核实/确认/豁免/调整 之一，未采用，按待核实处理：请从下拉列表中选择",
+    "D_adjust_no_score": "{cell} 选择了“调整”，但审核说明中没有调整后的得分，未采用：请在审核说明中填写得分（如“7”）",
+    "D_adjust_range": "{cell} 调整后的得分 {value} 不在 0–{weight} 分（该指标分值）之间，未采用：请更正",
+    "D_adjust_not_qualitative": "{cell} 选择了“调整”，但该条审核意见不在定性指标的行上，未采用："
+    "“调整”只用于改定性指标的复核得分，其他请选择确认或豁免",
+    "D_conclusion_unknown": "审核结论“{value}”（{cell}）不是 待审/通过/退回修改 之一，按待审处理：请从下拉列表中选择",
+    "D_too_big": "文件 {mb:.0f} MB，不像本程序生成的评分表",
+    "D_unreadable": "审核处理无法读取：{file}（{error}）；已保存的审核处理不受影响",
+    "D_problem": "审核处理未采用：{file} {message}",
+    "D_locked": "{file} 正被其他程序打开（如 Excel），本次未更新该工作簿的输出，原有文件和审核处理均保留：关闭后重新运行即可",
+    "D_retired_note": "审核意见已不再出现（单位已修改工作簿），原审核处理失效",
+    "D_adjusted_line": "审核调整：复核得分 {value}（{note}）",
+    "D_adjusted_total": "含审核调整",
+    "D_none": "没有审核处理记录",
+    "RUN_locked": "；{n} 个文件正被打开，未更新：{files}",
     # ------------------------------------------------------------ I: reading the workbook
     "I001_open": "无法打开文件（{error}）：请确认文件存在且未被其他程序占用",
     "I001_encrypted": "工作簿设有打开密码，无法读取：请在 Excel/WPS 中取消密码后另存为 .xlsx 再提交",

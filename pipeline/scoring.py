@@ -39,7 +39,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
@@ -708,11 +708,31 @@ def _level1_weights(indicators: tuple[Indicator, ...]) -> dict[str, float]:
     return weights
 
 
-def score(project: Project, settings: Settings) -> Scores:
+def _adjust(line: IndicatorScore, value: float, note: str, decimals: int) -> IndicatorScore:
+    """A reviewer's 调整 (decisions.py, checked there): the 定性 line's 复核得分 is theirs."""
+    why = f"（{note}）" if note and note.strip() != show(value) else ""
+    return dataclasses.replace(
+        line,
+        computed=round_score(value, decimals),
+        adjusted=True,
+        arithmetic=f"{line.arithmetic}；审核调整为 {show(value, decimals)}{why}",
+    )
+
+
+def score(
+    project: Project, settings: Settings, adjustments: Mapping[int, tuple[float, str]] | None = None
+) -> Scores:
+    """`adjustments`: 绩效指标 row -> (score, note) of the reviewer's valid 调整 decisions on 定性 lines."""
     d, tol = settings.scoring.decimals, settings.tolerance.score
     budget = score_budget(project.total, settings)
+    adjustments = adjustments or {}
     year = project.info.year.value
-    lines = [_decided(score_indicator(ind, settings, year), tol) for ind in project.indicators]
+    lines = []
+    for ind in project.indicators:
+        line = score_indicator(ind, settings, year)
+        if line.row in adjustments and line.kind == QUALITATIVE:
+            line = _adjust(line, *adjustments[line.row], d)
+        lines.append(_decided(line, tol))
     counted = [line for line in lines if line.weight is not None]
     indicator_weight = round_score(sum(line.weight for line in counted), d)
     indicator_score = round_score(sum(line.final or 0.0 for line in counted), d)
@@ -764,6 +784,7 @@ def score(project: Project, settings: Settings) -> Scores:
         budget_arithmetic=budget.arithmetic,
         total_arithmetic=total_text,
         capped_at=capped_at,
+        adjusted=any(line.adjusted for line in lines),
         scale=scale,
         rescaled=rescaled,
         claimed_total_differs=claimed_total is not None

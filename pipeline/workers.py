@@ -40,7 +40,10 @@ from .files import (
 )
 from .manifest import FAILED, OK, UNREADABLE
 from .messages import MSG
+from .model import Decision
 from .render.findings_json import encode
+
+LOCKED = "locked"  # an output held open by another program: nothing of that workbook was recorded
 
 
 class Item(Protocol):
@@ -51,6 +54,7 @@ class Item(Protocol):
     name: str  # its file name as text
     digest: str  # sha256 of its bytes ('' if unreadable)
     folder: str  # its folder under output/
+    decisions: tuple[Decision, ...]  # the reviewer's, as stored in the manifest
 
 
 class Options(Protocol):
@@ -125,10 +129,10 @@ def _work_chunk(tasks: list[tuple]) -> list[Outcome]:
     waits on the disk) while the next is computed. Outcomes return once their files are in place."""
     writer = _STATE.setdefault("writer", ThreadPoolExecutor(1, thread_name_prefix="writer"))
     computed = []
-    for slot, index, path, name, digest, folder in tasks:
+    for slot, index, path, name, digest, folder, decided, now in tasks:
         _STATE["started"][slot] = 1
         cpu = time.process_time()
-        status, files, doc, phases = _compute(Path(path), name, digest)
+        status, files, doc, phases = _compute(Path(path), name, digest, decided, now)
         target = _STATE["output"] / folder
         computed.append(
             (
@@ -145,7 +149,12 @@ def _work_chunk(tasks: list[tuple]) -> list[Outcome]:
     for index, status, doc, target, writing, cpu_ms, phases in computed:
         try:
             outputs = writing.result()
-        except (OSError, ValueError) as e:  # e.g. a file held open by Excel on Windows
+        except PermissionError as e:  # held open by Excel on Windows: the old files and decisions stay
+            locked = Path(e.filename).name if e.filename else ""
+            doc = {"file": doc["file"], "locked": f"{target.name}/{locked}".rstrip("/")}
+            outcomes.append(Outcome(index, LOCKED, (), doc, os.getpid(), *_memory(), cpu_ms, phases))
+            continue
+        except (OSError, ValueError) as e:
             doc = failure_doc(doc["file"], doc["sha256"], MSG["RUN_write_failed"].format(error=e))
             status, outputs = FAILED, write_failure(target, doc)
         outcomes.append(Outcome(index, status, outputs, doc, os.getpid(), *_memory(), cpu_ms, phases))
@@ -153,7 +162,7 @@ def _work_chunk(tasks: list[tuple]) -> list[Outcome]:
 
 
 def _compute(
-    path: Path, name: str, digest: str
+    path: Path, name: str, digest: str, decided: tuple[Decision, ...] = (), now: str = ""
 ) -> tuple[str, dict[str, bytes], dict, tuple[float, float, float]]:
     """(status, {file name: bytes}, findings.json as a dict, CPU ms of its phases); a bug becomes a
     FAILED findings.json. The phases count this thread only, not the writer's (`make bench` shows them)."""
@@ -162,7 +171,9 @@ def _compute(
     try:
         if "broken" in s:
             raise RuntimeError(s["broken"])
-        result = s["evaluate"](path, s["settings"], digest or None, today=s["run_date"])
+        result = s["evaluate"](
+            path, s["settings"], digest or None, today=s["run_date"], decisions=decided, now=now
+        )
         if result.project.file != name:  # a file name that is not UTF-8: findings.json says it as text
             result = dataclasses.replace(result, project=dataclasses.replace(result.project, file=name))
         doc_bytes = s["to_bytes"](result)
@@ -217,7 +228,7 @@ def _context():
     return multiprocessing.get_context("spawn")
 
 
-def execute(todo: list[Item], opts: Options, settle: Callable[[Item, Outcome], None]) -> None:
+def execute(todo: list[Item], opts: Options, settle: Callable[[Item, Outcome], None], now: str = "") -> None:
     """Run `todo` in worker processes, calling settle() in the main process as each finishes.
 
     When a worker dies (the pool breaks), what had not started is run again; what was running is
@@ -228,13 +239,13 @@ def execute(todo: list[Item], opts: Options, settle: Callable[[Item, Outcome], N
     jobs = max(1, min(opts.jobs, len(todo)))
     chunk = max(1, min(4, len(todo) // (jobs * 8)))  # small: Ctrl-C waits for what is queued
     with _sigint_deferred() as interrupted:
-        _execute(ctx, jobs, chunk, todo, opts, settle, interrupted)
+        _execute(ctx, jobs, chunk, todo, opts, settle, interrupted, now)
 
 
-def _execute(ctx, jobs, chunk, todo, opts, settle, interrupted: threading.Event) -> None:
+def _execute(ctx, jobs, chunk, todo, opts, settle, interrupted: threading.Event, now: str = "") -> None:
     pending, suspects = todo, []
     while pending:
-        started, done, _ = _round(ctx, jobs, pending, chunk, opts, settle, interrupted)
+        started, done, _ = _round(ctx, jobs, pending, chunk, opts, settle, interrupted, now)
         unfinished = [it for it in pending if it.index not in done]
         new_suspects = {it.index for slot, it in enumerate(pending) if started[slot] and it.index not in done}
         if not new_suspects:  # the pool broke before any workbook started: do not loop
@@ -244,7 +255,7 @@ def _execute(ctx, jobs, chunk, todo, opts, settle, interrupted: threading.Event)
         pending = [it for it in unfinished if it.index not in new_suspects]
         chunk = 1
     for item in suspects:
-        _, done, broken = _round(ctx, 1, [item], 1, opts, settle, interrupted)
+        _, done, broken = _round(ctx, 1, [item], 1, opts, settle, interrupted, now)
         if item.index not in done:
             error = MSG["RUN_worker_died"] if broken else MSG["RUN_worker_silent"]
             doc = failure_doc(item.name, item.digest, error)
@@ -259,11 +270,15 @@ def _round(
     opts: Options,
     settle: Callable[[Item, Outcome], None],
     interrupted: threading.Event,
+    now: str = "",
 ):
     """One pool over `items`: (which started, the indices settled, whether a worker died)."""
     started = ctx.Array("b", len(items), lock=False)
     by_index = {it.index: it for it in items}
-    tasks = [(slot, it.index, str(it.path), it.name, it.digest, it.folder) for slot, it in enumerate(items)]
+    tasks = [
+        (slot, it.index, str(it.path), it.name, it.digest, it.folder, it.decisions, now)
+        for slot, it in enumerate(items)
+    ]
     pool = ProcessPoolExecutor(
         jobs,
         mp_context=ctx,

@@ -408,7 +408,7 @@ def main(argv: list[str] | None = None) -> int:
 
         line(f"(a) pipeline --jobs {args.jobs}", a)
         line("(b) pipeline --jobs 1", b)
-        line("(c) naive loop (pandas+docx rows, 1 core)", c)
+        line("(c) naive (pandas, docx rows, 1 core)", c)
         line("(d) unchanged re-run (CLI, wall)", {"total": args.n}, d_seconds)
         print(f"\n    (a) {a['line']}\n    (d) {d_line}")
         print(f"\nCPU ms per readable workbook in a worker, (a): {phases(a['samples'])}")

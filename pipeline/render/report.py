@@ -24,6 +24,7 @@ from pathlib import Path
 import jinja2
 
 from ..config import Settings
+from ..decisions import WAIVED
 from ..display import fixed, percent, show
 from ..model import Finding, Indicator, IndicatorScore, Result
 from .wordml import (
@@ -89,7 +90,15 @@ def _context(result: Result, run_date: dt.date, settings: Settings) -> dict:
         )
     placed = {id(i) for t in subtotals for i in t["lost"]}
     narrative = {sec.title: _paragraphs(sec.text.text) for sec in p.narrative}
-    findings = _findings(result.findings, settings) if settings.report.include_findings else []
+    review = result.review
+    waived = [f for f in result.findings if review.state(f) == WAIVED]
+    kept = [f for f in result.findings if review.state(f) != WAIVED]
+    findings = _findings(kept, settings) if settings.report.include_findings else []
+    waived_list = (
+        [{**_finding(f), "note": _inline(review.decided[f].note)} for f in waived]
+        if settings.report.include_findings
+        else []
+    )
     return {
         "project": {
             "name": _inline(info.name.text),
@@ -117,6 +126,7 @@ def _context(result: Result, run_date: dt.date, settings: Settings) -> dict:
             "budget_score": score(s.budget_score),
             "indicator_weight": score(s.indicator_weight),
             "indicator_score": score(s.indicator_score),
+            "adjusted": s.adjusted,
         },
         "claimed": {
             "total": score(claimed_total),
@@ -158,6 +168,12 @@ def _context(result: Result, run_date: dt.date, settings: Settings) -> dict:
         ],
         "include_findings": settings.report.include_findings,
         "findings": findings,
+        "waived": waived_list,
+        "adjusted": [  # the reviewer's reason, when the 审核说明 says more than the score
+            {**i, "note": _inline(d.note) if d.note.strip() != i["final"] else ""}
+            for i in indicators
+            if i["adjusted"] and (d := review.adjustments.get(i["row"])) is not None
+        ],
         "finding_counts": [
             (sev, sum(f["severity"] == sev for f in findings)) for sev in settings.report.findings_severities
         ],
@@ -183,6 +199,7 @@ def _indicator(i: Indicator, sc: IndicatorScore | None, score) -> dict:
         "computed": score(computed),
         "final": score(final),
         "method": sc.method if sc else "",
+        "adjusted": sc is not None and sc.adjusted,  # a reviewer's 调整 set this 复核得分 (审核调整)
         "unverified": sc is not None and sc.computed is None,
         "claimed_differs": sc is not None and sc.claimed_differs,
         "lost": sc is not None and sc.lost,
@@ -243,16 +260,16 @@ def _payments_total(result: Result) -> str:
 
 def _findings(findings: Iterable[Finding], settings: Settings) -> list[dict]:
     wanted = set(settings.report.findings_severities)
-    return [
-        {
-            "severity": f.severity.value,
-            "rule": f.rule,
-            "location": _inline(f.location),
-            "message": _inline(f.message),
-        }
-        for f in findings
-        if f.severity.value in wanted
-    ]
+    return [_finding(f) for f in findings if f.severity.value in wanted]
+
+
+def _finding(f: Finding) -> dict:
+    return {
+        "severity": f.severity.value,
+        "rule": f.rule,
+        "location": _inline(f.location),
+        "message": _inline(f.message),
+    }
 
 
 # ---------------------------------------------------------------- formatting and cleaning

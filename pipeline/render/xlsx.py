@@ -46,6 +46,12 @@ STYLES: dict[str, dict] = {
     "subtitle": {**_BASE, "font_size": 11, "align": "center"},
     "label": {**_BOX, "align": "center", "bold": True},
     "head": {**_BOX, "align": "center", "bold": True, "bg_color": "#F2F2F2"},
+    "reviewer_head": {
+        **_BOX,
+        "align": "center",
+        "bold": True,
+        "bg_color": "#E2EFDA",
+    },  # the reviewer's columns
     "text": {**_BOX, "align": "left"},
     "center": {**_BOX, "align": "center"},
     "score": {**_BOX, "align": "center"},  # looks like center; named for what it holds
