@@ -480,6 +480,12 @@ def _plan(inputs: list[Path], records: dict[str, Record], opts: RunOptions) -> l
     return items
 
 
+def _produced_by(opts: RunOptions) -> str:
+    """What the manifest records as having produced the files: the config and the run date, which
+    M003 and the report's date depend on — a run with another --date redoes the work (issue 13)."""
+    return f"{opts.settings.fingerprint}@{opts.run_date.isoformat()}"
+
+
 def _unchanged(item: _Item, opts: RunOptions) -> bool:
     rec = item.previous
     if opts.force or rec is None or not item.digest:
@@ -488,7 +494,7 @@ def _unchanged(item: _Item, opts: RunOptions) -> bool:
         rec.status not in (OK, UNREADABLE)
         or rec.sha256 != item.digest
         or rec.folder != item.folder
-        or rec.config != opts.settings.fingerprint
+        or rec.config != _produced_by(opts)
         or rec.version != __version__
         or (rec.status == OK and rec.decisions != decisions.digest(item.decisions))
     ):
@@ -542,7 +548,7 @@ def _settle(item: _Item, outcome: Outcome, opts: RunOptions, manifest: Manifest,
     item.record = Record(
         item.name,
         digest,
-        opts.settings.fingerprint,
+        _produced_by(opts),
         __version__,
         item.folder,
         outcome.status,
@@ -699,7 +705,7 @@ def _write_batch_files(
         json.dumps(
             [
                 __version__,
-                opts.settings.fingerprint,
+                _produced_by(opts),
                 *([it.name, it.record.sha256, it.record.folder, it.record.outputs] for it in items),
                 sorted(dataclasses.astuple(c) for c in conclusions.values()),
             ],
@@ -738,7 +744,7 @@ def _write_batch_files(
                 MSG["RUN_unwritten_batch"].format(path=name, reason=e.reason, todo=e.todo, name=name)
             )
     if written:
-        manifest.record_batch(written, key, opts.settings.fingerprint, __version__)
+        manifest.record_batch(written, key, _produced_by(opts), __version__)
     return failed
 
 

@@ -346,7 +346,7 @@ def _check(args: argparse.Namespace) -> int:
     settings, _ = _settings(args.config, announce=True)
     from .evaluate import evaluate
 
-    result = evaluate(path, settings)
+    result = evaluate(path, settings, today=date.today())
     print(_check_report(path, result.findings, result.scores))
     has_error = any(f.severity is Severity.ERROR for f in result.findings)
     return 1 if args.strict and has_error else 0

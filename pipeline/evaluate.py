@@ -18,11 +18,12 @@ from .scoring import score
 def evaluate(
     path: Path,
     settings: Settings,
-    today: date | None = None,
+    *,
+    today: date,
     decisions: Sequence[Decision] = (),
     now: str = "",
 ) -> Result:
-    """`today` is the run's date (M003 compares 评价时间 with it); None means the real today.
+    """`today` is the run's date (M003 compares 评价时间 with it): the batch passes its --date.
     The file is read once: the result's sha256 is that of the bytes that were read.
     `decisions`: the reviewer's stored decisions on this workbook (decisions.py); a valid 调整 sets
     its 定性 line's 复核得分, so the total and the checks on it follow; `now` dates retirements."""

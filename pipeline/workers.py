@@ -181,7 +181,9 @@ def _compute(
     try:
         if "broken" in s:
             raise RuntimeError(s["broken"])
-        result = s["evaluate"](path, s["settings"], decisions=decided, now=now)  # hashes what it reads
+        result = s["evaluate"](  # reads the file once and hashes what it read
+            path, s["settings"], today=s["run_date"], decisions=decided, now=now
+        )
         if result.project.file != name:  # a file name that is not UTF-8: findings.json says it as text
             result = dataclasses.replace(result, project=dataclasses.replace(result.project, file=name))
         doc_bytes = s["to_bytes"](result)

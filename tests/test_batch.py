@@ -3,6 +3,7 @@ run killed mid-way that the next run repairs."""
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import json
 import os
@@ -289,6 +290,15 @@ def test_a_changed_config_or_version_redoes_everything(folder, tmp_path, monkeyp
     assert run(opts(folder, out, settings=Settings(fingerprint="another config"))).processed == 4
     monkeypatch.setattr(batch, "__version__", "9.9.9")
     assert run(opts(folder, out, settings=Settings(fingerprint="another config"))).processed == 4
+
+
+def test_another_run_date_redoes_everything(folder, tmp_path):
+    """M003 and the report's date depend on --date: the same input, config and date give the same files."""
+    out = tmp_path / "output"
+    run(opts(folder, out))
+    assert run(opts(folder, out)).processed == 0
+    later = dataclasses.replace(opts(folder, out), run_date=date(2024, 4, 2))
+    assert run(later).processed == 4
 
 
 def test_a_missing_or_altered_output_is_redone(folder, tmp_path):

@@ -18,6 +18,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -30,6 +31,7 @@ from tests.builders import clean_sheets, set_info, write_workbook
 from tests.hostile.corpus import BY_NAME, EXAMPLE, many_payments, named, zip_bomb
 
 ROOT = Path(__file__).resolve().parents[2]
+TODAY = date(2024, 3, 1)
 SCORED = "_绩效自评表.xlsx"
 REPORT = "_绩效自评报告.docx"
 
@@ -119,7 +121,7 @@ def in_child(fn, timeout: float):
 
 
 def findings_of(path: Path, settings: Settings | None = None) -> list[tuple[str, str]]:
-    return [(f.rule, f.message) for f in evaluate(path, settings or Settings()).findings]
+    return [(f.rule, f.message) for f in evaluate(path, settings or Settings(), today=TODAY).findings]
 
 
 def chattr(flag: str, path: Path) -> bool:
@@ -318,13 +320,14 @@ def test_a_workbook_past_max_seconds_is_stopped_and_the_batch_goes_on(tmp_path):
 _PEAK = textwrap.dedent(
     """
     import json, resource, sys
+    from datetime import date
     from pathlib import Path
     import importlib, pkgutil, pipeline.render, pipeline.workers
     for m in pkgutil.iter_modules(pipeline.render.__path__):  # what a worker has loaded
         importlib.import_module("pipeline.render." + m.name)
     from pipeline.config import Settings
     from pipeline.evaluate import evaluate
-    result = evaluate(Path(sys.argv[1]), Settings())
+    result = evaluate(Path(sys.argv[1]), Settings(), today=date(2024, 3, 1))
     print(json.dumps({"rules": [f.rule for f in result.findings], "message": result.findings[0].message,
                       "peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
     """
