@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import hashlib
+import itertools
+import math
 import re
 import tomllib
 import typing
@@ -51,7 +53,7 @@ class Scoring:
     at_most_method: str = "ratio"  # ratio: 分值×target÷actual | linear: falls to 0 at twice the target
     overshoot_margin: float = 0.20  # S009
     decimals: int = 2
-    # 二级指标 whose bare-number targets mean "at most"
+    # 二级指标 whose bare-number targets mean "at most" (a % target on a 时效 row is a rate: at least)
     at_most_level2: tuple[str, ...] = (
         "成本指标",
         "经济成本指标",
@@ -59,6 +61,88 @@ class Scoring:
         "生态环境成本指标",
         "时效指标",
     )
+    # "less is better": a 三级指标 naming a negative event is "at most", whatever the comparator says…
+    less_is_better_words: tuple[str, ...] = (
+        "事故",
+        "投诉",
+        "违规",
+        "违纪",
+        "差错",
+        "纠纷",
+        "上访",
+        "信访",
+        "故障率",
+        "发生率",
+        "失败率",
+        "返工",
+        "停机",
+        "死亡率",
+        "辍学",
+        "流失率",
+        "超标",
+        "损失",
+        "不合格率",
+        "差评",
+        "退货",
+        "漏检",
+        "误诊",
+        "感染率",
+    )
+    # …unless it counts what is done about the event (`投诉办结率`, `事故隐患整改率`)
+    less_is_better_exceptions: tuple[str, ...] = (
+        "处理",
+        "办结",
+        "解决",
+        "整改",
+        "查处",
+        "回复",
+        "答复",
+        "修复",
+        "排查",
+        "调处",
+        "化解",
+        "下降",
+        "降低",
+        "减少",
+        "培训",
+        "宣传",
+        "演练",
+        "检查",
+        "防控",
+        "应急",
+        "响应",
+        "处置",
+        "满意",
+        "挽回",
+        "劝返",
+        "控制",
+        "预防",
+        "防范",
+        "达标",
+    )
+    # 时效指标 deadlines (`12月底前`): words that say the deadline was met / missed
+    deadline_met_words: tuple[str, ...] = ("按时", "按期", "如期", "提前", "准时", "及时完成", "完成")
+    deadline_missed_words: tuple[str, ...] = (
+        "未按时",
+        "未按期",
+        "未能按",
+        "没有按",
+        "不能按",
+        "延期",
+        "逾期",
+        "推迟",
+        "延迟",
+        "滞后",
+        "拖延",
+        "超期",
+        "未完成",
+        "尚未",
+    )
+    # optional (off by default): points deducted for a large deviation either way, as
+    # [deviation at least, points] pairs, e.g. [[0.3, 2]]: |实际÷目标−1| ≥ 30% -> −2
+    deviation_penalty: tuple[tuple[float, float], ...] = ()
+    # optional (off by default): [执行率 below, 总分 at most] pairs, e.g. [[0.8, 89], [0.7, 79]]
+    total_caps: tuple[tuple[float, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -83,8 +167,40 @@ class Qualitative:
         "合格",
         "满足",
         "实现",
+        "健全",
+        "到位",
+        "良好",
+        "落实",
+        "未发生",
+        "显著",
+        "明显",
+        "满意",
+        "符合",
+        "建成",
+        "已建立",
+        "成效",
+        "正常",
+        "改善",
+        "提升",
     )
-    partial: tuple[str, ...] = ("基本", "部分", "较好", "一般", "大部分", "有所")
+    partial: tuple[str, ...] = (
+        "基本",
+        "部分",
+        "较好",
+        "一般",
+        "大部分",
+        "有所",
+        "有待",
+        "初步",
+        "未按期",
+        "未按时",
+        "延期",
+        "逾期",
+        "推迟",
+        "不够",
+        "欠缺",
+        "不足",
+    )
     failed: tuple[str, ...] = (
         "未完成",
         "未达成",
@@ -94,7 +210,12 @@ class Qualitative:
         "滞后",
         "未实现",
         "不合格",
-        "没有",
+        "未落实",
+        "不到位",
+        "不健全",
+        "没有完成",
+        "没有达到",
+        "没有实现",
     )
     achieved_band: tuple[float, float] = (0.8, 1.0)
     partial_band: tuple[float, float] = (0.6, 0.8)
@@ -133,25 +254,57 @@ class Checks:
         "影响",
         "延误",
         "偏低",
-        "下降",
         "较差",
     )
     name_min_chars: int = 6  # N005: shortest phrase taken as a project name
     name_overlap: float = 0.5  # N005: share of a phrase's character pairs found in the project name
-    # B006: words that show the text explains a low execution rate
+    # B006: words that give a cause for a low execution rate (stating the rate is no explanation)
     execution_reason_words: tuple[str, ...] = (
-        "执行",
+        "由于",
+        "因",
+        "原因",
         "结余",
         "结转",
         "未支付",
         "未拨付",
         "未使用",
         "未完成支付",
-        "进度",
+        "尚未",
         "滞后",
         "延期",
+        "推迟",
         "收回",
         "调减",
+        "疫情",
+        "影响",
+        "未到位",
+        "未验收",
+        "质保金",
+        "尾款",
+        "待支付",
+        "待拨付",
+        "待结算",
+        "未结算",
+        "决算",
+        "审计",
+        "尚在",
+        "正在实施",
+        "跨年",
+        "支付条件",
+        "剩余资金",
+    )
+    # S009: a 偏差原因 that says nothing (`无`, `/`) gives no reason
+    no_reason_texts: tuple[str, ...] = (
+        "无",
+        "无偏差",
+        "没有偏差",
+        "无差异",
+        "不适用",
+        "/",
+        "-",
+        "—",
+        "——",
+        "／",
     )
 
 
@@ -163,6 +316,11 @@ class Limits:
     max_sheets: int = 50
     max_rows: int = 20000
     max_cell_chars: int = 32767
+    # calamine builds a dense grid of (last row × last column) cells, ~32 bytes each, before Python
+    # sees a value (one cell at XFD20000 asks for 10 GB): a sheet's area and the cell elements of all
+    # sheets are held to this. 2 million is 100 columns of a 20000-row sheet; the template uses < 15.
+    max_cells: int = 2_000_000
+    max_seconds: float = 60.0  # a workbook still being worked on after this is stopped (I001)
 
 
 @dataclass(frozen=True)
@@ -239,7 +397,25 @@ def load_settings(path: Path | str | None) -> Settings:
     except tomllib.TOMLDecodeError as e:
         raise ConfigError(f"配置文件 {path} 不是有效的 TOML：{_where(e)}") from None
     settings = _build(Settings, doc, "")
+    _check_optional_scoring(settings)
+    _validate(settings)
     return dataclasses.replace(settings, fingerprint=hashlib.sha256(data).hexdigest())
+
+
+def _check_optional_scoring(settings: Settings) -> None:
+    """The provincial options of scoring.md v2 (off by default) must say something a score can use."""
+    for low, points in settings.scoring.deviation_penalty:
+        if not 0 < low <= 10 or points > settings.weights.total:
+            raise ConfigError(
+                f"config.toml: scoring.deviation_penalty 的 [{low:g}, {points:g}] 无效："
+                "应为 [偏差比例（如 0.3 表示 30%）, 扣分]"
+            )
+    for below, cap in settings.scoring.total_caps:
+        if not 0 < below <= 1 or cap > settings.weights.total:
+            raise ConfigError(
+                f"config.toml: scoring.total_caps 的 [{below:g}, {cap:g}] 无效："
+                f"应为 [执行率下限（0–1）, 总分上限（不超过 {settings.weights.total:g}）]"
+            )
 
 
 def decode_config(data: bytes, path: Path) -> str:
@@ -313,6 +489,8 @@ def _coerce(hint, raw, key: str, choice_key: tuple[str, str]):
 
 def _scalar(hint, raw, key: str):
     if hint is float and isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        if not math.isfinite(raw):  # TOML allows nan and inf; no setting here means either
+            raise ConfigError(f"config.toml: {key} = {raw} 不是有限的数，请填写具体数值")
         if raw < 0:
             raise ConfigError(f"config.toml: {key} 不能为负数")
         return float(raw)
@@ -326,3 +504,67 @@ def _scalar(hint, raw, key: str):
         return raw
     want = {float: "数字", int: "整数", bool: "true/false", str: "文本"}.get(hint, str(hint))
     raise ConfigError(f"config.toml: {key} 应为{want}，而不是 {raw!r}")
+
+
+# ---------------------------------------------------------------- values that make sense together
+_DECIMALS = (0, 6)  # 复核得分 to at most 6 decimals; more is noise (and round() beyond ~300 fails)
+
+
+def _validate(s: Settings) -> None:
+    """Ranges and relations (scoring.md, 总分与等级): one ConfigError naming the key."""
+    w = s.weights
+    if w.total <= 0:
+        raise ConfigError(f"config.toml: weights.total = {w.total:g} 应大于 0")
+    parts = w.budget_execution + w.output + w.benefit + w.satisfaction
+    if abs(parts - w.total) > 1e-9 * max(1.0, w.total):
+        raise ConfigError(
+            f"config.toml: weights 各项之和 {parts:g}（budget_execution + output + benefit + satisfaction）"
+            f"应等于 weights.total = {w.total:g}"
+        )
+    low, high = _DECIMALS
+    if not low <= s.scoring.decimals <= high:
+        raise ConfigError(f"config.toml: scoring.decimals = {s.scoring.decimals} 应在 {low}–{high} 之间")
+    bands = s.scoring.budget_bands
+    for i, (rate, share) in enumerate(bands):
+        if share > 1:
+            raise ConfigError(
+                f"config.toml: scoring.budget_bands 第 {i + 1} 组的得分比例 {share:g} 应在 0–1 之间"
+            )
+        if i and rate >= bands[i - 1][0]:
+            raise ConfigError(
+                f"config.toml: scoring.budget_bands 第 {i + 1} 组的执行率下限 {rate:g} 应低于上一组的 "
+                f"{bands[i - 1][0]:g}（从高到低排列）"
+            )
+    g = s.grades
+    if not 0 < g.pass_ < g.good < g.excellent <= 100:
+        raise ConfigError(
+            f"config.toml: grades 分数线应为 0 < pass ({g.pass_:g}) < good ({g.good:g}) < excellent "
+            f"({g.excellent:g}) ≤ 100（优、良、中的下限从高到低）"
+        )
+    q = s.qualitative
+    named = (
+        ("failed_band", q.failed_band),
+        ("partial_band", q.partial_band),
+        ("achieved_band", q.achieved_band),
+    )
+    for name, (lo, hi) in named:
+        if not 0 <= lo <= hi <= 1:
+            raise ConfigError(
+                f"config.toml: qualitative.{name} = [{lo:g}, {hi:g}] 应满足 0 ≤ 下限 ≤ 上限 ≤ 1"
+            )
+    for (below, (_, top)), (name, (bottom, _)) in itertools.pairwise(named):
+        if bottom < top:
+            raise ConfigError(
+                f"config.toml: qualitative.{name} 的下限 {bottom:g} 低于 qualitative.{below} 的上限 {top:g}："
+                "各完成程度的得分区间不能重叠"
+            )
+    for key, value in (
+        ("checks.low_execution", s.checks.low_execution),
+        ("checks.name_overlap", s.checks.name_overlap),
+    ):
+        if value > 1:
+            raise ConfigError(f"config.toml: {key} = {value:g} 应在 0–1 之间")
+    for f in dataclasses.fields(Limits):
+        value = getattr(s.limits, f.name)
+        if value <= 0:
+            raise ConfigError(f"config.toml: limits.{f.name} = {value:g} 应大于 0（为 0 会拒读一切文件）")

@@ -46,6 +46,17 @@ MSG: dict[str, str] = {
     "I001_cell": "工作表“{sheet}”的单元格 {cell} 有 {n} 个字符，超过上限 {limit}：请精简内容",
     "I001_area": "工作表“{sheet}”的数据区域达 {rows} 行 × {cols} 列，超过上限 {limit} 个单元格："
     "请删除远处的无关单元格后重新保存",
+    "I001_ratio": "工作簿解压后约 {mb:.0f} MB，是文件大小的 {ratio:.0f} 倍，超过压缩比上限 {limit:g} 倍（疑似异常文件）："
+    "请删除无关内容后重新保存",
+    "I001_not_regular": "这不是普通文件（可能是管道、设备或套接字），拒绝读取：请把工作簿另存为普通的 .xlsx 文件",
+    "I001_utf16": "工作簿的部件 {part} 以 UTF-16 编码保存，本程序无法可靠读取（会误读为空表）："
+    "请用 Excel/WPS 打开后另存为 .xlsx 再提交",
+    "I001_xml": "工作簿的部件 {part} 中有残缺的 XML 标记（引号未闭合或标记未结束），拒绝读取："
+    "请用 Excel/WPS 打开后另存为 .xlsx 再提交",
+    "I001_cells": "工作簿的单元格超过 {limit} 个（config.toml 的 [limits] max_cells，疑似异常文件）："
+    "请删除无关的单元格和工作表后重新保存",
+    "I001_timeout": "处理该工作簿超过 {seconds:g} 秒仍未完成，已停止（config.toml 的 [limits] max_seconds）："
+    "请检查工作簿中是否有大量无关内容，用 Excel/WPS 打开后另存为 .xlsx 再提交。其他工作簿不受影响",
     "I001_bomb_lie": "工作簿压缩包登记的部件 {part} 大小与实际内容不符（疑似异常文件），拒绝解压："
     "请用 Excel/WPS 打开后另存为 .xlsx 再提交",
     "I001_parts": "工作簿压缩包中有 {n} 个部件，超过上限 {limit}（疑似异常文件）：请用 Excel/WPS 打开后另存为 .xlsx 再提交",
@@ -71,11 +82,15 @@ MSG: dict[str, str] = {
     "S003_missing": "绩效指标中没有{level1}，财预〔2020〕10号为其设 {standard} 分：请补充{level1}",
     "S004": "“{label}”标注 {written} 分，但其下各指标分值合计 {rows} 分：请更正标注或各指标分值",
     "S005": "定量指标“{name}”按评分规则应得 {computed} 分（{formula}），自评 {claimed} 分：请按实际完成比例重新计分",
-    "S006": "定性指标“{name}”完成程度为“{level}”（实际完成值“{done}”），得分应在 {low}–{high} 分之间，"
-    "自评 {claimed} 分：请按完成程度调整得分或补充说明",
+    "S006": "定性指标“{name}”实际完成值为“{done}”，按完成程度“{level}”得分一般在 {low}–{high} 分之间，自评 {claimed} 分："
+    "复核得分仍按自评 {claimed} 分计；请补充说明，或由审核人员决定是否调整",
     "S007": "“{name}”扣了 {lost} 分（分值 {weight}、自评 {claimed}），偏差原因分析及改进措施却未填写：请说明未完成原因和改进措施",
     "S008_text": "定量指标“{name}”的实际完成值“{done}”不是数值，无法与年度指标值“{target}”比较、核验得分："
     "请填写实际完成的数值和单位",
+    "S008_several": "定量指标“{name}”的实际完成值“{done}”含有多个数字，无法确定哪一个是完成值、核验得分："
+    "请只填写实际完成的数值和单位（说明文字写入偏差原因）",
+    "S008_deadline": "时限指标“{name}”的实际完成值“{done}”看不出是否在“{target}”内完成，无法核验得分："
+    "请填写完成日期，或写明“按时完成”“延期至…”",
     "S008_blank": "定量指标“{name}”的实际完成值未填写，无法与年度指标值“{target}”比较、核验得分：请填写实际完成的数值和单位",
     "S008_unit": "定量指标“{name}”年度指标值的单位是“{target_unit}”，实际完成值的单位是“{actual_unit}”，无法比较："
     "请统一单位后重新填写",
@@ -83,27 +98,40 @@ MSG: dict[str, str] = {
     "请说明超额完成的原因，并检查年初指标值是否设置偏低",
     "S010_words": "“{name}”得满分 {weight} 分，但偏差原因写有“{word}”：请核实是否应扣分，或修改偏差原因说明",
     "S010_below": "“{name}”实际完成 {done}，未达到年度指标值“{target}”，却得满分 {weight} 分：请按完成比例扣分或说明理由",
-    "S011": "自评总分 {claimed} 分与复核总分 {computed} 分不一致（{arithmetic}）：请按复核结果更正自评总分",
+    "S011": "自评总分 {claimed} 分与复核总分 {computed} 分不一致，差异在：{lines}（{arithmetic}）：请按复核结果更正自评总分",
+    "S011_line": "绩效指标第 {row} 行“{name}”{kind}复核 {final} 分、自评 {claimed} 分",
+    "S011_budget": "预算执行率复核 {score} 分（分值 {weight} 分）",
+    "S011_budget_implied": "预算执行率复核 {score} 分（自评总分减各行自评得分为 {implied} 分）",
+    "S011_budget_unknown": "预算执行率得分无法计算（按 0 计）",
+    "S011_rescaled": "分值合计 {weight} 分，按 {scale} 分制折算",
+    "S011_capped": "执行率偏低，总分按规定不超过 {cap} 分",
+    "S011_sum": "各行复核得分与自评得分相同，各项得分之和为 {total} 分",
     "S012": "自评等级“{claimed}”与复核总分 {total} 分对应的等级“{computed}”不一致：请更正自评等级",
     "S013_weight": "第 {row} 行指标“{name}”未填分值，不计入总分：请填写分值",
     "S013_level3": "第 {row} 行未填三级指标名称：请填写具体的三级指标",
     "S014": "成本指标“{name}”的年度指标值“{target}”写成了下限（{comparator}），成本应设上限：请改用“≤”或“不高于”",
     "S015": "“{name}”是不超过 100% 的比率，{what}却为 {value}：请核实并更正",
     "S016": "定量指标“{name}”的年度指标值“{target}”没有单位：请写明单位（如次、人、%、万元）",
+    "S017_closest": "{level}“{written}”不是财预〔2020〕10号规定的指标名称，已按最接近的“{closest}”计分："
+    "请改为“{closest}”",
+    "S017_unknown": "{level}“{written}”不是财预〔2020〕10号规定的指标名称，无法确定应归入哪一项（最接近的是“{closest}”），"
+    "按原名计分：请改为规定的名称",
+    "S017_none": "{level}“{written}”不是财预〔2020〕10号规定的指标名称，按原名计分：请改为规定的名称",
     # ---- M: project information
     "M001_length": "统一社会信用代码“{code}”有 {n} 位，应为 18 位：请按营业执照或事业单位法人证书核对",
     "M001_chars": "统一社会信用代码“{code}”含有代码中不使用的字符“{chars}”（GB 32100-2015 不用 I、O、S、V、Z）：请按证书核对",
     "M001_check": "统一社会信用代码“{code}”的校验位应为“{check}”，说明代码中有抄错的字符：请按证书核对",
     "M002": "联系电话“{phone}”既不是 11 位手机号，也不是带区号的固定电话（如 0912-7221234）：请补全号码",
     "M003_early": "评价时间 {date} 在 {year} 预算年度结束之前，而完成结果评价须在年度结束后进行：请核对评价时间或评价类型",
-    "M003_future": "评价时间 {date} 晚于今天（{today}）：请核对评价时间",
+    "M003_future": "评价时间 {date} 晚于本次审核日期 {today}：请核对评价时间",
     # ---- B: budget (资金情况, 分项预算)
     "B001": "年度资金总额的{column} {total} 万元，与财政拨款、上年结转资金、其他资金之和 {parts} 万元相差 {diff} 万元：请核对资金来源各行",
     "B002": "{source}全年执行数 {executed} 万元超过预算数 {budget} 万元（超出 {diff} 万元）：请核对执行数，或说明超预算支出的依据",
     "B003": "{source}所填执行率 {stated} 与全年执行数 {executed} 万元 ÷ 预算数 {budget} 万元 = {computed} 不符：请改为 {computed}",
     "B004": "分项预算合计 {added} 万元，与年度资金总额的预算数 {reference} 万元相差 {diff} 万元：请核对分项预算各行",
     "B005": "{what}为负数（{amount} 万元）：金额不应为负，请按净额填报并在说明中写明冲减原因",
-    "B006": "预算执行率 {rate} 低于 {threshold}，但资金使用及管理情况和偏差原因均未说明原因：请补充资金未执行的原因及改进措施",
+    "B006": "预算执行率 {rate} 低于 {threshold}，但资金使用及管理情况、资金调整情况和偏差原因都没有说明资金未执行的原因"
+    "（只写执行数或执行率不算说明）：请补充原因及改进措施",
     # ---- P: payments (支付明细, 支出结构)
     "P001": "支付明细合计 {added} 万元，与资金情况全年执行数 {reference} 万元相差 {diff} 万元：请核对支付明细是否漏记或重记",
     "P002_year": "第 {row} 行支付日期 {dates} 不在 {year} 预算年度内：请核对支付日期",
@@ -147,7 +175,29 @@ MSG: dict[str, str] = {
     "RUN_output_unwritable": "无法写入输出目录 {path}（{error}）：请检查权限和磁盘空间，或用 --output 指定其他目录",
     "RUN_already_running": "另一个批处理正在写入 {path}：请等它结束后再运行",
     "RUN_findings_unreadable": "findings.json 无法读取，请用 --force 重新运行",
-    "RUN_write_failed": "写入输出文件失败：{error}",
+    "RUN_unwritten": "{name} 无法写入（{reason}）：{todo}",
+    "RUN_unwritten_busy": "请在 Excel/WPS 中关闭该文件后重新运行",
+    "RUN_unwritten_busy_or_denied": "请关闭打开该文件的程序（Excel/WPS），并确认该文件不是只读，然后重新运行",
+    "RUN_unwritten_full": "请清理磁盘空间后重新运行",
+    "RUN_unwritten_denied": "请检查该文件及所在目录是否只读、是否有写入权限，然后重新运行",
+    "RUN_unwritten_blocked": "请把占着该位置的同名文件或目录移走、改名后重新运行",
+    "RUN_unwritten_other": "请检查输出目录后重新运行",
+    "RUN_unwritten_line": "警告：{path} 无法写入（{reason}）：{todo}。该工作簿的上次输出全部保留，其他工作簿照常处理",
+    "RUN_unwritten_batch": "警告：{path} 无法写入（{reason}）：{todo}。保留上次的 {name}，其他输出已写好",
+    "RUN_closing_unwritten": "；未能写入（原文件保留）：{files}",
+    "RUN_manifest_unwritable": "警告：清单 {path} 无法写入（{error}）：本次输出已写好，但下次运行会重新处理这些工作簿；{todo}",
+    "RUN_manifest_unopenable": "无法打开或写入清单 {path}（{error}）：本次没有改写任何输出；{todo}",
+    "RUN_decisions_unwritable": "清单 {path} 无法写入（{error}），读回的审核处理无法保存：本次没有改写任何输出；{todo}",
+    "RUN_manifest_rebuilt": "提示：清单 {path} {why}，已另存为 {copy} 并重建：本次会重新处理全部工作簿",
+    "RUN_manifest_damaged": "已损坏",
+    "RUN_manifest_foreign": "不是本程序这一版本的格式",
+    "RUN_manifest_link": "提示：清单 {path} 是一个链接，已删除该链接（不动它指向的文件）并新建清单",
+    "RUN_skipped_dot": "提示：已跳过 {name}：文件名以“.”开头（隐藏文件），如需处理请去掉开头的“.”",
+    "RUN_skipped_special": "提示：已跳过 {name}：它不是普通文件（管道、设备、套接字或失效的链接）",
+    "RUN_input_in_output": "输入目录 {input} 位于输出目录 {output} 之内（或就是同一目录）：输出可能覆盖输入，"
+    "之后的运行也会把输出当作输入；请把输入目录移到输出目录之外，或用 --output 指定另一个目录",
+    "RUN_output_in_input": "输出目录 {output} 位于输入目录 {input} 之内：之后的运行会把输出当作输入；"
+    "请用 --output 指定输入目录之外的目录",
     "RUN_worker_died": "处理进程意外退出，可能是内存不足",
     "RUN_worker_silent": "处理进程未返回结果",
     "RUN_program_fault": "处理该工作簿时程序出错（{error}）：这是程序缺陷，不是工作簿的问题；请把该工作簿和 findings.json 发给维护人员。其他工作簿不受影响",

@@ -171,10 +171,11 @@ class Goal:
 class Label:
     """A 一级/二级指标 cell: its name, and the weight staff may have written into it."""
 
-    name: str  # normalised, weight removed: 数量指标
+    name: str  # normalised, weight removed, as scored: 数量指标 (a short form `满意度` -> 满意度指标)
     weight: float | None  # `数量指标 (30分)` -> 30.0
     ref: CellRef | None
     raw: str = ""
+    written: str = ""  # the name as written (weight removed) when it is not `name` (S017)
 
 
 @dataclass(frozen=True)
@@ -189,6 +190,8 @@ class Indicator:
     weight: Cell[float]  # 分值
     claimed: Cell[float]  # 自评得分
     deviation: Cell[str]  # 偏差原因分析及改进措施
+    unit: Cell[str] = EMPTY  # 度量单位 / 计量单位 (四川/一体化 layouts): the unit of bare numbers
+    comparator: Cell[str] = EMPTY  # a comparator column of its own (指标方向, 运算符号), when there is one
 
 
 @dataclass(frozen=True)
@@ -253,6 +256,7 @@ class IndicatorScore:
     band: tuple[float, float] | None = None  # 定性: the allowed range of scores
     level: str = ""  # 定性: 达成 / 部分达成 / 未达成
     arithmetic: str = ""  # "定量·不低于·36次→完成32次：10×32/36=8.89"
+    met: bool | None = None  # the numbers (or a deadline) show the target met / missed; None: unknown
     adjusted: bool = False  # 复核得分 set by a reviewer's 调整 (审核调整), not computed
     # decided by scoring, rendered as they are: the claim differs from the computed score (beyond
     # the score tolerance); the line scores below its 分值 (any deduction, however small)
@@ -294,6 +298,7 @@ class Scores:
     paid: float | None = None  # Σ 支付明细 (万元); None when the sheet is missing or an amount unknown
     budget_arithmetic: str = ""  # "执行率 121/121（年初预算数）=100%：10×100%=10"
     total_arithmetic: str = ""  # "分值合计 110，折算为 100 分制：(10+94)÷110×100=94.55"
+    capped_at: float | None = None  # [scoring] total_caps: the cap that lowered the total, if any
     adjusted: bool = False  # a reviewer's 调整 moved a line, and so the total (审核调整)
     scale: float = 100.0  # the points the total is stated on (weights.total)
     rescaled: bool = False  # the 分值 do not add to `scale`: total = raw_total ÷ weight_total × scale

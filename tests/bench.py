@@ -231,7 +231,7 @@ def child_naive(input_dir: Path, output: Path, fill: str = "rows") -> dict:
             )
             rows.append([path.name, "", "", "", "无法读取"])
             continue
-        result = evaluate(path, settings)  # the same checks
+        result = evaluate(path, settings, today=date.today())  # the same checks
         doc = document(result)
         findings = doc["findings"]
         (out / "findings.json").write_text(json.dumps(doc, ensure_ascii=False, indent=2, default=str))

@@ -3,6 +3,7 @@ run killed mid-way that the next run repairs."""
 
 from __future__ import annotations
 
+import dataclasses
 import errno
 import json
 import os
@@ -34,6 +35,7 @@ from pipeline.batch import (
 )
 from pipeline.config import Settings
 from pipeline.files import FALLBACK_NAME, atomic_write, output_name, safe_name
+from pipeline.load import sha256_of
 from pipeline.manifest import FILENAME
 from tests.builders import clean_sheets, set_info, write_workbook
 
@@ -290,6 +292,15 @@ def test_a_changed_config_or_version_redoes_everything(folder, tmp_path, monkeyp
     assert run(opts(folder, out, settings=Settings(fingerprint="another config"))).processed == 4
 
 
+def test_another_run_date_redoes_everything(folder, tmp_path):
+    """M003 and the report's date depend on --date: the same input, config and date give the same files."""
+    out = tmp_path / "output"
+    run(opts(folder, out))
+    assert run(opts(folder, out)).processed == 0
+    later = dataclasses.replace(opts(folder, out), run_date=date(2024, 4, 2))
+    assert run(later).processed == 4
+
+
 def test_a_missing_or_altered_output_is_redone(folder, tmp_path):
     out = tmp_path / "output"
     run(opts(folder, out))
@@ -536,7 +547,7 @@ def test_archive_index_says_what_produced_what(folder, tmp_path):
     for e in entries:
         assert e["version"] and e["time"] and e["outputs"]
         for o in e["outputs"]:
-            assert batch.sha256_of(out / o["path"]) == o["sha256"]
+            assert sha256_of(out / o["path"]) == o["sha256"]
     assert (out / FILENAME).exists()
     done = subprocess.run(
         [sys.executable, "-m", "pipeline", "archive-index", "--output", str(out)],

@@ -69,7 +69,7 @@ def test_run_strict_exits_1_when_a_workbook_has_an_error_and_writes_everything(t
     shutil.copy(EXAMPLE, tmp_path / "in" / EXAMPLE.name)
     proc = cli("run", "--strict", "--jobs", "1", "--input", tmp_path / "in", "--output", tmp_path / "out")
     assert proc.returncode == 1
-    assert proc.stdout.startswith("处理 1 个工作簿：1 成功，0 无法读取；错误 3 条，警告 9 条；用时")
+    assert proc.stdout.startswith("处理 1 个工作簿：1 成功，0 无法读取；错误 3 条，警告 10 条；用时")
     folder = tmp_path / "out" / EXAMPLE.stem
     assert (folder / "findings.json").exists()
     assert (

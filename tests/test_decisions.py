@@ -17,7 +17,7 @@ from pipeline.evaluate import evaluate
 from pipeline.manifest import SCHEMA_VERSION, Manifest, Record
 from pipeline.model import Decision, DecisionKey, Finding, Severity
 from pipeline.render.scored_workbook import scored_workbook
-from tests.builders import clean_sheets, write_workbook
+from tests.builders import TODAY, clean_sheets, write_workbook
 
 NOW = "2024-04-02T10:00:00"
 
@@ -79,7 +79,7 @@ def test_the_adjusted_score_is_the_first_number_of_the_note(note, score):
 # ---------------------------------------------------------------- reading back
 def scored_file(tmp_path, sheets=None):
     path = write_workbook(tmp_path / "t.xlsx", sheets or problem_sheets())
-    result = evaluate(path, dm_settings())
+    result = evaluate(path, dm_settings(), today=TODAY)
     out = tmp_path / "scored.xlsx"
     out.write_bytes(scored_workbook(result))
     return result, out
@@ -204,7 +204,7 @@ def decision_on(result, rule, state, note=""):
 @pytest.fixture(scope="module")
 def result(tmp_path_factory):
     path = write_workbook(tmp_path_factory.mktemp("d") / "t.xlsx", problem_sheets())
-    return evaluate(path, dm_settings())
+    return evaluate(path, dm_settings(), today=TODAY)
 
 
 def test_a_valid_decision_applies_to_its_finding(result):
@@ -237,7 +237,11 @@ def test_a_decision_that_cannot_be_applied_counts_as_open_and_says_why(result, r
 def test_a_valid_adjustment_sets_the_line_and_so_the_total(tmp_path, result):
     d = decision_on(result, "S006", "调整", "7分")
     adjusted = evaluate(
-        write_workbook(tmp_path / "t.xlsx", problem_sheets()), dm_settings(), decisions=[d], now=NOW
+        write_workbook(tmp_path / "t.xlsx", problem_sheets()),
+        dm_settings(),
+        today=TODAY,
+        decisions=[d],
+        now=NOW,
     )
     line = adjusted.scores.for_row(10)
     before = result.scores.for_row(10)

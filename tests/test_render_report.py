@@ -27,7 +27,7 @@ from pipeline.model import Cell, Result, Section
 from pipeline.render import report, wordml
 from pipeline.render.findings_json import document as findings_document
 from pipeline.render.report import ReportTemplateError, report_docx
-from tests.builders import clean_sheets, run_sheets
+from tests.builders import TODAY, clean_sheets, run_sheets
 
 GOLDEN = Path(__file__).parent / "golden" / "example_report.txt"
 RUN_DATE = date(2024, 5, 6)
@@ -100,7 +100,7 @@ def score_text(x: float) -> str:
 # ---------------------------------------------------------------- fixtures
 @pytest.fixture(scope="module")
 def example(example_path: Path) -> Result:
-    return evaluate(example_path, Settings())
+    return evaluate(example_path, Settings(), today=TODAY)
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ from pipeline.render import xlsx_fast
 from pipeline.render.form import FORM
 from pipeline.render.scored_workbook import DETAIL, RESERVED, REVIEW, scored_workbook
 from pipeline.render.xlsx import SEVERITY_FILL, clean, sheet_names
-from tests.builders import clean_sheets, run_sheets
+from tests.builders import TODAY, clean_sheets, run_sheets
 
 GOLDEN = Path(__file__).parent / "golden" / "example_scored_workbook.txt"
 FILL = {s: spec["bg_color"].lstrip("#").upper() for s, spec in SEVERITY_FILL.items()}
@@ -96,7 +96,7 @@ def dump(data: bytes) -> str:
 def example(example_path) -> tuple[Result, bytes]:
     if not example_path.exists():
         pytest.skip("the filled example is not generated yet (make template)")
-    result = evaluate(example_path, Settings())
+    result = evaluate(example_path, Settings(), today=TODAY)
     return result, scored_workbook(result)
 
 
@@ -340,7 +340,7 @@ def test_rendering_leaves_no_cyclic_garbage(example):
 def test_an_unreadable_workbook_has_no_scored_workbook(tmp_path):
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(b"not a zip")
-    result = evaluate(bad, Settings())
+    result = evaluate(bad, Settings(), today=TODAY)
     with pytest.raises(ValueError):
         scored_workbook(result)
 
@@ -368,7 +368,7 @@ def test_the_messy_example_renders_and_every_finding_lands(tmp_path):
 
     path = tmp_path / "messy.xlsx"
     write_messy_example(path)
-    result = evaluate(path, Settings())
+    result = evaluate(path, Settings(), today=TODAY)
     wb = read(scored_workbook(result))
     for f in result.findings:
         if f.sheet and f.cell:

@@ -125,8 +125,8 @@ def _batch_payments(frames: Frames):
 @rule("X001", Severity.WARNING, across=True)
 def voucher_in_two_workbooks(frames: Frames, ctx: CrossContext) -> Iterator[Located]:
     """同一凭证号出现在两个工作簿的支付明细中 | The same 凭证号 appears in the payments of two workbooks.
-    One voucher is one payment in the books: listed by two projects, it may be counted twice. Compared
-    within one 预算年度 (vouchers are numbered anew each year), after normalising spaces and width.
+    一张凭证是账上的一笔支付，两个项目都列了它，就可能重复列支。凭证号每年重新编号，所以只在同一预算年度内比较；
+    比较前去掉空格、统一全半角。
     """
     from ..batchframes import normalize
 
@@ -148,8 +148,8 @@ def voucher_in_two_workbooks(frames: Frames, ctx: CrossContext) -> Iterator[Loca
 @rule("X002", Severity.WARNING, across=True)
 def payment_in_two_projects(frames: Frames, ctx: CrossContext) -> Iterator[Located]:
     """同一实施单位的两个工作簿中有日期、金额、资金性质完全相同的支付 | One payment claimed by two projects?
-    The same 实施单位 paying the same amount of the same 资金性质 on the same day(s) in two projects'
-    支付明细 is most often one payment listed twice. Amounts compared to one yuan.
+    同一实施单位在同一天、以同一资金性质付出同样金额，又分别出现在两个项目的支付明细里，多半是一笔支付报了两次。
+    金额比较到元。
     """
     from ..batchframes import normalize
 
@@ -177,9 +177,8 @@ def payment_in_two_projects(frames: Frames, ctx: CrossContext) -> Iterator[Locat
 @rule("X003", Severity.WARNING, across=True)
 def project_in_two_files(frames: Frames, ctx: CrossContext) -> Iterator[Located]:
     """两个文件是同一个项目，或逐字节相同 | Two files hold the same project, or are byte-identical copies.
-    Same 项目名称 + 实施单位 + 预算年度 after normalising (spaces, width, punctuation), or the same bytes:
-    the batch would count the project twice. Which one counts is for a person to say. Files that cannot
-    be read are left to I001.
+    项目名称、实施单位、预算年度相同（去掉空格、标点，统一全半角后），或两个文件逐字节相同：这个项目会被统计两次，
+    以哪一份为准需要人来定。无法读取的文件由 I001 说明，不在此比较。
     """
     p = frames.projects[frames.projects["in_batch"]]
     copies: set[frozenset[str]] = set()
@@ -221,9 +220,8 @@ def _floor(target: str, level1: str, level2: str, settings: Settings) -> tuple[b
 @rule("X004", Severity.WARNING, across=True)
 def target_lowered(frames: Frames, ctx: CrossContext) -> Iterator[Located]:
     """同一项目的三级指标年度指标值比上一年度低 | A target is lower than the same project's previous year's.
-    财预〔2020〕10号: targets should not be lowered without reason. Same project = same 项目名称 without its
-    year and same 实施单位; the nearest earlier year in the batch or the archive; same 三级指标, same
-    unit, same direction. A floor (≥) going down or a cap (≤, 成本/时效) going up is lower.
+    财预〔2020〕10号要求绩效指标不得无故调低。同一项目指去掉年份后项目名称相同、实施单位相同；与本批或归档中最近的往年比较，
+    三级指标名称、单位、方向都相同时才比：下限（≥）调小、上限（≤，成本、时效）调大，都是要求降低。
     """
     from ..batchframes import normalize
 
@@ -257,8 +255,8 @@ def target_lowered(frames: Frames, ctx: CrossContext) -> Iterator[Located]:
 @rule("X005", Severity.INFO, across=True)
 def text_copied(frames: Frames, ctx: CrossContext) -> Iterator[Located]:
     """报告正文或偏差原因与同一项目上一年度逐字相同 | Text copied word for word from the previous year.
-    A 报告正文 section or 偏差原因 identical (after spaces) to one of the same project's nearest earlier
-    year: last year's account is not this year's. Sentences under 20 characters (`无。`) are not compared.
+    报告正文某一节或偏差原因与同一项目最近往年的文字（去掉空格后）完全相同：去年的情况说明不是今年的。
+    不足 20 个字的（如“无。”）不比较。
     """
     pairs = _pairs(frames)
     rows = _rows_by_file(frames.texts, pairs)
