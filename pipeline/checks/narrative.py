@@ -98,6 +98,7 @@ def stated_total_matches(p: Project, ctx: Context) -> Iterator[Finding]:
                 yield finding(
                     "N001",
                     section.text,
+                    quote=m.group(0),
                     expected=scores.total,
                     actual=claim,
                     section=section.title,
@@ -140,6 +141,7 @@ def stated_grade_matches(p: Project, ctx: Context) -> Iterator[Finding]:
                 yield finding(
                     "N002",
                     section.text,
+                    quote=m.group(0),
                     expected=grade,
                     actual=stated,
                     section=section.title,
@@ -200,6 +202,7 @@ def stated_subtotals_match(p: Project, ctx: Context) -> Iterator[Finding]:
                 yield finding(
                     "N003",
                     section.text,
+                    quote=m.group(0),
                     expected=f"{points(table.weight)}/{points(table.claimed)}",
                     actual=f"{points(weight)}/{points(score)}",
                     section=section.title,
@@ -281,6 +284,7 @@ def stated_amounts_match(p: Project, ctx: Context) -> Iterator[Finding]:
                 yield finding(
                     "N004",
                     section.text,
+                    quote=m.group(0),
                     expected=p.total.executed.value if kind == "executed" else p.total.budget.value,
                     actual=stated,
                     section=section.title,
@@ -411,6 +415,7 @@ def project_named_consistently(p: Project, ctx: Context) -> Iterator[Finding]:
             yield finding(
                 "N005",
                 section.text,
+                quote=found.phrase,
                 expected=name,
                 actual=found.phrase,
                 section=section.title,

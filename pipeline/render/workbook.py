@@ -384,7 +384,8 @@ def _runs(keys: list[object]) -> list[tuple[int, int]]:
     return runs
 
 
-def _form_layout(result: Result, s: Scores) -> _Layout:
+def form_layout(result: Result, s: Scores) -> _Layout:
+    """The official form as placed items: the scored workbook's first sheet and the report's 附件1."""
     p, info = result.project, result.project.info
     lay = _Layout(FORM_WIDTHS)
     last = len(FORM_WIDTHS) - 1
@@ -514,6 +515,22 @@ def _form_layout(result: Result, s: Scores) -> _Layout:
     lay.put(r + 1, last, None, "text")
     lay.put(r + 2, 0, MSG["R_form_note"], "note", (r + 2, last))
     return lay
+
+
+def form_marks(lay: _Layout, findings: Iterable[Finding], resolve: Callable[[str], str | None]) -> Marks:
+    """The form cells showing the values the findings point at (the note on the first of each)."""
+    placed = Marks()
+    for f in findings:
+        key = resolve(f.sheet)
+        if key is not None:
+            anchors = {lay.sources.get((key, r, c)) for r, c in finding_cells(f)} - {None}
+            placed.add(f, sorted(anchors))
+    return placed
+
+
+def resolver(sheets: Iterable[str]) -> Callable[[str], str | None]:
+    """finding sheet -> input sheet name (exact name, else the loader's normalised name)."""
+    return _resolver(dict.fromkeys(sheets))
 
 
 def _indicator_line(lay: _Layout, r: int, ind: Indicator, sc: IndicatorScore | None) -> None:
@@ -804,13 +821,8 @@ def scored_workbook(result: Result, created: datetime = PINNED_CREATED) -> bytes
         if key is not None:
             marks[key].add(f, finding_cells(f))
 
-    lay = _form_layout(result, s)
-    placed = Marks()  # the form cells showing the values the findings point at
-    for f in findings:
-        key = resolve(f.sheet)
-        if key is not None:
-            anchors = {lay.sources.get((key, r, c)) for r, c in finding_cells(f)} - {None}
-            placed.add(f, sorted(anchors))
+    lay = form_layout(result, s)
+    placed = form_marks(lay, findings, resolve)
 
     buffer = BytesIO()
     workbook = xlsxwriter.Workbook(buffer, OPTIONS)
