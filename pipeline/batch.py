@@ -4,7 +4,8 @@ Flow: discover the inputs -> hash them -> skip those whose manifest record (same
 same pipeline version, outputs intact) says nothing changed -> a pool of long-lived worker processes
 evaluates and renders the rest, each writing its own folder -> the manifest is committed per
 workbook as its files land -> the batch files (审核汇总.xlsx, findings.csv) are rebuilt over the
-whole folder. Every file is written to a temporary name in its folder and renamed into place.
+whole folder. Every file is written to a temporary name in its folder and renamed into place
+(files.py, which also names them).
 
 A workbook that breaks the code (an exception, or even a worker process dying) gets a findings.json
 saying so and the batch goes on (workers.py). Operational problems (no input folder, an output
@@ -27,25 +28,13 @@ from pathlib import Path
 
 from . import __version__ as _PACKAGE_VERSION
 from .config import Settings
+from .files import FINDINGS_JSON, SCORED_SUFFIX, atomic_write, clean_temp, failure_doc, safe_name, sync_dir
 from .load import sha256_of
 from .manifest import OK, UNREADABLE, Manifest, Record, now, read_only
 from .messages import MSG
-from .workers import (
-    FALLBACK_NAME,
-    FINDINGS_JSON,
-    SCORED_SUFFIX,
-    Outcome,
-    atomic_write,
-    clean_temp,
-    execute,
-    failure_doc,
-    output_name,
-    safe_name,
-    sync_dir,
-)
+from .workers import Outcome, execute
 
 __all__ = [
-    "FALLBACK_NAME",
     "AlreadyRunning",
     "BatchError",
     "BatchReport",
@@ -55,11 +44,8 @@ __all__ = [
     "RunOptions",
     "WorkerSample",
     "archive_index",
-    "atomic_write",
     "discover",
-    "output_name",
     "run",
-    "safe_name",
 ]
 
 

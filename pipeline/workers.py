@@ -1,19 +1,15 @@
 """The work of one workbook, done in a long-lived worker process, and the pool that runs them.
 
 A worker evaluates a workbook, renders its files, and writes them into its own folder under
-output/: each file to a temporary name in that folder, fsynced, renamed into place, so a run killed
-at any moment leaves the old good file or the new good file. A bug for one workbook becomes a
-findings.json saying so; a worker that dies takes nothing else with it: what it was doing is run
-again alone, and the workbook that kills its worker is reported.
-
-Names of output files and folders come from `safe_name`: valid on every file system, never a path.
+output/ (files.py: atomically, under safe names). A bug for one workbook becomes a findings.json
+saying so; a worker that dies takes nothing else with it: what it was doing is run again alone, and
+the workbook that kills its worker is reported.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import gc
-import hashlib
 import itertools
 import json
 import multiprocessing
@@ -22,7 +18,6 @@ import re
 import threading
 import time
 import traceback
-import unicodedata
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -32,12 +27,18 @@ from pathlib import Path
 from typing import Protocol
 
 from .config import Settings
+from .files import (
+    FINDINGS_JSON,
+    REPORT_SUFFIX,
+    SCORED_SUFFIX,
+    failure_doc,
+    output_name,
+    write_failure,
+    write_folder,
+)
 from .manifest import FAILED, OK, UNREADABLE
 from .messages import MSG
-
-FINDINGS_JSON = "findings.json"
-SCORED_SUFFIX = "_绩效自评表.xlsx"
-REPORT_SUFFIX = "_绩效自评报告.docx"
+from .render.findings_json import encode
 
 
 class Item(Protocol):
@@ -57,93 +58,6 @@ class Options(Protocol):
     run_date: date
     output: Path
     jobs: int
-
-
-# ---------------------------------------------------------------- names
-_FORBIDDEN = re.compile(r'[/\\:*?"<>|]')
-_RESERVED = {
-    "CON",
-    "PRN",
-    "AUX",
-    "NUL",
-    "CONIN$",
-    "CONOUT$",
-    *(f"{p}{d}" for p in ("COM", "LPT") for d in "0123456789¹²³"),
-}
-FALLBACK_NAME = "未命名项目"
-
-
-def safe_name(text: str, limit: int = 100, max_bytes: int = 200) -> str:
-    """A file or folder name valid on every file system, at most `limit` characters and `max_bytes`
-    bytes of UTF-8 (ext4 allows 255; the rest is room for the temporary name); never empty."""
-    text = unicodedata.normalize("NFC", str(text))
-    text = "".join(" " if ch in "\t\n\r\v\f\x85\u2028\u2029" else ch for ch in text)
-    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cs", "Co", "Cn") or ch == " ")
-    text = re.sub(r"\s+", " ", _FORBIDDEN.sub("_", text))
-    text = _cut(text, limit, max_bytes).strip(" .")
-    if not text:
-        return _cut(FALLBACK_NAME, limit, max_bytes)
-    if text.split(".")[0].rstrip(" ").upper() in _RESERVED:
-        text = _cut("_" + text, limit, max_bytes).rstrip(" .")
-    return text
-
-
-def _cut(text: str, limit: int, max_bytes: int) -> str:
-    text = text[:limit]
-    while len(text.encode("utf-8")) > max_bytes:
-        text = text[:-1]
-    return text
-
-
-def output_name(project: str, suffix: str) -> str:
-    """`<safe 项目名称><suffix>` within 100 characters / 200 bytes whatever the project is called."""
-    stem = safe_name(project, limit=100 - len(suffix), max_bytes=200 - len(suffix.encode("utf-8")))
-    return stem + suffix
-
-
-# ---------------------------------------------------------------- atomic files
-_TEMP = re.compile(r"^\..+\.tmp-\d+$")
-
-
-def atomic_write(path: Path, data: bytes) -> str:
-    """Write `data` to `path` via a temporary file in the same folder; returns its sha256."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        with open(tmp, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return hashlib.sha256(data).hexdigest()
-
-
-def sync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:  # Windows cannot open a folder; renames there are durable enough
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
-def clean_temp(output: Path) -> None:
-    """Remove the temporary files a killed run left behind (output/ and one level below)."""
-    with os.scandir(output) as top:
-        for entry in top:
-            if _TEMP.match(entry.name):
-                Path(entry.path).unlink(missing_ok=True)
-            elif not entry.name.startswith(".") and entry.is_dir(follow_symlinks=False):
-                with os.scandir(entry.path) as inner:
-                    for leftover in inner:
-                        if _TEMP.match(leftover.name):
-                            Path(leftover.path).unlink(missing_ok=True)
 
 
 # ---------------------------------------------------------------- workers
@@ -174,7 +88,7 @@ def _init(settings: Settings, run_date: date, output: str, started) -> None:
         from .evaluate import evaluate
         from .render.findings_json import to_bytes
         from .render.report import prepare, report_docx
-        from .render.workbook import scored_workbook
+        from .render.scored_workbook import scored_workbook
 
         prepare()  # the Word base document (styles, page set-up, footers), built once per worker
         _STATE.update(
@@ -222,7 +136,7 @@ def _work_chunk(tasks: list[tuple]) -> list[Outcome]:
                 status,
                 doc,
                 target,
-                writer.submit(_write_folder, target, files),
+                writer.submit(write_folder, target, files),
                 1000 * (time.process_time() - cpu),
                 phases,
             )
@@ -267,63 +181,12 @@ def _compute(
         return status, files, json.loads(doc_bytes), _phases(marks)
     except Exception as e:  # a bug: that workbook gets a findings.json saying so; the batch goes on
         doc = failure_doc(name, digest, f"{type(e).__name__}: {e}", traceback.format_exc())
-        return FAILED, {FINDINGS_JSON: _json(doc)}, doc, _phases(marks)
+        return FAILED, {FINDINGS_JSON: encode(doc)}, doc, _phases(marks)
 
 
 def _phases(marks: list[float]) -> tuple[float, float, float]:
     spans = [1000 * (b - a) for a, b in itertools.pairwise(marks)]
     return tuple(spans + [0.0] * (3 - len(spans)))  # type: ignore[return-value]
-
-
-def _write_folder(target: Path, files: dict[str, bytes]) -> tuple[tuple[str, str], ...]:
-    if target.is_symlink():  # never write through a link planted in output/
-        target.unlink()
-    target.mkdir(exist_ok=True)
-    written = []
-    for name, data in files.items():
-        path = target / name
-        if path.resolve().parent != target.resolve():  # safe_name makes this impossible; be sure
-            raise ValueError(f"refusing to write outside {target}: {name!r}")
-        written.append((name, atomic_write(path, data)))
-    sync_dir(target)
-    return tuple(sorted(written))
-
-
-def failure_doc(file: str, digest: str, error: str, trace: str = "") -> dict:
-    message = MSG["RUN_program_fault"].format(error=error.splitlines()[-1] if error else "未知错误")
-    doc = {
-        "file": file,
-        "sha256": digest,
-        "project": {"name": None, "year": None, "unit": None, "department": None},
-        "computed": None,
-        "claimed": {"total": None, "grade": None},
-        "indicators": [],
-        "findings": [
-            {
-                "rule": "I001",
-                "severity": "错误",
-                "sheet": "",
-                "cell": "",
-                "message": message,
-                "expected": None,
-                "actual": None,
-            }
-        ],
-    }
-    if trace:
-        doc["error"] = trace
-    return doc
-
-
-def _json(doc: dict) -> bytes:
-    return json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8")
-
-
-def write_failure(target: Path, doc: dict) -> tuple[tuple[str, str], ...]:
-    try:
-        return _write_folder(target, {FINDINGS_JSON: _json(doc)})
-    except (OSError, ValueError):
-        return ()
 
 
 def _memory() -> tuple[int, int]:
@@ -346,7 +209,7 @@ def _context():
                 "pipeline.workers",
                 "pipeline.evaluate",
                 "pipeline.render.findings_json",
-                "pipeline.render.workbook",
+                "pipeline.render.scored_workbook",
                 "pipeline.render.report",
             ]
         )

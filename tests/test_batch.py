@@ -22,7 +22,6 @@ from hypothesis import strategies as st
 
 from pipeline import batch
 from pipeline.batch import (
-    FALLBACK_NAME,
     BatchReport,
     InputMissing,
     OutputIsInput,
@@ -30,11 +29,10 @@ from pipeline.batch import (
     RunOptions,
     archive_index,
     discover,
-    output_name,
     run,
-    safe_name,
 )
 from pipeline.config import Settings
+from pipeline.files import FALLBACK_NAME, atomic_write, output_name, safe_name
 from pipeline.manifest import FILENAME
 from tests.builders import clean_sheets, set_info, write_workbook
 
@@ -407,7 +405,7 @@ def test_an_output_that_cannot_be_written_stops_before_any_work(folder, tmp_path
 def test_atomic_write_replaces_whole_files_and_leaves_no_temporary_file(tmp_path):
     target = tmp_path / "a.json"
     target.write_bytes(b"old")
-    batch.atomic_write(target, b"new")
+    atomic_write(target, b"new")
     assert target.read_bytes() == b"new" and [p.name for p in tmp_path.iterdir()] == ["a.json"]
 
 

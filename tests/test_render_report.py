@@ -24,8 +24,7 @@ from docx.text.paragraph import Paragraph
 from pipeline.config import Report, Settings
 from pipeline.evaluate import evaluate
 from pipeline.model import Cell, Result, Section
-from pipeline.render import report, wordml
-from pipeline.render import workbook as form
+from pipeline.render import form, report, wordml
 from pipeline.render.findings_json import document as findings_document
 from pipeline.render.report import ReportTemplateError, report_docx
 from tests.builders import clean_sheets, run_sheets

@@ -9,6 +9,8 @@ import openpyxl
 import pytest
 from xlsxwriter.worksheet import Worksheet
 
+from pipeline.load.rules import loader_finding
+from pipeline.messages import MSG
 from pipeline.render import findings_json
 from pipeline.render.summary import (
     ALL_FINDINGS,
@@ -20,25 +22,9 @@ from pipeline.render.summary import (
 )
 from tests.builders import clean_sheets, run_sheets
 
-UNREADABLE = {
-    "file": "坏文件.xlsx",
-    "sha256": "0" * 64,
-    "project": {"name": None, "year": None, "unit": None, "department": None},
-    "computed": None,
-    "claimed": {"total": None, "grade": None},
-    "indicators": [],
-    "findings": [
-        {
-            "rule": "I001",
-            "severity": "错误",
-            "sheet": "",
-            "cell": "",
-            "expected": None,
-            "actual": None,
-            "message": "文件内容不是 Excel 工作簿（可能已损坏，或扩展名被改成了 .xlsx）：请用 Excel/WPS 打开确认后重新保存",
-        }
-    ],
-}
+UNREADABLE = findings_json.build(
+    "坏文件.xlsx", "0" * 64, [loader_finding("I001", "", "", MSG["I001_not_zip"])]
+)
 
 
 @pytest.fixture
@@ -127,7 +113,7 @@ def test_empty_batch_still_gives_valid_outputs():
 
 
 def test_the_fast_sheet_writes_the_bytes_xlsxwriter_writes(entries, monkeypatch):
-    """The summary uses render/xlsx.py's Sheet for speed, not for output."""
+    """The summary uses render/xlsx_fast.py's Sheet for speed, not for output."""
     data = summary_workbook(entries)
-    monkeypatch.setattr("pipeline.render.summary.Sheet", Worksheet)
+    monkeypatch.setattr("pipeline.render.xlsx.Sheet", Worksheet)
     assert summary_workbook(entries) == data

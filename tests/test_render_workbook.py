@@ -20,7 +20,9 @@ from pipeline.cells import expand_range, parse_a1
 from pipeline.config import Settings
 from pipeline.evaluate import evaluate
 from pipeline.model import Finding, Result, Severity
-from pipeline.render.workbook import DETAIL, FORM, REVIEW, SEVERITY_FILL, clean, scored_workbook, sheet_names
+from pipeline.render.form import FORM
+from pipeline.render.scored_workbook import DETAIL, RESERVED, REVIEW, scored_workbook
+from pipeline.render.xlsx import SEVERITY_FILL, clean, sheet_names
 from tests.builders import clean_sheets, run_sheets
 
 GOLDEN = Path(__file__).parent / "golden" / "example_scored_workbook.txt"
@@ -240,7 +242,7 @@ def test_literal_escape_lookalikes_survive_the_round_trip(tmp_path):
 # ---------------------------------------------------------------- sheet names
 def test_sheet_names_are_valid_unique_and_stable():
     names = sheet_names(
-        ["审核意见", "a/b:c*d?e[f]g\\h", "x" * 40, "X" * 40, "'引号'", "", "history", "😀" * 20]
+        ["审核意见", "a/b:c*d?e[f]g\\h", "x" * 40, "X" * 40, "'引号'", "", "history", "😀" * 20], RESERVED
     )
     assert names["审核意见"] == "审核意见(2)"
     assert names["a/b:c*d?e[f]g\\h"] == "a_b_c_d_e_f_g_h"
@@ -314,9 +316,9 @@ def test_same_input_gives_the_same_bytes(example):
 
 @pytest.mark.parametrize("which", ["example", "hostile"])
 def test_the_fast_sheet_writes_the_bytes_xlsxwriter_writes(which, request, monkeypatch):
-    """render/xlsx.py's Sheet rewrites xlsxwriter's row and cell loop for speed, not for output."""
+    """render/xlsx_fast.py's Sheet rewrites xlsxwriter's row and cell loop for speed, not for output."""
     result, data = request.getfixturevalue(which)
-    monkeypatch.setattr("pipeline.render.workbook.Sheet", Worksheet)
+    monkeypatch.setattr("pipeline.render.xlsx.Sheet", Worksheet)
     assert scored_workbook(result) == data
 
 
@@ -369,7 +371,7 @@ def test_the_messy_example_renders_and_every_finding_lands(tmp_path):
     wb = read(scored_workbook(result))
     for f in result.findings:
         if f.sheet and f.cell:
-            cell = wb[sheet_names(result.project.sheets).get(f.sheet, f.sheet)][_address(f)]
+            cell = wb[sheet_names(result.project.sheets, RESERVED).get(f.sheet, f.sheet)][_address(f)]
             assert cell.comment is not None and f.message in cell.comment.text, f.location
     assert len([r for r in wb[FORM].iter_rows() if r[3].value and str(r[3].value).startswith("指标")]) >= 15
 

@@ -15,7 +15,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from pipeline import schema
 from pipeline.cells import col_letter, expand_range
 from pipeline.schema import Sheet
-from pipeline.template import DROPDOWNS, EXAMPLE, REQUIRED_MARK, Dropdown, write_example, write_template
+from pipeline.seed import EXAMPLE
+from pipeline.template import DROPDOWNS, REQUIRED_MARK, Dropdown, write_example, write_template
 from pipeline.values import parse_dates, parse_money, split_unit
 from tests.fixtures.messy import EXTRA_SHEET, PAYMENTS_TITLE, write_messy_example
 

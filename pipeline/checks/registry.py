@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from ..config import Settings
+from ..load.rules import LOADER_RULES
 from ..messages import MSG
 from ..model import Cell, CellRef, Finding, Label, Project, Scores, Severity
 
@@ -34,12 +35,12 @@ class Rule:
     @property
     def summary(self) -> str:
         """First docstring line: `中文 | English`."""
-        doc = (self.fn.__doc__ if self.fn else LOADER_DOCS[self.id]) or ""
+        doc = (self.fn.__doc__ if self.fn else LOADER_RULES[self.id][1]) or ""
         return doc.strip().splitlines()[0]
 
     @property
     def why(self) -> str:
-        doc = (self.fn.__doc__ if self.fn else LOADER_DOCS[self.id]) or ""
+        doc = (self.fn.__doc__ if self.fn else LOADER_RULES[self.id][1]) or ""
         lines = [ln.strip() for ln in doc.strip().splitlines()[1:] if ln.strip()]
         return " ".join(lines)
 
@@ -92,25 +93,5 @@ def run_checks(project: Project, ctx: Context) -> list[Finding]:
     return findings
 
 
-LOADER_DOCS = {
-    "I001": "文件无法读取 | The file cannot be read as a workbook.\n"
-    "Not a workbook, a corrupt zip, encrypted, legacy .xls, or over the size limits; the message says which and what to do.",
-    "I002": "缺少必需的工作表 | A required sheet is missing.\nNames the sheet and a near-miss name found instead.",
-    "I003": "缺少必需的列 | A required column is missing in a sheet.\nRules that need the column stay silent.",
-    "I004": "必填项为空 | A required field is empty.\n项目信息 labels, the 年度资金总额 row, a payment's amount or date.",
-    "I005": "单元格无法读取为所需类型 | A cell cannot be read as the number, percentage, date or year its column needs.\n"
-    "Never a crash and never a silent zero: the value is unknown and the cell is named.",
-    "I006": "公式没有缓存值 | A formula cell has no cached value.\n"
-    "The file was saved by a program that does not calculate: the value is unknown.",
-    "I007": "全年预算数为空，以年初预算数为基数 | 全年预算数 blank: 年初预算数 used as the base.",
-}
-for _id, _sev in (
-    ("I001", Severity.ERROR),
-    ("I002", Severity.ERROR),
-    ("I003", Severity.ERROR),
-    ("I004", Severity.ERROR),
-    ("I005", Severity.ERROR),
-    ("I006", Severity.WARNING),
-    ("I007", Severity.INFO),
-):
-    RULES[_id] = Rule(_id, _sev, None)
+for _id, (_severity, _doc) in LOADER_RULES.items():
+    RULES[_id] = Rule(_id, _severity, None)

@@ -28,7 +28,6 @@ from ..model import (
     Project,
     ProjectInfo,
     Section,
-    Severity,
     StructureRow,
     SubItem,
 )
@@ -46,6 +45,7 @@ from ..values import (
 )
 from .container import MAX_CELLS, Container, Refused, inspect
 from .grid import Grid, Header, fill_merges, find_header, find_sheet, near_miss
+from .rules import loader_finding
 
 _TOTAL_ROW = {"合计", "总计", "小计", "总分", "合计金额"}
 _GRADES = {
@@ -113,7 +113,7 @@ def load(path: Path, settings: Settings, digest: str | None = None) -> Loaded:
 
 
 def _i001(message: str) -> Finding:
-    return Finding("I001", Severity.ERROR, "", "", message)
+    return loader_finding("I001", "", "", message)
 
 
 class _Reader:
@@ -133,8 +133,7 @@ class _Reader:
 
     # ---------------------------------------------------------------- plumbing
     def add(self, rule: str, sheet: str, cell: str, message: str) -> None:
-        severity = {"I006": Severity.WARNING, "I007": Severity.INFO}.get(rule, Severity.ERROR)
-        self.findings.append(Finding(rule, severity, sheet, cell, message))
+        self.findings.append(loader_finding(rule, sheet, cell, message))
 
     def grid(self, wanted: str, required: bool = True) -> Grid | None:
         name = find_sheet(self.names, wanted, self.visible)

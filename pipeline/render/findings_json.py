@@ -1,32 +1,84 @@
-"""findings.json (outputs.md): the machine-readable result of one workbook."""
+"""findings.json (outputs.md): the machine-readable result of one workbook.
+
+Its shape is `FindingsDoc`, and `build` is the one place that writes it: for a scored workbook
+(`document`), and for one that could not be read or broke the program (files.failure_doc).
+"""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from typing import NotRequired, TypedDict
 
-from ..model import Result
+from ..model import Finding, Result
 
 
-def document(result: Result) -> dict:
+class ProjectDoc(TypedDict):
+    name: object
+    year: object
+    unit: object
+    department: object
+
+
+class ClaimedDoc(TypedDict):
+    total: object
+    grade: object
+
+
+class FindingDoc(TypedDict):
+    rule: str
+    severity: str  # 错误 / 警告 / 提示
+    sheet: str
+    cell: str
+    message: str
+    expected: float | str | None
+    actual: float | str | None
+
+
+class FindingsDoc(TypedDict):
+    file: str
+    sha256: str
+    project: ProjectDoc
+    computed: dict | None  # None: the workbook could not be scored
+    claimed: ClaimedDoc
+    indicators: list[dict]
+    findings: list[FindingDoc]
+    error: NotRequired[str]  # a program fault: its traceback
+
+
+def build(
+    file: str,
+    sha256: str,
+    findings: Iterable[Finding],
+    *,
+    project: ProjectDoc | None = None,
+    claimed: ClaimedDoc | None = None,
+    computed: dict | None = None,
+    indicators: list[dict] | None = None,
+    error: str = "",
+) -> FindingsDoc:
+    doc: FindingsDoc = {
+        "file": file,
+        "sha256": sha256,
+        "project": project or {"name": None, "year": None, "unit": None, "department": None},
+        "computed": computed,
+        "claimed": claimed or {"total": None, "grade": None},
+        "indicators": indicators or [],
+        "findings": [f.as_dict() for f in findings],  # type: ignore[misc]
+    }
+    if error:
+        doc["error"] = error
+    return doc
+
+
+def document(result: Result) -> FindingsDoc:
     p = result.project
     s = result.scores
     info = p.info
-    doc: dict = {
-        "file": p.file,
-        "sha256": p.sha256,
-        "project": {
-            "name": info.name.value,
-            "year": info.year.value,
-            "unit": info.unit.value,
-            "department": info.department.value,
-        },
-        "computed": None,
-        "claimed": {"total": info.claimed_total.value, "grade": info.claimed_grade.value},
-        "indicators": [],
-        "findings": [f.as_dict() for f in result.findings],
-    }
+    computed = None
+    indicators = []
     if s is not None:
-        doc["computed"] = {
+        computed = {
             "budget": s.budget,
             "executed": s.executed,
             "execution_rate": s.execution_rate,
@@ -52,7 +104,7 @@ def document(result: Result) -> dict:
         by_row = {i.row: i for i in p.indicators}
         for sc in s.indicators:
             ind = by_row.get(sc.row)
-            doc["indicators"].append(
+            indicators.append(
                 {
                     "row": sc.row,
                     "level1": ind.level1.name if ind else "",
@@ -68,8 +120,25 @@ def document(result: Result) -> dict:
                     "arithmetic": sc.arithmetic,
                 }
             )
-    return doc
+    return build(
+        p.file,
+        p.sha256,
+        result.findings,
+        project={
+            "name": info.name.value,
+            "year": info.year.value,
+            "unit": info.unit.value,
+            "department": info.department.value,
+        },
+        claimed={"total": info.claimed_total.value, "grade": info.claimed_grade.value},
+        computed=computed,
+        indicators=indicators,
+    )
+
+
+def encode(doc: FindingsDoc | dict) -> bytes:
+    return json.dumps(doc, ensure_ascii=False, indent=2, default=str).encode("utf-8")
 
 
 def to_bytes(result: Result) -> bytes:
-    return json.dumps(document(result), ensure_ascii=False, indent=2, default=str).encode("utf-8")
+    return encode(document(result))

@@ -26,7 +26,8 @@ import jinja2
 from ..config import Settings
 from ..model import Cell, Finding, Indicator, IndicatorScore, Result
 from ..values import half_width
-from . import workbook as form
+from . import form
+from .scored_workbook import resolver
 from .wordml import (
     COMMENT_MARKS,
     LINE_BREAK,
@@ -299,7 +300,7 @@ def _form_grid(result: Result, notes: Comments) -> str:
     s = result.scores
     assert s is not None
     lay = form.form_layout(result, s)
-    marks = form.form_marks(lay, result.findings, form.resolver(result.project.sheets))
+    marks = form.form_marks(lay, result.findings, resolver(result.project.sheets))
     items = [item for item in lay.items if item.style not in _FORM_SKIP]
     head = next((i.r0 for i in items if i.value == form.INDICATOR_HEAD[0]), None)
     cells = []

@@ -16,8 +16,7 @@ from datetime import datetime
 import xlsxwriter
 
 from ..model import Severity
-from .workbook import OPTIONS, PINNED_CREATED, Formats, clean, fit_height, put
-from .xlsx import Sheet
+from .xlsx import OPTIONS, PINNED_CREATED, Formats, add_sheet, clean, fit_height, put
 
 SUMMARY = "汇总"
 ALL_FINDINGS = "全部审核意见"
@@ -92,8 +91,8 @@ def summary_workbook(entries: list[SummaryEntry], created: datetime = PINNED_CRE
     workbook = xlsxwriter.Workbook(buffer, OPTIONS)
     workbook.set_properties({"created": created, "title": "绩效自评审核汇总", "author": ""})
     fmt = Formats(workbook)
-    _write_summary(workbook.add_worksheet(SUMMARY, Sheet), workbook, fmt, entries)
-    _write_findings(workbook.add_worksheet(ALL_FINDINGS, Sheet), fmt, entries)
+    _write_summary(add_sheet(workbook, SUMMARY), workbook, fmt, entries)
+    _write_findings(add_sheet(workbook, ALL_FINDINGS), fmt, entries)
     workbook.close()
     return buffer.getvalue()
 

@@ -210,7 +210,7 @@ def _through_the_pipeline(path: Path) -> None:
 
 def _render(result) -> None:
     try:
-        from pipeline.render.workbook import scored_workbook
+        from pipeline.render.scored_workbook import scored_workbook
     except ImportError:
         scored_workbook = None
     try:

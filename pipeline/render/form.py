@@ -1,0 +1,302 @@
+"""The official form, 项目支出绩效自评表 (财预〔2020〕10号 附件), as the first sheet of the scored workbook.
+
+Laid out as placed items first (`form_layout`), so that each finding on an input cell can also be
+shown on the form cell that displays that value; then written (`write_form`).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from xlsxwriter.worksheet import Worksheet
+
+from ..cells import parse_a1
+from ..messages import MSG
+from ..model import Finding, Indicator, IndicatorScore, Result, Scores
+from .xlsx import (
+    MIN_ROW,
+    STYLES,
+    Formats,
+    Marks,
+    comment,
+    finding_cells,
+    fit_height,
+    number_text,
+    print_setup,
+    put,
+    shown,
+)
+
+FORM = "项目支出绩效自评表"
+# 财预〔2020〕10号 附件 layout; ours adds 复核得分 and an 等级 line.
+FORM_WIDTHS = (6, 13, 14, 24, 19, 15, 6, 8, 10, 25)  # A..J, fits A4 landscape at 100%
+INDICATOR_HEAD = (
+    "一级指标",
+    "二级指标",
+    "三级指标",
+    "年度指标值",
+    "实际完成值",
+    "分值",
+    "自评得分",
+    "复核得分",
+    "偏差原因分析及改进措施",
+)
+FUND_HEAD = ("年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分")
+FUND_LINES = (
+    ("年度资金总额", "年度资金总额"),
+    ("财政拨款", "其中：当年财政拨款"),
+    ("上年结转资金", "　　　上年结转资金"),
+    ("其他资金", "　　　其他资金"),
+)
+
+
+@dataclass
+class _Item:
+    r0: int
+    c0: int
+    r1: int
+    c1: int
+    value: object
+    style: str
+
+
+@dataclass
+class Layout:
+    """The form as placed items, plus which input cell each form cell shows (finding -> form cell)."""
+
+    widths: tuple[float, ...]
+    items: list[_Item] = field(default_factory=list)
+    # (input sheet, row, col) of a value -> the form cell (row, col) that shows it
+    sources: dict[tuple[str, int, int], tuple[int, int]] = field(default_factory=dict)
+    heights: dict[int, float] = field(default_factory=dict)
+
+    def put(
+        self,
+        r: int,
+        c: int,
+        value: object,
+        style: str,
+        to: tuple[int, int] | None = None,
+        src: Iterable[object] = (),
+        fit: bool = True,
+    ) -> None:
+        r1, c1 = to or (r, c)
+        self.items.append(_Item(r, c, r1, c1, value, style))
+        for s in src:
+            ref = getattr(s, "ref", None)
+            at = _address(ref.cell) if ref is not None and ref.cell else None
+            if at is not None:
+                self.sources.setdefault((ref.sheet, *at), (r, c))
+        if fit and isinstance(value, str) and value and r1 == r:
+            need = fit_height(((value, sum(self.widths[c : c1 + 1])),))
+            self.heights[r] = max(self.heights.get(r, MIN_ROW), need)
+        self.heights.setdefault(r, MIN_ROW)
+
+
+@functools.lru_cache(maxsize=4096)  # every workbook of a template names the same cells
+def _address(cell: str) -> tuple[int, int] | None:
+    """A source's A1 address -> 0-based (row, col); None for one that is no address (it shows nowhere)."""
+    try:
+        return parse_a1(cell.replace("$", ""))
+    except ValueError:
+        return None
+
+
+def _level_label(name: str, weight: float | None) -> str:
+    return f"{name}({number_text(weight)}分)" if name and weight is not None else name
+
+
+def _runs(keys: list[object]) -> list[tuple[int, int]]:
+    """Runs of equal consecutive keys: [(first, last)] indexes."""
+    runs: list[tuple[int, int]] = []
+    for i, key in enumerate(keys):
+        if runs and keys[runs[-1][0]] == key:
+            runs[-1] = (runs[-1][0], i)
+        else:
+            runs.append((i, i))
+    return runs
+
+
+def form_layout(result: Result, s: Scores) -> Layout:
+    p, info = result.project, result.project.info
+    lay = Layout(FORM_WIDTHS)
+    last = len(FORM_WIDTHS) - 1
+    year = info.year.value
+    lay.put(0, 0, FORM, "title", (0, last), fit=False)
+    lay.heights[0] = 30
+    lay.put(1, 0, f"（{year}年度）" if year else "（    年度）", "subtitle", (1, last), [info.year])
+    lay.put(2, 0, "项目名称", "label", (2, 1))
+    lay.put(2, 2, shown(info.name), "text", (2, last), [info.name])
+    lay.put(3, 0, "主管部门", "label", (3, 1))
+    lay.put(3, 2, shown(info.department), "text", (3, 4), [info.department])
+    lay.put(3, 5, "实施单位", "label", (3, 6))
+    lay.put(3, 7, shown(info.unit), "text", (3, last), [info.unit])
+
+    # 项目资金 block: the 预算执行率 line's 分值 / 执行率 / 得分 live here
+    top = 4
+    lay.put(top, 0, "项目资金\n（万元）", "label", (top + len(FUND_LINES), 0), fit=False)
+    lay.put(top, 1, "", "label", (top, 2))
+    for i, head in enumerate(FUND_HEAD):
+        lay.put(top, 3 + i, head, "head")
+    lay.put(top, last, "", "label", (top + len(FUND_LINES), last))
+    for i, (source, label) in enumerate(FUND_LINES, start=top + 1):
+        row = p.funds.get(source)
+        lay.put(i, 1, label, "text", (i, 2))
+        for c, cell in zip(
+            (3, 4, 5), (row.initial, row.adjusted, row.executed) if row else (None,) * 3, strict=True
+        ):
+            value = shown(cell)
+            lay.put(i, c, value, "money" if isinstance(value, (int, float)) else "center", src=[cell])
+        if source == "年度资金总额":
+            lay.put(i, 6, s.budget_weight, "score")
+            lay.put(i, 7, s.execution_rate, "percent")
+            lay.put(i, 8, s.budget_score, "score")
+        else:
+            lay.put(i, 6, "—", "center")
+            rate = shown(row.rate) if row else None  # the unit's own figure on a 其中 line
+            lay.put(
+                i,
+                7,
+                rate,
+                "percent" if isinstance(rate, (int, float)) else "center",
+                src=[row.rate] if row else (),
+            )
+            lay.put(i, 8, "—", "center")
+    r = top + len(FUND_LINES) + 1
+
+    # 年度总体目标
+    goals = p.goals or ()
+    n = max(len(goals), 1)
+    lay.put(r, 0, "年度\n总体\n目标", "label", (r + n, 0), fit=False)
+    lay.put(r, 1, "预期目标", "head", (r, 5))
+    lay.put(r, 6, "实际完成情况", "head", (r, last))
+    for i in range(n):
+        g = goals[i] if goals else None
+        lay.put(
+            r + 1 + i, 1, shown(g.expected) if g else None, "text", (r + 1 + i, 5), [g.expected] if g else ()
+        )
+        lay.put(
+            r + 1 + i, 6, shown(g.actual) if g else None, "text", (r + 1 + i, last), [g.actual] if g else ()
+        )
+    r += n + 1
+
+    # 绩效指标
+    inds = list(p.indicators)
+    scored = {sc.row: sc for sc in s.indicators}
+    sub_weight = {(t.level1, t.level2): t.weight for t in s.subtotals}
+    lay.put(r, 0, "绩效\n指标", "label", (r + max(len(inds), 1), 0), fit=False)
+    for i, head in enumerate(INDICATOR_HEAD, start=1):
+        lay.put(r, i, head, "head")
+    first = r + 1
+    for a, b in _runs([ind.level1.name for ind in inds]):
+        name = inds[a].level1.name
+        lay.put(
+            first + a,
+            1,
+            _level_label(name, s.level1_weights.get(name)),
+            "center",
+            (first + b, 1),
+            [ind.level1 for ind in inds[a : b + 1]],
+            fit=a == b,
+        )
+        for c, d in _runs([(inds[a].level1.name, ind.level2.name) for ind in inds[a : b + 1]]):
+            l2 = inds[a + c].level2.name
+            lay.put(
+                first + a + c,
+                2,
+                _level_label(l2, sub_weight.get((name, l2))),
+                "center",
+                (first + a + d, 2),
+                [ind.level2 for ind in inds[a + c : a + d + 1]],
+                fit=c == d,
+            )
+    for i, ind in enumerate(inds):
+        _indicator_line(lay, first + i, ind, scored.get(ind.row))
+    if not inds:
+        for c in range(1, last + 1):
+            lay.put(first, c, None, "center")
+    r = first + max(len(inds), 1)
+
+    # 总分 and 等级
+    rescaled = abs(s.weight_total - 100) > 1e-9
+    lay.put(r, 0, "总分", "label", (r, 5))
+    lay.put(r, 6, s.weight_total, "score")
+    lay.put(r, 7, shown(info.claimed_total), "score", src=[info.claimed_total])
+    if rescaled:
+        lay.put(
+            r,
+            8,
+            f"{number_text(s.raw_total)} / {number_text(s.weight_total)} → {number_text(s.total)}",
+            "center",
+        )
+        lay.put(
+            r,
+            last,
+            MSG["R_rescaled"].format(
+                raw=number_text(s.raw_total), weight=number_text(s.weight_total), total=number_text(s.total)
+            ),
+            "text",
+        )
+    else:
+        lay.put(r, 8, s.total, "score")
+        lay.put(r, last, None, "text")
+    lay.put(r + 1, 0, "等级", "label", (r + 1, 5))
+    lay.put(r + 1, 6, None, "center")
+    lay.put(r + 1, 7, shown(info.claimed_grade), "center", src=[info.claimed_grade])
+    lay.put(r + 1, 8, s.grade, "center")
+    lay.put(r + 1, last, None, "text")
+    lay.put(r + 2, 0, MSG["R_form_note"], "note", (r + 2, last))
+    return lay
+
+
+def form_marks(lay: Layout, findings: Iterable[Finding], resolve: Callable[[str], str | None]) -> Marks:
+    """The form cells showing the values the findings point at (the scored workbook's notes, the
+    report's comments); `resolve`: a finding's sheet -> the input sheet name the layout knows."""
+    placed = Marks()
+    for f in findings:
+        key = resolve(f.sheet)
+        if key is not None:
+            anchors = {lay.sources.get((key, r, c)) for r, c in finding_cells(f)} - {None}
+            placed.add(f, sorted(anchors))
+    return placed
+
+
+def _indicator_line(lay: Layout, r: int, ind: Indicator, sc: IndicatorScore | None) -> None:
+    lay.put(r, 3, shown(ind.level3), "text", src=[ind.level3, ind.nature])
+    lay.put(r, 4, shown(ind.target), "center", src=[ind.target])
+    lay.put(r, 5, shown(ind.actual), "center", src=[ind.actual])
+    lay.put(r, 6, shown(ind.weight), "score", src=[ind.weight])
+    lay.put(r, 7, shown(ind.claimed), "score", src=[ind.claimed])
+    lay.put(r, 8, sc.final if sc else None, "score")
+    lay.put(r, 9, shown(ind.deviation), "text", src=[ind.deviation])
+
+
+def write_form(ws: Worksheet, fmt: Formats, lay: Layout, marks: Marks) -> None:
+    for c, width in enumerate(lay.widths):
+        ws.set_column(c, c, width)
+    for item in lay.items:
+        severity = marks.fill.get((item.r0, item.c0))
+        if (item.r0, item.c0) != (item.r1, item.c1):
+            # the cells under a merge draw its border and fill; a merge with neither needs none written
+            drawn = severity or not STYLES[item.style].keys().isdisjoint(("border", "bg_color"))
+            ws.merge_range(
+                item.r0, item.c0, item.r1, item.c1, None, fmt(item.style, severity) if drawn else None
+            )
+        put(ws, item.r0, item.c0, item.value, fmt, item.style, severity)
+    for (r, c), found in marks.notes.items():
+        comment(ws, r, c, found)
+    heights = dict(lay.heights)
+    for item in lay.items:  # a label merged down several rows: the rows together must hold it
+        if item.r1 > item.r0 and isinstance(item.value, str):
+            need = fit_height([(item.value, sum(lay.widths[item.c0 : item.c1 + 1]))])
+            have = sum(heights.get(r, MIN_ROW) for r in range(item.r0, item.r1 + 1))
+            if have < need:
+                heights[item.r1] = heights.get(item.r1, MIN_ROW) + need - have
+    for r, h in heights.items():
+        ws.set_row(r, h)
+    last_row = max(item.r1 for item in lay.items)
+    print_setup(ws, repeat=(0, 1))
+    ws.print_area(0, 0, last_row, len(lay.widths) - 1)
+    ws.center_horizontally()

@@ -1,0 +1,321 @@
+"""The scored workbook (outputs.md): the official 自评表, 审核意见, 评分明细, then the input sheets.
+
+Finished values in, bytes out: every score comes from `result.scores`, every problem from
+`result.findings`; nothing here recomputes. Text that came from a workbook is always written with
+`write_string` (never a formula, whatever it starts with), stripped of XML-illegal characters.
+The form is form.py; how cells are written (formats, heights, notes), xlsx.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from io import BytesIO
+
+import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
+
+from ..cells import a1, parse_a1
+from ..messages import MSG
+from ..model import Finding, Result, Scores
+from ..values import normalize_label
+from .form import FORM, form_layout, form_marks, write_form
+from .xlsx import (
+    OPTIONS,
+    PINNED_CREATED,
+    Formats,
+    Marks,
+    add_sheet,
+    clean,
+    close,
+    comment,
+    finding_cells,
+    finding_order,
+    fit_height,
+    internal_link,
+    number_text,
+    print_setup,
+    put,
+    sheet_names,
+    shown,
+    text_width,
+)
+
+REVIEW = "审核意见"
+DETAIL = "评分明细"
+RESERVED = (FORM, REVIEW, DETAIL, "History")  # Excel reserves "History"
+
+
+def _norm_cell(cell: str) -> str:
+    try:
+        return a1(*parse_a1(cell.replace("$", "")))
+    except ValueError:
+        return cell
+
+
+# ---------------------------------------------------------------- 审核意见
+REVIEW_COLUMNS = (
+    ("严重程度", 9),
+    ("规则", 7),
+    ("工作表", 12),
+    ("单元格", 10),
+    ("审核意见", 66),
+    ("应为", 16),
+    ("实为", 16),
+)
+
+
+REVIEW_WIDTHS = tuple(REVIEW_COLUMNS[c][1] for c in (2, 4, 5, 6))  # the columns that may wrap
+
+
+def _write_review(
+    ws: Worksheet, fmt: Formats, findings: list[Finding], target_of: Callable[[str], str | None]
+) -> None:
+    for c, (head, width) in enumerate(REVIEW_COLUMNS):
+        ws.set_column(c, c, width)
+        ws.write_string(0, c, head, fmt("head"))
+    ordered = sorted(findings, key=finding_order)
+    for r, f in enumerate(ordered, start=1):
+        ws.write_string(r, 0, f.severity.value, fmt("center", f.severity))
+        ws.write_string(r, 1, f.rule, fmt("center"))
+        put(ws, r, 2, f.sheet, fmt, "center")
+        target = target_of(f.sheet)
+        if target and finding_cells(f):
+            cell = ":".join(_norm_cell(part) for part in f.cell.split(":"))
+            ws.write_url(
+                r, 3, internal_link(target, cell), fmt("link"), string=cell, tip=f"转到 {target}!{cell}"[:255]
+            )
+        else:
+            put(ws, r, 3, f.cell, fmt, "center")
+        put(ws, r, 4, f.message, fmt, "text")
+        put(ws, r, 5, f.expected, fmt, "score" if isinstance(f.expected, (int, float)) else "center")
+        put(ws, r, 6, f.actual, fmt, "score" if isinstance(f.actual, (int, float)) else "center")
+        ws.set_row(r, fit_height(zip((f.sheet, f.message, f.expected, f.actual), REVIEW_WIDTHS, strict=True)))
+    if not ordered:
+        ws.merge_range(1, 0, 1, len(REVIEW_COLUMNS) - 1, MSG["R_no_findings"], fmt("center"))
+    ws.freeze_panes(1, 0)
+    ws.autofilter(0, 0, max(len(ordered), 1), len(REVIEW_COLUMNS) - 1)
+    print_setup(ws)
+
+
+# ---------------------------------------------------------------- 评分明细
+# (key, header, width, style of text in it)
+DETAIL_COLUMNS = (
+    ("row", "行号", 6, "list_center"),
+    ("level1", "一级指标", 11, "list_text"),
+    ("level2", "二级指标", 13, "list_text"),
+    ("level3", "三级指标", 24, "list_text"),
+    ("kind", "指标性质", 7, "list_center"),
+    ("method", "方法", 9, "list_center"),
+    ("weight", "分值", 7, "list_score"),
+    ("claimed", "自评得分", 8, "list_score"),
+    ("computed", "复核得分", 8, "list_score"),
+    ("level", "达成程度", 8, "list_center"),
+    ("band", "区间", 9, "list_center"),
+    ("how", "计算过程", 52, "list_text"),
+)
+
+
+def _detail_lines(result: Result, s: Scores) -> list[dict]:
+    """The lines of 评分明细: each indicator, the 预算执行率 line, the 二级 subtotals, the totals."""
+    by_row = {ind.row: ind for ind in result.project.indicators}
+    lines: list[dict] = []
+    for sc in s.indicators:
+        ind = by_row.get(sc.row)
+        lines.append(
+            {
+                "row": sc.row,
+                "sheet": ind.level3.ref.sheet if ind and ind.level3.ref else "",
+                "level1": ind.level1.name if ind else None,
+                "level2": ind.level2.name if ind else None,
+                "level3": shown(ind.level3) if ind else None,
+                "kind": sc.kind,
+                "method": sc.method,
+                "weight": sc.weight,
+                "claimed": sc.claimed,
+                "computed": sc.computed,
+                "level": sc.level,
+                "band": f"{number_text(sc.band[0])}–{number_text(sc.band[1])}" if sc.band else None,
+                "how": sc.arithmetic,
+            }
+        )
+    rate = f"{s.execution_rate:.2%}" if s.execution_rate is not None else "—"
+    lines.append(
+        {
+            "label": "预算执行率",
+            "kind": "定量",
+            "method": "执行率",
+            "weight": s.budget_weight,
+            "computed": s.budget_score,
+            "how": MSG["R_budget_line"].format(
+                rate=rate, executed=number_text(s.executed), budget=number_text(s.budget)
+            ),
+        }
+    )
+    lines += [
+        {
+            "label": t.level1,
+            "level2": t.level2,
+            "level3": "小计",
+            "weight": t.weight,
+            "claimed": t.claimed,
+            "computed": t.computed,
+        }
+        for t in s.subtotals
+    ]
+    lines.append({"label": "指标合计", "weight": s.indicator_weight, "computed": s.indicator_score})
+    info = result.project.info
+    total = {
+        "label": "总分",
+        "weight": s.weight_total,
+        "claimed": shown(info.claimed_total),
+        "computed": s.raw_total,
+    }
+    lines.append(total)
+    if abs(s.weight_total - 100) > 1e-9:
+        total["how"] = MSG["R_rescaled"].format(
+            raw=number_text(s.raw_total), weight=number_text(s.weight_total), total=number_text(s.total)
+        )
+        lines.append({"label": "总分（百分制）", "weight": 100, "computed": s.total})
+    lines.append({"label": "等级", "claimed": shown(info.claimed_grade), "computed": s.grade})
+    return lines
+
+
+def _write_detail(
+    ws: Worksheet, fmt: Formats, lines: list[dict], target_of: Callable[[str], str | None]
+) -> None:
+    for c, (_, head, width, _) in enumerate(DETAIL_COLUMNS):
+        ws.set_column(c, c, width)
+        ws.write_string(0, c, head, fmt("head"))
+    for r, line in enumerate(lines, start=1):
+        label = line.get("label")  # a summary line: its label in the 一级指标 column, bold
+        texts = []  # (text, column width): what sets the row height
+        for c, (key, _, width, style) in enumerate(DETAIL_COLUMNS):
+            value = label if label is not None and key == "level1" else line.get(key)
+            if value is None or value == "":
+                continue
+            if label is not None and key == "level1":
+                style = "list_label"
+            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                style = "list_score"
+            put(ws, r, c, value, fmt, style)
+            if isinstance(value, str):
+                texts.append((value, width))
+        target = target_of(line["sheet"]) if line.get("sheet") else None
+        if target:  # 行号 jumps to the row in the copied 绩效指标
+            ws.write_url(
+                r, 0, internal_link(target, f"A{line['row']}"), fmt("list_link"), string=str(line["row"])
+            )
+            ws.write_number(r, 0, line["row"], fmt("list_link"))  # keeps the link, shows a number
+        ws.set_row(r, fit_height(texts))
+    ws.freeze_panes(1, 0)
+    ws.autofilter(0, 0, max(len(lines), 1), len(DETAIL_COLUMNS) - 1)
+    print_setup(ws)
+
+
+# ---------------------------------------------------------------- the input sheets
+COPY_MIN_WIDTH, COPY_MAX_WIDTH = 6.0, 50.0
+
+
+def _write_copy(ws: Worksheet, fmt: Formats, rows: list[list[object]], marks: Marks) -> None:
+    fill = marks.fill
+    plain = fmt("copy")
+    widths: dict[int, float] = {}
+    texts: list[tuple[int, list[tuple[int, str]]]] = []  # (row, its text cells): what sets row heights
+    for r, row in enumerate(rows):
+        row_texts = []
+        for c, value in enumerate(row):
+            severity = fill.get((r, c)) if fill else None
+            if isinstance(value, str) and value:  # most cells: text
+                ws.write_string(r, c, clean(value), fmt("copy", severity) if severity else plain)
+                row_texts.append((c, value))
+                w = min(text_width(value) + 2, COPY_MAX_WIDTH)
+            elif value is None or value == "":
+                if severity:
+                    ws.write_blank(r, c, None, fmt("copy", severity))
+                continue
+            else:
+                put(ws, r, c, value, fmt, "copy", severity)
+                w = 12.0
+            if w > widths.get(c, 0):
+                widths[c] = w
+        if row_texts:
+            texts.append((r, row_texts))
+    for (r, c), severity in fill.items():
+        if r >= len(rows) or c >= len(rows[r]):  # beyond the data: still a visible, filled cell
+            ws.write_blank(r, c, None, fmt("copy", severity))
+    for (r, c), found in marks.notes.items():
+        comment(ws, r, c, found)
+    for c, w in widths.items():
+        widths[c] = max(w, COPY_MIN_WIDTH)
+        ws.set_column(c, c, widths[c])
+    for r, row_texts in texts:
+        ws.set_row(r, fit_height((value, widths[c]) for c, value in row_texts))
+    print_setup(ws)
+
+
+# ---------------------------------------------------------------- the workbook
+def resolver(sheets: Iterable[str]):
+    """finding sheet -> input sheet name (exact, else the loader's normalised name): for the report."""
+    return _resolver(dict.fromkeys(sheets))
+
+
+def _resolver(copies: dict[str, str]):
+    """finding sheet -> input sheet key in `copies` (exact name, else the loader's normalised name)."""
+    by_norm = {normalize_label(name): name for name in copies}
+
+    def resolve(sheet: str) -> str | None:
+        if sheet in copies:
+            return sheet
+        return by_norm.get(normalize_label(sheet)) if sheet else None
+
+    return resolve
+
+
+def scored_workbook(result: Result, created: datetime = PINNED_CREATED) -> bytes:
+    """The scored workbook of one readable workbook (an unreadable one has none: outputs.md)."""
+    s = result.scores
+    if s is None:
+        raise ValueError(
+            f"{result.project.file}: no scores (unreadable workbook) - no scored workbook to render"
+        )
+    findings = list(result.findings)
+    sheets = dict(result.project.sheets)
+    resolve = _resolver(sheets)
+    for f in findings:  # a finding on a sheet that was not copied still gets a sheet to land on
+        if f.sheet and finding_cells(f) and resolve(f.sheet) is None:
+            sheets.setdefault(f.sheet, [])
+            resolve = _resolver(sheets)
+    names = sheet_names(sheets, RESERVED)
+
+    def target_of(sheet: str) -> str | None:
+        key = resolve(sheet)
+        return names[key] if key is not None else None
+
+    marks = {name: Marks() for name in sheets}
+    for f in findings:
+        key = resolve(f.sheet)
+        if key is not None:
+            marks[key].add(f, finding_cells(f))
+
+    lay = form_layout(result, s)
+    placed = form_marks(lay, findings, resolve)
+
+    buffer = BytesIO()
+    workbook = xlsxwriter.Workbook(buffer, OPTIONS)
+    workbook.set_properties(
+        {
+            "created": created,
+            "title": clean(f"{shown(result.project.info.name) or ''}绩效自评表"),
+            "author": "",
+            "comments": "复核评分与审核意见",
+        }
+    )
+    fmt = Formats(workbook)
+    write_form(add_sheet(workbook, FORM), fmt, lay, placed)
+    _write_review(add_sheet(workbook, REVIEW), fmt, findings, target_of)
+    _write_detail(add_sheet(workbook, DETAIL), fmt, _detail_lines(result, s), target_of)
+    for key, rows in sheets.items():
+        _write_copy(add_sheet(workbook, names[key]), fmt, rows, marks[key])
+    close(workbook)
+    return buffer.getvalue()

@@ -1,0 +1,137 @@
+"""xlsxwriter where a scored workbook spends its time: storing each cell, and writing its XML on close.
+
+A scored workbook is ~12 small sheets and ~650 formatted cells, and xlsxwriter's general path costs
+more per cell than the cell itself: every write goes through an A1-notation wrapper and a dimension
+check; on close, the row loop visits every column of every row in the used range (twice: once more
+for the `spans` attribute), and each `<c>` element is built from a list of attribute pairs, each
+run through a regex in case it needs escaping. Our cells are a shared string, a number or a blank,
+each with a format, addressed by (row, col); their attributes never need escaping. `Sheet` stores
+and writes those directly and hands everything else (A1 notation, keyword arguments, long strings,
+NaN, formulas, rich strings, row formats, constant_memory) to xlsxwriter unchanged.
+
+It subclasses through xlsxwriter's own extension point (`Workbook.add_worksheet(name, worksheet_class)`,
+as in its examples/inheritance1.py) and affects only the sheets created with it. It does use
+xlsxwriter internals (the cell records, `table`, `str_table`, `dim_*`, `row_info`, `_write_row`),
+so xlsxwriter is pinned below 4 and tests/test_render_workbook.py checks that a workbook written
+with `Sheet` is byte for byte the one plain `Worksheet` writes (also checked on every workbook of
+the bench corpus).
+"""
+
+from __future__ import annotations
+
+import math
+
+from xlsxwriter.utility import xl_rowcol_to_cell_fast
+from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, CellStringTuple, Worksheet
+
+_FAST = {"String", "Blank", "Number", "Datetime"}  # the cell records written here; others: xlsxwriter
+_ROWS, _COLS = 1_048_576, 16_384
+_SHORT = 16_383  # a str this long is < 32,767 UTF-16 units: xlsxwriter's limit, checked no further
+
+
+class Sheet(Worksheet):
+    """A worksheet whose rows and formatted string, number and blank cells are written without the
+    general path."""
+
+    # The writes: what xlsxwriter does for an in-range cell (track the used range, store the record),
+    # without its A1-notation wrapper and the checks our values never need; anything else goes to it.
+    def write_string(self, *args, **kwargs):
+        short = len(args) == 4 and type(args[2]) is str and len(args[2]) <= _SHORT
+        if not kwargs and short and self._plain(*args[:2]):
+            row, col, string, cell_format = args
+            self.table[row][col] = CellStringTuple(
+                self.str_table._get_shared_string_index(string), cell_format
+            )
+            return 0
+        return super().write_string(*args, **kwargs)
+
+    def write_number(self, *args, **kwargs):
+        finite = len(args) == 4 and type(args[2]) in (int, float) and math.isfinite(args[2])
+        if not kwargs and finite and self._plain(*args[:2]):
+            row, col, number, cell_format = args
+            self.table[row][col] = CellNumberTuple(number, cell_format)
+            return 0
+        return super().write_number(*args, **kwargs)
+
+    def write_blank(self, *args, **kwargs):
+        if not kwargs and len(args) == 4 and args[3] is not None and self._plain(*args[:2]):
+            row, col, _, cell_format = args
+            self.table[row][col] = CellBlankTuple(cell_format)
+            return 0
+        return super().write_blank(*args, **kwargs)
+
+    def _plain(self, row, col) -> bool:
+        """An in-range (row, col) pair, now counted in the used range; False: xlsxwriter's path."""
+        if type(row) is not int or type(col) is not int or self.constant_memory:
+            return False
+        if not (0 <= row < _ROWS and 0 <= col < _COLS):
+            return False
+        # set_row() and set_column() track one axis only: either may still be unset here
+        if self.dim_rowmin is None:
+            self.dim_rowmin = self.dim_rowmax = row
+        elif row < self.dim_rowmin:
+            self.dim_rowmin = row
+        elif row > self.dim_rowmax:
+            self.dim_rowmax = row
+        if self.dim_colmin is None:
+            self.dim_colmin = self.dim_colmax = col
+        elif col < self.dim_colmin:
+            self.dim_colmin = col
+        elif col > self.dim_colmax:
+            self.dim_colmax = col
+        return True
+
+    def _write_rows(self) -> None:
+        # xlsxwriter visits every column of every row in the used range, twice (once for the
+        # `spans` attribute); this visits the cells there are, in the same order, for the same bytes.
+        if self.constant_memory or self.excel_version == 2010 or self.dim_rowmin is None:
+            super()._write_rows()
+            return
+        table, info, comments = self.table, self.row_info, self.comments
+        rows = sorted({r for r, cells in table.items() if cells}.union(info, comments))
+        rows = [r for r in rows if self.dim_rowmin <= r <= self.dim_rowmax]
+        self.row_spans = spans = _spans(rows, table, comments)
+        write, super_cell = self.fh.write, super()._write_cell
+        for r in rows:
+            span = spans.get(r // 16)
+            cells = table.get(r)
+            if not cells:
+                self._write_row(r, span, info.get(r), empty_row=True)
+                continue
+            self._row_tag(r, span, info.get(r))
+            for c in sorted(cells):
+                cell = cells[c]
+                kind = type(cell).__name__  # the cell record's kind, as xlsxwriter itself tells them apart
+                if cell.format is None or kind not in _FAST:
+                    super_cell(r, c, cell)  # unformatted cells, formulas, rich strings, ...
+                    continue
+                attrs = f'r="{xl_rowcol_to_cell_fast(r, c)}" s="{cell.format._get_xf_index()}"'
+                if kind == "String":  # .string is the string's index in the shared strings
+                    write(f'<c {attrs} t="s"><v>{cell.string}</v></c>')
+                elif kind == "Blank":
+                    write(f"<c {attrs}/>")
+                else:  # a number, or a date as its serial number
+                    write(f"<c {attrs}><v>{cell.number:.16G}</v></c>")
+            write("</row>")
+
+    def _row_tag(self, r: int, span: str | None, row) -> None:
+        if row is not None and (row.row_format or row.hidden or row.level or row.collapsed):
+            self._write_row(r, span, row)
+            return
+        height = row.height if row is not None and row.height is not None else self.default_row_height
+        attrs = f' spans="{span}"' if span else ""
+        if height != self.original_row_height or height != self.default_row_height:
+            attrs += f' ht="{height * 0.75:.16g}" customHeight="1"'
+        self.fh.write(f'<row r="{r + 1}"{attrs}>')
+
+
+def _spans(rows: list[int], table, comments) -> dict[int, str]:
+    """xlsxwriter's `spans`: per block of 16 rows, the first and last column used (1-based)."""
+    spans: dict[int, tuple[int, int]] = {}
+    for r in rows:
+        cols = [*table.get(r, ()), *comments.get(r, ())]
+        if cols:
+            lo, hi = min(cols), max(cols)
+            old = spans.get(r // 16)
+            spans[r // 16] = (lo, hi) if old is None else (min(old[0], lo), max(old[1], hi))
+    return {block: f"{lo + 1}:{hi + 1}" for block, (lo, hi) in spans.items()}
