@@ -19,10 +19,13 @@ def col_letter(index: int) -> str:
     return letters
 
 
-def col_index(letters: str) -> int:
-    """Letters -> 0-based column index (A -> 0)."""
+def col_index(letters: str | bytes) -> int:
+    """Letters (text, or bytes of sheet XML) -> 0-based column index (A -> 0). At most 8 letters
+    are read: anything longer is far past Excel's last column (XFD) anyway, and stays a small int."""
+    if isinstance(letters, bytes):
+        letters = letters.decode("latin-1")
     n = 0
-    for ch in letters.upper():
+    for ch in letters.upper()[:8]:
         n = n * 26 + ord(ch) - 64
     return n - 1
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from .batch import BatchError
 from .config import ConfigError, Settings, load_settings
+from .display import percent, show
 from .model import Finding, Severity
 
 DEFAULT_CONFIG = Path("config.toml")
@@ -147,8 +148,8 @@ def _check_report(path: Path, findings: tuple[Finding, ...], scores) -> str:
     lines = [f"{path.name}"]
     if scores is not None and (scores.indicators or scores.budget_score is not None):
         lines.append(
-            f"复核总分 {scores.total:g} 分，等级“{scores.grade}”；执行率 "
-            + (f"{scores.execution_rate:.2%}" if scores.execution_rate is not None else "未知")
+            f"复核总分 {show(scores.total)} 分，等级“{scores.grade}”；执行率 "
+            + (percent(scores.execution_rate) or "未知")
         )
     elif scores is not None:
         lines.append("复核总分：无法计算（没有可评分的预算数据和绩效指标，见下列审核意见）")

@@ -205,5 +205,15 @@ LEVEL2 = (
 )
 EVAL_TYPES = ("项目实施过程评价", "项目完成结果评价", "项目实施过程评价、项目完成结果评价")
 GRADES = ("优", "良", "中", "差")
+# the words a unit writes for a grade (in 自评等级 or in the text) -> the grade
+GRADE_WORDS = {
+    **{g: g for g in GRADES},
+    "优秀": "优",
+    "良好": "良",
+    "中等": "中",
+    "合格": "中",
+    "较差": "差",
+    "不合格": "差",
+}
 NATURES = ("定量", "定性")
 LISTS_SHEET = "_lists"

@@ -31,12 +31,12 @@ Decisions worth knowing:
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
 
 from .config import Grades, Settings
+from .display import quantity, show
+from .display import round_half_up as round_score  # a score rounds as it is shown
 from .model import FundRow, Indicator, IndicatorScore, Project, Scores, Subtotal
 from .values import AT_LEAST, AT_MOST, EQUAL, GREATER, LESS, Quantity, parse_quantity, parse_rate
 
@@ -55,22 +55,7 @@ _DIRECTIONS: dict[str, tuple[str, bool]] = {
 }
 
 
-# ---------------------------------------------------------------- numbers
-def round_score(x: float, decimals: int) -> float:
-    """四舍五入 (half up, as staff and calculators do), not Python's banker's rounding."""
-    if not math.isfinite(x) or abs(x) >= 1e15:  # beyond any real score: Decimal would overflow the quantum
-        return x
-    quantum = Decimal(1).scaleb(-decimals)
-    return float(Decimal(repr(x)).quantize(quantum, rounding=ROUND_HALF_UP))
-
-
-def show(x: float, decimals: int | None = None) -> str:
-    """A number as a reviewer reads it: `10`, `8.89`, `2.5` (rounded first when decimals is given)."""
-    if decimals is not None:
-        x = round_score(x, decimals)
-    return f"{x:.10g}"  # no trailing zeros, no float noise (0.1+0.2 -> 0.3)
-
-
+# ---------------------------------------------------------------- grades
 def grade_of(total: float, grades: Grades) -> str:
     """第十三条: 优 / 良 / 中 / 差 by the thresholds of `[grades]`."""
     if total >= grades.excellent:
@@ -163,10 +148,6 @@ def _comparator_word(m: Measurement) -> str:
     return written
 
 
-def _quantity_text(value: float, unit: str) -> str:
-    return f"{show(value)}{unit}"
-
-
 def _score_quantitative(ind: Indicator, weight: float, settings: Settings) -> IndicatorScore:
     d = settings.scoring.decimals
     m = measure(ind, settings)
@@ -185,11 +166,11 @@ def _score_quantitative(ind: Indicator, weight: float, settings: Settings) -> In
 
     if m is None:
         return unverified(f"定量·年度指标值“{ind.target.text}”不是数值")
-    lead = f"定量·{_comparator_word(m)}·{_quantity_text(m.target.value, m.target.unit)}"
+    lead = f"定量·{_comparator_word(m)}·{quantity(m.target.value, m.target.unit)}"
     if m.actual is None:
         written = f"“{ind.actual.text}”不是数值" if ind.actual.text else "未填写"
         return unverified(f"{lead}→实际完成值{written}")
-    done = f"{lead}→完成{_quantity_text(m.actual, m.actual_unit)}"
+    done = f"{lead}→完成{quantity(m.actual, m.actual_unit)}"
     if m.unit_mismatch:
         return unverified(f"{done}：单位不一致（{m.target.unit}/{m.actual_unit}）")
     method = m.target.comparator or EQUAL

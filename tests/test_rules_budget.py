@@ -11,8 +11,9 @@ import dataclasses
 
 import pytest
 
-from pipeline.checks.budget import money, money_differs, percent, written_half_unit
+from pipeline.checks.budget import money_differs, written_half_unit
 from pipeline.config import Settings
+from pipeline.display import money, percent
 from tests.builders import bent, clean_sheets, rules_at, run_sheets
 
 B_RULES = ("B001", "B002", "B003", "B004", "B005", "B006")

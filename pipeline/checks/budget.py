@@ -1,6 +1,6 @@
 """B rules: the budget (资金情况, 分项预算) — totals, execution, the rate the unit states.
 
-Also home of the money wording the P and N rules share: `money()` formats 万元 for messages,
+Also home of what the P and N rules share about money (its wording is display.money):
 `money_differs()` compares at the configured tolerance, `written_half_unit()` says how precisely a
 figure was written (a rate typed as `95%` agrees with 94.55%: it is that rate, rounded as typed).
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from ..display import money, percent
 from ..model import Cell, Finding, FundRow, Project, Severity
 from ..schema import FUND_COMPONENTS, FUNDS
 from ..values import half_width
@@ -20,16 +21,6 @@ _WRITTEN_NUMBER = re.compile(r"\d+(?:\.(\d+))?")
 
 
 # ---------------------------------------------------------------- money wording shared by B / P / N
-def money(x: float) -> str:
-    """万元 for a message: `120.50`, or four decimals when the yuan matter (`19.6970`)."""
-    return f"{x:.2f}" if abs(x - round(x, 2)) < 5e-7 else f"{x:.4f}"
-
-
-def percent(x: float) -> str:
-    """A fraction as a percentage with at most two decimals: 0.9455 -> `94.55%`."""
-    return f"{x * 100:.2f}".rstrip("0").rstrip(".") + "%"
-
-
 def money_differs(a: float, b: float, tolerance: float) -> bool:
     """True when two amounts differ by at least one tolerance unit (one yuan by default)."""
     return abs(a - b) > tolerance / 2

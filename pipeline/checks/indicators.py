@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from ..display import percent, quantity, show
 from ..model import CellRef, Finding, Indicator, IndicatorScore, Label, Project, Severity
 from ..schema import INDICATORS
 from ..scoring import (
@@ -17,7 +18,6 @@ from ..scoring import (
     QUANTITATIVE,
     Measurement,
     measure,
-    show,
 )
 from ..values import AT_LEAST, GREATER, parse_quantity
 from .registry import Context, finding, rule
@@ -47,14 +47,6 @@ def _measured(project: Project, ctx: Context) -> Iterator[tuple[Indicator, Measu
     for ind, line in _lines(project, ctx):
         if line.kind == QUANTITATIVE and (m := measure(ind, ctx.settings)) is not None:
             yield ind, m
-
-
-def _quantity(value: float, unit: str) -> str:
-    return f"{show(value)}{unit}"
-
-
-def _percent(fraction: float, ctx: Context) -> str:
-    return f"{show(fraction * FULL_RATE, ctx.settings.scoring.decimals)}%"
 
 
 def _first_word(text: str, words: tuple[str, ...]) -> str | None:
@@ -297,10 +289,10 @@ def overshoot_explained(project: Project, ctx: Context) -> Iterator[Finding]:
                 expected=m.target.value,
                 actual=m.actual,
                 name=_name(ind),
-                done=_quantity(m.actual, m.unit),
-                target=_quantity(m.target.value, m.unit),
-                over=_percent(over, ctx),
-                margin=_percent(margin, ctx),
+                done=quantity(m.actual, m.unit),
+                target=quantity(m.target.value, m.unit),
+                over=percent(over, ctx.settings.scoring.decimals),
+                margin=percent(margin, ctx.settings.scoring.decimals),
             )
 
 
@@ -322,7 +314,7 @@ def full_marks_without_shortfall(project: Project, ctx: Context) -> Iterator[Fin
                 "S010_below",
                 name=_name(ind),
                 target=ind.target.text,
-                done=_quantity(m.actual, m.unit),
+                done=quantity(m.actual, m.unit),
                 weight=show(ind.weight.value),
             )
         elif word := _first_word(ind.deviation.text, words):

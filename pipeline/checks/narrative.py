@@ -12,10 +12,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from ..display import money, show
 from ..model import Finding, Project, Scores, Section, Severity
-from ..schema import LEVEL1, LEVEL2
+from ..schema import GRADE_WORDS, LEVEL1, LEVEL2
 from ..values import half_width
-from .budget import money, written_half_unit
+from .budget import written_half_unit
 from .registry import Context, finding, rule
 
 _NUMBER = r"\d+(?:\.\d+)?"
@@ -33,11 +34,6 @@ def plain_text(section: Section) -> str:
     """The section as the patterns read it: half-width, line breaks as sentence ends, no spaces."""
     text = re.sub(r"[\r\n]+", "。", half_width(section.text.text))
     return re.sub(r"\s+", "", text)
-
-
-def points(x: float) -> str:
-    """A score for a message: `94.55`, `10`, `2.5`."""
-    return f"{round(x, 2):g}"
 
 
 def same_score(a: float, b: float, tolerance: float) -> bool:
@@ -102,27 +98,15 @@ def stated_total_matches(p: Project, ctx: Context) -> Iterator[Finding]:
                     expected=scores.total,
                     actual=claim,
                     section=section.title,
-                    stated=points(claim),
-                    total=points(scores.total),
+                    stated=show(claim, 2),
+                    total=show(scores.total, 2),
                 )
 
 
 # ---------------------------------------------------------------- N002 grade
-_GRADE_WORDS = {
-    "优秀": "优",
-    "优": "优",
-    "良好": "良",
-    "良": "良",
-    "中等": "中",
-    "中": "中",
-    "合格": "中",
-    "不合格": "差",
-    "较差": "差",
-    "差": "差",
-}
 _GRADE_CLAIM = re.compile(
     r"(?:等级|自评结果|评价结果)(?:为|是|:|评定为|评为|确定为)[“\"'「『]?"
-    r"(优秀|良好|中等|不合格|较差|合格|优|良|中|差)"
+    f"({'|'.join(sorted(GRADE_WORDS, key=len, reverse=True))})"  # 不合格 before 合格
 )
 
 
@@ -135,7 +119,7 @@ def stated_grade_matches(p: Project, ctx: Context) -> Iterator[Finding]:
     for section in p.narrative:
         reported: set[str] = set()
         for m in _GRADE_CLAIM.finditer(plain_text(section)):
-            stated = _GRADE_WORDS[m.group(1)]
+            stated = GRADE_WORDS[m.group(1)]
             if stated != grade and stated not in reported:
                 reported.add(stated)
                 yield finding(
@@ -146,7 +130,7 @@ def stated_grade_matches(p: Project, ctx: Context) -> Iterator[Finding]:
                     actual=stated,
                     section=section.title,
                     stated=m.group(1),
-                    total=points(ctx.scores.total),
+                    total=show(ctx.scores.total, 2),
                     grade=grade,
                 )
 
@@ -203,14 +187,14 @@ def stated_subtotals_match(p: Project, ctx: Context) -> Iterator[Finding]:
                     "N003",
                     section.text,
                     quote=m.group(0),
-                    expected=f"{points(table.weight)}/{points(table.claimed)}",
-                    actual=f"{points(weight)}/{points(score)}",
+                    expected=f"{show(table.weight, 2)}/{show(table.claimed, 2)}",
+                    actual=f"{show(weight, 2)}/{show(score, 2)}",
                     section=section.title,
                     level2=name,
-                    weight=points(weight),
-                    score=points(score),
-                    table_weight=points(table.weight),
-                    table_score=points(table.claimed),
+                    weight=show(weight, 2),
+                    score=show(score, 2),
+                    table_weight=show(table.weight, 2),
+                    table_score=show(table.claimed, 2),
                 )
 
 

@@ -8,9 +8,10 @@ from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date
 
+from ..display import money
 from ..model import Finding, Payment, Project, Severity, SubItem
 from ..values import half_width
-from .budget import money, money_differs, sum_against, total_cell
+from .budget import money_differs, sum_against, total_cell
 from .registry import Context, finding, rule
 
 _NAME_NOISE = re.compile(r"[\s，。、,.;；:：\"'“”‘’()（）\[\]【】<>《》·\-—_/]")

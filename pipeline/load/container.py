@@ -15,6 +15,7 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..cells import col_index
 from ..config import Limits
 from ..messages import MSG
 
@@ -194,7 +195,7 @@ def _extent(sheet_xml: bytes) -> tuple[int, int]:
             return 0, 0
         last_row = max(int(digits) for _, digits in valued)
         last_col = max((letters.upper() for letters, _ in valued), key=lambda s: (len(s), s))
-        return last_row, _column_number(last_col)
+        return last_row, col_index(last_col) + 1
     last_row = last_col = 0
     row = col = 0
     for m in _ROW_OR_CELL.finditer(sheet_xml):
@@ -205,7 +206,7 @@ def _extent(sheet_xml: bytes) -> tuple[int, int]:
             col = 0
             continue
         if ref and ref.group(1):
-            col = _column_number(ref.group(1))
+            col = col_index(ref.group(1)) + 1
             if ref.group(2):
                 row = max(row, int(ref.group(2)))
         else:
@@ -213,13 +214,6 @@ def _extent(sheet_xml: bytes) -> tuple[int, int]:
         if not empty:  # `<c r="XFD9" s="1"/>` is formatting only: calamine leaves it out
             last_row, last_col = max(last_row, row), max(last_col, col)
     return last_row, last_col
-
-
-def _column_number(letters: bytes) -> int:
-    n = 0
-    for ch in letters.upper()[:8]:
-        n = n * 26 + ch - 64
-    return n
 
 
 def _sheet_parts(zf: zipfile.ZipFile, names: set[str]) -> list[tuple[str, str]]:

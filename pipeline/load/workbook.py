@@ -13,6 +13,7 @@ import python_calamine as calamine
 from .. import schema
 from ..cells import a1
 from ..config import Settings
+from ..display import show
 from ..messages import KIND_WORDS, MSG
 from ..model import (
     EMPTY,
@@ -48,18 +49,6 @@ from .grid import Grid, Header, fill_merges, find_header, find_sheet, near_miss
 from .rules import loader_finding
 
 _TOTAL_ROW = {"合计", "总计", "小计", "总分", "合计金额"}
-_GRADES = {
-    "优": "优",
-    "优秀": "优",
-    "良": "良",
-    "良好": "良",
-    "中": "中",
-    "中等": "中",
-    "合格": "中",
-    "差": "差",
-    "较差": "差",
-    "不合格": "差",
-}
 _WEIGHT_IN_LABEL = re.compile(r"^(.*?)[(\[]?\s*(\d+(?:\.\d+)?)\s*分?\s*[)\]]?$")
 
 
@@ -333,7 +322,7 @@ class _Reader:
                     "I007",
                     grid.name,
                     ref.cell if ref else "",
-                    MSG["I007"].format(initial=f"{total.initial.value:g}"),
+                    MSG["I007"].format(initial=show(total.initial.value, 4)),
                 )
         return funds
 
@@ -510,9 +499,9 @@ def _parse(raw: object, kind: str, unit: str, year: int | None):
         text = normalize_label(to_text(raw))
         if not text:
             return None
-        if text not in _GRADES:
+        if text not in schema.GRADE_WORDS:
             raise Unreadable("不是等级")
-        return _GRADES[text]
+        return schema.GRADE_WORDS[text]
     text = to_text(raw).strip()
     return text or None
 

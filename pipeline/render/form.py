@@ -13,21 +13,10 @@ from dataclasses import dataclass, field
 from xlsxwriter.worksheet import Worksheet
 
 from ..cells import parse_a1
+from ..display import show
 from ..messages import MSG
 from ..model import Finding, Indicator, IndicatorScore, Result, Scores
-from .xlsx import (
-    MIN_ROW,
-    STYLES,
-    Formats,
-    Marks,
-    comment,
-    finding_cells,
-    fit_height,
-    number_text,
-    print_setup,
-    put,
-    shown,
-)
+from .xlsx import MIN_ROW, STYLES, Formats, Marks, comment, finding_cells, fit_height, print_setup, put, shown
 
 FORM = "项目支出绩效自评表"
 # 财预〔2020〕10号 附件 layout; ours adds 复核得分 and an 等级 line.
@@ -105,7 +94,7 @@ def _address(cell: str) -> tuple[int, int] | None:
 
 
 def _level_label(name: str, weight: float | None) -> str:
-    return f"{name}({number_text(weight)}分)" if name and weight is not None else name
+    return f"{name}({show(weight, 4)}分)" if name and weight is not None else name
 
 
 def _runs(keys: list[object]) -> list[tuple[int, int]]:
@@ -228,14 +217,14 @@ def form_layout(result: Result, s: Scores) -> Layout:
         lay.put(
             r,
             8,
-            f"{number_text(s.raw_total)} / {number_text(s.weight_total)} → {number_text(s.total)}",
+            f"{show(s.raw_total, 4)} / {show(s.weight_total, 4)} → {show(s.total, 4)}",
             "center",
         )
         lay.put(
             r,
             last,
             MSG["R_rescaled"].format(
-                raw=number_text(s.raw_total), weight=number_text(s.weight_total), total=number_text(s.total)
+                raw=show(s.raw_total, 4), weight=show(s.weight_total, 4), total=show(s.total, 4)
             ),
             "text",
         )

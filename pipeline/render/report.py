@@ -24,6 +24,7 @@ from pathlib import Path
 import jinja2
 
 from ..config import Settings
+from ..display import fixed, percent, show
 from ..model import Cell, Finding, Indicator, IndicatorScore, Result
 from ..values import half_width
 from . import form
@@ -161,7 +162,7 @@ def _context(result: Result, run_date: dt.date, settings: Settings, notes: Comme
     tol = settings.tolerance.score
 
     def score(x: float | None) -> str:
-        return _number(x, d)
+        return show(x, d)
 
     claimed_total, claimed_grade = info.claimed_total.value, info.claimed_grade.value
     scores_by_row = {sc.row: sc for sc in s.indicators}
@@ -205,9 +206,9 @@ def _context(result: Result, run_date: dt.date, settings: Settings, notes: Comme
             "weight_total": score(s.weight_total),
             "scale": score(settings.weights.total),
             "rescaled": abs(s.weight_total - settings.weights.total) > tol,
-            "budget": _money(s.budget),
-            "executed": _money(s.executed),
-            "rate": _percent(s.execution_rate),
+            "budget": show(s.budget, 4),
+            "executed": show(s.executed, 4),
+            "rate": percent(s.execution_rate),
             "budget_weight": score(s.budget_weight),
             "budget_score": score(s.budget_score),
             "indicator_weight": score(s.indicator_weight),
@@ -221,11 +222,14 @@ def _context(result: Result, run_date: dt.date, settings: Settings, notes: Comme
         },
         "funds": _funds(result),
         "subitems": [
-            {"name": _inline(i.name.text), "amount": _money(i.amount.value) or _inline(i.amount.text)}
+            {"name": _inline(i.name.text), "amount": show(i.amount.value, 4) or _inline(i.amount.text)}
             for i in p.subitems
         ],
         "structure": [
-            {"category": _inline(r.category.text), "amount": _money(r.amount.value) or _inline(r.amount.text)}
+            {
+                "category": _inline(r.category.text),
+                "amount": show(r.amount.value, 4) or _inline(r.amount.text),
+            }
             for r in p.structure
         ],
         "payments": [_payment(pay, notes) for pay in p.payments],
@@ -331,10 +335,10 @@ def _form_value(value: object, style: str, role: str) -> str:
         )
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if style == "money":
-            return _money(float(value))
+            return show(float(value), 4)
         if style == "percent":
-            return _percent(float(value))
-        return _number(float(value), 2)
+            return percent(float(value))
+        return show(float(value), 2)
     return _inline(str(value))
 
 
@@ -348,10 +352,10 @@ def _funds(result: Result) -> dict:
             {
                 "source": f.source,
                 "total": f.source == "年度资金总额",
-                "initial": _money(f.initial.value),
-                "adjusted": _money(f.adjusted.value),
-                "budget": _money(f.budget.value),
-                "executed": _money(f.executed.value),
+                "initial": show(f.initial.value, 4),
+                "adjusted": show(f.adjusted.value, 4),
+                "budget": show(f.budget.value, 4),
+                "executed": show(f.executed.value, 4),
                 "adjusted_blank": f.adjusted.value is None,
                 "adjusted_differs": (
                     f.adjusted.value is not None
@@ -376,15 +380,13 @@ def _payment(pay, notes: Comments) -> dict:
         "dates": notes.cell_text(dates, pay.dates),
         "fund_type": _inline(pay.fund_type),
         "item": notes.cell_text(_inline("；".join(x for x in (items, purpose) if x)), pay.items),
-        "amount": notes.cell_text(
-            _money(pay.amount.value, fixed=True) or _inline(pay.amount.text), pay.amount
-        ),
+        "amount": notes.cell_text(fixed(pay.amount.value, 4) or _inline(pay.amount.text), pay.amount),
     }
 
 
 def _payments_total(result: Result) -> str:
     paid = result.scores.paid if result.scores else None
-    return "" if paid is None else _money(paid, fixed=True)
+    return "" if paid is None else fixed(paid, 4)
 
 
 def _findings(result: Result, settings: Settings) -> list[dict]:
@@ -416,24 +418,6 @@ def _findings(result: Result, settings: Settings) -> list[dict]:
 
 
 # ---------------------------------------------------------------- formatting and cleaning
-def _number(x: float | None, decimals: int) -> str:
-    if x is None:
-        return ""
-    text = f"{x:.{decimals}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def _money(x: float | None, fixed: bool = False) -> str:
-    """万元 to one yuan: `121`, `19.697` in sentences; `19.6970` in table columns."""
-    if x is None:
-        return ""
-    return f"{x:.4f}" if fixed else _number(x, 4)
-
-
-def _percent(x: float | None) -> str:
-    return "" if x is None else _number(x * 100, 2) + "%"
-
-
 def _date(d: dt.date | None) -> str:
     return f"{d.year}年{d.month}月{d.day}日" if isinstance(d, dt.date) else ""
 
@@ -476,7 +460,7 @@ def _finalize(value: object) -> str:
     if value is None:
         raise ReportTemplateError("模板输出了空值（None）：请用 {% if … %} 判断后再输出")
     if isinstance(value, float):
-        value = _number(value, 4)
+        value = show(value, 4)
     text = value if isinstance(value, str) else str(value)
     if _SPECIAL.search(text) is None:
         return text

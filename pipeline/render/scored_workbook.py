@@ -16,6 +16,7 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from ..cells import a1, parse_a1
+from ..display import percent, show
 from ..messages import MSG
 from ..model import Finding, Result, Scores
 from ..values import normalize_label
@@ -33,7 +34,6 @@ from .xlsx import (
     finding_order,
     fit_height,
     internal_link,
-    number_text,
     print_setup,
     put,
     sheet_names,
@@ -135,11 +135,11 @@ def _detail_lines(result: Result, s: Scores) -> list[dict]:
                 "claimed": sc.claimed,
                 "computed": sc.computed,
                 "level": sc.level,
-                "band": f"{number_text(sc.band[0])}–{number_text(sc.band[1])}" if sc.band else None,
+                "band": f"{show(sc.band[0], 4)}–{show(sc.band[1], 4)}" if sc.band else None,
                 "how": sc.arithmetic,
             }
         )
-    rate = f"{s.execution_rate:.2%}" if s.execution_rate is not None else "—"
+    rate = percent(s.execution_rate) or "—"
     lines.append(
         {
             "label": "预算执行率",
@@ -148,7 +148,7 @@ def _detail_lines(result: Result, s: Scores) -> list[dict]:
             "weight": s.budget_weight,
             "computed": s.budget_score,
             "how": MSG["R_budget_line"].format(
-                rate=rate, executed=number_text(s.executed), budget=number_text(s.budget)
+                rate=rate, executed=show(s.executed, 4), budget=show(s.budget, 4)
             ),
         }
     )
@@ -174,7 +174,7 @@ def _detail_lines(result: Result, s: Scores) -> list[dict]:
     lines.append(total)
     if abs(s.weight_total - 100) > 1e-9:
         total["how"] = MSG["R_rescaled"].format(
-            raw=number_text(s.raw_total), weight=number_text(s.weight_total), total=number_text(s.total)
+            raw=show(s.raw_total, 4), weight=show(s.weight_total, 4), total=show(s.total, 4)
         )
         lines.append({"label": "总分（百分制）", "weight": 100, "computed": s.total})
     lines.append({"label": "等级", "claimed": shown(info.claimed_grade), "computed": s.grade})

@@ -122,13 +122,6 @@ def clean(text: str) -> str:
     return _ILLEGAL.sub("", text)[:EXCEL_TEXT]
 
 
-def number_text(x: float | None) -> str:
-    """94.55 -> '94.55', 104.0 -> '104', None -> ''."""
-    if x is None:
-        return ""
-    return f"{x:.4f}".rstrip("0").rstrip(".")
-
-
 def _date_style(value: object) -> str:
     if isinstance(value, datetime):
         return "copy_datetime" if value.time() != time() else "copy_date"

@@ -1,0 +1,58 @@
+"""Numbers as people read them: in messages, sheets, the report and the console, one rounding rule.
+
+四舍五入 (half up on the decimal the number is written as, as staff and calculators do), never
+Python's banker's rounding or the binary value's own: 2.675 shows as 2.68. Scores are rounded by the
+same rule (scoring.py), so a score and the text that shows it cannot disagree.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+
+_HUGE = 1e15  # beyond any real amount or score: written as is (Decimal would overflow the quantum)
+
+
+def round_half_up(x: float, decimals: int) -> float:
+    """`x` rounded half up to `decimals` places."""
+    if not math.isfinite(x) or abs(x) >= _HUGE:
+        return x
+    return float(_decimal(x, decimals))
+
+
+def _decimal(x: float, decimals: int) -> Decimal:
+    return Decimal(repr(x)).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+
+
+def fixed(x: float | None, decimals: int) -> str:
+    """Exactly `decimals` places (a table column of 万元: `19.6970`); '' for None."""
+    if x is None:
+        return ""
+    if not math.isfinite(x) or abs(x) >= _HUGE:
+        return f"{x:.15g}"
+    text = f"{_decimal(x, decimals):f}"
+    return text[1:] if text.startswith("-") and not text.strip("-0.") else text  # no "-0.00"
+
+
+def show(x: float | None, decimals: int | None = None) -> str:
+    """At most `decimals` places (six when None: no float noise), no trailing zeros: `10`, `8.89`,
+    `2.5`, 0.1 + 0.2 -> `0.3`; '' for None."""
+    text = fixed(x, 6 if decimals is None else decimals)
+    if "." in text and "e" not in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def percent(fraction: float | None, decimals: int = 2) -> str:
+    """A fraction as a percentage: 0.9455 -> `94.55%`, 1 -> `100%`; '' for None."""
+    return "" if fraction is None else show(fraction * 100, decimals) + "%"
+
+
+def quantity(value: float, unit: str) -> str:
+    """A measured value with its unit: `3次`, `98.5%`."""
+    return show(value) + unit
+
+
+def money(x: float) -> str:
+    """万元 in a message: `120.50`, or four decimals when the yuan matter (`19.6970`)."""
+    return fixed(x, 2) if abs(x - round_half_up(x, 2)) < 5e-7 else fixed(x, 4)
