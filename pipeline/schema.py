@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .values import normalize_label
+
 FORMAT_VERSION = "v1"
 
 
@@ -52,6 +54,7 @@ class InfoField:
 
 INSTRUCTIONS = "填表说明"
 INFO = "项目信息"
+INFO_COLUMNS = (("项目", 18), ("内容", 60), ("说明", 44))  # the template's header and widths
 
 INFO_FIELDS: tuple[InfoField, ...] = (
     InfoField("name", "项目名称", True),
@@ -186,6 +189,17 @@ TEAM = Sheet(
 )
 
 TABLE_SHEETS: tuple[Sheet, ...] = (FUNDS, SUBITEMS, PAYMENTS, STRUCTURE, GOALS, INDICATORS, NARRATIVE, TEAM)
+
+
+def template_widths(sheet_name: str) -> dict[str, float]:
+    """A sheet's header labels (and aliases), as the loader compares them, -> the template's widths."""
+    if normalize_label(sheet_name) == normalize_label(INFO):
+        return {normalize_label(label): width for label, width in INFO_COLUMNS}
+    for sheet in TABLE_SHEETS:
+        if normalize_label(sheet.name) == normalize_label(sheet_name):
+            return {normalize_label(name): c.width for c in sheet.columns for name in c.names}
+    return {}
+
 
 # Dropdown lists (the template feeds them from a hidden sheet)
 LEVEL1 = ("产出指标", "效益指标", "满意度指标", "成本指标")

@@ -72,7 +72,7 @@ KIND_STYLES = {
     "int": "number",
     "number": "number",
 }
-INFO_COLUMNS = (("项目", 18), ("内容", 60), ("说明", 44))
+INFO_COLUMNS = schema.INFO_COLUMNS
 REQUIRED_MARK = "＊必填"
 
 
