@@ -202,7 +202,24 @@ def template_widths(sheet_name: str) -> dict[str, float]:
 
 
 # Dropdown lists (the template feeds them from a hidden sheet)
-LEVEL1 = ("产出指标", "效益指标", "满意度指标", "成本指标")
+# the 一级指标 the template offers; 成本指标 belongs under 产出指标 (财预〔2020〕10号) and is only
+# accepted as a 一级 name, for workbooks that file it so
+LEVEL1_CHOICES = ("产出指标", "效益指标", "满意度指标")
+LEVEL1 = (*LEVEL1_CHOICES, "成本指标")
+# the blank template's 一级/二级 skeleton with the 50/30/10 weights of 财预〔2020〕10号
+SKELETON: tuple[tuple[str, str], ...] = (
+    *(("产出指标(50分)", l2) for l2 in ("数量指标", "质量指标", "时效指标", "成本指标")),
+    *(("效益指标(30分)", l2) for l2 in ("经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标")),
+    ("满意度指标(10分)", "服务对象满意度指标"),
+)
+FUND_TYPES = (
+    "一般公共预算资金",
+    "政府性基金预算资金",
+    "国有资本经营预算资金",
+    "财政专户管理资金",
+    "单位资金",
+)
+ROLES = ("组长", "副组长", "成员")
 LEVEL2 = (
     "数量指标",
     "质量指标",

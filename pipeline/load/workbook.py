@@ -415,10 +415,13 @@ class _Reader:
         grid, h, rows = found
         c = h.columns
         out = []
+        content = [c[k] for k in ("level3", "target", "actual", "weight", "claimed", "deviation") if k in c]
         for r in rows:
             level1 = _label(grid, r, c.get("level1"))
             if level1.name in _TOTAL_ROW:
                 continue
+            if content and all(not _text(grid, r, col) for col in content):
+                continue  # nothing but 一级/二级 labels: the template's skeleton, left unfilled
             out.append(
                 Indicator(
                     row=r + 1,
