@@ -536,6 +536,7 @@ def test_body_starts_on_an_odd_page_the_signature_is_centred_over_the_date_and_c
     unit, date_ = closing
     right = {p.text: int(p._p.pPr.find(qn("w:ind")).get(qn("w:rightChars"))) / 100 for p in closing}
     assert right[date_.text] == 4
+    assert unit._p.pPr.find(qn("w:keepNext")) is not None  # never a date alone on the last page
     # centres coincide: right indent + half the width
     assert right[unit.text] + wordml.text_chars(unit.text) / 2 == pytest.approx(
         right[date_.text] + wordml.text_chars(date_.text) / 2

@@ -259,6 +259,20 @@ _UNIT_NUMBERING = re.compile(
 _COMMENT_HEAD = re.compile("^(?:\ue010\\d+\ue011)+")
 
 
+_PSTYLE = re.compile(r"(<w:pStyle [^>]*/>)")
+
+
+def _keep_with_next(p: str) -> str:
+    """A written paragraph, kept on the page of the next one."""
+    if "<w:keepNext/>" in p:
+        return p
+    if p.startswith("<w:p><w:pPr>"):
+        if _PSTYLE.search(p):
+            return _PSTYLE.sub(r"\1<w:keepNext/>", p, count=1)
+        return p.replace("<w:pPr>", "<w:pPr><w:keepNext/>", 1)
+    return p.replace("<w:p>", "<w:p><w:pPr><w:keepNext/></w:pPr>", 1)
+
+
 def _para(style: str, text: str, ppr_extra: str = "") -> str:
     style_el = f'<w:pStyle w:val="{style}"/>' if style != "Normal" else ""
     ppr = f"<w:pPr>{style_el}{ppr_extra}</w:pPr>" if style_el or ppr_extra else ""
@@ -340,11 +354,20 @@ class Writer:
         if not self.closing:
             return
         self._flush_table_gap(paragraph_follows=True)
+        # the 落款 never has a page to itself: the blank lines, 附件说明 and the last line of text
+        # before it travel with it
+        for i in range(len(self.out) - 1, -1, -1):
+            if not self.out[i].startswith("<w:p>"):
+                break
+            self.out[i] = _keep_with_next(self.out[i])
+            if "<w:t" in self.out[i] and '"Attachments"' not in self.out[i]:
+                break
         date_width = text_chars(self.closing[-1])
         for i, text in enumerate(self.closing):
             right = 4.0 if i == len(self.closing) - 1 else max(4 + (date_width - text_chars(text)) / 2, 0)
             ind = f'<w:ind w:right="{round(right * BODY_PT * 20)}" w:rightChars="{round(right * 100)}"/>'
-            self.out.append(_para("Closing", text, ind))
+            keep = "<w:keepNext/>" if i < len(self.closing) - 1 else ""  # 署名 and date on one page
+            self.out.append(_para("Closing", text, keep + ind))
         self.closing = []
 
     def _flush_table_gap(self, paragraph_follows: bool) -> None:
