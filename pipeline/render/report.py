@@ -290,7 +290,7 @@ def _indicator(i: Indicator, sc: IndicatorScore | None, score, tol: float, notes
 
 
 # 附件1 on the 156 mm 版心 (the workbook's form is A4 landscape): the same grid, portrait widths in mm
-FORM_WIDTHS_MM = (9, 17, 17, 24, 20, 16, 10, 13, 13, 17)  # B, C: 产出指标 / 数量指标 on one line
+FORM_WIDTHS_MM = (8, 17, 16, 24, 19, 16, 10, 13, 13, 20)
 _FORM_ROLE = {"label": "label", "head": "head", "text": "text"}  # the rest: centred figures
 _FORM_SKIP = ("title", "subtitle", "note")  # the appendix title, year line and note are paragraphs
 
