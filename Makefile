@@ -1,5 +1,5 @@
 # 绩效自评处理 — `make help` lists the targets.
-PYTHON ?= python3
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || echo python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
@@ -13,8 +13,11 @@ BYTECODE = @$(PY) -m compileall -q pipeline > /dev/null || true
 help:  ## 列出可用命令
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
 
+# The interpreter is checked first, in one Chinese line: pip on an older one only backtracks for minutes.
 $(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) tools/launch.py check-python
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) tools/launch.py check-python
 	@echo "安装依赖到 $(VENV)（首次运行需要一两分钟）…"
 	@$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)

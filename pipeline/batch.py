@@ -1,7 +1,9 @@
 """The batch: every workbook in input/ -> output/, in parallel, incrementally, atomically.
 
-Flow: discover the inputs -> hash them -> skip those whose manifest record (same bytes, same config,
-same pipeline version, outputs intact) says nothing changed -> a pool of long-lived worker processes
+Flow: discover the inputs -> hash them -> read the reviewer's decisions back from the scored
+workbooks and 审核汇总.xlsx they saved, into the manifest (decisions.py), before anything is
+replaced -> skip those whose manifest record (same bytes, same config, same pipeline version, same
+decisions, outputs intact) says nothing changed -> a pool of long-lived worker processes
 evaluates and renders the rest, each writing its own folder -> the manifest is committed per
 workbook as its files land -> the batch files (审核汇总.xlsx, findings.csv) are rebuilt over the
 whole folder. Every file is written to a temporary name in its folder and renamed into place
@@ -9,12 +11,14 @@ whole folder. Every file is written to a temporary name in its folder and rename
 
 A workbook that breaks the code (an exception, or even a worker process dying) gets a findings.json
 saying so and the batch goes on (workers.py). Operational problems (no input folder, an output
-folder that cannot be written) raise a BatchError before any work is done. The manifest is
-manifest.py.
+folder that cannot be written) raise a BatchError before any work is done. A workbook whose output
+another program holds open (a lock file beside it, or a write refused) is left as it was and named
+in the closing line. The manifest is manifest.py.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
@@ -27,12 +31,14 @@ from datetime import date
 from pathlib import Path
 
 from . import __version__ as _PACKAGE_VERSION
+from . import decisions
 from .config import Settings
 from .files import FINDINGS_JSON, SCORED_SUFFIX, atomic_write, clean_temp, failure_doc, safe_name, sync_dir
 from .load import sha256_of
 from .manifest import OK, UNREADABLE, Manifest, Record, now, read_only
-from .messages import MSG
-from .workers import Outcome, execute
+from .messages import MSG, os_reason
+from .model import Decision
+from .workers import LOCKED, Outcome, execute
 
 __all__ = [
     "AlreadyRunning",
@@ -122,12 +128,14 @@ class BatchReport:
     infos: int
     seconds: float
     removed: tuple[str, ...]  # in the manifest, gone from input/: their outputs stay
-    any_error: bool  # any 错误 finding (for --strict)
+    any_error: bool  # any 错误 finding left 待核实 or 确认 by the reviewer (for --strict)
     samples: tuple[WorkerSample, ...] = field(default=(), repr=False, compare=False)
+    notices: tuple[str, ...] = ()  # one line each: a reviewer's file or decision that could not be used
+    locked: tuple[str, ...] = ()  # outputs held open by another program: kept as they were
 
     def closing_line(self) -> str:
         skipped = MSG["RUN_skipped"].format(n=self.skipped) if self.skipped else ""
-        return MSG["RUN_closing"].format(
+        line = MSG["RUN_closing"].format(
             total=self.total,
             skipped=skipped,
             ok=self.total - self.unreadable,
@@ -136,6 +144,9 @@ class BatchReport:
             warnings=self.warnings,
             seconds=self.seconds,
         )
+        if self.locked:  # named at the end, where the user looks
+            line += MSG["RUN_locked"].format(n=len(self.locked), files="、".join(self.locked))
+        return line
 
 
 class BatchError(Exception):
@@ -200,6 +211,8 @@ class _Item:
     previous: Record | None
     record: Record | None = None  # as of the end of this run
     doc: dict | None = None  # findings.json as written (None: read it back when needed)
+    decisions: tuple[Decision, ...] = ()  # the reviewer's, from the manifest (active and retired)
+    locked: str = ""  # an output another program holds open: this workbook is left as it was
 
 
 def run(opts: RunOptions) -> BatchReport:
@@ -211,9 +224,12 @@ def run(opts: RunOptions) -> BatchReport:
         try:
             records = manifest.records()
             items = _plan(inputs, records, opts)
+            # the reviewer's decisions are read back, and stored, before any output is replaced
+            notices = _read_back(items, opts, manifest)
+            started_at = now()
             todo = []
             for it in items:
-                if _unchanged(it, opts):
+                if it.locked or _unchanged(it, opts):
                     it.record = it.previous
                 else:
                     todo.append(it)
@@ -221,7 +237,11 @@ def run(opts: RunOptions) -> BatchReport:
             with _progress(opts, len(todo)) as tick:
 
                 def settle(item: _Item, outcome: Outcome) -> None:
-                    _settle(item, outcome, opts, manifest)
+                    _settle(item, outcome, opts, manifest, started_at)
+                    problems = (item.doc or {}).get("review", {}).get("problems", ())
+                    notices.extend(
+                        MSG["D_problem"].format(file=item.name, message=p["message"]) for p in problems
+                    )
                     samples.append(
                         WorkerSample(
                             len(samples) + 1,
@@ -234,25 +254,33 @@ def run(opts: RunOptions) -> BatchReport:
                     )
                     tick()
 
-                execute(todo, opts, settle)
+                execute(todo, opts, settle, started_at)
             removed = _removed(records, items, opts.output, manifest)
-            _write_batch_files(items, opts, manifest)
+            # a workbook first seen while its old output is open has no record: left for the next run
+            locked = [it.locked for it in items if it.locked]
+            items = [it for it in items if it.record is not None]
+            locked += _write_batch_files(items, opts, manifest)
         finally:
             manifest.close()
+    notices += [MSG["D_locked"].format(file=name) for name in locked]
     counts = [(it.record.errors, it.record.warnings, it.record.infos) for it in items]
     errors = sum(c[0] for c in counts)
+    held = sum(1 for it in items if it.locked)  # named in the closing line, neither done nor "unchanged"
+    done = sum(1 for it in todo if not it.locked)
     return BatchReport(
         total=len(items),
-        processed=len(todo),
-        skipped=len(items) - len(todo),
+        processed=done,
+        skipped=len(items) - done - held,
         unreadable=sum(it.record.status != OK for it in items),
         errors=errors,
         warnings=sum(c[1] for c in counts),
         infos=sum(c[2] for c in counts),
         seconds=time.perf_counter() - started,
         removed=tuple(removed),
-        any_error=errors > 0,
+        any_error=any(_open_errors(it, opts.output) for it in items),
         samples=tuple(samples),
+        notices=tuple(notices),
+        locked=tuple(locked),
     )
 
 
@@ -274,12 +302,12 @@ def _prepare(opts: RunOptions) -> list[Path]:
         probe.unlink()
     except OSError as e:
         raise OutputNotWritable(
-            MSG["RUN_output_unwritable"].format(path=target, error=e.strerror or e)
+            MSG["RUN_output_unwritable"].format(path=target, error=os_reason(e))
         ) from None
     try:
         return discover(source)
     except OSError as e:
-        raise InputMissing(MSG["RUN_input_unreadable"].format(path=source, error=e.strerror or e)) from None
+        raise InputMissing(MSG["RUN_input_unreadable"].format(path=source, error=os_reason(e))) from None
 
 
 @contextmanager
@@ -342,6 +370,12 @@ def _plan(inputs: list[Path], records: dict[str, Record], opts: RunOptions) -> l
     return items
 
 
+def _produced_by(opts: RunOptions) -> str:
+    """What the manifest records as having produced the files: the config and the run date, which
+    M003 and the report's date depend on — a run with another --date redoes the work (issue 13)."""
+    return f"{opts.settings.fingerprint}@{opts.run_date.isoformat()}"
+
+
 def _unchanged(item: _Item, opts: RunOptions) -> bool:
     rec = item.previous
     if opts.force or rec is None or not item.digest:
@@ -350,8 +384,9 @@ def _unchanged(item: _Item, opts: RunOptions) -> bool:
         rec.status not in (OK, UNREADABLE)
         or rec.sha256 != item.digest
         or rec.folder != item.folder
-        or rec.config != opts.settings.fingerprint
+        or rec.config != _produced_by(opts)
         or rec.version != __version__
+        or (rec.status == OK and rec.decisions != decisions.digest(item.decisions))
     ):
         return False
     folder = opts.output / rec.folder
@@ -370,8 +405,12 @@ def _intact(folder: Path, outputs: tuple[tuple[str, str], ...]) -> bool:
     return True
 
 
-def _settle(item: _Item, outcome: Outcome, opts: RunOptions, manifest: Manifest) -> None:
-    """A workbook's files are in place: drop the outputs it no longer has, then commit its record."""
+def _settle(item: _Item, outcome: Outcome, opts: RunOptions, manifest: Manifest, started_at: str) -> None:
+    """A workbook's files are in place: drop the outputs it no longer has, retire the decisions
+    whose finding is gone, then commit its record."""
+    if outcome.status == LOCKED:  # another program holds an output open: all of it stays as it was
+        item.record, item.locked = item.previous, outcome.doc.get("locked") or item.name
+        return
     folder = opts.output / item.folder
     written = {name for name, _ in outcome.outputs}
     prev = item.previous
@@ -381,10 +420,22 @@ def _settle(item: _Item, outcome: Outcome, opts: RunOptions, manifest: Manifest)
                 (folder / name).unlink(missing_ok=True)
     errors, warnings, infos = _counts(outcome.doc)
     item.doc = outcome.doc
+    shown = item.decisions
+    if outcome.status == OK:  # an unreadable or failed run judges no finding: its decisions stay
+        standing = {decisions.key_of_dict(item.name, f) for f in outcome.doc.get("findings", ())}
+        gone = [
+            dataclasses.replace(d, status=decisions.RETIRED, retired=started_at)
+            for d in item.decisions
+            if d.status == decisions.ACTIVE and d.key not in standing
+        ]
+        if gone:
+            manifest.retire(gone)
+            by_key = {d.key: d for d in gone}
+            shown = tuple(by_key.get(d.key, d) if d.status == decisions.ACTIVE else d for d in shown)
     item.record = Record(
         item.name,
         item.digest,
-        opts.settings.fingerprint,
+        _produced_by(opts),
         __version__,
         item.folder,
         outcome.status,
@@ -393,6 +444,7 @@ def _settle(item: _Item, outcome: Outcome, opts: RunOptions, manifest: Manifest)
         infos,
         now(),
         outcome.outputs,
+        decisions.digest(shown) if outcome.status == OK else "",
     )
     manifest.record(item.record)
 
@@ -400,6 +452,103 @@ def _settle(item: _Item, outcome: Outcome, opts: RunOptions, manifest: Manifest)
 def _counts(doc: dict) -> tuple[int, int, int]:
     severities = [f.get("severity") for f in doc.get("findings", ())]
     return severities.count("错误"), severities.count("警告"), severities.count("提示")
+
+
+# ---------------------------------------------------------------- the reviewer's decisions
+EXCEL_LOCK, OFFICE_LOCK = "~${}", ".~lock.{}#"  # Excel/WPS, LibreOffice: "this file is open"
+
+
+def _read_back(items: list[_Item], opts: RunOptions, manifest: Manifest) -> list[str]:
+    """Read 审核处理 back from every scored workbook a reviewer may have saved since we wrote it
+    (its bytes differ from what the manifest recorded, or the manifest has no record of it: a
+    manifest lost or started afresh must not lose the reviewer's work), and 审核结论 from
+    审核汇总.xlsx; store what changed. A file that cannot be read is one line; what the manifest
+    already has stays."""
+    notices: list[str] = []
+    stored = manifest.all_decisions()
+    for it in items:
+        prev = it.previous
+        folder = prev.folder if prev is not None else it.folder
+        ours = dict(prev.outputs) if prev is not None and prev.status == OK else {}
+        for path in _scored_in(opts.output / folder):
+            source = f"{folder}/{path.name}"
+            if _held_open(path):
+                it.locked = source
+            try:
+                edited = sha256_of(path) != ours.get(path.name)
+            except OSError:
+                edited = False
+            if not edited:
+                continue
+            active = {d.key: d for d in stored.get(it.name, ()) if d.status == decisions.ACTIVE}
+            try:
+                saved, entries = decisions.read_scored(path)
+            except decisions.Unreadable as e:
+                notices.append(MSG["D_unreadable"].format(file=source, error=e))
+                continue
+            new = decisions.changes(it.name, entries, active, saved, source)
+            if new:
+                manifest.save_decisions(new)
+                stored[it.name] = manifest.decisions(it.name)
+        it.decisions = tuple(d for d in stored.get(it.name, ()) if d.status != decisions.REPLACED)
+    summary = opts.output / SUMMARY_XLSX
+    recorded = manifest.batch().get(SUMMARY_XLSX)
+    try:
+        edited = summary.is_file() and (recorded is None or sha256_of(summary) != recorded[0])
+    except OSError:
+        edited = False
+    if edited:
+        try:
+            saved, entries = decisions.read_summary(summary)
+        except decisions.Unreadable as e:
+            notices.append(MSG["D_unreadable"].format(file=SUMMARY_XLSX, error=e))
+        else:
+            manifest.save_conclusions(
+                decisions.conclusion_changes(entries, manifest.conclusions(), saved, SUMMARY_XLSX)
+            )
+    return notices
+
+
+def _scored_in(folder: Path) -> list[Path]:
+    """The scored workbooks in a workbook's output folder (one, unless the project was renamed)."""
+    try:
+        with os.scandir(folder) as it:
+            names = [
+                e.name for e in it if e.name.endswith(SCORED_SUFFIX) and e.is_file(follow_symlinks=False)
+            ]
+    except OSError:  # no folder yet, or not one
+        return []
+    return [folder / n for n in sorted(names) if not n.startswith((".", "~$"))]
+
+
+def _held_open(path: Path) -> bool:
+    """Excel, WPS and LibreOffice leave a lock file beside a workbook they have open. One left by a
+    program that crashed says nothing on Windows, where a file really open cannot be opened to write."""
+    if not any((path.parent / lock.format(path.name)).exists() for lock in (EXCEL_LOCK, OFFICE_LOCK)):
+        return False
+    if os.name != "nt" or not path.exists():
+        return True
+    try:
+        with open(path, "r+b"):
+            return False  # a stale lock file
+    except PermissionError:
+        return True
+    except OSError:
+        return False
+
+
+def _open_errors(item: _Item, output: Path) -> bool:
+    """Any 错误 the reviewer has not waived or adjusted (what --strict counts)."""
+    if item.record.errors == 0:
+        return False
+    if not item.decisions:
+        return True
+    doc = item.doc if item.doc is not None else _read_doc(output / item.record.folder, item)
+    return any(
+        f.get("severity") == "错误"
+        and (f.get("decision") or {}).get("state", decisions.OPEN) in (decisions.OPEN, decisions.CONFIRMED)
+        for f in doc.get("findings", ())
+    )
 
 
 def _removed(records: dict[str, Record], items: list[_Item], output: Path, manifest: Manifest) -> list[str]:
@@ -424,14 +573,17 @@ def _progress(opts: RunOptions, total: int) -> Iterator[Callable[[], None]]:
 
 
 # ---------------------------------------------------------------- the batch files
-def _write_batch_files(items: list[_Item], opts: RunOptions, manifest: Manifest) -> None:
-    """审核汇总.xlsx and findings.csv over the whole folder; rebuilt only when something changed."""
+def _write_batch_files(items: list[_Item], opts: RunOptions, manifest: Manifest) -> list[str]:
+    """审核汇总.xlsx and findings.csv over the whole folder; rebuilt only when something changed.
+    Returns the batch files left as they were because another program holds them open."""
+    conclusions = manifest.conclusions()
     key = hashlib.sha256(
         json.dumps(
             [
                 __version__,
-                opts.settings.fingerprint,
+                _produced_by(opts),
                 *([it.name, it.record.sha256, it.record.folder, it.record.outputs] for it in items),
+                sorted(dataclasses.astuple(c) for c in conclusions.values()),
             ],
             ensure_ascii=False,
         ).encode("utf-8")
@@ -441,7 +593,9 @@ def _write_batch_files(items: list[_Item], opts: RunOptions, manifest: Manifest)
         name in done and done[name][1] == key and _intact(opts.output, ((name, done[name][0]),))
         for name in (SUMMARY_XLSX, FINDINGS_CSV)
     ):
-        return
+        return []
+    if _held_open(opts.output / SUMMARY_XLSX):  # the reviewer is still in it: theirs stays, rebuilt next run
+        return [SUMMARY_XLSX]
     from .render.summary import SummaryEntry, findings_csv, summary_workbook
 
     entries = []
@@ -450,13 +604,17 @@ def _write_batch_files(items: list[_Item], opts: RunOptions, manifest: Manifest)
         scored = next(
             (f"{it.record.folder}/{n}" for n, _ in it.record.outputs if n.endswith(SCORED_SUFFIX)), None
         )
-        entries.append(SummaryEntry(it.name, it.record.folder, scored, doc))
-    written = {
-        SUMMARY_XLSX: atomic_write(opts.output / SUMMARY_XLSX, summary_workbook(entries)),
-        FINDINGS_CSV: atomic_write(opts.output / FINDINGS_CSV, findings_csv(entries)),
-    }
+        entries.append(SummaryEntry(it.name, it.record.folder, scored, doc, conclusions.get(it.name)))
+    try:
+        written = {
+            SUMMARY_XLSX: atomic_write(opts.output / SUMMARY_XLSX, summary_workbook(entries)),
+            FINDINGS_CSV: atomic_write(opts.output / FINDINGS_CSV, findings_csv(entries)),
+        }
+    except PermissionError:  # open in Excel on Windows: the old one stays, rebuilt next run
+        return [SUMMARY_XLSX]
     sync_dir(opts.output)
-    manifest.record_batch(written, key, opts.settings.fingerprint, __version__)
+    manifest.record_batch(written, key, _produced_by(opts), __version__)
+    return []
 
 
 def _read_doc(folder: Path, item: _Item) -> dict:

@@ -8,18 +8,23 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import sys
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
-from .batch import BatchError
-from .config import ConfigError, Settings, load_settings
+from .batch import SUMMARY_XLSX, BatchError
+from .config import ConfigError, Settings, find_config, load_settings
 from .display import percent, show
+from .messages import MSG
 from .model import Finding, Severity
 
-DEFAULT_CONFIG = Path("config.toml")
+# More worker processes than that is refused (ProcessPoolExecutor's limit on Windows is 61).
+MAX_JOBS = 61
 
 
 class UsageError(Exception):
@@ -28,7 +33,11 @@ class UsageError(Exception):
 
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except KeyboardInterrupt:
+        print(MSG["RUN_interrupted"], file=sys.stderr)
+        return 130
     if not getattr(args, "command", None):
         parser.print_help()
         return 2
@@ -37,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, UsageError, BatchError) as e:
         return _fail(e, args)
     except KeyboardInterrupt:
-        print("已中断。已写好的输出保留；再次运行会补齐未完成的部分。", file=sys.stderr)
+        print(MSG["RUN_interrupted"], file=sys.stderr)
         return 130
     except BrokenPipeError:  # `… | head`: the reader left; nothing more to say
         sys.stderr.close()
@@ -51,67 +60,219 @@ def _fail(error: Exception, args: argparse.Namespace) -> int:
     return 2
 
 
+def command() -> str:
+    """How to start this program again, as the user can type it: the console command when that is
+    how it was started, else this very interpreter with -m (a bare `python` may be another one,
+    without the packages: ModuleNotFoundError)."""
+    argv0 = Path(sys.argv[0]) if sys.argv and sys.argv[0] else Path()
+    if argv0.stem == "jixiao":
+        return "jixiao" if shutil.which("jixiao") else _shown(argv0)
+    return f"{_shown(Path(sys.executable))} -m pipeline"
+
+
+def _shown(path: Path) -> str:
+    """A path as short as it can be written from here; quoted when it has spaces."""
+    try:
+        text = str(path.absolute().relative_to(Path.cwd()))
+    except ValueError:
+        text = str(path)
+    return f'"{text}"' if " " in text else text
+
+
+# ---------------------------------------------------------------- argparse, in Chinese
+# argparse looks its own words up through gettext at the moment it uses them; there is no zh_CN
+# catalogue, so ChineseParser swaps in this one while it builds, parses and prints.
+_ARGPARSE_ZH = {
+    "usage: ": "用法：",
+    "positional arguments": "位置参数",
+    "options": "选项",
+    "optional arguments": "选项",
+    "show this help message and exit": "显示本帮助并退出",
+    "the following arguments are required: %s": "缺少必需的参数：%s",
+    "argument %(argument_name)s: %(message)s": "参数 %(argument_name)s：%(message)s",
+    "invalid %(type)s value: %(value)r": "值 %(value)r 无效",
+    "invalid choice: %(value)r (choose from %(choices)s)": "没有 %(value)r 这一项（可选：%(choices)s）",
+    "unrecognized arguments: %s": "无法识别的参数：%s",
+    "expected one argument": "需要一个值",
+    "expected at most one argument": "最多一个值",
+    "expected at least one argument": "至少需要一个值",
+    "expected %s argument": "需要 %s 个值",
+    "expected %s arguments": "需要 %s 个值",
+    "ambiguous option: %(option)s could match %(matches)s": "选项 %(option)s 不明确，可能是：%(matches)s",
+    "not allowed with argument %s": "不能与参数 %s 同时使用",
+    "ignored explicit argument %r": "选项不接受值 %r",
+    "one of the arguments %s is required": "必须给出以下参数之一：%s",
+}
+
+
+@contextmanager
+def _argparse_in_chinese() -> Iterator[None]:
+    saved = argparse._, argparse.ngettext  # type: ignore[attr-defined]
+    argparse._ = lambda text: _ARGPARSE_ZH.get(text, text)  # type: ignore[attr-defined]
+    argparse.ngettext = lambda one, many, n: _ARGPARSE_ZH.get(
+        one if n == 1 else many, one if n == 1 else many
+    )  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        argparse._, argparse.ngettext = saved  # type: ignore[attr-defined]
+
+
+class ChineseParser(argparse.ArgumentParser):
+    """An ArgumentParser whose headings, usage errors and help are in Chinese (its sub-parsers too)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        with _argparse_in_chinese():
+            super().__init__(*args, **kwargs)
+
+    def add_subparsers(self, **kwargs):
+        with _argparse_in_chinese():
+            return super().add_subparsers(**kwargs)
+
+    def parse_args(self, args=None, namespace=None):
+        with _argparse_in_chinese():
+            return super().parse_args(args, namespace)
+
+    def parse_known_args(self, args=None, namespace=None):
+        with _argparse_in_chinese():
+            return super().parse_known_args(args, namespace)
+
+    def format_usage(self) -> str:
+        with _argparse_in_chinese():
+            return super().format_usage()
+
+    def format_help(self) -> str:
+        with _argparse_in_chinese():
+            text = super().format_help()
+        text = re.sub(r"^(\S.*):$", r"\1：", text, flags=re.M)  # section headings: 选项：
+        return _align(text)
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(2, f"错误：{message}\n查看全部参数：{self.prog} -h\n")
+
+
+_ROW = re.compile(r"^(  \S.*?)( {2,})(\S.*)$")
+
+
+def _align(text: str) -> str:
+    """argparse lines the help column up by characters; `--config 文件` is two columns wider than
+    it counts. Move the column (and the wrapped lines under it) to the widest option's end."""
+    lines = text.split("\n")
+    rows = [(i, m) for i, line in enumerate(lines) if (m := _ROW.match(line))]
+    if not rows:
+        return text
+    old = len(rows[0][1][1]) + len(rows[0][1][2])  # where argparse put the help column
+    new = max(old, *(_width(m[1]) + 2 for _, m in rows))
+    for i, m in rows:
+        lines[i] = m[1] + " " * (new - _width(m[1])) + m[3]
+    for i, line in enumerate(lines):  # a wrapped help text goes on under its column
+        if line.startswith(" " * old) and not line[old : old + 1].isspace():
+            lines[i] = " " * new + line[old:]
+    return "\n".join(lines)
+
+
+def _jobs(text: str) -> int:
+    cores = os.cpu_count() or 1
+    try:
+        n = int(text)
+    except ValueError:
+        n = None
+    if n is None or not 1 <= n <= MAX_JOBS:
+        raise argparse.ArgumentTypeError(
+            f"进程数 {text} 无效：请写 1 到 {MAX_JOBS} 之间的整数（本机 {cores} 个 CPU 核，"
+            f"一般写 {cores}；不写 --jobs 即按核数）"
+        )
+    return n
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期 {text} 无效：请写成 年-月-日，如 2026-04-30") from None
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="python -m pipeline",
+    parser = ChineseParser(
+        prog=command(),
         description="项目支出绩效自评：审核工作簿、复核评分（财预〔2020〕10号）、生成评分表与自评报告。",
     )
     parser.add_argument("--debug", action="store_true", help="出错时显示完整的 Python 调用栈")
     sub = parser.add_subparsers(dest="command", metavar="命令")
 
     run = sub.add_parser("run", help="处理输入目录中的全部工作簿")
-    run.add_argument("--input", type=Path, help="输入目录（默认取 config.toml 的 paths.input）")
-    run.add_argument("--output", type=Path, help="输出目录（默认取 config.toml 的 paths.output）")
-    run.add_argument("--config", type=Path, help="配置文件（默认 ./config.toml）")
-    run.add_argument("--jobs", type=int, default=0, help="并行进程数（默认：CPU 核数）")
+    run.add_argument(
+        "--input", type=Path, metavar="目录", help="输入目录（默认取 config.toml 的 paths.input）"
+    )
+    run.add_argument(
+        "--output", type=Path, metavar="目录", help="输出目录（默认取 config.toml 的 paths.output）"
+    )
+    run.add_argument("--config", type=Path, metavar="文件", help=_CONFIG_HELP)
+    run.add_argument("--jobs", type=_jobs, metavar="N", help=f"并行进程数，1–{MAX_JOBS}（默认：CPU 核数）")
     run.add_argument("--force", action="store_true", help="全部重新处理，不跳过未变化的工作簿")
     run.add_argument("--strict", action="store_true", help="任一工作簿有“错误”级审核意见时退出码为 1")
-    run.add_argument("--date", type=date.fromisoformat, help="报告日期（默认今天，YYYY-MM-DD）")
+    run.add_argument("--date", type=_date, metavar="日期", help="报告日期（默认今天，YYYY-MM-DD）")
     run.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     run.set_defaults(handler=_run)
 
     check = sub.add_parser("check", help="检查一个工作簿，打印审核意见（提交前自查用）")
-    check.add_argument("file", type=Path, help="工作簿文件（.xlsx）")
-    check.add_argument("--config", type=Path, help="配置文件（默认 ./config.toml）")
+    check.add_argument("file", type=Path, metavar="工作簿", help="工作簿文件（.xlsx）")
+    check.add_argument("--config", type=Path, metavar="文件", help=_CONFIG_HELP)
     check.add_argument("--strict", action="store_true", help="有“错误”级审核意见时退出码为 1")
     check.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     check.set_defaults(handler=_check)
 
     template = sub.add_parser("template", help="重新生成 input_templates/ 中的空白模板和填报示例")
-    template.add_argument("--dir", type=Path, default=Path("input_templates"), help="输出目录")
+    template.add_argument(
+        "--dir", type=Path, metavar="目录", help="输出目录（默认：项目目录下的 input_templates）"
+    )
     template.set_defaults(handler=_template)
 
     index = sub.add_parser("archive-index", help="列出归档索引：哪个输入生成了哪些输出")
-    index.add_argument("--output", type=Path, help="输出目录（默认取 config.toml）")
-    index.add_argument("--config", type=Path, help="配置文件（默认 ./config.toml）")
+    index.add_argument("--output", type=Path, metavar="目录", help="输出目录（默认取 config.toml）")
+    index.add_argument("--config", type=Path, metavar="文件", help=_CONFIG_HELP)
     index.set_defaults(handler=_archive_index)
+
+    decided = sub.add_parser("decisions", help="列出审核处理记录（项目、规则、单元格、审核人、时间）")
+    decided.add_argument("--output", type=Path, metavar="目录", help="输出目录（默认取 config.toml）")
+    decided.add_argument("--config", type=Path, metavar="文件", help=_CONFIG_HELP)
+    decided.add_argument("--export", type=Path, metavar="文件.xlsx", help="同时导出为 Excel 文件")
+    decided.set_defaults(handler=_decisions)
 
     rules = sub.add_parser("rules", help="打印审核规则目录（docs/rules.md 的内容）")
     rules.set_defaults(handler=_rules)
 
     preview = sub.add_parser("preview", help="用 LibreOffice 把输出转为 PDF 和 PNG 以便查看")
-    preview.add_argument("--output", type=Path, help="输出目录（默认取 config.toml）")
-    preview.add_argument("--config", type=Path, help="配置文件（默认 ./config.toml）")
+    preview.add_argument("--output", type=Path, metavar="目录", help="输出目录（默认取 config.toml）")
+    preview.add_argument("--config", type=Path, metavar="文件", help=_CONFIG_HELP)
     preview.set_defaults(handler=_preview)
     return parser
 
 
-def _settings(path: Path | None) -> Settings:
-    if path is not None:
-        return load_settings(path)
-    return load_settings(DEFAULT_CONFIG) if DEFAULT_CONFIG.exists() else Settings()
+_CONFIG_HELP = "配置文件（默认：当前目录的 config.toml，否则项目目录的 config.toml）"
+
+
+def _settings(explicit: Path | None, announce: bool = False) -> tuple[Settings, Path]:
+    """The settings and the folder their relative paths (paths.input, paths.output) start from:
+    the config file's own folder, so a run from elsewhere finds input/ next to config.toml."""
+    path = find_config(explicit)
+    if announce:
+        line = MSG["RUN_config_used"].format(path=path) if path else MSG["RUN_config_default"]
+        print(line, file=sys.stderr, flush=True)
+    if path is None:
+        return Settings(), Path()
+    return load_settings(path), path.parent
 
 
 # ---------------------------------------------------------------- run
 def _run(args: argparse.Namespace) -> int:
-    settings = _settings(args.config)
+    settings, base = _settings(args.config, announce=True)
     from .batch import RunOptions, run
 
-    if args.jobs < 0:
-        raise UsageError("--jobs 不能为负数")
     opts = RunOptions(
-        input=args.input or Path(settings.paths.input),
-        output=args.output or Path(settings.paths.output),
+        input=args.input or base / settings.paths.input,
+        output=args.output or base / settings.paths.output,
         settings=settings,
         jobs=args.jobs or os.cpu_count() or 1,
         force=args.force,
@@ -120,24 +281,41 @@ def _run(args: argparse.Namespace) -> int:
     )
     report = run(opts)
     for name in report.removed:
-        print(f"提示：{name} 已不在输入目录中，其输出保留在 {opts.output}/ 下。", file=sys.stderr)
-    print(report.closing_line())
+        print(f"提示：{name} 已不在输入目录中，其输出保留在 {opts.output}{os.sep} 下。", file=sys.stderr)
+    for line in report.notices:
+        print(f"提示：{line}", file=sys.stderr)
+    if report.total == 0:
+        print(_empty_input(opts.input))
+    else:
+        where = MSG["RUN_where"].format(output=f"{opts.output}{os.sep}", summary=opts.output / SUMMARY_XLSX)
+        print(report.closing_line() + where)
     return 1 if args.strict and report.any_error else 0
+
+
+def _empty_input(folder: Path) -> str:
+    try:
+        subfolders = sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+    except OSError:
+        subfolders = []
+    names = "、".join(subfolders[:3]) + ("等" if len(subfolders) > 3 else "")
+    return MSG["RUN_empty"].format(
+        path=folder, subfolders=MSG["RUN_empty_subfolders"].format(names=names) if subfolders else ""
+    )
 
 
 # ---------------------------------------------------------------- check
 def _check(args: argparse.Namespace) -> int:
-    settings = _settings(args.config)
     path: Path = args.file
     if not path.exists():
         raise UsageError(f"找不到文件 {path}：请检查路径（可先用 ls 或资源管理器确认文件名）")
     if path.is_dir():
         raise UsageError(
-            f"{path} 是目录：check 只检查一个文件；处理整个目录请用 python -m pipeline run --input {path}"
+            f"{path} 是目录：check 只检查一个文件；处理整个目录请用 {command()} run --input {_shown(path)}"
         )
+    settings, _ = _settings(args.config, announce=True)
     from .evaluate import evaluate
 
-    result = evaluate(path, settings)
+    result = evaluate(path, settings, today=date.today())
     print(_check_report(path, result.findings, result.scores))
     has_error = any(f.severity is Severity.ERROR for f in result.findings)
     return 1 if args.strict and has_error else 0
@@ -182,7 +360,8 @@ def _pad(text: str, width: int) -> str:
 def _template(args: argparse.Namespace) -> int:
     from .template import write_example, write_template
 
-    out: Path = args.dir
+    config = find_config(None)  # the templates belong next to the config in use (the project's)
+    out: Path = args.dir or (config.parent if config else Path()) / "input_templates"
     out.mkdir(parents=True, exist_ok=True)
     template, example = out / "绩效自评填报模板.xlsx", out / "示例_子洲县政府办2021.xlsx"
     write_template(template)
@@ -194,11 +373,11 @@ def _template(args: argparse.Namespace) -> int:
 def _archive_index(args: argparse.Namespace) -> int:
     from .batch import archive_index
 
-    settings = _settings(args.config)
-    output = args.output or Path(settings.paths.output)
+    settings, base = _settings(args.config)
+    output = args.output or base / settings.paths.output
     entries = archive_index(output)
     if not entries:
-        print(f"{output} 中还没有归档记录：先运行 make reports")
+        print(f"{output} 中还没有归档记录：先运行 {command()} run（或 make reports）")
         return 0
     for e in entries:
         print(
@@ -206,6 +385,37 @@ def _archive_index(args: argparse.Namespace) -> int:
         )
         for out in e["outputs"]:
             print(f"    {out['path']}  sha256={out['sha256'][:12]}")
+    return 0
+
+
+def _decisions(args: argparse.Namespace) -> int:
+    from .manifest import read_only
+    from .messages import MSG
+    from .render.record import record_workbook, row_of
+
+    settings = _settings(args.config)
+    output = args.output or Path(settings.paths.output)
+    manifest = read_only(output)
+    try:
+        found = manifest.decisions() if manifest is not None else []
+        conclusions = manifest.conclusions() if manifest is not None else {}
+    finally:
+        if manifest is not None:
+            manifest.close()
+    if not found and not conclusions:
+        print(f"{output}：{MSG['D_none']}")
+    for d in found:
+        project, rule, where, _, _, state, note, by, at, status, _, _ = row_of(d)
+        print(f"{project}  {rule}  {where}  {state}  {note}  {by or '（未署名）'}  {at}  {status}")
+    for c in sorted(conclusions.values(), key=lambda c: c.file):
+        print(f"{c.file}  审核结论 {c.state}  {c.reviewer or c.by or '（未署名）'}  {c.day or c.at}")
+    if args.export is not None:
+        from .batch import atomic_write
+
+        if args.export.suffix.lower() != ".xlsx":
+            raise UsageError("--export 须是 .xlsx 文件")
+        atomic_write(args.export, record_workbook(found))
+        print(f"已导出 {len(found)} 条审核处理记录到 {args.export}")
     return 0
 
 
@@ -220,8 +430,8 @@ def _preview(args: argparse.Namespace) -> int:
     from .batch import SUMMARY_XLSX
     from .render.preview import render, sources
 
-    settings = _settings(args.config)
-    output = args.output or Path(settings.paths.output)
+    settings, base = _settings(args.config)
+    output = args.output or base / settings.paths.output
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         raise UsageError(
@@ -231,7 +441,7 @@ def _preview(args: argparse.Namespace) -> int:
         )
     files = sources(output, SUMMARY_XLSX)
     if not files:
-        raise UsageError(f"{output} 中没有可预览的文件：先运行 make reports")
+        raise UsageError(f"{output} 中没有可预览的文件：先运行 {command()} run（或 make reports）")
     for p in render(soffice, files, Path("preview")):
         if p.pdf is None:
             print(f"{p.source} → 转换失败")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import hashlib
+import re
 import tomllib
 import typing
 from dataclasses import dataclass, field
@@ -50,7 +51,7 @@ class Scoring:
     at_most_method: str = "ratio"  # ratio: 分值×target÷actual | linear: falls to 0 at twice the target
     overshoot_margin: float = 0.20  # S009
     decimals: int = 2
-    # 二级指标 whose bare-number targets mean "at most"
+    # 二级指标 whose bare-number targets mean "at most" (a % target on a 时效 row is a rate: at least)
     at_most_level2: tuple[str, ...] = (
         "成本指标",
         "经济成本指标",
@@ -58,6 +59,88 @@ class Scoring:
         "生态环境成本指标",
         "时效指标",
     )
+    # "less is better": a 三级指标 naming a negative event is "at most", whatever the comparator says…
+    less_is_better_words: tuple[str, ...] = (
+        "事故",
+        "投诉",
+        "违规",
+        "违纪",
+        "差错",
+        "纠纷",
+        "上访",
+        "信访",
+        "故障率",
+        "发生率",
+        "失败率",
+        "返工",
+        "停机",
+        "死亡率",
+        "辍学",
+        "流失率",
+        "超标",
+        "损失",
+        "不合格率",
+        "差评",
+        "退货",
+        "漏检",
+        "误诊",
+        "感染率",
+    )
+    # …unless it counts what is done about the event (`投诉办结率`, `事故隐患整改率`)
+    less_is_better_exceptions: tuple[str, ...] = (
+        "处理",
+        "办结",
+        "解决",
+        "整改",
+        "查处",
+        "回复",
+        "答复",
+        "修复",
+        "排查",
+        "调处",
+        "化解",
+        "下降",
+        "降低",
+        "减少",
+        "培训",
+        "宣传",
+        "演练",
+        "检查",
+        "防控",
+        "应急",
+        "响应",
+        "处置",
+        "满意",
+        "挽回",
+        "劝返",
+        "控制",
+        "预防",
+        "防范",
+        "达标",
+    )
+    # 时效指标 deadlines (`12月底前`): words that say the deadline was met / missed
+    deadline_met_words: tuple[str, ...] = ("按时", "按期", "如期", "提前", "准时", "及时完成", "完成")
+    deadline_missed_words: tuple[str, ...] = (
+        "未按时",
+        "未按期",
+        "未能按",
+        "没有按",
+        "不能按",
+        "延期",
+        "逾期",
+        "推迟",
+        "延迟",
+        "滞后",
+        "拖延",
+        "超期",
+        "未完成",
+        "尚未",
+    )
+    # optional (off by default): points deducted for a large deviation either way, as
+    # [deviation at least, points] pairs, e.g. [[0.3, 2]]: |实际÷目标−1| ≥ 30% -> −2
+    deviation_penalty: tuple[tuple[float, float], ...] = ()
+    # optional (off by default): [执行率 below, 总分 at most] pairs, e.g. [[0.8, 89], [0.7, 79]]
+    total_caps: tuple[tuple[float, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -82,8 +165,40 @@ class Qualitative:
         "合格",
         "满足",
         "实现",
+        "健全",
+        "到位",
+        "良好",
+        "落实",
+        "未发生",
+        "显著",
+        "明显",
+        "满意",
+        "符合",
+        "建成",
+        "已建立",
+        "成效",
+        "正常",
+        "改善",
+        "提升",
     )
-    partial: tuple[str, ...] = ("基本", "部分", "较好", "一般", "大部分", "有所")
+    partial: tuple[str, ...] = (
+        "基本",
+        "部分",
+        "较好",
+        "一般",
+        "大部分",
+        "有所",
+        "有待",
+        "初步",
+        "未按期",
+        "未按时",
+        "延期",
+        "逾期",
+        "推迟",
+        "不够",
+        "欠缺",
+        "不足",
+    )
     failed: tuple[str, ...] = (
         "未完成",
         "未达成",
@@ -93,7 +208,12 @@ class Qualitative:
         "滞后",
         "未实现",
         "不合格",
-        "没有",
+        "未落实",
+        "不到位",
+        "不健全",
+        "没有完成",
+        "没有达到",
+        "没有实现",
     )
     achieved_band: tuple[float, float] = (0.8, 1.0)
     partial_band: tuple[float, float] = (0.6, 0.8)
@@ -132,25 +252,57 @@ class Checks:
         "影响",
         "延误",
         "偏低",
-        "下降",
         "较差",
     )
     name_min_chars: int = 6  # N005: shortest phrase taken as a project name
     name_overlap: float = 0.5  # N005: share of a phrase's character pairs found in the project name
-    # B006: words that show the text explains a low execution rate
+    # B006: words that give a cause for a low execution rate (stating the rate is no explanation)
     execution_reason_words: tuple[str, ...] = (
-        "执行",
+        "由于",
+        "因",
+        "原因",
         "结余",
         "结转",
         "未支付",
         "未拨付",
         "未使用",
         "未完成支付",
-        "进度",
+        "尚未",
         "滞后",
         "延期",
+        "推迟",
         "收回",
         "调减",
+        "疫情",
+        "影响",
+        "未到位",
+        "未验收",
+        "质保金",
+        "尾款",
+        "待支付",
+        "待拨付",
+        "待结算",
+        "未结算",
+        "决算",
+        "审计",
+        "尚在",
+        "正在实施",
+        "跨年",
+        "支付条件",
+        "剩余资金",
+    )
+    # S009: a 偏差原因 that says nothing (`无`, `/`) gives no reason
+    no_reason_texts: tuple[str, ...] = (
+        "无",
+        "无偏差",
+        "没有偏差",
+        "无差异",
+        "不适用",
+        "/",
+        "-",
+        "—",
+        "——",
+        "／",
     )
 
 
@@ -197,8 +349,31 @@ _CHOICES = {
 _TOML_NAMES = {"pass": "pass_"}
 
 
+CONFIG_NAME = "config.toml"
+# The project folder: where config.toml ships (an editable install, a clone, the Windows launcher).
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def find_config(explicit: Path | str | None, cwd: Path | None = None) -> Path | None:
+    """Which config file a run uses: --config (which must exist), else ./config.toml, else the
+    project's own config.toml (so a run from another folder still uses the county's settings),
+    else None (the contract's defaults)."""
+    if explicit is not None:
+        path = Path(explicit)
+        if not path.is_file():
+            what = "是目录，不是文件" if path.is_dir() else "不存在"
+            raise ConfigError(
+                f"--config 指定的配置文件 {path} {what}：请检查路径，或去掉 --config 使用默认配置"
+            )
+        return path
+    for folder in (Path() if cwd is None else cwd, PROJECT_DIR):  # Path(): shown as plain config.toml
+        if (folder / CONFIG_NAME).is_file():
+            return folder / CONFIG_NAME
+    return None
+
+
 def load_settings(path: Path | str | None) -> Settings:
-    """Read config.toml; None or a missing default file -> the contract's defaults."""
+    """Read config.toml; None -> the contract's defaults."""
     if path is None:
         return Settings()
     path = Path(path)
@@ -207,13 +382,60 @@ def load_settings(path: Path | str | None) -> Settings:
     except FileNotFoundError:
         raise ConfigError(f"找不到配置文件 {path}：请检查 --config 参数，或从仓库恢复 config.toml") from None
     except OSError as e:
-        raise ConfigError(f"无法读取配置文件 {path}：{e.strerror}") from None
+        from .messages import os_reason
+
+        raise ConfigError(f"无法读取配置文件 {path}（{os_reason(e)}）：请检查权限") from None
     try:
-        doc = tomllib.loads(data.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
-        raise ConfigError(f"配置文件 {path} 不是有效的 TOML：{e}") from None
+        doc = tomllib.loads(decode_config(data, path))
+    except tomllib.TOMLDecodeError as e:
+        raise ConfigError(f"配置文件 {path} 不是有效的 TOML：{_where(e)}") from None
     settings = _build(Settings, doc, "")
+    _check_optional_scoring(settings)
     return dataclasses.replace(settings, fingerprint=hashlib.sha256(data).hexdigest())
+
+
+def _check_optional_scoring(settings: Settings) -> None:
+    """The provincial options of scoring.md v2 (off by default) must say something a score can use."""
+    for low, points in settings.scoring.deviation_penalty:
+        if not 0 < low <= 10 or points > settings.weights.total:
+            raise ConfigError(
+                f"config.toml: scoring.deviation_penalty 的 [{low:g}, {points:g}] 无效："
+                "应为 [偏差比例（如 0.3 表示 30%）, 扣分]"
+            )
+    for below, cap in settings.scoring.total_caps:
+        if not 0 < below <= 1 or cap > settings.weights.total:
+            raise ConfigError(
+                f"config.toml: scoring.total_caps 的 [{below:g}, {cap:g}] 无效："
+                f"应为 [执行率下限（0–1）, 总分上限（不超过 {settings.weights.total:g}）]"
+            )
+
+
+def decode_config(data: bytes, path: Path) -> str:
+    """The text of a config file as Notepad may save it: UTF-8 with or without a BOM, or "Unicode"
+    (UTF-16 with a BOM). ANSI (GBK on Chinese Windows) is refused, not guessed: a wrong guess would
+    silently change keywords."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigError(
+            f"配置文件 {path} 不是 UTF-8 编码（可能是 ANSI/GBK）："
+            "请另存为 UTF-8（记事本：文件 → 另存为 → 编码选 UTF-8）后重试"
+        ) from None
+
+
+def _where(error: tomllib.TOMLDecodeError) -> str:
+    """tomllib says "Invalid value (at line 3, column 9)": the place, in Chinese."""
+    at = re.search(r"at line (\d+), column (\d+)", str(error))
+    if at:
+        return f"第 {at[1]} 行第 {at[2]} 列附近有格式错误（检查引号、等号、方括号是否成对）"
+    return "文件末尾有格式错误（检查引号、方括号是否成对）"
 
 
 def _build(cls: type, doc: dict, where: str):

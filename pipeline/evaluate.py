@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
 from .cells import parse_a1
 from .checks import Context, run_checks
 from .config import Settings
+from .decisions import adjustments_of, resolve
 from .load import load, sha256_of
-from .model import Finding, Project, Result
+from .model import Decision, Finding, Project, Result
 from .scoring import score
 
 
-def evaluate(path: Path, settings: Settings, digest: str | None = None, today: date | None = None) -> Result:
-    """`today` is the run's date (M003 compares 评价时间 with it); None means the real today."""
+def evaluate(
+    path: Path,
+    settings: Settings,
+    digest: str | None = None,
+    *,
+    today: date,
+    decisions: Sequence[Decision] = (),
+    now: str = "",
+) -> Result:
+    """`today` is the run's date (M003 compares 评价时间 with it): the batch passes its --date.
+    `decisions`: the reviewer's stored decisions on this workbook (decisions.py); a valid 调整 sets
+    its 定性 line's 复核得分, so the total and the checks on it follow; `now` dates retirements."""
     path = Path(path)
     if digest is None:
         try:
@@ -28,7 +40,16 @@ def evaluate(path: Path, settings: Settings, digest: str | None = None, today: d
     scores = score(project, settings)
     findings = [*loaded.findings, *run_checks(project, Context(settings, scores, today))]
     findings.sort(key=_order)
-    return Result(project, tuple(findings), scores)
+    if not decisions:
+        return Result(project, tuple(findings), scores)
+    review = resolve(project, findings, decisions, scores, now)
+    adjustments = adjustments_of(review)
+    if adjustments:  # the reviewer's score moves the total: the checks on it see the adjusted one
+        scores = score(project, settings, adjustments)
+        findings = [*loaded.findings, *run_checks(project, Context(settings, scores, today))]
+        findings.sort(key=_order)
+        review = resolve(project, findings, decisions, scores, now)
+    return Result(project, tuple(findings), scores, review)
 
 
 def _order(f: Finding) -> tuple:

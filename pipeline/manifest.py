@@ -7,6 +7,11 @@ run killed at any moment leaves a manifest that never claims more than is on dis
 (审核汇总.xlsx, findings.csv) are recorded the same way under the key of the whole input set.
 
 The manifest doubles as the archive index (`python -m pipeline archive-index`).
+
+Schema v1 (PRAGMA user_version) adds the reviewer's decisions (decisions.py): one row per decision
+on a finding and one per workbook's 审核结论, which outlive the outputs they were read from, and per
+workbook the digest of the decisions its outputs were rendered with. A v0 manifest is upgraded in
+place; nothing in it is lost.
 """
 
 from __future__ import annotations
@@ -15,6 +20,9 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+
+from .decisions import ACTIVE, REPLACED, Conclusion
+from .model import Decision, DecisionKey
 
 FILENAME = ".manifest.sqlite"
 
@@ -41,6 +49,33 @@ CREATE TABLE IF NOT EXISTS outputs (
     sha256 TEXT NOT NULL,
     PRIMARY KEY (file, name)
 );
+CREATE TABLE IF NOT EXISTS decisions (
+    id       INTEGER PRIMARY KEY,
+    file     TEXT NOT NULL,      -- project key: the input's name (kept when the input goes)
+    rule     TEXT NOT NULL,
+    location TEXT NOT NULL,      -- sheet!cell of the finding
+    expected TEXT NOT NULL,      -- decisions.value_text
+    actual   TEXT NOT NULL,
+    state    TEXT NOT NULL,      -- as typed: 待核实 / 确认 / 豁免 / 调整 (or not, then never applied)
+    note     TEXT NOT NULL,      -- 审核说明
+    by       TEXT NOT NULL,      -- the saved file's lastModifiedBy
+    at       TEXT NOT NULL,      -- the saved file's modification time
+    source   TEXT NOT NULL,      -- file under output/ and cell it was typed in
+    status   TEXT NOT NULL,      -- 有效 / 已失效 / 已更改
+    retired  TEXT NOT NULL       -- when it stopped being 有效
+);
+CREATE UNIQUE INDEX IF NOT EXISTS decisions_active
+    ON decisions (file, rule, location, expected, actual) WHERE status = '有效';
+CREATE TABLE IF NOT EXISTS conclusions (
+    file     TEXT PRIMARY KEY,   -- the input's name
+    state    TEXT NOT NULL,      -- 待审 / 通过 / 退回修改 (as typed)
+    reviewer TEXT NOT NULL,      -- 审核人
+    day      TEXT NOT NULL,      -- 审核日期
+    by       TEXT NOT NULL,
+    at       TEXT NOT NULL,
+    source   TEXT NOT NULL,
+    problem  TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS batch (
     name    TEXT PRIMARY KEY,    -- 审核汇总.xlsx / findings.csv
     sha256  TEXT NOT NULL,
@@ -65,6 +100,7 @@ class Record:
     infos: int
     done: str
     outputs: tuple[tuple[str, str], ...]  # (name, sha256)
+    decisions: str = ""  # decisions.digest of what the outputs were rendered with
 
 
 class Manifest:
@@ -87,6 +123,7 @@ class Manifest:
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("PRAGMA foreign_keys=ON")
             db.executescript(_SCHEMA)
+            _upgrade(db)
             db.execute("PRAGMA quick_check").fetchone()
         except sqlite3.DatabaseError:
             db.close()
@@ -102,16 +139,22 @@ class Manifest:
             "SELECT file, name, sha256 FROM outputs ORDER BY file, name"
         ):
             outputs.setdefault(file, []).append((name, digest))
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(workbooks)")}
+        digest = "decisions" if "decisions" in columns else "''"  # a v0 manifest opened read-only
         rows = self._db.execute(
-            "SELECT file, sha256, config, version, folder, status, errors, warnings, infos, done FROM workbooks"
+            "SELECT file, sha256, config, version, folder, status, errors, warnings, infos, done, "
+            f"{digest} FROM workbooks"
         )
-        return {row[0]: Record(*row, outputs=tuple(outputs.get(row[0], ()))) for row in rows}
+        return {
+            row[0]: Record(*row[:10], outputs=tuple(outputs.get(row[0], ())), decisions=row[10])
+            for row in rows
+        }
 
     def record(self, rec: Record) -> None:
         with self._transaction():
             self._db.execute("DELETE FROM workbooks WHERE file = ?", (rec.file,))
             self._db.execute(
-                "INSERT INTO workbooks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO workbooks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     rec.file,
                     rec.sha256,
@@ -123,6 +166,7 @@ class Manifest:
                     rec.warnings,
                     rec.infos,
                     rec.done,
+                    rec.decisions,
                 ),
             )
             self._db.executemany(
@@ -147,6 +191,69 @@ class Manifest:
                 [(name, digest, key, config, version, now()) for name, digest in files.items()],
             )
 
+    # ------------------------------------------------------------ reviewer decisions
+    def decisions(self, file: str | None = None) -> list[Decision]:
+        """Every decision (active, retired and replaced), of one input or of all, oldest first."""
+        if not self._has("decisions"):  # a v0 manifest opened read-only
+            return []
+        sql = "SELECT file, rule, location, expected, actual, state, note, by, at, source, status, retired FROM decisions"
+        rows = self._db.execute(
+            sql + (" WHERE file = ? ORDER BY id" if file else " ORDER BY id"), (file,) if file else ()
+        )
+        return [_decision(r) for r in rows]
+
+    def all_decisions(self) -> dict[str, list[Decision]]:
+        by_file: dict[str, list[Decision]] = {}
+        for d in self.decisions():
+            by_file.setdefault(d.key.project, []).append(d)
+        return by_file
+
+    def save_decisions(self, new: list[Decision]) -> None:
+        """Store decisions read from a reviewer's file; the active one each replaces is kept as 已更改."""
+        if not new:
+            return
+        with self._transaction():
+            for d in new:
+                self._db.execute(
+                    "UPDATE decisions SET status = ?, retired = ? WHERE status = ? AND file = ? AND rule = ?"
+                    " AND location = ? AND expected = ? AND actual = ?",
+                    (REPLACED, d.at, ACTIVE, *_key(d.key)),
+                )
+                self._db.execute(
+                    "INSERT INTO decisions (file, rule, location, expected, actual, state, note, by, at,"
+                    " source, status, retired) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (*_key(d.key), d.state, d.note, d.by, d.at, d.source, ACTIVE, ""),
+                )
+
+    def retire(self, retired: list[Decision]) -> None:
+        """Mark decisions whose finding is gone as 已失效 (their text stays)."""
+        with self._transaction():
+            for d in retired:
+                self._db.execute(
+                    "UPDATE decisions SET status = ?, retired = ? WHERE status = ? AND file = ? AND rule = ?"
+                    " AND location = ? AND expected = ? AND actual = ?",
+                    (d.status, d.retired, ACTIVE, *_key(d.key)),
+                )
+
+    def conclusions(self) -> dict[str, Conclusion]:
+        if not self._has("conclusions"):
+            return {}
+        rows = self._db.execute("SELECT file, state, reviewer, day, by, at, source, problem FROM conclusions")
+        return {r[0]: Conclusion(*r) for r in rows}
+
+    def save_conclusions(self, new: list[Conclusion]) -> None:
+        if not new:
+            return
+        with self._transaction():
+            self._db.executemany(
+                "INSERT OR REPLACE INTO conclusions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(c.file, c.state, c.reviewer, c.day, c.by, c.at, c.source, c.problem) for c in new],
+            )
+
+    def _has(self, table: str) -> bool:
+        found = self._db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,))
+        return found.fetchone() is not None
+
     def _transaction(self):
         return _Transaction(self._db)
 
@@ -160,6 +267,28 @@ class _Transaction:
 
     def __exit__(self, kind, value, tb):
         self.db.execute("COMMIT" if kind is None else "ROLLBACK")
+
+
+SCHEMA_VERSION = 1
+
+
+def _upgrade(db: sqlite3.Connection) -> None:
+    """v0 (round 1) -> v1: the workbooks table learns which decisions its outputs show."""
+    (version,) = db.execute("PRAGMA user_version").fetchone()
+    if version >= SCHEMA_VERSION:
+        return
+    columns = {row[1] for row in db.execute("PRAGMA table_info(workbooks)")}
+    if "decisions" not in columns:
+        db.execute("ALTER TABLE workbooks ADD COLUMN decisions TEXT NOT NULL DEFAULT ''")
+    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _key(k: DecisionKey) -> tuple[str, str, str, str, str]:
+    return k.project, k.rule, k.location, k.expected, k.actual
+
+
+def _decision(row: tuple) -> Decision:
+    return Decision(DecisionKey(*row[:5]), *row[5:])
 
 
 def read_only(output: Path) -> Manifest | None:

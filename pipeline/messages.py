@@ -10,13 +10,30 @@ MSG: dict[str, str] = {
     # ------------------------------------------------------------ R: the scored workbook and the batch summary
     "R_form_note": "注：自评得分为单位填报，复核得分按财预〔2020〕10号复核计算；填色单元格有审核意见"
     "（红：错误，黄：警告，蓝：提示），详见批注和“审核意见”表。",
-    "R_rescaled": "分值合计 {weight} 分（应为 100 分），按百分制折算：{raw} ÷ {weight} × 100 = {total}",
+    "R_rescaled": "分值合计 {weight} 分（应为 {scale} 分），按百分制折算：{raw} ÷ {weight} × {scale} = {total}",
     "R_budget_line": "执行率 {rate}（全年执行数 {executed} 万元 ÷ 预算数 {budget} 万元）",
     "R_no_findings": "未发现问题",
+    # ------------------------------------------------------------ D: reviewer decisions (审核处理)
+    "D_state_unknown": "审核处理“{value}”（{cell}）不是 待核实/确认/豁免/调整 之一，未采用，按待核实处理：请从下拉列表中选择",
+    "D_adjust_no_score": "{cell} 选择了“调整”，但审核说明中没有调整后的得分，未采用：请在审核说明中填写得分（如“7”）",
+    "D_adjust_range": "{cell} 调整后的得分 {value} 不在 0–{weight} 分（该指标分值）之间，未采用：请更正",
+    "D_adjust_not_qualitative": "{cell} 选择了“调整”，但该条审核意见不在定性指标的行上，未采用："
+    "“调整”只用于改定性指标的复核得分，其他请选择确认或豁免",
+    "D_conclusion_unknown": "审核结论“{value}”（{cell}）不是 待审/通过/退回修改 之一，按待审处理：请从下拉列表中选择",
+    "D_too_big": "文件 {mb:.0f} MB，不像本程序生成的评分表",
+    "D_unreadable": "审核处理无法读取：{file}（{error}）；已保存的审核处理不受影响",
+    "D_problem": "审核处理未采用：{file} {message}",
+    "D_locked": "{file} 正被其他程序打开（如 Excel），本次未更新该工作簿的输出，原有文件和审核处理均保留：关闭后重新运行即可",
+    "D_retired_note": "审核意见已不再出现（单位已修改工作簿），原审核处理失效",
+    "D_adjusted_line": "审核调整：复核得分 {value}（{note}）",
+    "D_adjusted_total": "含审核调整",
+    "D_none": "没有审核处理记录",
+    "RUN_locked": "；{n} 个文件正被打开，未更新：{files}",
     # ------------------------------------------------------------ I: reading the workbook
     "I001_open": "无法打开文件（{error}）：请确认文件存在且未被其他程序占用",
     "I001_encrypted": "工作簿设有打开密码，无法读取：请在 Excel/WPS 中取消密码后另存为 .xlsx 再提交",
     "I001_xls": "这是旧版 .xls 格式（或其他 OLE2 文件）：请在 Excel/WPS 中“另存为”Excel 工作簿（.xlsx）再提交",
+    "I001_et": "这是 WPS 表格文件（{suffix}），无法读取：请在 WPS 中“另存为”Excel 工作簿（.xlsx）再提交",
     "I001_suffix": "不支持 {suffix} 格式：请在 Excel/WPS 中“另存为”Excel 工作簿（.xlsx）再提交",
     "I001_too_big": "文件大小 {mb:.1f} MB，超过上限 {limit:g} MB：请删除无关工作表、图片后重新保存",
     "I001_not_zip": "文件内容不是 Excel 工作簿（可能已损坏，或扩展名被改成了 .xlsx）：请用 Excel/WPS 打开确认后重新保存",
@@ -54,11 +71,15 @@ MSG: dict[str, str] = {
     "S003_missing": "绩效指标中没有{level1}，财预〔2020〕10号为其设 {standard} 分：请补充{level1}",
     "S004": "“{label}”标注 {written} 分，但其下各指标分值合计 {rows} 分：请更正标注或各指标分值",
     "S005": "定量指标“{name}”按评分规则应得 {computed} 分（{formula}），自评 {claimed} 分：请按实际完成比例重新计分",
-    "S006": "定性指标“{name}”完成程度为“{level}”（实际完成值“{done}”），得分应在 {low}–{high} 分之间，"
-    "自评 {claimed} 分：请按完成程度调整得分或补充说明",
+    "S006": "定性指标“{name}”实际完成值为“{done}”，按完成程度“{level}”得分一般在 {low}–{high} 分之间，自评 {claimed} 分："
+    "复核得分仍按自评 {claimed} 分计；请补充说明，或由审核人员决定是否调整",
     "S007": "“{name}”扣了 {lost} 分（分值 {weight}、自评 {claimed}），偏差原因分析及改进措施却未填写：请说明未完成原因和改进措施",
     "S008_text": "定量指标“{name}”的实际完成值“{done}”不是数值，无法与年度指标值“{target}”比较、核验得分："
     "请填写实际完成的数值和单位",
+    "S008_several": "定量指标“{name}”的实际完成值“{done}”含有多个数字，无法确定哪一个是完成值、核验得分："
+    "请只填写实际完成的数值和单位（说明文字写入偏差原因）",
+    "S008_deadline": "时限指标“{name}”的实际完成值“{done}”看不出是否在“{target}”内完成，无法核验得分："
+    "请填写完成日期，或写明“按时完成”“延期至…”",
     "S008_blank": "定量指标“{name}”的实际完成值未填写，无法与年度指标值“{target}”比较、核验得分：请填写实际完成的数值和单位",
     "S008_unit": "定量指标“{name}”年度指标值的单位是“{target_unit}”，实际完成值的单位是“{actual_unit}”，无法比较："
     "请统一单位后重新填写",
@@ -66,27 +87,40 @@ MSG: dict[str, str] = {
     "请说明超额完成的原因，并检查年初指标值是否设置偏低",
     "S010_words": "“{name}”得满分 {weight} 分，但偏差原因写有“{word}”：请核实是否应扣分，或修改偏差原因说明",
     "S010_below": "“{name}”实际完成 {done}，未达到年度指标值“{target}”，却得满分 {weight} 分：请按完成比例扣分或说明理由",
-    "S011": "自评总分 {claimed} 分与复核总分 {computed} 分不一致（{arithmetic}）：请按复核结果更正自评总分",
+    "S011": "自评总分 {claimed} 分与复核总分 {computed} 分不一致，差异在：{lines}（{arithmetic}）：请按复核结果更正自评总分",
+    "S011_line": "绩效指标第 {row} 行“{name}”{kind}复核 {final} 分、自评 {claimed} 分",
+    "S011_budget": "预算执行率复核 {score} 分（分值 {weight} 分）",
+    "S011_budget_implied": "预算执行率复核 {score} 分（自评总分减各行自评得分为 {implied} 分）",
+    "S011_budget_unknown": "预算执行率得分无法计算（按 0 计）",
+    "S011_rescaled": "分值合计 {weight} 分，按 {scale} 分制折算",
+    "S011_capped": "执行率偏低，总分按规定不超过 {cap} 分",
+    "S011_sum": "各行复核得分与自评得分相同，各项得分之和为 {total} 分",
     "S012": "自评等级“{claimed}”与复核总分 {total} 分对应的等级“{computed}”不一致：请更正自评等级",
     "S013_weight": "第 {row} 行指标“{name}”未填分值，不计入总分：请填写分值",
     "S013_level3": "第 {row} 行未填三级指标名称：请填写具体的三级指标",
     "S014": "成本指标“{name}”的年度指标值“{target}”写成了下限（{comparator}），成本应设上限：请改用“≤”或“不高于”",
     "S015": "“{name}”是不超过 100% 的比率，{what}却为 {value}：请核实并更正",
     "S016": "定量指标“{name}”的年度指标值“{target}”没有单位：请写明单位（如次、人、%、万元）",
+    "S017_closest": "{level}“{written}”不是财预〔2020〕10号规定的指标名称，已按最接近的“{closest}”计分："
+    "请改为“{closest}”",
+    "S017_unknown": "{level}“{written}”不是财预〔2020〕10号规定的指标名称，无法确定应归入哪一项（最接近的是“{closest}”），"
+    "按原名计分：请改为规定的名称",
+    "S017_none": "{level}“{written}”不是财预〔2020〕10号规定的指标名称，按原名计分：请改为规定的名称",
     # ---- M: project information
     "M001_length": "统一社会信用代码“{code}”有 {n} 位，应为 18 位：请按营业执照或事业单位法人证书核对",
     "M001_chars": "统一社会信用代码“{code}”含有代码中不使用的字符“{chars}”（GB 32100-2015 不用 I、O、S、V、Z）：请按证书核对",
     "M001_check": "统一社会信用代码“{code}”的校验位应为“{check}”，说明代码中有抄错的字符：请按证书核对",
     "M002": "联系电话“{phone}”既不是 11 位手机号，也不是带区号的固定电话（如 0912-7221234）：请补全号码",
     "M003_early": "评价时间 {date} 在 {year} 预算年度结束之前，而完成结果评价须在年度结束后进行：请核对评价时间或评价类型",
-    "M003_future": "评价时间 {date} 晚于今天（{today}）：请核对评价时间",
+    "M003_future": "评价时间 {date} 晚于本次审核日期 {today}：请核对评价时间",
     # ---- B: budget (资金情况, 分项预算)
     "B001": "年度资金总额的{column} {total} 万元，与财政拨款、上年结转资金、其他资金之和 {parts} 万元相差 {diff} 万元：请核对资金来源各行",
     "B002": "{source}全年执行数 {executed} 万元超过预算数 {budget} 万元（超出 {diff} 万元）：请核对执行数，或说明超预算支出的依据",
     "B003": "{source}所填执行率 {stated} 与全年执行数 {executed} 万元 ÷ 预算数 {budget} 万元 = {computed} 不符：请改为 {computed}",
     "B004": "分项预算合计 {added} 万元，与年度资金总额的预算数 {reference} 万元相差 {diff} 万元：请核对分项预算各行",
     "B005": "{what}为负数（{amount} 万元）：金额不应为负，请按净额填报并在说明中写明冲减原因",
-    "B006": "预算执行率 {rate} 低于 {threshold}，但资金使用及管理情况和偏差原因均未说明原因：请补充资金未执行的原因及改进措施",
+    "B006": "预算执行率 {rate} 低于 {threshold}，但资金使用及管理情况、资金调整情况和偏差原因都没有说明资金未执行的原因"
+    "（只写执行数或执行率不算说明）：请补充原因及改进措施",
     # ---- P: payments (支付明细, 支出结构)
     "P001": "支付明细合计 {added} 万元，与资金情况全年执行数 {reference} 万元相差 {diff} 万元：请核对支付明细是否漏记或重记",
     "P002_year": "第 {row} 行支付日期 {dates} 不在 {year} 预算年度内：请核对支付日期",
@@ -105,6 +139,12 @@ MSG: dict[str, str] = {
     "N005": "报告正文“{section}”把项目称为“{phrase}”，与项目名称“{name}”不符，疑为沿用其他项目或往年报告的文字：请改为本项目名称",
     # ------------------------------------------------------------ the batch run (operational, not findings)
     "RUN_closing": "处理 {total} 个工作簿{skipped}：{ok} 成功，{unreadable} 无法读取；错误 {errors} 条，警告 {warnings} 条；用时 {seconds:.1f} 秒",
+    "RUN_where": "；结果在 {output}，汇总见 {summary}",
+    "RUN_empty": "输入目录 {path} 中没有工作簿：请把各单位填好的工作簿（.xlsx）直接放进这个目录{subfolders}，然后再运行",
+    "RUN_empty_subfolders": "（子文件夹中的文件不会被处理，找到子文件夹：{names}）",
+    "RUN_interrupted": "已中断。已写好的输出保留；再次运行会补齐未完成的部分。",
+    "RUN_config_used": "使用配置文件 {path}",
+    "RUN_config_default": "未找到 config.toml，使用内置默认配置（可用 --config 指定配置文件）",
     "RUN_skipped": "（{n} 个未变化，沿用上次结果）",
     "RUN_input_missing": "找不到输入目录 {path}：请创建它并放入要处理的工作簿，或用 --input 指定目录",
     "RUN_input_not_dir": "输入路径 {path} 不是目录：请用 --input 指定存放工作簿的目录",
@@ -119,6 +159,44 @@ MSG: dict[str, str] = {
     "RUN_worker_silent": "处理进程未返回结果",
     "RUN_program_fault": "处理该工作簿时程序出错（{error}）：这是程序缺陷，不是工作簿的问题；请把该工作簿和 findings.json 发给维护人员。其他工作簿不受影响",
 }
+
+# What the operating system said, in Chinese (strerror is English, or the Windows code page's language).
+OS_REASONS = {
+    "ENOENT": "文件或目录不存在",
+    "EACCES": "没有访问权限，或文件正被其他程序（如 Excel、WPS）占用",
+    "EPERM": "操作不被允许（没有权限）",
+    "EBUSY": "文件正被其他程序占用",
+    "ETXTBSY": "文件正被其他程序占用",
+    "EISDIR": "这是一个目录，不是文件",
+    "ENOTDIR": "路径中有一段不是目录",
+    "ENOSPC": "磁盘空间不足",
+    "EDQUOT": "超出磁盘配额",
+    "EROFS": "磁盘或目录是只读的",
+    "ENAMETOOLONG": "文件名或路径太长",
+    "ELOOP": "路径中的符号链接太多（可能循环）",
+    "EMFILE": "同时打开的文件太多",
+    "ENFILE": "同时打开的文件太多",
+    "EIO": "读写磁盘时出错（设备或网络共享可能有问题）",
+    "EEXIST": "文件已存在",
+    "EINVAL": "文件名或参数无效",
+    "ENXIO": "设备不存在或未就绪",
+    "ETIMEDOUT": "连接超时（网络共享可能不可用）",
+    "EHOSTDOWN": "网络共享所在的电脑不可用",
+}
+# Windows error numbers that have no errno of their own (sharing and lock violations: open in Excel)
+WINERROR_REASONS = {32: "文件正被其他程序（如 Excel、WPS）占用", 33: "文件的一部分被其他程序锁定"}
+
+
+def os_reason(error: OSError) -> str:
+    """The OS error as Chinese words, e.g. 文件或目录不存在; an unknown one keeps its own text."""
+    import errno
+
+    winerror = getattr(error, "winerror", None)
+    if winerror in WINERROR_REASONS:
+        return WINERROR_REASONS[winerror]
+    name = errno.errorcode.get(error.errno or 0, "")
+    return OS_REASONS.get(name) or error.strerror or str(error) or type(error).__name__
+
 
 KIND_WORDS = {
     "money": "金额（数字，默认单位万元）",

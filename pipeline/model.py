@@ -156,10 +156,11 @@ class Goal:
 class Label:
     """A 一级/二级指标 cell: its name, and the weight staff may have written into it."""
 
-    name: str  # normalised, weight removed: 数量指标
+    name: str  # normalised, weight removed, as scored: 数量指标 (a short form `满意度` -> 满意度指标)
     weight: float | None  # `数量指标 (30分)` -> 30.0
     ref: CellRef | None
     raw: str = ""
+    written: str = ""  # the name as written (weight removed) when it is not `name` (S017)
 
 
 @dataclass(frozen=True)
@@ -174,6 +175,8 @@ class Indicator:
     weight: Cell[float]  # 分值
     claimed: Cell[float]  # 自评得分
     deviation: Cell[str]  # 偏差原因分析及改进措施
+    unit: Cell[str] = EMPTY  # 度量单位 / 计量单位 (四川/一体化 layouts): the unit of bare numbers
+    comparator: Cell[str] = EMPTY  # a comparator column of its own (指标方向, 运算符号), when there is one
 
 
 @dataclass(frozen=True)
@@ -238,6 +241,12 @@ class IndicatorScore:
     band: tuple[float, float] | None = None  # 定性: the allowed range of scores
     level: str = ""  # 定性: 达成 / 部分达成 / 未达成
     arithmetic: str = ""  # "定量·不低于·36次→完成32次：10×32/36=8.89"
+    met: bool | None = None  # the numbers (or a deadline) show the target met / missed; None: unknown
+    adjusted: bool = False  # 复核得分 set by a reviewer's 调整 (审核调整), not computed
+    # decided by scoring, rendered as they are: the claim differs from the computed score (beyond
+    # the score tolerance); the line scores below its 分值 (any deduction, however small)
+    claimed_differs: bool = False
+    lost: bool = False
 
     @property
     def final(self) -> float | None:
@@ -252,6 +261,7 @@ class Subtotal:
     weight: float
     claimed: float
     computed: float
+    claimed_differs: bool = False  # Σ自评 ≠ Σ复核 beyond the score tolerance
 
 
 @dataclass(frozen=True)
@@ -273,9 +283,66 @@ class Scores:
     paid: float | None = None  # Σ 支付明细 (万元); None when the sheet is missing or an amount unknown
     budget_arithmetic: str = ""  # "执行率 121/121（年初预算数）=100%：10×100%=10"
     total_arithmetic: str = ""  # "分值合计 110，折算为 100 分制：(10+94)÷110×100=94.55"
+    capped_at: float | None = None  # [scoring] total_caps: the cap that lowered the total, if any
+    adjusted: bool = False  # a reviewer's 调整 moved a line, and so the total (审核调整)
+    scale: float = 100.0  # the points the total is stated on (weights.total)
+    rescaled: bool = False  # the 分值 do not add to `scale`: total = raw_total ÷ weight_total × scale
+    claimed_total_differs: bool = False  # 自评总分 ≠ total beyond the score tolerance (S011)
+    claimed_grade_differs: bool = False  # 自评等级 ≠ grade (S012)
 
     def for_row(self, row: int) -> IndicatorScore | None:
         return next((s for s in self.indicators if s.row == row), None)
+
+
+# ---------------------------------------------------------------- reviewer decisions (decisions.py)
+@dataclass(frozen=True)
+class DecisionKey:
+    """What a decision belongs to: a finding as (project, rule, sheet!cell, expected, actual)."""
+
+    project: str  # the input file's name (the manifest's key)
+    rule: str
+    location: str  # 绩效指标!J3; '' for a finding on no cell
+    expected: str  # as text (decisions.value_text), so 94 and 94.0 are one value
+    actual: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A reviewer's 审核处理 on one finding, as read back from a file they saved."""
+
+    key: DecisionKey
+    state: str  # 待核实 / 确认 / 豁免 / 调整, or what was typed when it is none of them
+    note: str  # 审核说明; for 调整 the adjusted score
+    by: str  # the file's author property (lastModifiedBy)
+    at: str  # the file's modification time, ISO seconds
+    source: str  # where it was typed: <file under output/>!<cell>
+    status: str = "有效"  # 有效 / 已失效 (its finding is gone) / 已更改 (replaced by a newer one)
+    retired: str = ""  # when it stopped being 有效
+    problem: str = ""  # why it cannot be applied (set when matched); it then counts as 待核实
+
+    @property
+    def effective(self) -> str:
+        return "待核实" if self.problem else self.state
+
+
+@dataclass(frozen=True)
+class Review:
+    """The decisions as they apply to one run's findings (decisions.resolve)."""
+
+    decided: dict[Finding, Decision] = field(default_factory=dict)  # finding -> its decision
+    retired: tuple[Decision, ...] = ()  # 已失效: earlier and just now, for 审核记录
+    adjustments: dict[int, Decision] = field(default_factory=dict)  # 绩效指标 row -> its valid 调整
+
+    def state(self, f: Finding) -> str:
+        d = self.decided.get(f)
+        return d.effective if d is not None else "待核实"
+
+    @property
+    def problems(self) -> tuple[Decision, ...]:
+        return tuple(d for d in dict.fromkeys(self.decided.values()) if d.problem)
+
+
+NO_REVIEW = Review()
 
 
 @dataclass(frozen=True)
@@ -285,3 +352,4 @@ class Result:
     project: Project
     findings: tuple[Finding, ...]
     scores: Scores | None  # None when the workbook could not be read at all
+    review: Review = NO_REVIEW  # the reviewer's decisions on these findings

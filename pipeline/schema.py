@@ -144,10 +144,16 @@ INDICATORS = Sheet(
         Column("level2", "二级指标", width=18),
         Column("level3", "三级指标", width=30),
         Column("nature", "指标性质", required=False, width=8, hint="定量 / 定性；可空，按指标值判断"),
-        Column("target", "年度指标值", width=20, hint="如 ≥36次、≤5%、=100%、12月底前"),
-        Column("actual", "实际完成值", width=20),
-        Column("weight", "分值", kind="number", width=8),
-        Column("claimed", "自评得分", kind="number", width=8),
+        Column(
+            "target",
+            "年度指标值",
+            width=20,
+            hint="如 ≥36次、≤5%、=100%、12月底前",
+            aliases=("指标值", "年度目标值", "目标值"),
+        ),
+        Column("actual", "实际完成值", width=20, aliases=("全年实际值", "实际值", "全年完成值", "完成值")),
+        Column("weight", "分值", kind="number", width=8, aliases=("权重",)),
+        Column("claimed", "自评得分", kind="number", width=8, aliases=("得分",)),
         Column(
             "deviation",
             "偏差原因分析及改进措施",
@@ -156,6 +162,18 @@ INDICATORS = Sheet(
             aliases=("未完成原因分析", "偏差原因", "未完成原因和改进措施"),
         ),
     ),
+)
+
+# workbook.md v2: the unit of bare-number targets and actuals in the 四川/云南 and 预算管理一体化
+# layouts. Read when present; the template does not write it (it writes INDICATORS.columns only).
+INDICATOR_UNIT = Column("unit", "度量单位", required=False, width=8, aliases=("计量单位", "单位", "指标单位"))
+# …and, in some exports, the comparator in a column of its own beside 指标性质 (定量/定性)
+INDICATOR_COMPARATOR = Column(
+    "comparator",
+    "指标方向",
+    required=False,
+    width=8,
+    aliases=("运算符号", "运算符", "比较符号", "指标值符号"),
 )
 
 NARRATIVE = Sheet(

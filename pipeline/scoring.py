@@ -1,44 +1,72 @@
-"""Project -> Scores: the 复核得分 of every line, by scoring.md (财预〔2020〕10号 第十一–十三条).
+"""Project -> Scores: the 复核得分 of every line, by scoring.md v2 (财预〔2020〕10号 第十一–十三条).
 
 Pure: the same project and settings always give the same scores; every weight, band, keyword and
 method comes from `Settings`. Each line keeps the arithmetic a reviewer can follow.
 
+v2 principle: a 复核得分 differs from the unit's 自评得分 only where arithmetic proves it (定量 lines,
+预算执行率, the 100-point rescaling, a claim outside 0–分值). Judgements never move a score.
+
 Decisions worth knowing:
-- 定量 vs 定性: the 指标性质 column when it says 定量/定性, else 定量 when 年度指标值 reads as a
-  quantity (`≥36次`, `100%`, `=5`), else 定性.
-- Bare numbers and `等于` read as "at least", except on the 二级指标 of `scoring.at_most_level2`
-  (成本/时效), which read as "at most". `>`/`<` are strict: the target is met only when beaten,
-  though the proportional score at equality is still the full 分值 (S010 asks about it).
-- Units: an actual with no unit takes the target's (a bare number against a `%` target is read
-  as a rate the way values.parse_rate reads one: 0.98 and 98 both mean 98%). Units that still
-  differ after normalising are not guessed at: the line cannot be verified, the unit's claim
-  stands and S008 says so.
-- 定性 completion level (`qualitative_level`): 实际完成值 is matched against the keyword lists
-  of `[qualitative]`, failed words before partial before achieved (`未完成` is failed, `基本完成`
-  partial). The deviation text can only lower the level: a reason that describes a shortfall
-  (a `[qualitative] partial` word or a `[checks] shortfall_words` word such as 故障/影响) turns
-  "achieved" into "partial", because a unit that explains a problem did not fully reach the
-  target. That is how the seed's `正常运转` rows with `硬件配置，影响传输…` (8 of 10) and
-  `全县网络故障…` (3 of 5) read as 部分达成 and their claims stand. The deviation never raises a
-  level, nor sets "failed" by itself (`没有偏差` must not read as failure). No keyword: level
-  unknown, the claim stands, no band.
-- Bands are closed intervals of the 分值: a score on a boundary (8 of 10) fits both neighbouring
-  levels, so S006 flags only a claim that no reading of the band allows. A claim outside the band
-  is brought to the nearest edge of the band.
+- 定量 vs 定性: the 指标性质 column when it says 定量/定性; a comparator there (`≥`, `正向`) makes a
+  line whose 年度指标值 is a number 定量; a deadline (`12月底前`) is a 时限 line; else 定量 when
+  年度指标值 reads as a quantity (`≥36次`, `100%`, `不少于200人`), else 定性.
+- Direction: "less is better" first (a target of 0, or a 三级指标 naming a negative event such as
+  事故/投诉 — unless it counts what is done about it, 投诉办结率), then the target's own comparator,
+  then the 指标性质 column, then the default: bare numbers and `等于` read "at least", except on the
+  二级指标 of `scoring.at_most_level2` (成本/时效), which read "at most" (a % on a 时效 row is a rate:
+  at least). `>`/`<` are strict: met only when beaten, though the proportional score at equality is
+  still the full 分值 (S010 asks about it).
+- Units: a 度量单位 column gives bare numbers their unit. An actual with no unit takes the target's
+  unit *with its multiplier* (`≤90万元` vs `120` is 120万元). A bare actual of at most 1 against a %
+  target is read as whichever of `0.98`→98% / `0.4`→0.4% lies nearer the target (Excel stores a
+  %-formatted 98% as 0.98). One number among words (`实际受益4812人`) is that number; two or more are
+  not guessed. Units that still differ are not guessed either: the claim stands and S008 says so.
+- An "at most 0" target that was missed (1起 against 0起) cannot be prorated: the claim stands.
+- Deadlines: met by a date on or before it → full marks (arithmetic); met or missed only in words
+  (`按时完成`, `延期`) → the claim stands; a missed deadline with full marks is S010.
+- 定性: the completion level is read from 实际完成值 alone (failed words before partial before
+  achieved, so `未完成` is not `完成`); the deviation text never changes it. The unit's 自评得分 is
+  the 复核得分 (brought into 0–分值 only); the band is shown, and a claim outside it is S006.
+- Optional provincial rules, off by default: `deviation_penalty` (points off a 定量 line whose
+  actual deviates from the target by a configured share either way) and `total_caps` (a total
+  capped when 执行率 is low). Both are arithmetic and appear in the line's / total's arithmetic.
 - Rows with no 分值 count nothing (neither weight nor score): S013 flags them.
 - The total is Σ得分 when the 分值 add to `weights.total`, else rescaled: Σ得分 ÷ Σ分值 × total.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import dataclasses
+import math
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 
 from .config import Grades, Settings
 from .display import quantity, show
 from .display import round_half_up as round_score  # a score rounds as it is shown
 from .model import FundRow, Indicator, IndicatorScore, Project, Scores, Subtotal
-from .values import AT_LEAST, AT_MOST, EQUAL, GREATER, LESS, Quantity, parse_quantity, parse_rate
+from .values import (
+    AT_LEAST,
+    AT_MOST,
+    EQUAL,
+    GREATER,
+    LESS,
+    Quantity,
+    comparator_ending,
+    comparator_starting,
+    comparator_word,
+    date_in_words,
+    normalize_unit,
+    numbers_in_words,
+    parse_deadline,
+    parse_quantity,
+    parse_zero_target,
+    unit_prefix,
+)
+
+_SPACES = re.compile(r"\s+")
 
 QUANTITATIVE, QUALITATIVE = "定量", "定性"
 UNVERIFIABLE = "无法核验"
@@ -68,18 +96,119 @@ def grade_of(total: float, grades: Grades) -> str:
 
 
 # ---------------------------------------------------------------- 定量 / 定性
-def nature_of(ind: Indicator) -> str:
-    """定量/定性 as written in 指标性质, else inferred from whether 年度指标值 is a quantity."""
+DEADLINE = "时限"
+
+
+def column_comparator(ind: Indicator) -> str | None:
+    """A comparator written in 指标性质 (`≥`, `≤`, `=`, `正向`, `反向`), as the 四川/一体化 layouts do,
+    or in a column of its own (`指标方向`, `运算符号`) beside a 指标性质 of 定量/定性."""
+    return comparator_word(ind.comparator.text) or comparator_word(ind.nature.text)
+
+
+# A deadline written without its year, in a workbook whose 预算年度 is unknown (I004 said so), is
+# still a deadline: its month and day are compared in this stand-in year.
+_SOME_YEAR = 2000
+
+
+def deadline_of(ind: Indicator, year: int | None) -> date | None:
+    """The last day a 时效 target allows (`12月底前` in the budget year), unless 指标性质 says 定性."""
+    if QUALITATIVE in ind.nature.text:
+        return None
+    return parse_deadline(ind.target.raw, year or _SOME_YEAR)
+
+
+def nature_of(ind: Indicator, settings: Settings | None = None, year: int | None = None) -> str:
+    """定量/定性 as written in 指标性质, else inferred: a deadline or a quantity is 定量."""
     written = ind.nature.text
     for kind in (QUANTITATIVE, QUALITATIVE):
         if kind in written:
             return kind
-    return QUANTITATIVE if parse_quantity(ind.target.raw) is not None else QUALITATIVE
+    if parse_deadline(ind.target.raw, year or _SOME_YEAR) is not None:
+        return QUANTITATIVE
+    return QUANTITATIVE if target_quantity(ind, settings or Settings()) is not None else QUALITATIVE
 
 
-def _reads_at_most(ind: Indicator, settings: Settings) -> bool:
+_NO_UNIT = ("—", "-", "/", "／", "——", "无", "－")
+
+
+def unit_column(ind: Indicator) -> tuple[float, str] | None:
+    """The 度量单位 column as (multiplier, unit); a placeholder (`—`, `/`) is no unit."""
+    text = ind.unit.text
+    return normalize_unit(text) if text and text not in _NO_UNIT else None
+
+
+def target_quantity(ind: Indicator, settings: Settings) -> Quantity | None:
+    """年度指标值 as a quantity: as typed, `零事故`, or one number after a comparator among words
+    (`培训人数不少于200人`); a bare number takes the unit of the 度量单位 column."""
+    q = parse_quantity(ind.target.raw) or parse_zero_target(ind.target.raw)
+    if q is None:
+        q = _quantity_in_words(ind)
+    if q is None:
+        return None
+    column = unit_column(ind)
+    if not q.unit and column is not None:
+        factor, unit = column
+        q = dataclasses.replace(q, value=q.value * factor, unit=unit, factor=factor)
+    if (
+        q.unit == PERCENT
+        and 0 < q.value <= 1
+        and _names_a_rate(ind, settings)
+        and not _less_is_better(ind, q, settings)
+    ):
+        q = dataclasses.replace(q, value=q.value * FULL_RATE)  # `≥0.95` on a 合格率: a %-formatted cell
+    return q
+
+
+def _quantity_in_words(ind: Indicator) -> Quantity | None:
+    n = numbers_in_words(ind.target.raw)
+    if n.count != 1 or _TIME_WORDS.match(n.after) or (n.after.startswith("年") and n.value >= 1900):
+        return None
+    comparator = comparator_ending(n.before)
+    unit_run = n.after
+    for word in ("及以上", "以上", "及以下", "以下", "以内"):
+        at = unit_run.find(word)
+        if at >= 0:
+            comparator = comparator or comparator_starting(unit_run[at:])
+            unit_run = unit_run[:at]
+            break
+    # `降低5%` is 定性 unless 指标性质 says 定量 (a comparator and a number make a target 定量)
+    if comparator is None and column_comparator(ind) is None and QUANTITATIVE not in ind.nature.text:
+        return None  # a number in a sentence is a target only when something says how to compare it
+    factor, unit = normalize_unit(unit_run) if len(unit_run) <= 4 else (1.0, "")
+    return Quantity(comparator, n.value * factor, unit, ind.target.text, factor)
+
+
+_TIME_WORDS = re.compile(r"^(月|日|号|年底|月底|月份|季度|周|个月前)")
+# `成本降低5%`, `同比增长10%`: the change itself is the quantity, and more of it is better
+_CHANGE_WORDS = re.compile(r"(降低|下降|减少|节约|压减|压缩|提高|提升|增长|增加)(了)?$")
+
+
+def _a_change(ind: Indicator) -> bool:
+    """年度指标值 is a change (`降低5%`) with no comparator of its own: at least that much change."""
+    n = numbers_in_words(ind.target.raw)
+    return n.count == 1 and _CHANGE_WORDS.search(n.before) is not None
+
+
+def _names_a_rate(ind: Indicator, settings: Settings) -> bool:
+    name = f"{ind.level2.name}{ind.level3.text}"
+    return any(w and w in name for w in settings.checks.capped_rate_words)
+
+
+def _less_is_better(ind: Indicator, target: Quantity, settings: Settings) -> bool:
+    """A target of 0, or a 三级指标 naming a negative event (and not what is done about one)."""
+    if target.value == 0:
+        return True
+    name = ind.level3.text
+    sc = settings.scoring
+    return _mentions(name, sc.less_is_better_words) and not _mentions(name, sc.less_is_better_exceptions)
+
+
+def _reads_at_most(ind: Indicator, target: Quantity, settings: Settings) -> bool:
     at_most = settings.scoring.at_most_level2
-    return ind.level2.name in at_most or ind.level1.name in at_most
+    on_row = ind.level2.name in at_most or ind.level1.name in at_most
+    if on_row and target.unit == PERCENT and not ind.level2.name.endswith("成本指标"):
+        return False  # 及时率, 按时完成率 on a 时效 row: a rate, at least
+    return on_row
 
 
 @dataclass(frozen=True)
@@ -91,6 +220,9 @@ class Measurement:
     actual_unit: str  # after normalising; the target's when none was written
     direction: str  # AT_LEAST or AT_MOST: how the line is scored
     strict: bool  # `>` / `<`: the target must be beaten, not met
+    several_numbers: bool = False  # 实际完成值 holds two or more numbers: not guessed (S008)
+    less_is_better: bool = False  # a target of 0 or a negative event: at most, whatever was written
+    written: str | None = None  # the comparator as written, in 年度指标值 or else in 指标性质
 
     @property
     def unit(self) -> str:
@@ -115,37 +247,117 @@ class Measurement:
         return a < t if self.strict else a <= t
 
     @property
+    def zero_cap_missed(self) -> bool:
+        """An "at most 0" target (`=0起`) that was not kept: there is nothing to prorate."""
+        return self.direction == AT_MOST and self.target.value <= 0 and self.completed is False
+
+    @property
     def overshoot(self) -> float | None:
         """actual ÷ target − 1 for an "at least" line (how far the target was exceeded)."""
         if not self.comparable or self.direction != AT_LEAST or self.target.value <= 0:
             return None
         return self.actual / self.target.value - 1
 
+    @property
+    def deviation(self) -> float | None:
+        """|actual ÷ target − 1|, either way (the optional deviation_penalty)."""
+        if not self.comparable or self.target.value <= 0:
+            return None
+        return abs(self.actual / self.target.value - 1)
+
+
+_NONE_HAPPENED = ("无", "未发生", "没有发生", "无发生", "零", "杜绝", "无一")
+
 
 def measure(ind: Indicator, settings: Settings) -> Measurement | None:
     """The quantities of a 定量 line; None when 年度指标值 is not a quantity."""
-    target = parse_quantity(ind.target.raw)
+    target = target_quantity(ind, settings)
     if target is None:
         return None
-    if target.comparator in _DIRECTIONS:
-        direction, strict = _DIRECTIONS[target.comparator]
+    less = _less_is_better(ind, target, settings)
+    written = target.comparator
+    column = column_comparator(ind) if written in (None, EQUAL) else None
+    if less:
+        direction, strict = AT_MOST, written == LESS
+    elif written in _DIRECTIONS:
+        direction, strict = _DIRECTIONS[written]
+    elif column in _DIRECTIONS:
+        direction, strict = _DIRECTIONS[column]
+    elif _a_change(ind):
+        direction, strict = AT_LEAST, False
     else:  # a bare number or 等于: counts and rates at least, costs and durations at most
-        direction, strict = (AT_MOST if _reads_at_most(ind, settings) else AT_LEAST), False
-    actual = parse_quantity(ind.actual.raw)
+        direction, strict = (AT_MOST if _reads_at_most(ind, target, settings) else AT_LEAST), False
+    value, unit, several = _actual(ind, target, less)
+    shown = written if written not in (None, EQUAL) else column or written
+    return Measurement(target, value, unit, direction, strict, several, less, shown)
+
+
+def _actual(ind: Indicator, target: Quantity, less: bool) -> tuple[float | None, str, bool]:
+    """(value in the target's base unit, its unit, holds several numbers?) of 实际完成值."""
+    raw = ind.actual.raw
+    actual = parse_quantity(raw)
+    if actual is not None and actual.unit:
+        if target.unit and actual.unit != target.unit:  # `95.5%（抽样调查）`: the unit is its start
+            found = unit_prefix(actual.unit, target.unit)
+            if found is not None:
+                return actual.value / actual.factor * found[0], found[1], False
+        return actual.value, actual.unit, False
     if actual is None:
-        return Measurement(target, None, "", direction, strict)
-    value, unit = actual.value, actual.unit
-    if not unit and target.unit == PERCENT:
-        rate = parse_rate(value)  # 0.98 or 98 against `≥95%`: both 98%
-        value, unit = (rate if rate is not None else value) * FULL_RATE, PERCENT
-    return Measurement(target, value, unit or target.unit, direction, strict)
+        if less and _SPACES.sub("", ind.actual.text) in _NONE_HAPPENED:
+            return 0.0, target.unit, False  # `未发生` against `=0起`
+        n = numbers_in_words(raw)
+        if n.count != 1:
+            return None, "", n.count > 1
+        if n.after:
+            found = unit_prefix(n.after, target.unit) if target.unit else None
+            if found is not None:
+                return n.value * found[0], found[1], False
+            if target.unit or n.after.startswith(PERCENT):
+                factor, unit = normalize_unit(n.after[:1] if n.after[0] != "万" else n.after[:2])
+                return n.value * factor, unit, False
+        bare = n.value
+    else:
+        bare = actual.value
+    column = unit_column(ind)
+    if target.unit == PERCENT and 0 < bare <= 1 and target.value > 0:
+        return _nearer_rate(bare, target.value), PERCENT, False
+    factor = column[0] if column is not None else target.factor
+    return bare * factor, target.unit, False
+
+
+def _nearer_rate(bare: float, target: float) -> float:
+    """0.98 against 95%: 98%; 0.4 against 1%: 0.4% — the reading nearer the target (a ratio)."""
+    as_written, as_fraction = bare, bare * FULL_RATE
+    return (
+        as_fraction
+        if abs(math.log(as_fraction / target)) < abs(math.log(as_written / target))
+        else as_written
+    )
 
 
 def _comparator_word(m: Measurement) -> str:
-    written = m.target.comparator
+    written = m.written
+    if m.less_is_better and written not in (AT_MOST, LESS):
+        return f"{AT_MOST}（少者为优）"
     if written in (None, EQUAL):
         return f"{EQUAL}（按{m.direction}计）"
     return written
+
+
+def _clamped(claimed: float | None, weight: float, decimals: int) -> float | None:
+    """The unit's claim as a 复核得分: it stands, brought into 0–分值 (S001 says when it was not)."""
+    if claimed is None:
+        return None
+    return round_score(min(max(claimed, 0.0), weight), decimals)
+
+
+def _claim_stands(claimed: float | None, weight: float, decimals: int) -> str:
+    stands = _clamped(claimed, weight, decimals)
+    if claimed is None:
+        return "未填自评得分"
+    if stands != round_score(claimed, decimals):
+        return f"自评 {show(claimed, decimals)} 超出 0–{show(weight, decimals)}，取 {show(stands, decimals)}"
+    return f"采用自评得分 {show(claimed, decimals)}"
 
 
 def _score_quantitative(ind: Indicator, weight: float, settings: Settings) -> IndicatorScore:
@@ -168,25 +380,40 @@ def _score_quantitative(ind: Indicator, weight: float, settings: Settings) -> In
         return unverified(f"定量·年度指标值“{ind.target.text}”不是数值")
     lead = f"定量·{_comparator_word(m)}·{quantity(m.target.value, m.target.unit)}"
     if m.actual is None:
-        written = f"“{ind.actual.text}”不是数值" if ind.actual.text else "未填写"
+        if m.several_numbers:
+            written = f"“{ind.actual.text}”含多个数字"
+        else:
+            written = f"“{ind.actual.text}”不是数值" if ind.actual.text else "未填写"
         return unverified(f"{lead}→实际完成值{written}")
     done = f"{lead}→完成{quantity(m.actual, m.actual_unit)}"
     if m.unit_mismatch:
         return unverified(f"{done}：单位不一致（{m.target.unit}/{m.actual_unit}）")
-    method = m.target.comparator or EQUAL
-    if m.completed:
+    method = AT_MOST if m.less_is_better else (m.written or EQUAL)
+    if m.zero_cap_missed:
         return IndicatorScore(
             ind.row,
             QUANTITATIVE,
             method,
             weight,
             claimed,
-            round_score(weight, d),
-            arithmetic=f"{done}：达到目标，得满分 {show(weight, d)}",
+            _clamped(claimed, weight, d),
+            arithmetic=f"{done}：目标为 0，超出即未达成，无法按比例计分，{_claim_stands(claimed, weight, d)}",
+            met=False,
         )
-    computed = round_score(_quantitative_points(weight, m, settings), d)
-    formula = _formula(weight, m, settings)
-    shortfall = f"须{m.target.comparator}目标，" if m.strict else ""
+    if m.completed:
+        points, formula = weight, f"达到目标，得满分 {show(weight, d)}"
+    else:
+        points = _quantitative_points(weight, m, settings)
+        shortfall = f"须{m.target.comparator}目标，" if m.strict else ""
+        formula = f"{shortfall}{_formula(weight, m, settings)}={show(round_score(points, d), d)}"
+    penalty, why = _deviation_penalty(m, settings)
+    if penalty:
+        points = max(round_score(points, d) - penalty, 0.0)
+        formula = f"{formula}；{why}，扣 {show(penalty, d)} 分={show(round_score(points, d), d)}"
+    computed = round_score(points, d)
+    if claimed is not None and claimed != computed and _rounded_as_written(points, ind, d):
+        computed = round_score(claimed, d)  # 8.9 for 8.89: the unit's figure, to the digits it wrote
+        formula = f"{formula}（自评 {show(claimed, d)} 为其按所写位数四舍五入，相符）"
     return IndicatorScore(
         ind.row,
         QUANTITATIVE,
@@ -194,7 +421,95 @@ def _score_quantitative(ind: Indicator, weight: float, settings: Settings) -> In
         weight,
         claimed,
         computed,
-        arithmetic=f"{done}：{shortfall}{formula}={show(computed, d)}",
+        arithmetic=f"{done}：{formula}",
+        met=bool(m.completed),
+    )
+
+
+def _rounded_as_written(points: float, ind: Indicator, decimals: int) -> bool:
+    """The claim is the computed score rounded to the one or more decimals the unit wrote (`8.9`)."""
+    m = re.search(r"\.(\d+)", ind.claimed.raw)
+    written = len(m.group(1)) if m else 0
+    return 1 <= written < decimals and round_score(points, written) == ind.claimed.value
+
+
+def _deviation_penalty(m: Measurement, settings: Settings) -> tuple[float, str]:
+    """[scoring] deviation_penalty (off by default): the points off for the largest band reached."""
+    deviation = m.deviation
+    if deviation is None or not settings.scoring.deviation_penalty:
+        return 0.0, ""
+    reached = [(low, pts) for low, pts in settings.scoring.deviation_penalty if deviation >= low - 1e-12]
+    if not reached:
+        return 0.0, ""
+    low, points = max(reached)
+    d = settings.scoring.decimals
+    return points, f"偏差 {show(deviation * FULL_RATE, d)}%≥{show(low * FULL_RATE, d)}%"
+
+
+def _score_deadline(
+    ind: Indicator, weight: float, deadline: date, year: int, settings: Settings
+) -> IndicatorScore:
+    """A 时效 line with a deadline: a date proves it met (full marks); words leave the claim standing."""
+    d = settings.scoring.decimals
+    claimed = ind.claimed.value
+    sc = settings.scoring
+    lead = f"{DEADLINE}·{deadline.isoformat()}前"
+    actual = ind.actual.text
+    done_on = date_in_words(ind.actual.raw, year)
+    stands = _clamped(claimed, weight, d)
+    if done_on is not None and not _mentions(actual, sc.deadline_missed_words):
+        if done_on <= deadline:
+            return IndicatorScore(
+                ind.row,
+                QUANTITATIVE,
+                DEADLINE,
+                weight,
+                claimed,
+                round_score(weight, d),
+                arithmetic=f"{lead}→{done_on.isoformat()}完成：达到目标，得满分 {show(weight, d)}",
+                met=True,
+            )
+        return IndicatorScore(
+            ind.row,
+            QUANTITATIVE,
+            DEADLINE,
+            weight,
+            claimed,
+            stands,
+            arithmetic=f"{lead}→{done_on.isoformat()}完成：晚于时限，无法按比例计分，{_claim_stands(claimed, weight, d)}",
+            met=False,
+        )
+    if _mentions(actual, sc.deadline_missed_words):
+        return IndicatorScore(
+            ind.row,
+            QUANTITATIVE,
+            DEADLINE,
+            weight,
+            claimed,
+            stands,
+            arithmetic=f"{lead}→“{actual}”：未按时完成，无法按比例计分，{_claim_stands(claimed, weight, d)}",
+            met=False,
+        )
+    if _mentions(actual, sc.deadline_met_words):
+        return IndicatorScore(
+            ind.row,
+            QUANTITATIVE,
+            DEADLINE,
+            weight,
+            claimed,
+            stands,
+            arithmetic=f"{lead}→“{actual}”：按时完成（据文字），{_claim_stands(claimed, weight, d)}",
+            met=True,
+        )
+    written = f"“{actual}”无法判断是否按时" if actual else "未填写"
+    return IndicatorScore(
+        ind.row,
+        QUANTITATIVE,
+        UNVERIFIABLE,
+        weight,
+        claimed,
+        None,
+        arithmetic=f"{lead}→实际完成值{written}，无法核验，采用自评得分 {_claim_text(claimed, d)}",
     )
 
 
@@ -233,20 +548,35 @@ def _mentions(text: str, words: Iterable[str]) -> bool:
 
 
 def qualitative_level(ind: Indicator, settings: Settings) -> str:
-    """达成 / 部分达成 / 未达成 read from 实际完成值, lowered by a deviation describing a shortfall; '' unknown."""
+    """达成 / 部分达成 / 未达成 read from 实际完成值 alone (failed words first); '' when unknown.
+
+    The 偏差原因 never changes it: a unit that lost one point explains that point (S007)."""
     q = settings.qualitative
     actual = ind.actual.text
     if _mentions(actual, q.failed):
-        level = FAILED
-    elif _mentions(actual, q.partial):
-        level = PARTIAL
-    elif _mentions(actual, q.achieved):
-        level = ACHIEVED
-    else:
-        return ""
-    if level == ACHIEVED and _mentions(ind.deviation.text, (*q.partial, *settings.checks.shortfall_words)):
+        return FAILED
+    if _mentions(actual, q.partial):
         return PARTIAL
-    return level
+    said = [_negated(actual, w) for w in q.achieved if w and w in actual]
+    if not said:
+        return ""
+    return PARTIAL if all(said) else ACHIEVED  # `效果不明显`: achieved only in the negative
+
+
+_NEGATIONS = ("不", "未", "没有", "没", "无", "并非")
+
+
+def _negated(text: str, word: str) -> bool:
+    """Every occurrence of `word` in `text` follows a negation (`不明显`); a word that is itself one
+    (`未发生`) is never negated."""
+    if word.startswith(_NEGATIONS):
+        return False
+    start = text.find(word)
+    while start >= 0:
+        if not text[:start].endswith(_NEGATIONS):
+            return False
+        start = text.find(word, start + 1)
+    return True
 
 
 def band_of(level: str, weight: float, settings: Settings) -> tuple[float, float] | None:
@@ -258,46 +588,49 @@ def band_of(level: str, weight: float, settings: Settings) -> tuple[float, float
     return round_score(weight * fractions[0], d), round_score(weight * fractions[1], d)
 
 
+def in_band(claimed: float, band: tuple[float, float], settings: Settings) -> bool:
+    tolerance = settings.tolerance.score + 1e-9
+    return band[0] - tolerance <= claimed <= band[1] + tolerance
+
+
 def _score_qualitative(ind: Indicator, weight: float, settings: Settings) -> IndicatorScore:
+    """The unit's claim is the 复核得分; the band of the level read from 实际完成值 is shown beside it."""
     d = settings.scoring.decimals
     claimed = ind.claimed.value
     level = qualitative_level(ind, settings)
     band = band_of(level, weight, settings)
+    stands = _claim_stands(claimed, weight, d)
     if band is None:
-        return IndicatorScore(
-            ind.row,
-            QUALITATIVE,
-            QUALITATIVE,
-            weight,
-            claimed,
-            claimed,
-            arithmetic=f"定性·完成程度无法从“{ind.actual.text}”判断，采用自评得分 {_claim_text(claimed, d)}",
-        )
-    lo, hi = band
-    lead = f"定性·{level}·区间 {show(lo, d)}–{show(hi, d)}"
-    if claimed is None:
-        return IndicatorScore(
-            ind.row, QUALITATIVE, QUALITATIVE, weight, None, None, band, level, f"{lead}：未填自评得分"
-        )
-    tolerance = settings.tolerance.score
-    if lo - tolerance <= claimed <= hi + tolerance:
-        computed, verdict = claimed, f"自评 {show(claimed, d)} 在区间内"
+        lead = f"定性·完成程度无法从“{ind.actual.text}”判断"
     else:
-        computed = round_score(min(max(claimed, lo), hi), d)
-        verdict = f"自评 {show(claimed, d)} 超出区间，复核取 {show(computed, d)}"
+        lead = f"定性·{level}·区间 {show(band[0], d)}–{show(band[1], d)}"
+        if claimed is not None and not in_band(claimed, band, settings):
+            stands = f"自评 {show(claimed, d)} 不在区间内（待审核认定），{stands}"
     return IndicatorScore(
-        ind.row, QUALITATIVE, QUALITATIVE, weight, claimed, computed, band, level, f"{lead}：{verdict}"
+        ind.row,
+        QUALITATIVE,
+        QUALITATIVE,
+        weight,
+        claimed,
+        _clamped(claimed, weight, d),
+        band,
+        level,
+        f"{lead}：{stands}",
     )
 
 
-def score_indicator(ind: Indicator, settings: Settings) -> IndicatorScore:
+def score_indicator(ind: Indicator, settings: Settings, year: int | None = None) -> IndicatorScore:
+    """One line's 复核得分; `year` (the budget year) places a deadline written without its year."""
     weight = ind.weight.value
-    kind = nature_of(ind)
+    kind = nature_of(ind, settings, year)
     if weight is None:
         return IndicatorScore(
             ind.row, kind, UNVERIFIABLE, None, ind.claimed.value, None, arithmetic="未填分值，不计入总分"
         )
     if kind == QUANTITATIVE:
+        deadline = deadline_of(ind, year)
+        if deadline is not None:
+            return _score_deadline(ind, weight, deadline, year or _SOME_YEAR, settings)
         return _score_quantitative(ind, weight, settings)
     return _score_qualitative(ind, weight, settings)
 
@@ -375,10 +708,31 @@ def _level1_weights(indicators: tuple[Indicator, ...]) -> dict[str, float]:
     return weights
 
 
-def score(project: Project, settings: Settings) -> Scores:
-    d = settings.scoring.decimals
+def _adjust(line: IndicatorScore, value: float, note: str, decimals: int) -> IndicatorScore:
+    """A reviewer's 调整 (decisions.py, checked there): the 定性 line's 复核得分 is theirs."""
+    why = f"（{note}）" if note and note.strip() != show(value) else ""
+    return dataclasses.replace(
+        line,
+        computed=round_score(value, decimals),
+        adjusted=True,
+        arithmetic=f"{line.arithmetic}；审核调整为 {show(value, decimals)}{why}",
+    )
+
+
+def score(
+    project: Project, settings: Settings, adjustments: Mapping[int, tuple[float, str]] | None = None
+) -> Scores:
+    """`adjustments`: 绩效指标 row -> (score, note) of the reviewer's valid 调整 decisions on 定性 lines."""
+    d, tol = settings.scoring.decimals, settings.tolerance.score
     budget = score_budget(project.total, settings)
-    lines = [score_indicator(ind, settings) for ind in project.indicators]
+    adjustments = adjustments or {}
+    year = project.info.year.value
+    lines = []
+    for ind in project.indicators:
+        line = score_indicator(ind, settings, year)
+        if line.row in adjustments and line.kind == QUALITATIVE:
+            line = _adjust(line, *adjustments[line.row], d)
+        lines.append(_decided(line, tol))
     counted = [line for line in lines if line.weight is not None]
     indicator_weight = round_score(sum(line.weight for line in counted), d)
     indicator_score = round_score(sum(line.final or 0.0 for line in counted), d)
@@ -386,7 +740,8 @@ def score(project: Project, settings: Settings) -> Scores:
     weight_total = round_score(budget_weight + indicator_weight, d)
     raw_total = round_score((budget.score or 0.0) + indicator_score, d)
     scale = settings.weights.total
-    if abs(weight_total - scale) <= settings.tolerance.score or weight_total <= 0:
+    rescaled = abs(weight_total - scale) > tol and weight_total > 0
+    if not rescaled:
         total = raw_total
         total_text = f"{show(budget.score or 0.0, d)}+{show(indicator_score, d)}={show(total, d)}"
     else:  # 分值 do not add to 100: state the total on a 100-point scale
@@ -396,6 +751,17 @@ def score(project: Project, settings: Settings) -> Scores:
             f"({show(budget.score or 0.0, d)}+{show(indicator_score, d)})÷{show(weight_total, d)}"
             f"×{show(scale, d)}={show(total, d)}"
         )
+    cap = _total_cap(budget.rate, settings)
+    capped_at = None
+    if cap is not None and total > cap[1] + tol / 2:
+        below, capped_at = cap
+        total = round_score(capped_at, d)
+        total_text += (
+            f"；执行率 {show(budget.rate * FULL_RATE, d)}% 低于 {show(below * FULL_RATE, d)}%，"
+            f"总分不超过 {show(capped_at, d)} 分：{show(total, d)}"
+        )
+    grade = grade_of(total, settings.grades)
+    claimed_total, claimed_grade = project.info.claimed_total.value, project.info.claimed_grade.value
     return Scores(
         budget=budget.base,
         executed=budget.executed,
@@ -407,14 +773,42 @@ def score(project: Project, settings: Settings) -> Scores:
         weight_total=weight_total,
         raw_total=raw_total,
         total=total,
-        grade=grade_of(total, settings.grades),
+        grade=grade,
         indicators=tuple(lines),
-        subtotals=_subtotals(project.indicators, lines),
+        subtotals=tuple(
+            dataclasses.replace(t, claimed_differs=abs(t.claimed - t.computed) > tol)
+            for t in _subtotals(project.indicators, lines)
+        ),
         level1_weights=_level1_weights(project.indicators),
         paid=_paid(project),
         budget_arithmetic=budget.arithmetic,
         total_arithmetic=total_text,
+        capped_at=capped_at,
+        adjusted=any(line.adjusted for line in lines),
+        scale=scale,
+        rescaled=rescaled,
+        claimed_total_differs=claimed_total is not None
+        and abs(claimed_total - total) > tol + 1e-9,  # 96.9 − 96.89: float noise
+        claimed_grade_differs=claimed_grade is not None and claimed_grade != grade,
     )
+
+
+def _decided(line: IndicatorScore, tol: float) -> IndicatorScore:
+    """The line with what the renderers say about it decided here, once."""
+    computed, claimed, weight, final = line.computed, line.claimed, line.weight, line.final
+    return dataclasses.replace(
+        line,
+        claimed_differs=computed is not None and claimed is not None and abs(computed - claimed) > tol,
+        lost=weight is not None and final is not None and final < weight - 1e-9,
+    )
+
+
+def _total_cap(rate: float | None, settings: Settings) -> tuple[float, float] | None:
+    """[scoring] total_caps (off by default): the tightest (执行率 below, 总分 at most) pair that applies."""
+    if rate is None:
+        return None
+    applying = [(below, cap) for below, cap in settings.scoring.total_caps if rate < below - 1e-12]
+    return min(applying, key=lambda pair: pair[1]) if applying else None
 
 
 def _paid(project: Project) -> float | None:

@@ -6,6 +6,7 @@ a value or raises `Unreadable` with a short Chinese reason; the loader turns tha
 
 from __future__ import annotations
 
+import difflib
 import functools
 import math
 import re
@@ -247,8 +248,12 @@ def parse_dates(value: object, default_year: int | None = None) -> Dates | None:
 # ---------------------------------------------------------------- indicator targets
 AT_LEAST, AT_MOST, EQUAL, GREATER, LESS = "不低于", "不高于", "等于", "大于", "小于"
 
-# Longest first so that `不低于` is not read as `低于`.
+# Longest first so that `不低于` is not read as `低于`, nor `大于等于` as `大于`.
 _PREFIX_COMPARATORS: tuple[tuple[str, str], ...] = (
+    ("大于或等于", AT_LEAST),
+    ("小于或等于", AT_MOST),
+    ("大于等于", AT_LEAST),
+    ("小于等于", AT_MOST),
     ("不低于", AT_LEAST),
     ("不少于", AT_LEAST),
     ("不高于", AT_MOST),
@@ -294,6 +299,7 @@ class Quantity:
     value: float  # in base units: `1.68万` -> 16800
     unit: str  # normalised: `%`, `次`, `人次/月`; '' when none was written
     text: str  # as written
+    factor: float = 1.0  # the multiplier written with the unit (`万元` -> 1e4): a bare actual takes it
 
 
 def normalize_unit(unit: str) -> tuple[float, str]:
@@ -338,4 +344,192 @@ def _parse_quantity(raw: str) -> Quantity | None:
     value = _num(number) * factor
     if not math.isfinite(value):
         return None
-    return Quantity(comparator, value, unit, raw)
+    return Quantity(comparator, value, unit, raw, factor)
+
+
+# A target of zero written in words: `零事故`, `零投诉` (the words after 零 name the event, not a unit).
+_ZERO_WORDS = re.compile(r"^零[\u4e00-\u9fff]{1,8}$")
+_ANY_NUMBER = re.compile(_NUMBER)
+# What may follow a number as its unit inside a sentence: letters, %, / and CJK up to punctuation.
+_UNIT_RUN = re.compile(r"[%A-Za-z/\u4e00-\u9fff]{0,8}")
+
+
+def parse_zero_target(text: object) -> Quantity | None:
+    """`零事故` / `零投诉` -> a target of 0 (less is better); anything else -> None."""
+    raw = to_text(text).strip()
+    s = _SPACES.sub("", half_width(raw))
+    for word, _kind in _PREFIX_COMPARATORS:
+        if s.startswith(word):
+            s = s[len(word) :]
+            break
+    return Quantity(AT_MOST, 0.0, "", raw) if _ZERO_WORDS.match(s) else None
+
+
+@dataclass(frozen=True)
+class NumberInWords:
+    """The numbers a sentence holds (`实际受益4812人` -> one, `计划40所完成38所` -> two)."""
+
+    count: int  # how many numbers the text holds
+    value: float = 0.0  # the number as written, when there is exactly one
+    before: str = ""  # the words before it (a comparator may end them: `培训人数不少于`)
+    after: str = ""  # the unit-like run after it (`人`, `所学校`, `%`, `万人次`)
+
+
+def numbers_in_words(text: object) -> NumberInWords:
+    """Find the numbers in a sentence: only exactly one is ever read (scoring.md: two are not guessed)."""
+    s = _SPACES.sub("", half_width(to_text(text))).replace("百分之", "")
+    found = list(_ANY_NUMBER.finditer(s))
+    if len(found) != 1:
+        return NumberInWords(len(found))
+    m = found[0]
+    value = _num(m.group(0).lstrip("+"))
+    if not math.isfinite(value):
+        return NumberInWords(0)
+    run = _UNIT_RUN.match(s, m.end())
+    after = run.group(0) if run else ""
+    if "百分之" in to_text(text) and not after.startswith("%"):
+        after = "%" + after
+    return NumberInWords(1, value, s[: m.start()], after)
+
+
+def unit_prefix(run: str, wanted: str) -> tuple[float, str] | None:
+    """The longest start of `run` that normalises to the unit `wanted` (`所学校` -> `所`), as (factor, unit)."""
+    for end in range(len(run), 0, -1):
+        factor, unit = normalize_unit(run[:end])
+        if unit == wanted:
+            return factor, unit
+    return None
+
+
+def comparator_ending(words: str) -> str | None:
+    """The comparator a phrase ends with (`培训人数不少于` -> 不低于), or None."""
+    for word, kind in _PREFIX_COMPARATORS:
+        if word != "为" and words.endswith(word):
+            return kind
+    return None
+
+
+def comparator_starting(words: str) -> str | None:
+    """The comparator a phrase starts with (`以上人次` -> 不低于) — the suffix forms `36次以上`."""
+    for word, kind in _SUFFIX_COMPARATORS:
+        if words.startswith(word):
+            return kind
+    return None
+
+
+def comparator_word(text: object) -> str | None:
+    """A comparator written on its own, as in a 指标性质 column: `≥`, `≤`, `=`, `大于等于`, `正向`, `反向`."""
+    s = _SPACES.sub("", half_width(to_text(text))).replace("指标", "")
+    if not s:
+        return None
+    if s in ("正向", "正"):
+        return AT_LEAST
+    if s in ("反向", "逆向", "负向"):
+        return AT_MOST
+    for word, kind in _PREFIX_COMPARATORS:
+        if s == word or (word != "为" and s.startswith(word) and not re.search(r"\d", s)):
+            return kind
+    for word, kind in _SUFFIX_COMPARATORS:
+        if s == word:
+            return kind
+    return None
+
+
+# ---------------------------------------------------------------- deadlines (时效指标)
+_DEADLINE = re.compile(
+    r"^(?:(\d{4})年)?(?:(\d{1,2})月(?:(\d{1,2})[日号]|底|末|份)?|(年底|年末|年内|当年|年度内|底|末|内))"
+    r"(?:之前|以前|前|内|止)?(?:完成|完工|到位|办结|拨付|支付|验收)?(?:之前|以前|前)?$"
+)
+_DATE_IN_WORDS = re.compile(
+    r"(?:(\d{4})[年./-])?(\d{1,2})[月./-](?:(\d{1,2})[日号]?)?|(\d{4})年(?:底|末)|(次年|下年|翌年)(\d{1,2})月"
+)
+
+
+def _month_end(year: int, month: int) -> date:
+    if month == 12:
+        return date(year, 12, 31)
+    return date(year, month + 1, 1) - timedelta(days=1)
+
+
+def parse_deadline(text: object, year: int | None) -> date | None:
+    """`12月底前`, `2022年12月31日前`, `6月30日前完成`, `年底前` -> the last day allowed; else None.
+
+    A deadline without its year falls in the budget year; with no budget year known it is not read.
+    """
+    s = _SPACES.sub("", half_width(to_text(text)))
+    m = _DEADLINE.match(s)
+    if not m:
+        return None
+    y = int(m.group(1)) if m.group(1) else year
+    if y is None or not 1990 <= y <= 2100:
+        return None
+    if m.group(4):
+        return date(y, 12, 31)
+    month = int(m.group(2))
+    if not 1 <= month <= 12:
+        return None
+    if m.group(3):
+        try:
+            return date(y, month, int(m.group(3)))
+        except ValueError:
+            return None
+    return _month_end(y, month)
+
+
+def date_in_words(text: object, year: int | None) -> date | None:
+    """The one date a sentence names (`2022年11月25日完成`, `11月完成`, `次年3月`); a month means its last day."""
+    s = _SPACES.sub("", half_width(to_text(text)))
+    found = list(_DATE_IN_WORDS.finditer(s))
+    if len(found) != 1:
+        return None
+    m = found[0]
+    try:
+        if m.group(4):
+            return date(int(m.group(4)), 12, 31)
+        if m.group(5):
+            return None if year is None else _month_end(year + 1, int(m.group(6)))
+        y = int(m.group(1)) if m.group(1) else year
+        if y is None or not 1 <= int(m.group(2)) <= 12:
+            return None
+        if m.group(3):
+            return date(y, int(m.group(2)), int(m.group(3)))
+        return _month_end(y, int(m.group(2)))
+    except ValueError:
+        return None
+
+
+# ---------------------------------------------------------------- 一级/二级指标 names
+_NUMBERING = re.compile(r"^(?:[(（]?[一二三四五六七八九十]+[)）、.．]|[(（]?\d{1,2}[)）、.．](?!\d))\s*")
+EXACT, CLOSEST, UNKNOWN = "", "closest", "unknown"
+
+
+def indicator_name(written: str, known: tuple[str, ...]) -> tuple[str, str]:
+    """A 一级/二级指标 name -> (the name to score it under, how it was found).
+
+    EXACT: a known name, after the short forms (`满意度` -> 满意度指标) and a numbering (`一、`).
+    CLOSEST: not a known name, but exactly one known name is close (`效果指标` -> 效益指标).
+    UNKNOWN: no single close name; kept as written (the closest, if any, is `closest_name`).
+    """
+    name = _NUMBERING.sub("", written).strip()
+    if not name:
+        return written, EXACT
+    for form in (name, f"{name}指标", name.replace("指标", "") + "指标"):
+        if form in known:
+            return form, EXACT
+    core = name.replace("指标", "")
+    containing = [k for k in known if core and core in k]
+    if len(containing) == 1:
+        return containing[0], CLOSEST
+    contained = [k for k in known if k.replace("指标", "") in core]
+    if len(contained) == 1:
+        return contained[0], CLOSEST
+    close = difflib.get_close_matches(f"{core}指标", known, n=2, cutoff=0.6)
+    if len(close) == 1:
+        return close[0], CLOSEST
+    return name, UNKNOWN
+
+
+def closest_name(written: str, known: tuple[str, ...]) -> str:
+    """The known name nearest to `written`, for a message; '' when none is near."""
+    close = difflib.get_close_matches(written, known, n=1, cutoff=0.3)
+    return close[0] if close else ""

@@ -15,12 +15,14 @@ import json
 import multiprocessing
 import os
 import re
+import signal
 import threading
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -38,7 +40,10 @@ from .files import (
 )
 from .manifest import FAILED, OK, UNREADABLE
 from .messages import MSG
+from .model import Decision
 from .render.findings_json import encode
+
+LOCKED = "locked"  # an output held open by another program: nothing of that workbook was recorded
 
 
 class Item(Protocol):
@@ -49,6 +54,7 @@ class Item(Protocol):
     name: str  # its file name as text
     digest: str  # sha256 of its bytes ('' if unreadable)
     folder: str  # its folder under output/
+    decisions: tuple[Decision, ...]  # the reviewer's, as stored in the manifest
 
 
 class Options(Protocol):
@@ -79,8 +85,6 @@ _STATE: dict = {}
 
 def _init(settings: Settings, run_date: date, output: str, started) -> None:
     """Runs once per worker process: imports the pipeline and keeps it for every workbook."""
-    import signal
-
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
     _die_with_parent()
     _STATE.update(settings=settings, run_date=run_date, output=Path(output), started=started)
@@ -125,10 +129,10 @@ def _work_chunk(tasks: list[tuple]) -> list[Outcome]:
     waits on the disk) while the next is computed. Outcomes return once their files are in place."""
     writer = _STATE.setdefault("writer", ThreadPoolExecutor(1, thread_name_prefix="writer"))
     computed = []
-    for slot, index, path, name, digest, folder in tasks:
+    for slot, index, path, name, digest, folder, decided, now in tasks:
         _STATE["started"][slot] = 1
         cpu = time.process_time()
-        status, files, doc, phases = _compute(Path(path), name, digest)
+        status, files, doc, phases = _compute(Path(path), name, digest, decided, now)
         target = _STATE["output"] / folder
         computed.append(
             (
@@ -145,7 +149,12 @@ def _work_chunk(tasks: list[tuple]) -> list[Outcome]:
     for index, status, doc, target, writing, cpu_ms, phases in computed:
         try:
             outputs = writing.result()
-        except (OSError, ValueError) as e:  # e.g. a file held open by Excel on Windows
+        except PermissionError as e:  # held open by Excel on Windows: the old files and decisions stay
+            locked = Path(e.filename).name if e.filename else ""
+            doc = {"file": doc["file"], "locked": f"{target.name}/{locked}".rstrip("/")}
+            outcomes.append(Outcome(index, LOCKED, (), doc, os.getpid(), *_memory(), cpu_ms, phases))
+            continue
+        except (OSError, ValueError) as e:
             doc = failure_doc(doc["file"], doc["sha256"], MSG["RUN_write_failed"].format(error=e))
             status, outputs = FAILED, write_failure(target, doc)
         outcomes.append(Outcome(index, status, outputs, doc, os.getpid(), *_memory(), cpu_ms, phases))
@@ -153,7 +162,7 @@ def _work_chunk(tasks: list[tuple]) -> list[Outcome]:
 
 
 def _compute(
-    path: Path, name: str, digest: str
+    path: Path, name: str, digest: str, decided: tuple[Decision, ...] = (), now: str = ""
 ) -> tuple[str, dict[str, bytes], dict, tuple[float, float, float]]:
     """(status, {file name: bytes}, findings.json as a dict, CPU ms of its phases); a bug becomes a
     FAILED findings.json. The phases count this thread only, not the writer's (`make bench` shows them)."""
@@ -162,7 +171,9 @@ def _compute(
     try:
         if "broken" in s:
             raise RuntimeError(s["broken"])
-        result = s["evaluate"](path, s["settings"], digest or None)
+        result = s["evaluate"](
+            path, s["settings"], digest or None, today=s["run_date"], decisions=decided, now=now
+        )
         if result.project.file != name:  # a file name that is not UTF-8: findings.json says it as text
             result = dataclasses.replace(result, project=dataclasses.replace(result.project, file=name))
         doc_bytes = s["to_bytes"](result)
@@ -217,7 +228,7 @@ def _context():
     return multiprocessing.get_context("spawn")
 
 
-def execute(todo: list[Item], opts: Options, settle: Callable[[Item, Outcome], None]) -> None:
+def execute(todo: list[Item], opts: Options, settle: Callable[[Item, Outcome], None], now: str = "") -> None:
     """Run `todo` in worker processes, calling settle() in the main process as each finishes.
 
     When a worker dies (the pool breaks), what had not started is run again; what was running is
@@ -227,9 +238,14 @@ def execute(todo: list[Item], opts: Options, settle: Callable[[Item, Outcome], N
     ctx = _context()
     jobs = max(1, min(opts.jobs, len(todo)))
     chunk = max(1, min(4, len(todo) // (jobs * 8)))  # small: Ctrl-C waits for what is queued
+    with _sigint_deferred() as interrupted:
+        _execute(ctx, jobs, chunk, todo, opts, settle, interrupted, now)
+
+
+def _execute(ctx, jobs, chunk, todo, opts, settle, interrupted: threading.Event, now: str = "") -> None:
     pending, suspects = todo, []
     while pending:
-        started, done, _ = _round(ctx, jobs, pending, chunk, opts, settle)
+        started, done, _ = _round(ctx, jobs, pending, chunk, opts, settle, interrupted, now)
         unfinished = [it for it in pending if it.index not in done]
         new_suspects = {it.index for slot, it in enumerate(pending) if started[slot] and it.index not in done}
         if not new_suspects:  # the pool broke before any workbook started: do not loop
@@ -239,7 +255,7 @@ def execute(todo: list[Item], opts: Options, settle: Callable[[Item, Outcome], N
         pending = [it for it in unfinished if it.index not in new_suspects]
         chunk = 1
     for item in suspects:
-        _, done, broken = _round(ctx, 1, [item], 1, opts, settle)
+        _, done, broken = _round(ctx, 1, [item], 1, opts, settle, interrupted, now)
         if item.index not in done:
             error = MSG["RUN_worker_died"] if broken else MSG["RUN_worker_silent"]
             doc = failure_doc(item.name, item.digest, error)
@@ -247,12 +263,22 @@ def execute(todo: list[Item], opts: Options, settle: Callable[[Item, Outcome], N
 
 
 def _round(
-    ctx, jobs: int, items: list[Item], chunk: int, opts: Options, settle: Callable[[Item, Outcome], None]
+    ctx,
+    jobs: int,
+    items: list[Item],
+    chunk: int,
+    opts: Options,
+    settle: Callable[[Item, Outcome], None],
+    interrupted: threading.Event,
+    now: str = "",
 ):
     """One pool over `items`: (which started, the indices settled, whether a worker died)."""
     started = ctx.Array("b", len(items), lock=False)
     by_index = {it.index: it for it in items}
-    tasks = [(slot, it.index, str(it.path), it.name, it.digest, it.folder) for slot, it in enumerate(items)]
+    tasks = [
+        (slot, it.index, str(it.path), it.name, it.digest, it.folder, it.decisions, now)
+        for slot, it in enumerate(items)
+    ]
     pool = ProcessPoolExecutor(
         jobs,
         mp_context=ctx,
@@ -264,7 +290,10 @@ def _round(
         futures = {pool.submit(_work_chunk, tasks[i : i + chunk]) for i in range(0, len(tasks), chunk)}
         broken = False
         while futures and not broken:
-            finished, futures = wait(futures, return_when=FIRST_COMPLETED)
+            finished, futures = wait(futures, timeout=0.1, return_when=FIRST_COMPLETED)
+            if interrupted.is_set():
+                _stop(pool)
+                raise KeyboardInterrupt
             if any(isinstance(f.exception(), BrokenProcessPool) for f in finished):
                 broken = True  # every other future fails too; keep what did finish
                 finished |= {f for f in futures if f.done()}
@@ -275,5 +304,36 @@ def _round(
                     settle(by_index[outcome.index], outcome)
                     done.add(outcome.index)
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        pool.shutdown(wait=not interrupted.is_set(), cancel_futures=True)
     return list(started), done, broken
+
+
+@contextmanager
+def _sigint_deferred() -> Iterator[threading.Event]:
+    """While the pool runs, Ctrl-C (or SIGINT to this process alone, as `timeout -s INT` or a
+    service manager sends it) only sets a flag that the loop above checks every 0.1 s. Raised at a
+    random point instead (half-way through starting a worker, inside the executor's locks) it
+    could leave the batch waiting on a worker forever; and the workers ignore SIGINT."""
+    flag = threading.Event()
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):  # not ours to change (an embedding program, or a run started with SIGINT ignored)
+        yield flag
+        return
+    previous = signal.signal(signal.SIGINT, lambda signum, frame: flag.set())
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if flag.is_set():  # came after the last workbook finished: still an interrupt
+        raise KeyboardInterrupt
+
+
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Interrupted: the workers go now, not after their chunk. A file they were writing is a
+    temporary one the next run removes; their workbooks have no manifest record yet, so the next
+    run does them again."""
+    for process in list((pool._processes or {}).values()):  # no public handle on the workers
+        process.kill()
+    pool.shutdown(wait=False, cancel_futures=True)

@@ -3,6 +3,8 @@ run killed mid-way that the next run repairs."""
 
 from __future__ import annotations
 
+import dataclasses
+import errno
 import json
 import os
 import shutil
@@ -20,7 +22,7 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from pipeline import batch
+from pipeline import batch, files
 from pipeline.batch import (
     BatchReport,
     InputMissing,
@@ -289,6 +291,15 @@ def test_a_changed_config_or_version_redoes_everything(folder, tmp_path, monkeyp
     assert run(opts(folder, out, settings=Settings(fingerprint="another config"))).processed == 4
 
 
+def test_another_run_date_redoes_everything(folder, tmp_path):
+    """M003 and the report's date depend on --date: the same input, config and date give the same files."""
+    out = tmp_path / "output"
+    run(opts(folder, out))
+    assert run(opts(folder, out)).processed == 0
+    later = dataclasses.replace(opts(folder, out), run_date=date(2024, 4, 2))
+    assert run(later).processed == 4
+
+
 def test_a_missing_or_altered_output_is_redone(folder, tmp_path):
     out = tmp_path / "output"
     run(opts(folder, out))
@@ -544,3 +555,37 @@ def test_archive_index_says_what_produced_what(folder, tmp_path):
         text=True,
     )
     assert done.returncode == 0 and "子洲.xlsx" in done.stdout
+
+
+class _HalfWrite:
+    """A file whose write stops half-way with the disk full (or the power gone)."""
+
+    def __init__(self, fh):
+        self._fh = fh
+
+    def write(self, data: bytes) -> int:
+        self._fh.write(data[: len(data) // 2])
+        self._fh.flush()
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def __getattr__(self, name):
+        return getattr(self._fh, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._fh.close()
+
+
+def test_a_write_that_fails_half_way_leaves_the_old_file_byte_for_byte(tmp_path, monkeypatch):
+    """outputs.md: an interrupted run never leaves a half-written file where a good one was."""
+    old = b"PK\x03\x04 the good scored workbook of the last run " * 1000
+    target = tmp_path / "甲_绩效自评表.xlsx"
+    target.write_bytes(old)
+    half_open = lambda *a, **k: _HalfWrite(open(*a, **k))  # noqa: E731, SIM115 - _HalfWrite closes it
+    monkeypatch.setattr(files, "open", half_open, raising=False)
+    with pytest.raises(OSError):
+        atomic_write(target, b"the new one " * 5000)
+    assert target.read_bytes() == old
+    assert [p.name for p in tmp_path.iterdir()] == [target.name]  # and no temporary file left

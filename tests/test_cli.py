@@ -59,7 +59,8 @@ def test_check_a_broken_file_is_a_finding_not_a_crash(tmp_path):
 def test_run_with_a_missing_input_folder_exits_2_saying_what_to_do(tmp_path):
     proc = cli("run", "--input", tmp_path / "nope", "--output", tmp_path / "out")
     assert proc.returncode == 2
-    assert "找不到输入目录" in proc.stderr and proc.stderr.count("\n") == 1
+    first, error = proc.stderr.splitlines()  # which config, then one line saying what is wrong
+    assert first == "使用配置文件 config.toml" and error.startswith("错误：找不到输入目录")
     assert not (tmp_path / "out").exists()
 
 
@@ -68,7 +69,7 @@ def test_run_strict_exits_1_when_a_workbook_has_an_error_and_writes_everything(t
     shutil.copy(EXAMPLE, tmp_path / "in" / EXAMPLE.name)
     proc = cli("run", "--strict", "--jobs", "1", "--input", tmp_path / "in", "--output", tmp_path / "out")
     assert proc.returncode == 1
-    assert proc.stdout.startswith("处理 1 个工作簿：1 成功，0 无法读取；错误 3 条，警告 9 条；用时")
+    assert proc.stdout.startswith("处理 1 个工作簿：1 成功，0 无法读取；错误 3 条，警告 10 条；用时")
     folder = tmp_path / "out" / EXAMPLE.stem
     assert (folder / "findings.json").exists()
     assert (

@@ -71,5 +71,32 @@ def test_the_cli_exits_2_with_one_line_naming_the_bad_key(tmp_path):
         cwd=ROOT,
     )
     assert proc.returncode == 2
-    assert proc.stderr.strip().count("\n") == 0 and "weights.budget" in proc.stderr
+    used, error = proc.stderr.splitlines()  # which config file, then the one line naming the key
+    assert used == f"使用配置文件 {path}" and "weights.budget" in error
     assert "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("toml", "names"),
+    [
+        ("[scoring]\ndeviation_penalty = [[30, 2]]\n", "scoring.deviation_penalty"),  # 30 for 0.3
+        ("[scoring]\ndeviation_penalty = [0.3, 2]\n", "scoring.deviation_penalty"),  # not pairs
+        ("[scoring]\ntotal_caps = [[80, 89]]\n", "scoring.total_caps"),
+        ("[scoring]\ntotal_caps = [[0.8, 189]]\n", "scoring.total_caps"),
+    ],
+)
+def test_the_optional_provincial_rules_are_validated(tmp_path, toml, names):
+    path = tmp_path / "config.toml"
+    path.write_text(toml, encoding="utf-8")
+    with pytest.raises(ConfigError, match=names.replace(".", r"\.")):
+        load_settings(path)
+
+
+def test_the_optional_provincial_rules_load_when_well_formed(tmp_path):
+    path = tmp_path / "config.toml"
+    path.write_text(
+        "[scoring]\ndeviation_penalty = [[0.3, 2]]\ntotal_caps = [[0.8, 89], [0.7, 79]]\n", "utf-8"
+    )
+    scoring = load_settings(path).scoring
+    assert scoring.deviation_penalty == ((0.3, 2.0),)
+    assert scoring.total_caps == ((0.8, 89.0), (0.7, 79.0))

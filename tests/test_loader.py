@@ -189,3 +189,46 @@ def test_a_part_compressed_with_a_method_excel_never_uses_is_i001(tmp_path):
             method = zipfile.ZIP_BZIP2 if info.filename.startswith("xl/worksheets/") else zipfile.ZIP_DEFLATED
             zout.writestr(info.filename, zin.read(info), compress_type=method)
     assert findings_of(load(odd, Settings())) == [("I001", "")]
+
+
+def test_level_labels_written_once_above_their_group_fill_the_rows_below(tmp_path):
+    """Not merged, just left blank below the first row of a group: the rows belong to that group."""
+    sheets = clean_sheets()
+    rows = sheets["绩效指标"]
+    for r in (2, 3, 4, 5, 6):  # 产出指标 on row 2 only; 数量指标 on row 2 only, 质量指标 on row 4 only
+        rows[r][0] = None
+    rows[2][1] = rows[4][1] = None
+    project = load_sheets(tmp_path, sheets)
+    names = [(i.level1.name, i.level2.name) for i in project.indicators[:6]]
+    assert names == [
+        ("产出指标", "数量指标"),
+        ("产出指标", "数量指标"),
+        ("产出指标", "质量指标"),
+        ("产出指标", "质量指标"),
+        ("产出指标", "时效指标"),
+        ("产出指标", "成本指标"),
+    ]
+
+
+def test_the_v2_indicator_columns_are_read_under_their_aliases(tmp_path):
+    """预算管理一体化 export: 指标值 / 计量单位 / 全年实际值 / 得分, a comparator column of its own."""
+    sheets = clean_sheets()
+    sheets["绩效指标"] = [
+        [
+            "一级指标",
+            "二级指标",
+            "三级指标",
+            "指标性质",
+            "指标方向",
+            "指标值",
+            "计量单位",
+            "全年实际值",
+            "分值",
+            "得分",
+            "偏差原因",
+        ],
+        ["产出指标", "质量指标", "设备停机率", "定量", "≤", 1, "%", 0.4, 10, 10, ""],
+    ]
+    [ind] = load_sheets(tmp_path, sheets).indicators
+    assert (ind.comparator.text, ind.target.text, ind.unit.text, ind.actual.text) == ("≤", "1", "%", "0.4")
+    assert (ind.weight.value, ind.claimed.value) == (10, 10)

@@ -27,7 +27,7 @@ from pipeline.model import Cell, Result, Section
 from pipeline.render import form, report, wordml
 from pipeline.render.findings_json import document as findings_document
 from pipeline.render.report import ReportTemplateError, report_docx
-from tests.builders import clean_sheets, run_sheets
+from tests.builders import TODAY, clean_sheets, run_sheets
 
 GOLDEN = Path(__file__).parent / "golden" / "example_report.txt"
 RUN_DATE = date(2024, 5, 6)
@@ -102,7 +102,7 @@ def score_text(x: float) -> str:
 # ---------------------------------------------------------------- fixtures
 @pytest.fixture(scope="module")
 def example(example_path: Path) -> Result:
-    return evaluate(example_path, Settings())
+    return evaluate(example_path, Settings(), today=TODAY)
 
 
 @pytest.fixture(scope="module")
@@ -225,7 +225,8 @@ def test_unverifiable_scores_and_a_different_claimed_grade_are_said_in_words(exa
     changed = dataclasses.replace(
         example,
         project=dataclasses.replace(example.project, info=info),
-        scores=dataclasses.replace(scores, indicators=tuple(unverified)),
+        # what scoring decides of a 良 claim against an 优 total: the report says it, it does not re-decide
+        scores=dataclasses.replace(scores, indicators=tuple(unverified), claimed_grade_differs=True),
     )
     doc = open_docx(report_docx(changed, RUN_DATE, Settings()))
     body = texts(doc, "Normal")
@@ -391,6 +392,21 @@ def test_example_report_matches_the_reviewed_golden_text(example_docx: bytes):
             expected.splitlines(), actual.splitlines(), "golden", "actual", lineterm=""
         )
         pytest.fail("报告文本与 golden 不一致（确认无误后以 UPDATE_GOLDEN=1 重新生成）：\n" + "\n".join(diff))
+
+
+def test_a_deduction_under_one_point_is_said_in_the_text(tmp_path):
+    """outputs.md: every line that lost points is named; 0.05 of 10 is a deduction like any other."""
+    sheets = clean_sheets()
+    sheets["绩效指标"][1][5] = "19.9公里"  # ≥20公里: 10 × 19.9 / 20 = 9.95
+    sheets["绩效指标"][1][7] = 9.95
+    sheets["绩效指标"][1][8] = "一处管线改线，少修 0.1 公里"
+    result = run_sheets(tmp_path, sheets)
+    [line] = [sc for sc in result.scores.indicators if sc.row == 2]
+    assert (line.weight, line.final) == (10, 9.95)
+    body = texts(open_docx(report_docx(result, RUN_DATE, Settings())), "Normal")
+    quantity = next(s for s in body if s.startswith("数量指标方面"))
+    assert "“维修管网长度”分值10分，复核得分9.95分，偏差原因：一处管线改线，少修 0.1 公里" in quantity
+    assert "均得满分" not in quantity
 
 
 # ---------------------------------------------------------------- issue 15: print, sign, archive

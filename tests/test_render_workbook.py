@@ -20,10 +20,11 @@ from pipeline.cells import expand_range, parse_a1
 from pipeline.config import Settings
 from pipeline.evaluate import evaluate
 from pipeline.model import Finding, Result, Severity
+from pipeline.render import xlsx_fast
 from pipeline.render.form import FORM
 from pipeline.render.scored_workbook import DETAIL, RESERVED, REVIEW, scored_workbook
 from pipeline.render.xlsx import SEVERITY_FILL, clean, sheet_names
-from tests.builders import clean_sheets, run_sheets
+from tests.builders import TODAY, clean_sheets, run_sheets
 
 GOLDEN = Path(__file__).parent / "golden" / "example_scored_workbook.txt"
 FILL = {s: spec["bg_color"].lstrip("#").upper() for s, spec in SEVERITY_FILL.items()}
@@ -95,7 +96,7 @@ def dump(data: bytes) -> str:
 def example(example_path) -> tuple[Result, bytes]:
     if not example_path.exists():
         pytest.skip("the filled example is not generated yet (make template)")
-    result = evaluate(example_path, Settings())
+    result = evaluate(example_path, Settings(), today=TODAY)
     return result, scored_workbook(result)
 
 
@@ -415,7 +416,7 @@ def test_rendering_leaves_no_cyclic_garbage(example):
 def test_an_unreadable_workbook_has_no_scored_workbook(tmp_path):
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(b"not a zip")
-    result = evaluate(bad, Settings())
+    result = evaluate(bad, Settings(), today=TODAY)
     with pytest.raises(ValueError):
         scored_workbook(result)
 
@@ -443,7 +444,7 @@ def test_the_messy_example_renders_and_every_finding_lands(tmp_path):
 
     path = tmp_path / "messy.xlsx"
     write_messy_example(path)
-    result = evaluate(path, Settings())
+    result = evaluate(path, Settings(), today=TODAY)
     wb = read(scored_workbook(result))
     for f in result.findings:
         if f.sheet and f.cell:
@@ -472,3 +473,45 @@ def test_every_part_of_the_package_is_well_formed_xml(hostile):
         for name in z.namelist():
             if name.endswith((".xml", ".vml", ".rels")):
                 ElementTree.fromstring(z.read(name))  # raises on anything a reader would reject
+
+
+def test_the_form_and_the_detail_render_the_rescaling_scoring_decided(example):
+    """Whether the total was rescaled is scoring's decision (Scores.rescaled), not the renderer's."""
+    result, _ = example
+    assert result.scores.rescaled  # the seed's 分值 add to 110
+    kept = replace(result, scores=replace(result.scores, rescaled=False))
+    for data, says in ((scored_workbook(result), True), (scored_workbook(kept), False)):
+        wb = read(data)
+        texts = [
+            str(c.value) for ws in (wb[FORM], wb[DETAIL]) for row in ws.iter_rows() for c in row if c.value
+        ]
+        assert any("按百分制折算" in t for t in texts) is says
+        assert any(t == "总分（百分制）" for t in texts) is says
+
+
+def test_the_fast_sheet_is_in_use_with_the_xlsxwriter_we_pin():
+    """pyproject's xlsxwriter range is the one the fast path is tested with: there it is taken."""
+    assert xlsx_fast.Sheet is xlsx_fast.FastSheet
+    assert xlsx_fast.writes_what_xlsxwriter_writes(xlsx_fast.FastSheet)
+
+
+class _NoRowInfo(xlsx_fast.FastSheet):
+    """An xlsxwriter that keeps its row records elsewhere (3.2.3 had no `row_info`)."""
+
+    def __init__(self):
+        super().__init__()
+        del self.row_info
+
+
+class _OtherRowTag(xlsx_fast.FastSheet):
+    """An xlsxwriter whose rows mean something else: the bytes differ, nothing raises."""
+
+    def _row_tag(self, r, span, row):
+        self.fh.write(f'<row r="{r + 1}">')
+
+
+@pytest.mark.parametrize("moved", [_NoRowInfo, _OtherRowTag])
+def test_an_xlsxwriter_whose_internals_moved_gets_the_plain_worksheet(moved):
+    """The import-time check: a fast sheet that fails or writes other bytes is not used."""
+    assert not xlsx_fast.writes_what_xlsxwriter_writes(moved)
+    assert xlsx_fast.writes_what_xlsxwriter_writes(Worksheet)

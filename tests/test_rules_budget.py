@@ -166,11 +166,35 @@ def test_b005_zero_is_not_negative(tmp_path):
 
 
 # ---------------------------------------------------------------- B006
-def silent_about_money(sheets: dict[str, list[list]]) -> dict[str, list[list]]:
+def silent_about_money(sheets: dict[str, list[list]], text: str = "项目资金专款专用，严格审批。") -> dict:
     for row in sheets["报告正文"]:
         if row[0] == "资金使用及管理情况":
-            row[1] = "项目资金专款专用，严格审批。"
+            row[1] = text
+    sheets["绩效指标"][9][8] = "村级管护员考核办法有待完善，下一步加强考核"  # gives no cause for money
     return sheets
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "项目全年预算100万元，全年执行80万元，执行率80%。",  # v2: stating the rate explains nothing
+        "全年执行80万元，因此执行率为80%，资金管理规范。",  # 因此 (therefore) is no cause
+    ],
+)
+def test_b006_stating_the_rate_is_not_an_explanation(tmp_path, text):
+    sheets = silent_about_money(executed(80), text)
+    assert rules_at(run_sheets(tmp_path, sheets), "B006") == [("B006", "资金情况!D2")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "全年执行80万元，执行率80%，主要由于部分设备到货延期，尾款20万元未支付。",
+        "受疫情影响，培训改为线上，结余资金20万元按规定收回。",
+    ],
+)
+def test_b006_a_sentence_giving_a_cause_explains_it(tmp_path, text):
+    assert rules_at(run_sheets(tmp_path, silent_about_money(executed(80), text)), "B006") == []
 
 
 def test_b006_low_execution_without_a_reason(tmp_path):

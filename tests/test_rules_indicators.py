@@ -14,10 +14,10 @@ import pytest
 from pipeline.config import Settings, load_settings
 from pipeline.evaluate import evaluate
 from pipeline.model import Result, Severity
-from tests.builders import CLEAN_TOTAL, bent, clean_sheets, rules_at, run_sheets, set_info
+from tests.builders import CLEAN_TOTAL, TODAY, bent, clean_sheets, rules_at, run_sheets, set_info
 
 SETTINGS = Settings()
-S_RULES = [f"S{n:03d}" for n in range(1, 17)]
+S_RULES = [f"S{n:03d}" for n in range(1, 18)]
 
 
 def bent_indicators(**cells) -> dict[str, list[list]]:
@@ -274,9 +274,147 @@ def test_at_most_method_decides_whether_a_claim_is_right(tmp_path):
 def test_seed_example_findings(example_path):
     if not example_path.exists():
         pytest.skip("the filled example has not been generated")
-    result = evaluate(example_path, SETTINGS)
+    result = evaluate(example_path, SETTINGS, today=TODAY)
     found = rules_at(result, *S_RULES)
     assert {"S002", "S003", "S011"} <= {rule for rule, _ in found}
     assert [loc for rule, loc in found if rule == "S003"] == ["绩效指标!A2", "绩效指标!A16"]
-    assert not {"S004", "S005", "S006", "S007"} & {rule for rule, _ in found}
+    assert not {"S004", "S005", "S007", "S017"} & {rule for rule, _ in found}
+    # v2: 指标3 (网络顺畅 → 正常运转, 3 of 5) reads 达成 from its actual alone: 3 lies below the band
+    # 4–5, a 警告; the claim stands, so the total is v1's
+    assert [loc for rule, loc in found if rule == "S006"] == ["绩效指标!H4"]
     assert (result.scores.total, result.scores.grade) == (94.55, "优")
+
+
+# ---------------------------------------------------------------- v2 (issue 13): judgements are warnings
+def test_v2_s006_a_qualitative_claim_the_deviation_explains_is_no_error(tmp_path):
+    """有效运行 scored 9 of 10, the lost point explained: v1 read 部分达成 and raised S011/N001."""
+    sheets = bent_indicators(F10="长效管护机制有效运行", H10=9, I10="部分村管护员培训不足，下一步加强培训")
+    set_info(sheets, "自评总分", 98.5)
+    sheets["报告正文"][6][1] = "经自评，本项目自评得分98.5分，等级为“优”。"
+    result = run(tmp_path, sheets)
+    assert result.scores.total == 98.5
+    assert rules_at(result, "S006", "S011", "N001", "S010") == []
+
+
+def test_v2_s006_warns_with_the_band_and_leaves_the_score(tmp_path):
+    result = run(tmp_path, bent_indicators(F10="已建立并有效运行", H10=6))  # 达成: 8–10
+    [s006] = [f for f in result.findings if f.rule == "S006"]
+    assert (s006.location, s006.severity, s006.expected) == ("绩效指标!H10", Severity.WARNING, "8–10")
+    assert "8–10" in s006.message and "复核得分仍按自评 6 分计" in s006.message
+    assert result.scores.for_row(10).computed == 6 and result.scores.total == CLEAN_TOTAL - 1
+
+
+@pytest.mark.parametrize("actual", ["实际维修20公里", "共20公里", "完成率达100%"])
+def test_v2_s008_one_number_among_words_is_a_number(tmp_path, actual):
+    target = "=100%" if "%" in actual else "≥20公里"
+    result = run(tmp_path, bent_indicators(E2=target, F2=actual))
+    assert rules_at(result, "S008", "S005") == []
+
+
+def test_v2_s008_several_numbers_are_not_guessed(tmp_path):
+    result = run(tmp_path, bent_indicators(F2="计划22公里完成20公里"))
+    assert rules_at(result, "S008") == [("S008", "绩效指标!F2")]
+    assert "多个数字" in next(f.message for f in result.findings if f.rule == "S008")
+
+
+@pytest.mark.parametrize(
+    ("target", "actual"), [("12月底前", "按时完成"), ("2023年11月30日前", "2023年11月20日")]
+)
+def test_v2_s008_a_deadline_met_is_not_s008(tmp_path, target, actual):
+    result = run(tmp_path, bent_indicators(E6=target, F6=actual))
+    assert rules_at(result, "S008", "S005", "S010") == []
+    assert result.scores.total == CLEAN_TOTAL
+
+
+def test_v2_s008_a_deadline_actual_that_says_nothing_about_time(tmp_path):
+    assert rules_at(run(tmp_path, bent_indicators(E6="12月底前", F6="已验收")), "S008") == [
+        ("S008", "绩效指标!F6")
+    ]
+
+
+def test_v2_s009_silent_when_the_deviation_gives_the_reason(tmp_path):
+    sheets = bent_indicators(F3="150份", I3="汛期加密抽检，检测份数超出计划")
+    assert rules_at(run(tmp_path, sheets), "S009") == []
+
+
+@pytest.mark.parametrize("placeholder", ["无", "/", "—"])
+def test_v2_s009_a_placeholder_is_no_reason(tmp_path, placeholder):
+    sheets = bent_indicators(F3="150份", I3=placeholder)
+    assert rules_at(run(tmp_path, sheets), "S009") == [("S009", "绩效指标!F3")]
+
+
+def test_v2_s010_an_at_most_zero_target_missed_at_full_marks(tmp_path):
+    result = run(tmp_path, bent_indicators(C5="水质安全事故", E5="=0起", F5="1起"))
+    assert rules_at(result, "S010") == [("S010", "绩效指标!F5")]
+    assert rules_at(result, "S005") == []  # nothing to prorate: the claim stands
+    assert "目标为 0" in result.scores.for_row(5).arithmetic
+
+
+def test_v2_s010_silent_when_the_deviation_negates_the_word(tmp_path):
+    assert rules_at(run(tmp_path, bent_indicators(I2="汛期对施工无影响，按计划完成")), "S010") == []
+
+
+def test_v2_s010_a_deadline_missed_at_full_marks(tmp_path):
+    assert rules_at(run(tmp_path, bent_indicators(E6="10月底前", F6="延期至12月完成")), "S010") == [
+        ("S010", "绩效指标!F6")
+    ]
+
+
+def test_v2_s011_names_the_lines_behind_the_difference(tmp_path):
+    sheets = bent_indicators(F3="100份", I3="汛期停工")  # 10×100/120 = 8.33, claimed 10
+    result = run(tmp_path, sheets)
+    [s011] = [f for f in result.findings if f.rule == "S011"]
+    assert "绩效指标第 3 行“水样检测份数”定量复核 8.33 分、自评 10 分" in s011.message
+    assert "预算执行率" not in s011.message  # the unit's 96.5 gave it 9.5 already
+
+
+def test_v2_s011_names_the_budget_line_when_the_units_total_took_full_marks_for_it(tmp_path):
+    sheets = clean_sheets()
+    set_info(sheets, "自评总分", 97)  # Σ lines 87 + 10, though 95 of 100 was spent
+    [s011] = [f for f in run(tmp_path, sheets).findings if f.rule == "S011"]
+    assert "预算执行率复核 9.5 分（自评总分减各行自评得分为 10 分）" in s011.message
+
+
+def test_v2_s011_silent_when_only_judgements_differ(tmp_path):
+    sheets = bent_indicators(H10=9.5)  # 基本建立 (部分达成) at 9.5: S006 only, the claim counts
+    set_info(sheets, "自评总分", 99)
+    result = run(tmp_path, sheets)
+    assert result.scores.total == 99
+    assert rules_at(result, "S011", "S006") == [("S006", "绩效指标!H10")]
+
+
+def test_v2_s016_silent_when_a_unit_column_gives_the_unit(tmp_path):
+    sheets = bent_indicators(E3="不少于120")
+    for i, row in enumerate(sheets["绩效指标"]):
+        row.append("度量单位" if i == 0 else ("份" if i == 2 else ""))
+    assert rules_at(run(tmp_path, sheets), "S016") == []
+
+
+@pytest.mark.parametrize(
+    ("cell", "written", "key", "scored"),
+    [
+        ("A8", "效果指标", "已按最接近的“效益指标”计分", "效益指标"),
+        ("B11", "满意度", "已按最接近的“服务对象满意度指标”计分", "服务对象满意度指标"),
+        ("B8", "效益指标", "无法确定应归入哪一项", "效益指标"),
+    ],
+)
+def test_s017_a_name_that_is_not_in_the_list(tmp_path, cell, written, key, scored):
+    result = run(tmp_path, bent_indicators(**{cell: written}))
+    [s017] = [f for f in result.findings if f.rule == "S017"]
+    assert (s017.location, s017.severity) == (f"绩效指标!{cell}", Severity.WARNING)
+    assert key in s017.message
+    row = int(cell[1:])
+    ind = next(i for i in result.project.indicators if i.row == row)
+    assert (ind.level1 if cell[0] == "A" else ind.level2).name == scored
+
+
+@pytest.mark.parametrize("written", ["满意度", "一、满意度指标", "满意度指标（10分）"])
+def test_s017_silent_on_short_forms_which_are_scored_under_the_full_name(tmp_path, written):
+    result = run(tmp_path, bent_indicators(A11=written))
+    assert rules_at(result, "S017", "S003") == []
+    assert result.scores.level1_weights["满意度指标"] == 10
+
+
+def test_s017_merged_cells_report_once(tmp_path):
+    cells = {f"A{r}": "效果指标" for r in range(8, 11)}
+    assert rules_at(run(tmp_path, bent_indicators(**cells)), "S017") == [("S017", "绩效指标!A8")]

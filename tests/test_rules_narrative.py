@@ -16,7 +16,7 @@ from pipeline.checks import RULES, Context
 from pipeline.config import Settings
 from pipeline.model import Scores, Subtotal
 from pipeline.scoring import score
-from tests.builders import clean_sheets, load_sheets, rules_at, run_sheets, set_info
+from tests.builders import TODAY, clean_sheets, load_sheets, rules_at, run_sheets, set_info
 
 N_RULES = ("N001", "N002", "N003", "N004", "N005")
 SECTION_ROWS = {
@@ -68,7 +68,7 @@ def check(
     settings = Settings()
     project = load_sheets(tmp_path, sheets)
     scores: Scores = dataclasses.replace(score(project, settings), **bent_scores)
-    ctx = Context(settings, scores)
+    ctx = Context(settings, scores, TODAY)
     return [(f.rule, f.location) for rid in rule_ids or N_RULES for f in RULES[rid].fn(project, ctx)]
 
 
@@ -148,7 +148,7 @@ def test_n003_names_the_indicator_and_both_figures(tmp_path):
     sheets = with_text(绩效目标完成情况分析="成本指标方面共 10 分，得 10 分。")
     project = load_sheets(tmp_path, sheets)
     scores = dataclasses.replace(score(project, Settings()), subtotals=SEED_SUBTOTALS)
-    [f] = RULES["N003"].fn(project, Context(Settings(), scores))
+    [f] = RULES["N003"].fn(project, Context(Settings(), scores, TODAY))
     assert "成本指标共 10 分、得 10 分" in f.message and "分值 30 分、得分 30 分" in f.message
 
 
@@ -212,7 +212,7 @@ def test_n005_the_seed_calls_the_project_by_another_name(tmp_path):
     set_info(sheets, "项目名称", SEED_NAME)
     set_info(sheets, "实施单位", "子洲县人民政府办公室")
     project = load_sheets(tmp_path, sheets)
-    findings = list(RULES["N005"].fn(project, Context(Settings(), score(project, Settings()))))
+    findings = list(RULES["N005"].fn(project, Context(Settings(), score(project, Settings()), TODAY)))
     assert [(f.location, f.actual) for f in findings] == [(ANALYSIS, "文艺活动专项经费")]
 
 
@@ -263,4 +263,4 @@ def test_n005_shortest_name_comes_from_settings(tmp_path):
     assert check(tmp_path, sheets, "N005") == [("N005", ANALYSIS)]
     project = load_sheets(tmp_path, sheets, name="u.xlsx")
     strict = dataclasses.replace(Settings(), checks=dataclasses.replace(Settings().checks, name_min_chars=7))
-    assert list(RULES["N005"].fn(project, Context(strict, score(project, strict)))) == []
+    assert list(RULES["N005"].fn(project, Context(strict, score(project, strict), TODAY))) == []

@@ -24,7 +24,7 @@ from pipeline.scoring import (
     score,
     score_indicator,
 )
-from tests.builders import CLEAN_GRADE, CLEAN_TOTAL, clean_sheets, run_sheets
+from tests.builders import CLEAN_GRADE, CLEAN_TOTAL, TODAY, clean_sheets, run_sheets
 
 SETTINGS = Settings()
 
@@ -149,7 +149,7 @@ def test_text_actual_on_a_quantitative_target_cannot_be_verified():
 # ---------------------------------------------------------------- nature
 def test_nature_is_inferred_from_the_target_when_not_written():
     assert score_indicator(line("≥36次", "40次"), SETTINGS).kind == QUANTITATIVE
-    assert score_indicator(line("12月底前", "按时完成", claimed=10), SETTINGS).kind == QUALITATIVE
+    assert score_indicator(line("12月底前", "按时完成", claimed=10), SETTINGS).kind == QUANTITATIVE  # 时限
     assert score_indicator(line("公文流转顺畅", "正常运转", claimed=10), SETTINGS).kind == QUALITATIVE
 
 
@@ -166,30 +166,43 @@ def test_written_nature_wins_over_the_inference():
         ("基本完成", "", PARTIAL),  # partial beats achieved
         ("未完成", "", FAILED),  # failed beats achieved
         ("部分未完成", "", FAILED),
-        ("正常运转", "硬件配置，影响传输以及软件升级", PARTIAL),  # a shortfall lowers achieved
-        ("正常运转", "全县网络故障及硬件故障", PARTIAL),
-        ("完成", "没有偏差", ACHIEVED),  # the deviation never fails a line by itself
-        ("基本完成", "进度滞后", PARTIAL),  # nor lowers below partial
+        # v2: the deviation never changes the level — it explains the lost point (S007)
+        ("正常运转", "硬件配置，影响传输以及软件升级", ACHIEVED),
+        ("正常运转", "全县网络故障及硬件故障", ACHIEVED),
+        ("有效运行", "部分乡镇培训不足，下一步加强", ACHIEVED),
+        ("完成", "没有偏差", ACHIEVED),
+        ("基本完成", "进度滞后", PARTIAL),
+        ("机制健全", "", ACHIEVED),
+        ("制度不健全", "", FAILED),  # negations first
+        ("效果不明显", "", PARTIAL),  # an achieved word only in the negative
+        ("未发生安全事故", "", ACHIEVED),
+        ("未按期完成", "", PARTIAL),
         ("办公成本", "", ""),  # no keyword: unknown
         ("访问量及问卷调查", "问卷调查对于门户网站公开的及时性", ""),  # nor does it raise one
     ],
 )
-def test_qualitative_level_from_actual_and_deviation(actual, deviation, level):
+def test_qualitative_level_from_the_actual_alone(actual, deviation, level):
     assert qualitative_level(line("公文流转顺畅", actual, deviation=deviation), SETTINGS) == level
 
 
 def test_qualitative_claim_inside_band_stands_and_band_is_reported():
     scored = score_indicator(line("公文流转顺畅", "正常运转", claimed=8, deviation="影响传输"), SETTINGS)
-    assert (scored.level, scored.band, scored.computed) == (PARTIAL, (6, 8), 8)
+    assert (scored.level, scored.band, scored.computed) == (ACHIEVED, (8, 10), 8)
 
 
 @pytest.mark.parametrize(
-    ("actual", "claimed", "computed"), [("完成", 5, 8), ("未完成", 8, 6), ("基本完成", 10, 8)]
+    ("actual", "claimed"), [("完成", 5), ("未完成", 8), ("基本完成", 10), ("有效运行", 8.5)]
 )
-def test_qualitative_claim_outside_band_is_brought_to_its_edge(actual, claimed, computed):
+def test_qualitative_claim_is_the_review_score_even_outside_its_band(actual, claimed):
+    """v2: a judgement never moves a score; S006 warns, a reviewer's 调整 decides."""
     scored = score_indicator(line("建立制度", actual, claimed=claimed), SETTINGS)
-    assert scored.computed == computed
-    assert "超出区间" in scored.arithmetic
+    assert scored.computed == claimed
+    assert ("不在区间内" in scored.arithmetic) == (actual != "有效运行")
+
+
+@pytest.mark.parametrize(("claimed", "computed"), [(11, 10), (-1, 0), (None, None)])
+def test_qualitative_claim_outside_zero_to_weight_is_brought_into_it(claimed, computed):
+    assert score_indicator(line("建立制度", "完成", claimed=claimed), SETTINGS).computed == computed
 
 
 def test_qualitative_unknown_level_keeps_the_claim_without_band():
@@ -201,7 +214,8 @@ def test_qualitative_bands_come_from_config():
     strict = dataclasses.replace(
         SETTINGS, qualitative=dataclasses.replace(SETTINGS.qualitative, achieved_band=(0.9, 1.0))
     )
-    assert score_indicator(line("建立制度", "完成", claimed=8), strict).computed == 9
+    scored = score_indicator(line("建立制度", "完成", claimed=8), strict)
+    assert (scored.band, scored.computed) == ((9, 10), 8)
 
 
 # ---------------------------------------------------------------- rounding
@@ -254,6 +268,38 @@ def test_total_is_rescaled_to_100_when_weights_do_not_add_up():
     s = score(project(*rows), SETTINGS)
     assert (s.weight_total, s.raw_total, s.total) == (110, 105, 95.45)  # 105 ÷ 110 × 100
     assert s.total_arithmetic.endswith("(10+95)÷110×100=95.45")
+
+
+def test_rescaling_is_decided_here_with_the_score_tolerance():
+    """Renderers show `rescaled` and `scale` as decided: a 分值 sum within the tolerance is not rescaled."""
+    loose = dataclasses.replace(SETTINGS, tolerance=dataclasses.replace(SETTINGS.tolerance, score=0.5))
+    near = (*_ninety_points()[:-1], line("≥10次", "10次", 10.3, 10, row=10))
+    s = score(project(*near), loose)
+    assert (s.weight_total, s.rescaled, s.scale, s.total) == (100.3, False, 100, s.raw_total)
+    rows = (*_ninety_points(), line("≥10次", "5次", 10, 5, row=11))
+    assert score(project(*rows), SETTINGS).rescaled
+    fifty = dataclasses.replace(SETTINGS, weights=dataclasses.replace(SETTINGS.weights, total=50.0))
+    s = score(project(*rows), fifty)
+    assert (s.rescaled, s.scale, s.total) == (True, 50, 47.73)  # 105 ÷ 110 × 50
+
+
+def test_each_line_says_whether_its_claim_differs_and_whether_it_lost_points():
+    s = score(
+        project(
+            line("≥36次", "32次", claimed=8, row=2),  # computed 8.89: differs, lost
+            line("≥36次", "32次", claimed=8.885, row=3),  # within the tolerance of 8.89: same, lost
+            line("≥36次", "36次", claimed=10, row=4),  # full marks
+            line("≥36次", "35.99次", claimed=10, row=5),  # 9.997 -> 10.0 at two decimals: no deduction left
+        ),
+        SETTINGS,
+    )
+    assert [(x.claimed_differs, x.lost) for x in s.indicators] == [
+        (True, True),
+        (False, True),
+        (False, False),
+        (False, False),
+    ]
+    assert [t.claimed_differs for t in s.subtotals] == [True]  # Σ自评 36.885 against Σ复核 37.78
 
 
 def test_rows_without_weight_count_nothing():
@@ -322,8 +368,167 @@ def test_seed_example_scores_94_55(example_path):
         pytest.skip("the filled example has not been generated")
     from pipeline.evaluate import evaluate
 
-    s = evaluate(example_path, SETTINGS).scores
+    s = evaluate(example_path, SETTINGS, today=TODAY).scores
     assert (s.budget, s.executed, s.execution_rate, s.budget_score) == (121, 121, 1.0, 10)
     assert (s.indicator_weight, s.indicator_score, s.weight_total) == (100, 94, 110)
     assert (s.total, s.grade) == (94.55, "优")
     assert s.level1_weights == {"产出指标": 80, "效益指标": 10, "满意度指标": 10}
+
+
+# ---------------------------------------------------------------- v2: comparator and unit columns
+def sichuan(target, actual, comparator: str, unit: str, **kw) -> Indicator:
+    ind = line(str(target), str(actual), nature=comparator, **kw)
+    return dataclasses.replace(ind, unit=text(unit))
+
+
+@pytest.mark.parametrize(
+    ("target", "actual", "comparator", "unit", "expected"),
+    [
+        (1, 0.4, "≤", "%", 10),  # 停机率 ≤1% met at 0.4% (v1: a shortfall, 4)
+        (1, 2, "≤", "%", 5),  # 10×1/2
+        (5000, 4500, "≥", "亩", 9),
+        (90, 0.94, "≥", "%", 10),  # a %-formatted 94%
+        (90, 0.85, "正向", "%", 9.44),  # 10×85/90
+        (3, 4, "反向", "天", 7.5),
+        (120, 100, "=", "万元", 8.33),  # equal -> at least for a count of money on a 数量 row
+    ],
+)
+def test_comparator_and_unit_columns_score_bare_numbers(target, actual, comparator, unit, expected):
+    assert score_indicator(sichuan(target, actual, comparator, unit), SETTINGS).computed == expected
+
+
+def test_a_comparator_column_of_its_own_beside_nature():
+    ind = dataclasses.replace(line("1", "0.4", nature="定量"), comparator=text("≤"), unit=text("%"))
+    assert score_indicator(ind, SETTINGS).computed == 10
+
+
+def test_the_targets_own_comparator_wins_over_the_column():
+    assert score_indicator(sichuan("≥95%", "90%", "≤", ""), SETTINGS).computed == 9.47
+
+
+def test_a_placeholder_unit_is_no_unit():
+    assert measure(sichuan("36", "32", "≥", "—"), SETTINGS).target.unit == ""
+
+
+# ---------------------------------------------------------------- v2: multipliers
+@pytest.mark.parametrize(
+    ("target", "actual", "level2", "expected"),
+    [
+        ("≤90万元", "120", "成本指标", 7.5),  # 120万元, not 120元 (v1: full marks)
+        ("≤90万元", "86", "成本指标", 10),
+        ("≥1.5万人次", "1.2", "数量指标", 8),  # 1.2万人次
+        ("≤3万元/公里", "2.75", "成本指标", 10),
+    ],
+)
+def test_a_bare_actual_takes_the_targets_multiplier(target, actual, level2, expected):
+    assert score_indicator(line(target, actual, level2=level2), SETTINGS).computed == expected
+
+
+# ---------------------------------------------------------------- v2: less is better, zero targets
+@pytest.mark.parametrize(
+    ("level3", "target", "actual", "expected", "claimed"),
+    [
+        ("食品安全事故", "=0起", "0起", 10, 10),
+        ("食品安全事故", "0起", "未发生", 10, 10),
+        ("安全生产", "零事故", "0", 10, 10),
+        ("群众有效投诉", "≥3次", "2次", 10, 10),  # a negative event: at most whatever ≥ says
+        ("群众有效投诉", "3次", "4次", 7.5, 7.5),
+        ("设备故障率", "5%", "4%", 10, 10),
+        ("投诉办结率", "≥95%", "90%", 9.47, 9.47),  # what is done about complaints: at least
+    ],
+)
+def test_less_is_better_lines_are_at_most(level3, target, actual, expected, claimed):
+    scored = score_indicator(line(target, actual, claimed=claimed, level3=level3), SETTINGS)
+    assert scored.computed == expected
+
+
+def test_an_at_most_zero_target_missed_keeps_the_claim_and_says_why():
+    scored = score_indicator(line("=0起", "1起", claimed=6, level3="食品安全事故"), SETTINGS)
+    assert (scored.computed, scored.met) == (6, False)
+    assert "目标为 0，超出即未达成，无法按比例计分" in scored.arithmetic
+
+
+# ---------------------------------------------------------------- v2: one number among words
+@pytest.mark.parametrize(
+    ("target", "actual", "expected"),
+    [
+        ("≥4500人", "实际受益4812人", 10),
+        ("≥40所", "共38所", 9.5),
+        ("=100%", "完成率达98%", 9.8),
+        ("≥40所", "共改造38所学校", 9.5),  # the unit is the start of the words after the number
+        ("培训人数不少于200人", "180人", 9),  # a target among words, after its comparator
+        ("受益群众5000人以上", "5200人", 10),
+    ],
+)
+def test_one_number_among_words_is_that_number(target, actual, expected):
+    assert score_indicator(line(target, actual), SETTINGS).computed == expected
+
+
+def test_two_numbers_are_not_guessed():
+    scored = score_indicator(line("≥40所", "计划40所完成38所", claimed=9), SETTINGS)
+    assert (scored.method, scored.computed, scored.final) == (UNVERIFIABLE, None, 9)
+    assert measure(line("≥40所", "计划40所完成38所"), SETTINGS).several_numbers
+
+
+# ---------------------------------------------------------------- v2: deadlines
+@pytest.mark.parametrize(
+    ("target", "actual", "claimed", "computed", "met"),
+    [
+        ("12月底前", "2023年11月20日完成", 4, 5, True),  # a date proves it: full marks
+        ("2023年6月30日前", "6月28日", 5, 5, True),
+        ("12月底前", "按时完成", 4, 4, True),  # words: the claim stands
+        ("10月底前", "延期至12月", 3, 3, False),
+        ("10月底前", "2023年12月5日完成", 5, 5, False),  # late: nothing to prorate
+        ("年底前", "次年3月完成", 2, 2, False),
+    ],
+)
+def test_deadlines(target, actual, claimed, computed, met):
+    scored = score_indicator(line(target, actual, 5, claimed, level2="时效指标"), SETTINGS, 2023)
+    assert (scored.kind, scored.method, scored.computed, scored.met) == (QUANTITATIVE, "时限", computed, met)
+
+
+def test_a_deadline_written_as_qualitative_stays_qualitative():
+    scored = score_indicator(line("12月底前", "按时完成", 5, 5, nature="定性"), SETTINGS, 2023)
+    assert scored.kind == QUALITATIVE
+
+
+# ---------------------------------------------------------------- v2: optional provincial rules
+def test_deviation_penalty_is_off_by_default_and_arithmetic_when_on():
+    over = line("≥100次", "140次", claimed=10)
+    assert score_indicator(over, SETTINGS).computed == 10
+    penalised = score_indicator(over, with_scoring(deviation_penalty=((0.3, 2.0), (0.5, 4.0))))
+    assert penalised.computed == 8
+    assert penalised.arithmetic.endswith("达到目标，得满分 10；偏差 40%≥30%，扣 2 分=8")
+    short = score_indicator(line("≥100次", "40次"), with_scoring(deviation_penalty=((0.3, 2.0), (0.5, 4.0))))
+    assert short.computed == 0  # 10×40/100 = 4, −4 (60% ≥ 50%)
+
+
+def test_total_caps_are_off_by_default_and_arithmetic_when_on():
+    rows = _ninety_points()
+    assert score(project(*rows, executed=75), SETTINGS).total == 97.5
+    capped = score(project(*rows, executed=75), with_scoring(total_caps=((0.8, 89.0), (0.7, 79.0))))
+    assert (capped.total, capped.capped_at) == (89, 89)
+    assert capped.total_arithmetic.endswith("；执行率 75% 低于 80%，总分不超过 89 分：89")
+    lower = score(project(*rows, executed=65), with_scoring(total_caps=((0.8, 89.0), (0.7, 79.0))))
+    assert lower.total == 79
+
+
+def test_a_note_after_the_unit_is_not_part_of_it():
+    assert score_indicator(line("≥90%", "95.5%（抽样调查）"), SETTINGS).computed == 10
+
+
+@pytest.mark.parametrize(("actual", "expected"), [("降低6%", 10), ("降低4%", 8)])
+def test_a_change_target_on_a_cost_row_is_at_least_that_change(actual, expected):
+    """`成本降低5%` (定量): more reduction is better, though bare costs read "at most"."""
+    ind = line("成本降低5%", actual, level2="成本指标", nature="定量")
+    assert score_indicator(ind, SETTINGS).computed == expected
+
+
+def test_a_change_target_without_a_nature_is_qualitative():
+    assert score_indicator(line("降低5%", "降低6%", claimed=10), SETTINGS).kind == QUALITATIVE
+
+
+@pytest.mark.parametrize(("claimed", "computed"), [(8.9, 8.9), (8.89, 8.89), (9, 8.89), (8.8, 8.89)])
+def test_a_claim_rounded_to_the_decimals_it_was_written_with_agrees(claimed, computed):
+    """10×32/36 = 8.888…: `8.9` is that score to one decimal; `9` (no decimal) and `8.8` are not."""
+    assert score_indicator(line("≥36次", "32次", claimed=claimed), SETTINGS).computed == computed

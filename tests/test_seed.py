@@ -10,7 +10,7 @@ import pytest
 
 from pipeline.config import Settings
 from pipeline.evaluate import evaluate
-from tests.builders import rules_at
+from tests.builders import TODAY, rules_at
 from tests.conftest import EXAMPLE
 
 pytestmark = pytest.mark.skipif(not EXAMPLE.exists(), reason="示例工作簿尚未生成")
@@ -29,7 +29,7 @@ SEED_MBPN = [
 
 @pytest.fixture(scope="module")
 def seed():
-    return evaluate(EXAMPLE, Settings())
+    return evaluate(EXAMPLE, Settings(), today=TODAY)
 
 
 def test_seed_shows_the_contract_minimum(seed):

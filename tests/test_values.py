@@ -12,15 +12,21 @@ from pipeline.values import (
     AT_MOST,
     GREATER,
     Unreadable,
+    comparator_word,
+    date_in_words,
     half_width,
+    indicator_name,
     normalize_label,
+    numbers_in_words,
     parse_date,
     parse_dates,
+    parse_deadline,
     parse_money,
     parse_number,
     parse_quantity,
     parse_rate,
     parse_year,
+    parse_zero_target,
     split_unit,
 )
 
@@ -201,3 +207,84 @@ def test_a_target_reads_back_its_number(x, comparator, unit):
     assert q is not None
     factor = 1e4 if unit == "万元" else 1
     assert q.value == pytest.approx(float(x) * factor)
+
+
+# ---------------------------------------------------------------- v2 parsers
+
+
+@pytest.mark.parametrize(
+    ("text", "count", "value", "after"),
+    [
+        ("实际受益4812人", 1, 4812, "人"),
+        ("共38所", 1, 38, "所"),
+        ("完成率达98%", 1, 98, "%"),
+        ("受益１，２００户", 1, 1200, "户"),  # full-width, thousands separator
+        ("计划40所完成38所", 2, 0, ""),
+        ("已完成", 0, 0, ""),
+    ],
+)
+def test_numbers_among_words(text, count, value, after):
+    n = numbers_in_words(text)
+    assert (n.count, n.value, n.after) == (count, value, after)
+
+
+@pytest.mark.parametrize(
+    ("text", "deadline"),
+    [
+        ("12月底前", date(2023, 12, 31)),
+        ("2023年6月30日前", date(2023, 6, 30)),
+        ("6月30日前完成", date(2023, 6, 30)),
+        ("年底前", date(2023, 12, 31)),
+        ("2023年内", date(2023, 12, 31)),
+        ("11月份", date(2023, 11, 30)),
+        ("≥36次", None),
+        ("及时拨付", None),
+    ],
+)
+def test_deadlines_as_written(text, deadline):
+    assert parse_deadline(text, 2023) == deadline
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("2023年11月20日完成", date(2023, 11, 20)),
+        ("11月完工", date(2023, 11, 30)),
+        ("次年3月完成", date(2024, 3, 31)),
+        ("2023-11-20", date(2023, 11, 20)),
+        ("按时完成", None),
+    ],
+)
+def test_a_date_among_words(text, day):
+    assert date_in_words(text, 2023) == day
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("≥", AT_LEAST), ("≤", AT_MOST), ("正向", AT_LEAST), ("反向指标", AT_MOST), ("定量", None)],
+)
+def test_a_comparator_written_alone(text, kind):
+    assert comparator_word(text) == kind
+
+
+def test_a_zero_target_in_words():
+    assert parse_zero_target("零事故").value == 0
+    assert parse_zero_target("事故") is None
+
+
+def test_indicator_names_short_forms_and_closest():
+    known = ("产出指标", "效益指标", "满意度指标", "成本指标")
+    assert indicator_name("满意度", known) == ("满意度指标", "")
+    assert indicator_name("二、效益指标", known) == ("效益指标", "")
+    assert indicator_name("效果指标", known) == ("效益指标", "closest")
+
+
+@given(st.text(max_size=40))
+def test_the_v2_parsers_never_raise(text):
+    numbers_in_words(text)
+    parse_deadline(text, 2023)
+    parse_deadline(text, None)
+    date_in_words(text, 2023)
+    comparator_word(text)
+    parse_zero_target(text)
+    indicator_name(text, ("产出指标", "效益指标"))

@@ -69,8 +69,7 @@ def _column_label(column: str) -> str:
 @rule("B001", Severity.ERROR)
 def total_equals_sources(p: Project, ctx: Context) -> Iterator[Finding]:
     """年度资金总额须等于财政拨款、上年结转资金、其他资金之和 | The annual total equals the sum of its sources.
-    Checked in 年初预算数, 全年预算数 and 全年执行数; a blank source counts as none, a column whose
-    sources are all blank (no breakdown given) or unreadable is skipped.
+    年初预算数、全年预算数、全年执行数三列分别核对；某一来源空着按 0 计，三个来源都没填（没有分列）或无法读取的列不核对。
     """
     for column in AMOUNT_COLUMNS:
         total = total_cell(p, column)
@@ -96,7 +95,7 @@ def total_equals_sources(p: Project, ctx: Context) -> Iterator[Finding]:
 @rule("B002", Severity.WARNING)
 def no_over_execution(p: Project, ctx: Context) -> Iterator[Finding]:
     """全年执行数不应超过全年预算数 | Execution should not exceed the budget.
-    Spending beyond the approved budget needs an adjustment (调整预算) or an explanation; checked per source.
+    超出批复预算的支出须有预算调整或说明；按每个资金来源分别核对。
     """
     for row in p.funds.values():
         budget, executed = row.budget.value, row.executed.value
@@ -131,8 +130,7 @@ def stated_rate_agrees(row: FundRow, computed: float, tolerance: float) -> bool:
 @rule("B003", Severity.ERROR)
 def stated_rate_matches(p: Project, ctx: Context) -> Iterator[Finding]:
     """所填执行率须等于全年执行数 ÷ 全年预算数 | The stated execution rate equals executed ÷ budget.
-    The rate scores 10 points; a rate typed by hand drifts from the amounts beside it. A rate typed with
-    fewer digits (`95%` for 94.55%) agrees when it is the computed rate rounded to those digits.
+    执行率决定预算执行率的 10 分，手填的执行率常与旁边的金额对不上。少写几位小数（94.55% 写成“95%”）时，只要是计算值按所写位数四舍五入的结果，就算一致。
     """
     for row in p.funds.values():
         budget, executed, stated = row.budget.value, row.executed.value, row.rate.value
@@ -156,7 +154,7 @@ def stated_rate_matches(p: Project, ctx: Context) -> Iterator[Finding]:
 @rule("B004", Severity.ERROR)
 def subitems_add_up(p: Project, ctx: Context) -> Iterator[Finding]:
     """分项预算合计须等于年度资金总额的全年预算数 | The sub-item budgets add up to the annual budget.
-    The split is what payments are allocated against (P003/P004); it must cover the whole budget, no more.
+    支付要按分项预算归集核对（P003/P004），分项合计必须正好覆盖全年预算，不多不少。
     """
     total = p.total.budget if p.total else None
     if not p.has("分项预算", "分项预算.amount") or total is None or total.value is None:
@@ -180,24 +178,35 @@ def amounts_with_names(p: Project) -> Iterator[tuple[str, Cell[float]]]:
 @rule("B005", Severity.ERROR)
 def no_negative_amounts(p: Project, ctx: Context) -> Iterator[Finding]:
     """金额不应为负数 | No amount is negative.
-    A negative figure is usually a refund (冲销) typed into the wrong place; it silently shrinks every total.
+    负数通常是退款、冲销填错了位置，会悄悄把各项合计拉低。
     """
     for what, cell in amounts_with_names(p):
         if cell.value is not None and cell.value < 0:
             yield finding("B005", cell, actual=cell.value, what=what, amount=money(cell.value))
 
 
+# `因此`/`因而` (therefore) and `原因分析` (a heading) name no cause, though they hold 因 / 原因.
+_NO_CAUSE = re.compile(r"因此|因而|原因分析|原因和改进措施|原因及改进措施")
+
+
+def gives_a_cause(text: str, words: tuple[str, ...]) -> bool:
+    """A sentence gives a cause (由于 / 因 / 结余 / 未拨付 …): stating the rate or the amount is not one."""
+    said = _NO_CAUSE.sub("", half_width(text))
+    return any(word and word in said for word in words)
+
+
 def low_execution_explained(p: Project, words: tuple[str, ...]) -> bool:
-    """资金使用及管理情况, or any 偏差原因, gives a reason the money was not spent."""
-    section = p.section("资金使用及管理情况")
-    texts = [section.text.text if section else "", *(i.deviation.text for i in p.indicators)]
-    return any(word in text for text in texts for word in words)
+    """资金使用及管理情况 or 资金调整情况, or any 偏差原因, gives a cause for the money not spent."""
+    texts = [s.text.text for title in ("资金使用及管理情况", "资金调整情况") if (s := p.section(title))]
+    texts += [i.deviation.text for i in p.indicators]
+    return any(gives_a_cause(text, words) for text in texts)
 
 
 @rule("B006", Severity.WARNING)
 def low_execution_has_reason(p: Project, ctx: Context) -> Iterator[Finding]:
     """执行率偏低须说明原因 | A low execution rate must be explained.
-    财预〔2020〕10号 asks why money was not spent; a report silent on it cannot be reviewed.
+    财预〔2020〕10号要求说明资金为什么没有用完。“说明”指写出原因（由于、因、结余、结转、未拨付、延期、疫情等，
+    词表在 config.toml）；只写“全年执行301万元，执行率86%”不算说明。
     """
     rate, threshold = ctx.scores.execution_rate, ctx.settings.checks.low_execution
     total = p.total

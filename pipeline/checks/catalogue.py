@@ -28,7 +28,8 @@ def rules_markdown() -> str:
             continue
         lines += [f"## {prefix} — {title}", "", "| 编号 | 严重程度 | 规则 | 为什么 |", "|---|---|---|---|"]
         for r in sorted(family, key=lambda r: r.id):
-            lines.append(f"| {r.id} | {r.severity.value} | {_cell(r.summary)} | {_cell(r.why)} |")
+            rule_text = r.summary.split(" | ")[0]  # the Chinese half: the readers are finance staff
+            lines.append(f"| {r.id} | {r.severity.value} | {_cell(rule_text)} | {_cell(r.why)} |")
         lines.append("")
     return "\n".join(lines)
 

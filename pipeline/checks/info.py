@@ -31,7 +31,7 @@ def credit_check_char(first17: str) -> str:
 @rule("M001", Severity.WARNING)
 def credit_code_valid(p: Project, ctx: Context) -> Iterator[Finding]:
     """统一社会信用代码须为 GB 32100-2015 的 18 位代码且校验位正确 | The credit code must be a valid GB 32100-2015 code.
-    A mistyped code identifies another organisation, or none; the check digit catches almost every slip.
+    代码抄错就指向了别的单位或不存在的单位；校验位几乎能发现所有抄写错误。
     """
     cell = p.info.credit_code
     code = re.sub(r"\s+", "", half_width(cell.text)).upper()
@@ -61,7 +61,7 @@ def phone_valid(number: str) -> bool:
 @rule("M002", Severity.INFO)
 def phone_dialable(p: Project, ctx: Context) -> Iterator[Finding]:
     """联系电话应为 11 位手机号或带区号的固定电话 | The phone is a mobile number or a landline with area code.
-    Reviewers call the unit back; a landline without its area code or a digit short cannot be dialled.
+    审核人员要回电核实；固定电话缺区号或号码少一位就打不通。
     """
     cell = p.info.phone
     text = half_width(cell.text)
@@ -80,12 +80,12 @@ def only_process_evaluation(eval_type: str) -> bool:
 @rule("M003", Severity.ERROR)
 def evaluation_date_plausible(p: Project, ctx: Context) -> Iterator[Finding]:
     """评价时间须在预算年度结束之后且不晚于今天 | The evaluation date falls after the budget year and not in the future.
-    A 完成结果评价 judges a finished year, so it cannot be dated inside it; a future date is a typo.
+    完成结果评价评的是已经结束的年度，不能早于年度结束；晚于今天（本次运行日期，--date）多半是笔误。
     """
     evaluated, year = p.info.eval_date.value, p.info.year.value
     if evaluated is None:
         return
-    today = ctx.today or date.today()
+    today = ctx.today
     if evaluated > today:
         yield finding(
             "M003",

@@ -75,9 +75,7 @@ def within_subtotal(text: str, position: int) -> bool:
 @rule("N001", Severity.ERROR)
 def stated_total_matches(p: Project, ctx: Context) -> Iterator[Finding]:
     """报告正文所称自评总分须等于复核总分 | A total score the text states equals the computed total.
-    Compared at the score tolerance, without rounding: `95分` for 94.55 is wrong, since a rounded
-    total can cross a grade line (89.6 -> 90 turns 良 into 优). When the weights do not add to 100 the
-    unscaled Σ, shown beside the 100-point total, is accepted too.
+    按分数容差比较，不四舍五入：94.55 写成“95分”也算不符，因为取整可能跨过等级线（89.6 写成 90 就从良变成优）。分值合计不是 100 时，与百分制总分并列显示的未折算合计也视为一致。
     """
     scores = ctx.scores
     for section in p.narrative:
@@ -113,7 +111,7 @@ _GRADE_CLAIM = re.compile(
 @rule("N002", Severity.ERROR)
 def stated_grade_matches(p: Project, ctx: Context) -> Iterator[Finding]:
     """报告正文所称评价等级须与复核总分的等级一致 | A grade the text states is the grade of the computed total.
-    The grade is what the finance bureau acts on (第十三条: 90 优, 80 良, 60 中).
+    财政部门依据等级作出处理（第十三条：90 分优、80 分良、60 分中）。
     """
     grade = ctx.scores.grade
     for section in p.narrative:
@@ -165,8 +163,7 @@ def indicator_name(words: str, known: set[str]) -> str | None:
 @rule("N003", Severity.WARNING)
 def stated_subtotals_match(p: Project, ctx: Context) -> Iterator[Finding]:
     """报告正文所称二级指标分值、得分须与指标表一致 | A 二级指标 subtotal the text states matches the table.
-    Both the 分值 and the 得分 are compared; the 得分 may match the unit's figure or the recomputed one.
-    A 一级 name (`满意度指标`) is compared with the sum of its rows.
+    分值和得分都核对；得分与单位自评或复核结果之一相同即可。写一级指标名称（“满意度指标”）的，与其下各行之和比较。
     """
     by_level2, by_level1 = table_subtotals(ctx.scores)
     known = set(LEVEL1) | set(LEVEL2) | set(by_level2) | set(by_level1)
@@ -244,9 +241,7 @@ def total_figures_text(p: Project, kind: str) -> str:
 @rule("N004", Severity.WARNING)
 def stated_amounts_match(p: Project, ctx: Context) -> Iterator[Finding]:
     """报告正文所称项目总预算、总支出须与资金情况一致 | Total budget / spending the text states matches the data.
-    Only phrases that name the whole (`共计经费`, `全年预算`, `实际支出`, `共投入`) are read, never a
-    clause about a part (`其中…`) or another year; the figure may match any source row of its kind and
-    agrees when it is that amount rounded to the digits written (`121万元` for 120.9967).
+    只读取说整体的短语（“共计经费”“全年预算”“实际支出”“共投入”），不读说某一部分（“其中…”）或其他年度的句子；与同类任一资金来源相符即可，按所写位数四舍五入后相同也算一致（120.9967 写成“121万元”）。
     """
     figures = fund_figures(p)
     if not figures["either"] or p.total is None:
@@ -381,9 +376,7 @@ def same_project(core: str, name: str, overlap: float) -> bool:
 @rule("N005", Severity.WARNING)
 def project_named_consistently(p: Project, ctx: Context) -> Iterator[Finding]:
     """报告正文不应以其他名称称呼本项目 | The text does not call the project by another name.
-    A name left over from last year's or another project's report. Read only where the text plainly
-    names its project (`我单位2021年…专项经费`, `…经费绩效自评`); a phrase counts as this project when
-    the name contains it or shares enough of its character pairs (config checks.name_overlap).
+    多半是沿用了往年或其他项目报告的文字。只在正文明确称呼本项目的地方读取（“我单位2021年…专项经费”“…经费绩效自评”）；该名称包含在项目名称中，或与项目名称有足够多相同的相邻两字（config 中 checks.name_overlap），才算本项目。
     """
     name = p.info.name.text
     if not name:

@@ -43,7 +43,7 @@ def day_list(days: list[date] | tuple[date, ...]) -> str:
 @rule("P001", Severity.ERROR)
 def payments_match_execution(p: Project, ctx: Context) -> Iterator[Finding]:
     """支付明细合计须等于全年执行数 | Payments add up to the executed amount.
-    The executed figure drives the 预算执行率 score; the payment list is its evidence.
+    全年执行数决定预算执行率得分，支付明细是它的凭据，两者必须一致。
     """
     executed = total_cell(p, "executed")
     if executed is None or not p.has("支付明细", "支付明细.amount"):
@@ -54,7 +54,7 @@ def payments_match_execution(p: Project, ctx: Context) -> Iterator[Finding]:
 @rule("P002", Severity.ERROR)
 def payment_dates_in_year(p: Project, ctx: Context) -> Iterator[Finding]:
     """支付日期须在预算年度内且不晚于评价时间 | Payment dates fall in the budget year, before the evaluation.
-    A payment of another year belongs to another year's accounts; one after the evaluation was not evaluated.
+    其他年度的支付属于其他年度的账；评价时间之后的支付并未被评价。
     """
     year, evaluated = p.info.year.value, p.info.eval_date.value
     for pay in p.payments:
@@ -87,7 +87,7 @@ def payment_dates_in_year(p: Project, ctx: Context) -> Iterator[Finding]:
 @rule("P003", Severity.WARNING)
 def payment_items_known(p: Project, ctx: Context) -> Iterator[Finding]:
     """支付明细的分项名称须与分项预算一致 | Each payment names a sub-item of the budget split.
-    Only a payment whose 分项 can be found can be allocated, and only allocated payments can be checked (P004).
+    只有找得到所属分项的支付才能归集，也才能核对是否超支（P004）；意见给出最接近的分项名称。
     """
     if not p.has("分项预算", "分项预算.name") or not p.subitems:
         return
@@ -120,7 +120,7 @@ def allocated_payments(p: Project, known: dict[str, SubItem]) -> dict[str, float
 @rule("P004", Severity.ERROR)
 def subitem_not_overspent(p: Project, ctx: Context) -> Iterator[Finding]:
     """单个分项的支付合计不应超过其预算金额 | Payments allocated to a sub-item stay within its budget.
-    Only rows naming one 分项 are allocated; their sum is a lower bound, so an excess is certain.
+    只归集只写了一个分项的支付行，所以算出的合计只会偏小：超出预算是确定的。
     """
     if not p.has("分项预算", "分项预算.amount"):
         return
@@ -144,7 +144,7 @@ def subitem_not_overspent(p: Project, ctx: Context) -> Iterator[Finding]:
 @rule("P005", Severity.WARNING)
 def no_duplicate_payments(p: Project, ctx: Context) -> Iterator[Finding]:
     """支付日期、金额、分项完全相同的两行可能是重复录入 | Two identical payment rows may be a double entry.
-    Rows equal in date, amount and 分项 are rare in real accounts and inflate the paid total.
+    日期、金额、分项完全相同的两笔支付在真实账目中很少见，多半是重复录入，会虚增支付合计。
     """
     first_row: dict[tuple, int] = {}
     for pay in p.payments:
@@ -171,7 +171,7 @@ def no_duplicate_payments(p: Project, ctx: Context) -> Iterator[Finding]:
 @rule("P006", Severity.INFO)
 def payment_single_item(p: Project, ctx: Context) -> Iterator[Finding]:
     """一笔支付记在多个分项下，无法分摊 | A payment row names several sub-items and cannot be allocated.
-    Its amount is left out of the per-分项 totals, so P004 cannot check it.
+    这一笔的金额无法分到各个分项，不计入分项合计，因此无法核对这些分项是否超支。
     """
     for pay in p.payments:
         items = payment_items(pay)
@@ -184,7 +184,7 @@ def payment_single_item(p: Project, ctx: Context) -> Iterator[Finding]:
 @rule("P007", Severity.ERROR)
 def structure_matches_execution(p: Project, ctx: Context) -> Iterator[Finding]:
     """支出结构合计须等于全年执行数 | The expenditure structure adds up to the executed amount.
-    The structure splits the same spending by economic category; a different total means a row is missing.
+    支出结构是同一笔支出按经济分类的拆分，合计不同说明漏了或多了某一行。
     """
     executed = total_cell(p, "executed")
     if executed is None or not p.has("支出结构", "支出结构.amount"):
@@ -195,7 +195,7 @@ def structure_matches_execution(p: Project, ctx: Context) -> Iterator[Finding]:
 @rule("P008", Severity.WARNING)
 def payment_dates_name_year(p: Project, ctx: Context) -> Iterator[Finding]:
     """支付日期没有写年份 | A payment date names no year.
-    `12.07` was read in the budget year; a payment of the next January typed this way would be misplaced.
+    “12.07”按预算年度读取；如果其实是次年 1 月的支付，这样写就会放错年度。
     """
     year = p.info.year.value
     for pay in p.payments:

@@ -20,7 +20,7 @@ from ..model import Cell, CellRef, Finding, Label, Project, Scores, Severity
 class Context:
     settings: Settings
     scores: Scores
-    today: date | None = None  # the run's date (M003); None -> date.today()
+    today: date  # the run's date (M003): the batch's --date, so one input gives one set of files
 
 
 RuleFn = Callable[[Project, Context], Iterator[Finding]]
@@ -40,9 +40,13 @@ class Rule:
 
     @property
     def why(self) -> str:
+        """The docstring after its first line, in Chinese (docs/rules.md 为什么: its readers are finance staff)."""
         doc = (self.fn.__doc__ if self.fn else LOADER_RULES[self.id][1]) or ""
         lines = [ln.strip() for ln in doc.strip().splitlines()[1:] if ln.strip()]
-        return " ".join(lines)
+        text = ""
+        for line in lines:  # a docstring wraps Chinese lines with no space between them
+            text += " " + line if text[-1:].isascii() and line[:1].isascii() and text else line
+        return text
 
 
 RULES: dict[str, Rule] = {}

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..cells import col_index
 from ..config import Limits
-from ..messages import MSG
+from ..messages import MSG, os_reason
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -77,7 +77,9 @@ def inspect(path: Path, limits: Limits) -> Container:
         with path.open("rb") as fh:
             head = fh.read(8)
     except OSError as e:
-        raise Refused(MSG["I001_open"].format(error=e.strerror or e)) from None
+        raise Refused(MSG["I001_open"].format(error=os_reason(e))) from None
+    if suffix in (".et", ".ett"):  # WPS's own format (OLE2 inside): not "an old .xls"
+        raise Refused(MSG["I001_et"].format(suffix=suffix))
     if head.startswith(OLE2_MAGIC):
         raise Refused(MSG["I001_encrypted"] if _is_encrypted(path) else MSG["I001_xls"])
     if suffix not in READABLE_SUFFIXES:

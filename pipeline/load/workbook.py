@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import re
@@ -14,7 +15,7 @@ from .. import schema
 from ..cells import a1
 from ..config import Settings
 from ..display import show
-from ..messages import KIND_WORDS, MSG
+from ..messages import KIND_WORDS, MSG, os_reason
 from ..model import (
     EMPTY,
     Cell,
@@ -35,6 +36,7 @@ from ..model import (
 from ..values import (
     Unreadable,
     half_width,
+    indicator_name,
     normalize_label,
     parse_date,
     parse_dates,
@@ -72,7 +74,7 @@ def load(path: Path, settings: Settings, digest: str | None = None) -> Loaded:
     try:
         digest = digest or sha256_of(path)
     except OSError as e:
-        return Loaded(None, [_i001(MSG["I001_open"].format(error=e.strerror or e))])
+        return Loaded(None, [_i001(MSG["I001_open"].format(error=os_reason(e)))])
     try:
         container = inspect(path, settings.limits)
         # From bytes, not the path: calamine cannot open a file whose name is not UTF-8 (a GBK name
@@ -409,24 +411,31 @@ class _Reader:
         )
 
     def indicators(self) -> tuple[Indicator, ...]:
-        found = self.table(schema.INDICATORS)
+        found = self.table(_INDICATORS_READ)
         if found is None:
             return ()
         grid, h, rows = found
         c = h.columns
-        out = []
+        out: list[Indicator] = []
         content = [c[k] for k in ("level3", "target", "actual", "weight", "claimed", "deviation") if k in c]
         for r in rows:
-            level1 = _label(grid, r, c.get("level1"))
+            level1 = _label(grid, r, c.get("level1"), schema.LEVEL1)
             if level1.name in _TOTAL_ROW:
                 continue
             if content and all(not _text(grid, r, col) for col in content):
                 continue  # nothing but 一级/二级 labels: the template's skeleton, left unfilled
+            level2 = _label(grid, r, c.get("level2"), schema.LEVEL2)
+            # A 一级/二级 written once above a group of rows and left blank below it (not merged)
+            # belongs to the whole group, as staff read it; 二级 does not carry into another 一级.
+            if out and not level1.raw and level1.ref is not None:
+                level1 = out[-1].level1
+                if not level2.raw and level2.ref is not None:
+                    level2 = out[-1].level2
             out.append(
                 Indicator(
                     row=r + 1,
                     level1=level1,
-                    level2=_label(grid, r, c.get("level2")),
+                    level2=level2,
                     level3=self.cell(grid, r, c.get("level3"), "三级指标", "text"),
                     nature=self.cell(grid, r, c.get("nature"), "指标性质", "text"),
                     target=self.cell(grid, r, c.get("target"), "年度指标值", "text"),
@@ -434,6 +443,8 @@ class _Reader:
                     weight=self.cell(grid, r, c.get("weight"), f"第 {r + 1} 行分值", "number"),
                     claimed=self.cell(grid, r, c.get("claimed"), f"第 {r + 1} 行自评得分", "number"),
                     deviation=self.cell(grid, r, c.get("deviation"), "偏差原因分析及改进措施", "text"),
+                    unit=self.cell(grid, r, c.get("unit"), "度量单位", "text"),
+                    comparator=self.cell(grid, r, c.get("comparator"), "指标方向", "text"),
                 )
             )
         return tuple(out)
@@ -522,11 +533,23 @@ def _strip_prefix(label: str) -> str:
     return re.sub(r"^(其中[:]?|[-—·])", "", label)
 
 
-def _label(grid: Grid, row: int, col: int | None) -> Label:
+def _label(grid: Grid, row: int, col: int | None, known: tuple[str, ...]) -> Label:
+    """A 一级/二级指标 cell: its weight split off, its name as scored (checks.md S017: a short form or
+    the one close name; a name with no single close one is kept as written)."""
     if col is None:
         return Label("", None, None)
     raw = _text(grid, row, col)
     norm = normalize_label(raw)
     m = _WEIGHT_IN_LABEL.match(norm)
     name, weight = (m.group(1), float(m.group(2))) if m and m.group(1) else (norm, None)
-    return Label(half_width(name).strip(), weight, CellRef(grid.name, a1(row, col)), raw)
+    written = half_width(name).strip()
+    scored, _how = indicator_name(written, known) if written not in _TOTAL_ROW else (written, "")
+    return Label(scored, weight, CellRef(grid.name, a1(row, col)), raw, written if scored != written else "")
+
+
+# The indicator sheet as read: the template's columns plus the v2 度量单位 column (workbook.md) and a
+# comparator column of its own.
+_INDICATORS_READ = dataclasses.replace(
+    schema.INDICATORS,
+    columns=(*schema.INDICATORS.columns, schema.INDICATOR_UNIT, schema.INDICATOR_COMPARATOR),
+)

@@ -10,7 +10,8 @@ import json
 from collections.abc import Iterable
 from typing import NotRequired, TypedDict
 
-from ..model import Finding, Result
+from ..decisions import as_dict
+from ..model import Decision, Finding, Result
 
 
 class ProjectDoc(TypedDict):
@@ -33,6 +34,7 @@ class FindingDoc(TypedDict):
     message: str
     expected: float | str | None
     actual: float | str | None
+    decision: NotRequired[dict]  # the reviewer's (state, note, by, at); absent = 待核实
 
 
 class FindingsDoc(TypedDict):
@@ -44,6 +46,7 @@ class FindingsDoc(TypedDict):
     indicators: list[dict]
     findings: list[FindingDoc]
     error: NotRequired[str]  # a program fault: its traceback
+    review: NotRequired[dict]  # decisions retired (已失效) and those that could not be applied
 
 
 def build(
@@ -90,6 +93,7 @@ def document(result: Result) -> FindingsDoc:
             "raw_total": s.raw_total,
             "total": s.total,
             "grade": s.grade,
+            **({"adjusted": True} if s.adjusted else {}),
             "subtotals": [
                 {
                     "level1": t.level1,
@@ -118,9 +122,10 @@ def document(result: Result) -> FindingsDoc:
                     "band": list(sc.band) if sc.band else None,
                     "level": sc.level,
                     "arithmetic": sc.arithmetic,
+                    **({"adjusted": True} if sc.adjusted else {}),
                 }
             )
-    return build(
+    doc = build(
         p.file,
         p.sha256,
         result.findings,
@@ -134,6 +139,31 @@ def document(result: Result) -> FindingsDoc:
         computed=computed,
         indicators=indicators,
     )
+    review = result.review
+    for f, out in zip(result.findings, doc["findings"], strict=True):
+        d = review.decided.get(f)
+        if d is not None:
+            out["decision"] = as_dict(d)
+    if review.retired or review.problems:
+        doc["review"] = {
+            "retired": [_retired(d) for d in review.retired],
+            "problems": [{"source": d.source, "message": d.problem} for d in review.problems],
+        }
+    return doc
+
+
+def _retired(d: Decision) -> dict:
+    k = d.key
+    where = k.location.split("!", 1)
+    return {
+        "rule": k.rule,
+        "sheet": where[0],
+        "cell": where[1] if len(where) > 1 else "",
+        "expected": k.expected,
+        "actual": k.actual,
+        "decision": as_dict(d),
+        "retired": d.retired,
+    }
 
 
 def encode(doc: FindingsDoc | dict) -> bytes:

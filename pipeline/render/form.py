@@ -32,6 +32,7 @@ from .xlsx import (
 )
 
 FORM = "项目支出绩效自评表"
+ADJUSTED_LABEL = "审核调整"  # how a reviewer's 调整 is shown, wherever it is shown
 # 财预〔2020〕10号 附件 layout; ours adds 复核得分 and an 等级 line.
 # A..J, fits A4 landscape at 100%; A holds "项目资金 / （万元）" on two lines
 FORM_WIDTHS = (10, 13, 14, 24, 19, 15, 6, 8, 10, 23)
@@ -74,6 +75,7 @@ class Layout:
     # (input sheet, row, col) of a value -> the form cell (row, col) that shows it
     sources: dict[tuple[str, int, int], tuple[int, int]] = field(default_factory=dict)
     heights: dict[int, float] = field(default_factory=dict)
+    notes: dict[tuple[int, int], str] = field(default_factory=dict)  # cell -> a note of ours (审核调整)
 
     def put(
         self,
@@ -226,22 +228,24 @@ def form_layout(result: Result, s: Scores) -> Layout:
     r = first + max(len(inds), 1)
 
     # 总分 and 等级
-    rescaled = abs(s.weight_total - 100) > 1e-9
     lay.put(r, 0, "总分", "label", (r, 5))
     lay.put(r, 6, s.weight_total, "score")
     lay.put(r, 7, shown(info.claimed_total), "score", src=[info.claimed_total])
     lay.put(r, 8, s.total, "score")  # a number, whatever the scale: the note beside it says how
-    if rescaled:
+    if s.rescaled:
         lay.put(
             r,
             last,
             MSG["R_rescaled"].format(
-                raw=show(s.raw_total, 4), weight=show(s.weight_total, 4), total=show(s.total, 4)
+                raw=show(s.raw_total, 4),
+                weight=show(s.weight_total, 4),
+                scale=show(s.scale, 4),
+                total=show(s.total, 4),
             ),
             "text",
         )
     else:
-        lay.put(r, last, None, "text")
+        lay.put(r, last, MSG["D_adjusted_total"] if s.adjusted else None, "text")
     lay.put(r + 1, 0, "等级", "label", (r + 1, 5))
     lay.put(r + 1, 6, None, "center")
     lay.put(r + 1, 7, shown(info.claimed_grade), "center", src=[info.claimed_grade])
@@ -270,6 +274,8 @@ def _indicator_line(lay: Layout, r: int, ind: Indicator, sc: IndicatorScore | No
     lay.put(r, 6, shown(ind.weight), "score", src=[ind.weight])
     lay.put(r, 7, shown(ind.claimed), "score", src=[ind.claimed])
     lay.put(r, 8, sc.final if sc else None, "score")
+    if sc is not None and sc.adjusted:
+        lay.notes[(r, 8)] = ADJUSTED_LABEL + "：" + sc.arithmetic.rsplit("；", 1)[-1]
     lay.put(r, 9, shown(ind.deviation), "text", src=[ind.deviation])
 
 
@@ -362,6 +368,9 @@ def write_form(ws: Worksheet, fmt: Formats, lay: Layout, marks: Marks) -> None:
             put(ws, item.r0, item.c0, item.value, fmt, item.style, severity)
     for (r, c), found in marks.notes.items():
         comment(ws, r, c, found)
+    for (r, c), text in lay.notes.items():
+        if (r, c) not in marks.notes:
+            ws.write_comment(r, c, text, {"author": "复核", "width": 320, "height": 60})
     for r, h in heights.items():
         ws.set_row(r, h)
     last_row = max(item.r1 for item in lay.items)

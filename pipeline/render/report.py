@@ -24,6 +24,7 @@ from pathlib import Path
 import jinja2
 
 from ..config import Settings
+from ..decisions import WAIVED
 from ..display import fixed, percent, show
 from ..model import Cell, Finding, Indicator, IndicatorScore, Result
 from ..values import half_width
@@ -31,6 +32,7 @@ from . import form
 from .scored_workbook import resolver
 from .wordml import (
     COMMENT_MARKS,
+    COMMENT_OPEN,
     LINE_BREAK,
     OTHER_TAGS,
     PARAGRAPH_TAGS,
@@ -54,10 +56,12 @@ def report_docx(result: Result, run_date: dt.date, settings: Settings) -> bytes:
     """The 绩效自评报告 of one scored workbook, as .docx bytes (same input + config + date → same bytes)."""
     if result.scores is None:
         raise ValueError("无法读取的工作簿没有评分结果，不生成报告")
-    notes = Comments(result.findings)
+    # a finding the reviewer waived (豁免) is listed as waived, not marked in the text
+    open_findings = [f for f in result.findings if result.review.state(f) != WAIVED]
+    notes = Comments(open_findings)
     context = _context(result, run_date, settings, notes)
     text = _environment().get_template(MAIN_TEMPLATE).render(context)
-    writer = Writer(blocks={"form": _form_grid(result, notes)})
+    writer = Writer(blocks={"form": _form_grid(result, open_findings, notes)})
     body = writer.write(_parse(text))
     info = result.project.info
     used = {cid: notes.texts[cid] for cid in writer.comment_ids()}
@@ -90,10 +94,15 @@ class Comments:
         ref = cell.ref if cell is not None else None
         return list(self.by_cell.get((ref.sheet, ref.cell), ())) if ref is not None and ref.cell else []
 
-    def mark(self, text: str, findings: Iterable[Finding], anchor: object) -> str:
-        """`text` carrying one comment for `findings` (unchanged when there are none)."""
+    def mark(self, text: str, findings: Iterable[Finding], anchor: object, extra: str = "") -> str:
+        """`text` carrying one comment for `findings` (and an `extra` line of ours), unchanged when
+        there is neither."""
         findings = list(dict.fromkeys(findings))
-        if not findings or not text:
+        if not (findings or extra) or not text or COMMENT_OPEN in text:
+            if text and extra and COMMENT_OPEN in text:  # already marked: add the line to its comment
+                cid = self._ids.get(anchor)
+                if cid is not None and extra not in self.texts[cid]:
+                    self.texts[cid].append(extra)
             return text
         cid = self._ids.get(anchor)
         if cid is None:
@@ -103,6 +112,8 @@ class Comments:
             line = f"【{f.severity.value} {f.rule}】{_inline(f.message)}"
             if line not in self.texts[cid]:
                 self.texts[cid].append(line)
+        if extra and extra not in self.texts[cid]:
+            self.texts[cid].append(extra)
         return commented(text, cid)
 
     def cell_text(self, text: str, cell: Cell | None) -> str:
@@ -159,14 +170,13 @@ def _context(result: Result, run_date: dt.date, settings: Settings, notes: Comme
     info = p.info
     notes = notes or Comments(())
     d = settings.scoring.decimals
-    tol = settings.tolerance.score
 
     def score(x: float | None) -> str:
         return show(x, d)
 
     claimed_total, claimed_grade = info.claimed_total.value, info.claimed_grade.value
     scores_by_row = {sc.row: sc for sc in s.indicators}
-    indicators = [_indicator(i, scores_by_row.get(i.row), score, tol, notes) for i in p.indicators]
+    indicators = [_indicator(i, scores_by_row.get(i.row), score, notes) for i in p.indicators]
     lost = [i for i in indicators if i["lost"]]
     subtotals = []
     for t in s.subtotals:
@@ -178,14 +188,23 @@ def _context(result: Result, run_date: dt.date, settings: Settings, notes: Comme
                 "weight": score(t.weight),
                 "computed": score(t.computed),
                 "claimed": score(t.claimed),
-                "claimed_differs": abs(t.claimed - t.computed) > tol,
-                "full": abs(t.weight - t.computed) <= tol,
+                "claimed_differs": t.claimed_differs,
+                "full": not mine,  # no line lost points (a line without any score counts as lost)
                 "lost": mine,
             }
         )
     placed = {id(i) for t in subtotals for i in t["lost"]}
     narrative = {sec.title: _narrative(sec, notes) for sec in p.narrative}
-    findings = _findings(result, settings) if settings.report.include_findings else []
+    review = result.review
+    waived = [f for f in result.findings if review.state(f) == WAIVED]
+    kept = [f for f in result.findings if review.state(f) != WAIVED]
+    seq_at = _payment_numbers(result)
+    findings = _findings(kept, settings, seq_at) if settings.report.include_findings else []
+    waived_list = (
+        [{**_finding(f, seq_at), "note": _inline(review.decided[f].note)} for f in waived]
+        if settings.report.include_findings
+        else []
+    )
     return {
         "project": {
             "name": _inline(info.name.text),
@@ -204,8 +223,8 @@ def _context(result: Result, run_date: dt.date, settings: Settings, notes: Comme
             "grade": s.grade,
             "raw_total": score(s.raw_total),
             "weight_total": score(s.weight_total),
-            "scale": score(settings.weights.total),
-            "rescaled": abs(s.weight_total - settings.weights.total) > tol,
+            "scale": score(s.scale),
+            "rescaled": s.rescaled,
             "budget": show(s.budget, 4),
             "executed": show(s.executed, 4),
             "rate": percent(s.execution_rate),
@@ -213,12 +232,13 @@ def _context(result: Result, run_date: dt.date, settings: Settings, notes: Comme
             "budget_score": score(s.budget_score),
             "indicator_weight": score(s.indicator_weight),
             "indicator_score": score(s.indicator_score),
+            "adjusted": s.adjusted,
         },
         "claimed": {
             "total": score(claimed_total),
             "grade": _inline(claimed_grade or ""),
-            "total_differs": claimed_total is not None and abs(claimed_total - s.total) > tol,
-            "grade_differs": bool(claimed_grade) and claimed_grade != s.grade,
+            "total_differs": s.claimed_total_differs,
+            "grade_differs": s.claimed_grade_differs,
         },
         "funds": _funds(result),
         "subitems": [
@@ -254,6 +274,12 @@ def _context(result: Result, run_date: dt.date, settings: Settings, notes: Comme
         ],
         "include_findings": settings.report.include_findings,
         "findings": findings,
+        "waived": waived_list,
+        "adjusted": [  # the reviewer's reason, when the 审核说明 says more than the score
+            {**i, "note": _inline(d.note) if d.note.strip() != i["final"] else ""}
+            for i in indicators
+            if i["adjusted"] and (d := review.adjustments.get(i["row"])) is not None
+        ],
         "finding_counts": [
             (sev, sum(f["severity"] == sev for f in findings)) for sev in settings.report.findings_severities
         ],
@@ -261,7 +287,7 @@ def _context(result: Result, run_date: dt.date, settings: Settings, notes: Comme
     }
 
 
-def _indicator(i: Indicator, sc: IndicatorScore | None, score, tol: float, notes: Comments) -> dict:
+def _indicator(i: Indicator, sc: IndicatorScore | None, score, notes: Comments) -> dict:
     weight = sc.weight if sc else i.weight.value
     final = sc.final if sc else i.claimed.value
     computed = sc.computed if sc else None
@@ -279,12 +305,11 @@ def _indicator(i: Indicator, sc: IndicatorScore | None, score, tol: float, notes
         "computed": score(computed),
         "final": score(final),
         "method": sc.method if sc else "",
+        "adjusted": sc is not None and sc.adjusted,  # a reviewer's 调整 set this 复核得分 (审核调整)
         "unverified": sc is not None and sc.computed is None,
-        "claimed_differs": (
-            computed is not None and i.claimed.value is not None and abs(computed - i.claimed.value) > tol
-        ),
-        # a line without a usable score has lost its points too: no sentence may call it full marks
-        "lost": weight is not None and (final is None or final < weight - 1e-9),
+        "claimed_differs": sc is not None and sc.claimed_differs,
+        # a line without any usable score has lost its points too: no sentence may call it full marks
+        "lost": (sc is not None and sc.lost) or (weight is not None and final is None),
         "deviation": notes.cell_text(_inline(i.deviation.text).rstrip("。；;，, "), i.deviation),
     }
 
@@ -295,7 +320,7 @@ _FORM_ROLE = {"label": "label", "head": "head", "text": "text"}  # the rest: cen
 _FORM_SKIP = ("title", "subtitle", "note")  # the appendix title, year line and note are paragraphs
 
 
-def _form_grid(result: Result, notes: Comments) -> str:
+def _form_grid(result: Result, findings: list[Finding], notes: Comments) -> str:
     """附件1: the scored workbook's 项目支出绩效自评表 grid (workbook.form_layout), as Word tables.
     A finding on a value the form shows becomes a comment on that cell, as in the workbook.
 
@@ -304,7 +329,7 @@ def _form_grid(result: Result, notes: Comments) -> str:
     s = result.scores
     assert s is not None
     lay = form.form_layout(result, s)
-    marks = form.form_marks(lay, result.findings, resolver(result.project.sheets))
+    marks = form.form_marks(lay, findings, resolver(result.project.sheets))
     items = [item for item in lay.items if item.style not in _FORM_SKIP]
     head = next((i.r0 for i in items if i.value == form.INDICATOR_HEAD[0]), None)
     cells = []
@@ -313,7 +338,15 @@ def _form_grid(result: Result, notes: Comments) -> str:
         if role == "label" and item.c0 == item.c1 == 0 and item.r1 > item.r0:
             role = "vlabel"
         text = _form_value(item.value, item.style, role)
-        text = notes.mark(text, marks.notes.get((item.r0, item.c0), ()), ("form", item.r0, item.c0))
+        anchor = ("form", item.r0, item.c0)
+        text = notes.mark(text, marks.notes.get((item.r0, item.c0), ()), anchor)
+        if (
+            item.r0,
+            item.c0,
+        ) in lay.notes:  # a reviewer's 调整: said on the printed form, explained in a comment
+            text = notes.mark(
+                f"{text}（{form.ADJUSTED_LABEL}）", (), anchor, extra=lay.notes[(item.r0, item.c0)]
+            )
         cells.append(GridCell(item.r0, item.c0, item.r1, item.c1, text, role))
     if head is None:
         return grid_table(FORM_WIDTHS_MM, cells)
@@ -389,32 +422,35 @@ def _payments_total(result: Result) -> str:
     return "" if paid is None else fixed(paid, 4)
 
 
-def _findings(result: Result, settings: Settings) -> list[dict]:
+def _findings(
+    findings: Iterable[Finding], settings: Settings, seq_at: dict[tuple[str, int], str]
+) -> list[dict]:
     wanted = set(settings.report.findings_severities)
-    # a payment row is named by the 序号 the report's table shows, beside the sheet's own row
-    seq_at = {
+    return [_finding(f, seq_at) for f in findings if f.severity.value in wanted]
+
+
+def _payment_numbers(result: Result) -> dict[tuple[str, int], str]:
+    """(支付明细 sheet, row) -> the 序号 the report's payment table shows for that row."""
+    return {
         (pay.amount.ref.sheet, pay.row): pay.seq
         for pay in result.project.payments
         if pay.amount.ref and pay.seq
     }
-    out = []
-    for f in result.findings:
-        if f.severity.value not in wanted:
-            continue
-        location = _inline(f.location)
-        row = re.fullmatch(r"[A-Z]+(\d+)", f.cell or "")
-        seq = seq_at.get((f.sheet, int(row.group(1)))) if row else None
-        if seq:
-            location += f"（序号{_inline(seq)}）"
-        out.append(
-            {
-                "severity": f.severity.value,
-                "rule": f.rule,
-                "location": location,
-                "message": _inline(f.message),
-            }
-        )
-    return out
+
+
+def _finding(f: Finding, seq_at: dict[tuple[str, int], str]) -> dict:
+    # a payment row is named by the 序号 the reader sees in the table, beside the sheet's own row
+    location = _inline(f.location)
+    row = re.fullmatch(r"[A-Z]+(\d+)", f.cell or "")
+    seq = seq_at.get((f.sheet, int(row.group(1)))) if row else None
+    if seq:
+        location += f"（序号{_inline(seq)}）"
+    return {
+        "severity": f.severity.value,
+        "rule": f.rule,
+        "location": location,
+        "message": _inline(f.message),
+    }
 
 
 # ---------------------------------------------------------------- formatting and cleaning

@@ -16,12 +16,13 @@ import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
 from ..cells import a1, parse_a1
+from ..decisions import NOTE_HEAD, OPEN, RETIRED, STATE_HEAD, STATES
 from ..display import percent, show
 from ..messages import MSG
-from ..model import Finding, Result, Scores
+from ..model import NO_REVIEW, Decision, Finding, Result, Review, Scores, Severity
 from ..schema import template_widths
 from ..values import normalize_label
-from .form import FORM, form_layout, form_marks, write_form
+from .form import ADJUSTED_LABEL, FORM, form_layout, form_marks, write_form
 from .xlsx import (
     OPTIONS,
     PINNED_CREATED,
@@ -44,7 +45,7 @@ from .xlsx import (
 
 REVIEW = "审核意见"
 DETAIL = "评分明细"
-RESERVED = (FORM, REVIEW, DETAIL, "History")  # Excel reserves "History"
+RESERVED = (FORM, REVIEW, DETAIL, "审核记录", "History")  # Excel reserves "History"
 
 
 def _norm_cell(cell: str) -> str:
@@ -63,20 +64,33 @@ REVIEW_COLUMNS = (
     ("审核意见", 66),
     ("应为", 16),
     ("实为", 16),
+    (STATE_HEAD, 10),  # the reviewer's columns (decisions.py reads them back by these headers)
+    (NOTE_HEAD, 30),
 )
+STATE_COL, NOTE_COL = len(REVIEW_COLUMNS) - 2, len(REVIEW_COLUMNS) - 1
 
 
 REVIEW_WIDTHS = tuple(REVIEW_COLUMNS[c][1] for c in (2, 4, 5, 6))  # the columns that may wrap
 
 
 def _write_review(
-    ws: Worksheet, fmt: Formats, findings: list[Finding], target_of: Callable[[str], str | None]
+    ws: Worksheet,
+    fmt: Formats,
+    findings: list[Finding],
+    target_of: Callable[[str], str | None],
+    review: Review = NO_REVIEW,
 ) -> None:
     for c, (head, width) in enumerate(REVIEW_COLUMNS):
         ws.set_column(c, c, width)
-        ws.write_string(0, c, head, fmt("head"))
+        ws.write_string(0, c, head, fmt("reviewer_head" if c >= STATE_COL else "head"))
     ordered = sorted(findings, key=finding_order)
     for r, f in enumerate(ordered, start=1):
+        decision = review.decided.get(f)
+        # what the reviewer typed stays, even when it cannot be applied (the note says why)
+        put(ws, r, STATE_COL, decision.state if decision else OPEN, fmt, "center", _problem(decision))
+        put(ws, r, NOTE_COL, decision.note if decision else None, fmt, "text")
+        if decision is not None and decision.problem:
+            ws.write_comment(r, STATE_COL, decision.problem, {"author": "复核", "width": 320, "height": 90})
         ws.write_string(r, 0, f.severity.value, fmt("center", f.severity))
         ws.write_string(r, 1, f.rule, fmt("center"))
         put(ws, r, 2, f.sheet, fmt, "center")
@@ -94,8 +108,62 @@ def _write_review(
         ws.set_row(r, fit_height(zip((f.sheet, f.message, f.expected, f.actual), REVIEW_WIDTHS, strict=True)))
     if not ordered:
         ws.merge_range(1, 0, 1, len(REVIEW_COLUMNS) - 1, MSG["R_no_findings"], fmt("center"))
+    else:
+        ws.data_validation(
+            1,
+            STATE_COL,
+            len(ordered),
+            STATE_COL,
+            {
+                "validate": "list",
+                "source": list(STATES),
+                "error_type": "warning",  # Excel warns; a value it lets through is checked on the next run
+                "error_title": STATE_HEAD,
+                "error_message": "请选择 待核实、确认、豁免 或 调整",
+                "input_title": STATE_HEAD,
+                "input_message": "调整：在审核说明中填写调整后的得分（仅定性指标）",
+            },
+        )
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, max(len(ordered), 1), len(REVIEW_COLUMNS) - 1)
+    print_setup(ws)
+
+
+def _problem(decision: Decision | None) -> Severity | None:
+    return Severity.ERROR if decision is not None and decision.problem else None
+
+
+# ---------------------------------------------------------------- 审核记录
+RECORD = "审核记录"
+RECORD_COLUMNS = (
+    ("状态", 9),
+    ("规则", 7),
+    ("位置", 16),
+    ("应为", 14),
+    ("实为", 14),
+    ("审核处理", 9),
+    ("审核说明", 30),
+    ("审核人", 12),
+    ("时间", 18),
+    ("说明", 50),
+)
+RECORD_WIDTHS = (RECORD_COLUMNS[3][1], RECORD_COLUMNS[4][1], RECORD_COLUMNS[6][1], RECORD_COLUMNS[9][1])
+
+
+def _write_record(ws: Worksheet, fmt: Formats, review: Review) -> None:
+    """Decisions that no longer apply (已失效, with the old text) and those that cannot be applied."""
+    for c, (head, width) in enumerate(RECORD_COLUMNS):
+        ws.set_column(c, c, width)
+        ws.write_string(0, c, head, fmt("head"))
+    rows = [(d, RETIRED, MSG["D_retired_note"]) for d in review.retired]
+    rows += [(d, "未采用", d.problem) for d in review.problems]
+    for r, (d, status, why) in enumerate(rows, start=1):
+        k = d.key
+        values = (status, k.rule, k.location, k.expected, k.actual, d.state, d.note, d.by, d.at, why)
+        for c, value in enumerate(values):
+            put(ws, r, c, value, fmt, "text" if c in (6, 9) else "center")
+        ws.set_row(r, fit_height(zip((k.expected, k.actual, d.note, why), RECORD_WIDTHS, strict=True)))
+    ws.freeze_panes(1, 0)
     print_setup(ws)
 
 
@@ -136,7 +204,7 @@ def _detail_lines(result: Result, s: Scores) -> list[dict]:
                 "level2": ind.level2.name if ind else None,
                 "level3": shown(ind.level3) if ind else None,
                 "kind": sc.kind,
-                "method": sc.method,
+                "method": ADJUSTED_LABEL if sc.adjusted else sc.method,
                 "weight": sc.weight,
                 "claimed": sc.claimed,
                 "computed": sc.computed,
@@ -178,11 +246,14 @@ def _detail_lines(result: Result, s: Scores) -> list[dict]:
         "computed": s.raw_total,
     }
     lines.append(total)
-    if abs(s.weight_total - 100) > 1e-9:
+    if s.rescaled:
         total["how"] = MSG["R_rescaled"].format(
-            raw=show(s.raw_total, 4), weight=show(s.weight_total, 4), total=show(s.total, 4)
+            raw=show(s.raw_total, 4),
+            weight=show(s.weight_total, 4),
+            scale=show(s.scale, 4),
+            total=show(s.total, 4),
         )
-        lines.append({"label": "总分（百分制）", "weight": 100, "computed": s.total})
+        lines.append({"label": "总分（百分制）", "weight": s.scale, "computed": s.total})
     lines.append({"label": "等级", "claimed": shown(info.claimed_grade), "computed": s.grade})
     return lines
 
@@ -353,8 +424,10 @@ def scored_workbook(result: Result, created: datetime = PINNED_CREATED) -> bytes
     )
     fmt = Formats(workbook)
     write_form(add_sheet(workbook, FORM), fmt, lay, placed)
-    _write_review(add_sheet(workbook, REVIEW), fmt, findings, target_of)
+    _write_review(add_sheet(workbook, REVIEW), fmt, findings, target_of, result.review)
     _write_detail(add_sheet(workbook, DETAIL), fmt, _detail_lines(result, s), target_of)
+    if result.review.retired or result.review.problems:
+        _write_record(add_sheet(workbook, RECORD), fmt, result.review)
     for key, rows in sheets.items():
         _write_copy(add_sheet(workbook, names[key]), fmt, rows, marks[key], key)
     close(workbook)

@@ -15,6 +15,18 @@ from datetime import datetime
 
 import xlsxwriter
 
+from ..decisions import (
+    ADJUSTED,
+    CONCLUSION_HEAD,
+    CONCLUSIONS,
+    CONFIRMED,
+    DATE_HEAD,
+    OPEN,
+    PENDING,
+    REVIEWER_HEAD,
+    WAIVED,
+    Conclusion,
+)
 from ..model import Severity
 from .scored_workbook import RESERVED
 from .xlsx import OPTIONS, PINNED_CREATED, Formats, add_sheet, clean, fit_height, put, sheet_names
@@ -29,6 +41,7 @@ class SummaryEntry:
     folder: str  # its output subfolder name
     scored_workbook: str | None  # path relative to output/ of its scored workbook; None if unreadable
     doc: dict  # its findings.json document
+    conclusion: Conclusion | None = None  # the reviewer's 审核结论 (decisions.py), as stored
 
 
 # ---------------------------------------------------------------- layouts
@@ -47,7 +60,17 @@ SUMMARY_COLUMNS = (
     ("提示", 6),
     ("审核表", 8),
     ("说明", 40),
+    # the review (decisions.py): findings per 审核处理, then the reviewer's columns, read back by header
+    (OPEN, 7),
+    (CONFIRMED, 6),
+    (WAIVED, 6),
+    (CONCLUSION_HEAD, 10),
+    (REVIEWER_HEAD, 10),
+    (DATE_HEAD, 12),
 )
+_COLUMN = {head: c for c, (head, _) in enumerate(SUMMARY_COLUMNS)}
+REVIEW_STATE_COLUMNS = {state: _COLUMN[state] for state in (OPEN, CONFIRMED, WAIVED)}
+CONCLUSION_COL = _COLUMN[CONCLUSION_HEAD]  # then 审核人, 审核日期
 FINDING_COLUMNS = (
     ("文件", 28),
     ("项目名称", 30),
@@ -60,10 +83,22 @@ FINDING_COLUMNS = (
     ("实为", 12),
 )
 SUMMARY_FIT_WIDTHS = tuple(SUMMARY_COLUMNS[c][1] for c in (0, 1, 2, 13))  # the columns that wrap
-_COL = {head: c for c, (head, _) in enumerate(SUMMARY_COLUMNS)}
+
 TOTAL_LABEL = "合计"
 FINDING_FIT_WIDTHS = tuple(FINDING_COLUMNS[c][1] for c in (0, 1, 6, 7, 8))
-CSV_COLUMNS = ("file", "project", "rule", "severity", "sheet", "cell", "message", "expected", "actual")
+CSV_COLUMNS = (
+    "file",
+    "project",
+    "rule",
+    "severity",
+    "sheet",
+    "cell",
+    "message",
+    "expected",
+    "actual",
+    "decision",
+    "decision_note",
+)
 GRADE_FILLS = {
     "优": ("#C6EFCE", "#006100"),
     "良": ("#DDEBF7", "#1F4E78"),
@@ -87,6 +122,15 @@ def _ordered(doc: dict) -> list[dict]:
     return sorted(
         doc.get("findings") or (), key=lambda f: (rank.get(f.get("severity"), 9), f.get("rule") or "")
     )
+
+
+def review_counts(doc: dict) -> Counter:
+    """Findings per 审核处理 (absent = 待核实); a 调整 is a confirmed finding the reviewer acted on."""
+    counts: Counter = Counter()
+    for f in doc.get("findings") or ():
+        state = (f.get("decision") or {}).get("state") or OPEN
+        counts[CONFIRMED if state == ADJUSTED else state] += 1
+    return counts
 
 
 def summary_workbook(entries: list[SummaryEntry], created: datetime = PINNED_CREATED) -> bytes:
@@ -120,13 +164,26 @@ def _write_summary(ws, workbook, fmt: Formats, entries: list[SummaryEntry]) -> N
         put(ws, r, 8, computed.get("grade"), fmt, "center")
         for c, severity in enumerate(Severity, start=9):
             ws.write_number(r, c, counts.get(severity.value, 0), fmt("score"))
-        link = _COL["审核表"]
+        link = _COLUMN["审核表"]
         if not (e.scored_workbook and file_link(ws, r, link, e.scored_workbook, "", fmt("link"), LINK_TEXT)):
             put(ws, r, link, e.scored_workbook, fmt, "text" if e.scored_workbook else "center")
         unreadable = [
             f.get("message") or "" for f in doc.get("findings") or () if f.get("rule") == UNREADABLE_RULE
         ]
-        put(ws, r, 13, "；".join(unreadable), fmt, "text")
+        conclusion = e.conclusion
+        # 说明: why it could not be read, and any reviewer's entry that could not be applied
+        notes = [*unreadable, *((f.get("decision") or {}).get("problem") for f in doc.get("findings") or ())]
+        if conclusion is not None:
+            notes.append(conclusion.problem)
+        unreadable = [n for n in notes if n]
+        put(ws, r, _COLUMN["说明"], "；".join(unreadable), fmt, "text")
+        states = review_counts(doc)
+        for state, c in REVIEW_STATE_COLUMNS.items():
+            ws.write_number(r, c, states.get(state, 0), fmt("score"))
+        severity = Severity.ERROR if conclusion is not None and conclusion.problem else None
+        put(ws, r, CONCLUSION_COL, conclusion.state if conclusion else PENDING, fmt, "center", severity)
+        put(ws, r, CONCLUSION_COL + 1, conclusion.reviewer if conclusion else None, fmt, "center")
+        put(ws, r, CONCLUSION_COL + 2, conclusion.day if conclusion else None, fmt, "center")
         ws.set_row(
             r,
             fit_height(
@@ -164,6 +221,20 @@ def _write_summary(ws, workbook, fmt: Formats, entries: list[SummaryEntry]) -> N
             "format": workbook.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006", "bold": True}),
         },
     )
+    if entries:
+        ws.data_validation(
+            1,
+            CONCLUSION_COL,
+            len(entries),
+            CONCLUSION_COL,
+            {
+                "validate": "list",
+                "source": list(CONCLUSIONS),
+                "error_type": "warning",
+                "error_title": CONCLUSION_HEAD,
+                "error_message": "请选择 待审、通过 或 退回修改",
+            },
+        )
     ws.freeze_panes(1, 1)
     ws.autofilter(0, 0, last, len(SUMMARY_COLUMNS) - 1)
     _landscape(ws)
@@ -195,8 +266,10 @@ def _totals(ws, fmt: Formats, entries: list[SummaryEntry], r: int) -> None:
     """A 合计 line under the list (outside its filter): Σ预算, Σ执行数 and their rate, Σ of each count.
     Values, not formulas: nothing in this workbook is a formula."""
     docs = [e.doc.get("computed") or {} for e in entries]
-    ws.write_string(r, 0, TOTAL_LABEL, fmt("label"))
-    for c in (1, 2, 6, 7, 8, _COL["审核表"], 13):
+    # labelled under 项目名称 with 文件 left blank: a reviewer's 审核结论 is read back by 文件, and
+    # this line is no workbook
+    ws.write_string(r, 1, TOTAL_LABEL, fmt("label"))
+    for c in (0, 2, 6, 7, 8, _COLUMN["审核表"], _COLUMN["说明"]):
         ws.write_blank(r, c, None, fmt("label"))
     budget = sum(d["budget"] for d in docs if isinstance(d.get("budget"), (int, float)))
     executed = sum(d["executed"] for d in docs if isinstance(d.get("executed"), (int, float)))
@@ -321,6 +394,8 @@ def findings_csv(entries: list[SummaryEntry]) -> bytes:
                         f.get("message"),
                         f.get("expected"),
                         f.get("actual"),
+                        (f.get("decision") or {}).get("state") or OPEN,
+                        (f.get("decision") or {}).get("note"),
                     )
                 ]
             )

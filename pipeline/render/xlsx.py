@@ -46,6 +46,12 @@ STYLES: dict[str, dict] = {
     "subtitle": {**_BASE, "font_size": 11, "align": "center"},
     "label": {**_BOX, "align": "center", "bold": True},
     "head": {**_BOX, "align": "center", "bold": True, "bg_color": "#F2F2F2"},
+    "reviewer_head": {
+        **_BOX,
+        "align": "center",
+        "bold": True,
+        "bg_color": "#E2EFDA",
+    },  # the reviewer's columns
     "text": {**_BOX, "align": "left"},
     "center": {**_BOX, "align": "center"},
     "score": {**_BOX, "align": "center"},  # looks like center; named for what it holds
@@ -282,7 +288,7 @@ def print_setup(ws: Worksheet, repeat: tuple[int, int] = (0, 0)) -> None:
 
 
 def add_sheet(workbook: xlsxwriter.Workbook, name: str) -> Worksheet:
-    """A new worksheet, of the fast class (xlsx_fast.py): same bytes, less time."""
+    """A new worksheet, of xlsx_fast.Sheet: the fast class where it writes the same bytes, else plain."""
     return workbook.add_worksheet(name, Sheet)
 
 

@@ -12,24 +12,33 @@ NaN, formulas, rich strings, row formats, constant_memory) to xlsxwriter unchang
 It subclasses through xlsxwriter's own extension point (`Workbook.add_worksheet(name, worksheet_class)`,
 as in its examples/inheritance1.py) and affects only the sheets created with it. It does use
 xlsxwriter internals (the cell records, `table`, `str_table`, `dim_*`, `row_info`, `_write_row`),
-so xlsxwriter is pinned below 4 and tests/test_render_workbook.py checks that a workbook written
-with `Sheet` is byte for byte the one plain `Worksheet` writes (also checked on every workbook of
-the bench corpus).
+so pyproject pins the xlsxwriter versions it is tested with, and at import a small workbook that
+takes every path here is written both ways: unless the bytes are equal (an internal moved, or
+means something else), `Sheet` is plain `Worksheet`, so an xlsxwriter upgrade makes us slower,
+never wrong. tests/test_render_workbook.py checks the same on the example and hostile workbooks
+(and the bench on every workbook of its corpus).
 """
 
 from __future__ import annotations
 
 import math
+from datetime import date, datetime
+from io import BytesIO
 
+from xlsxwriter import Workbook
 from xlsxwriter.utility import xl_rowcol_to_cell_fast
-from xlsxwriter.worksheet import CellBlankTuple, CellNumberTuple, CellStringTuple, Worksheet
+from xlsxwriter.worksheet import Worksheet
 
-_FAST = {"String", "Blank", "Number", "Datetime"}  # the cell records written here; others: xlsxwriter
+try:  # the cell records, as xlsxwriter names them; older and newer versions may not
+    from xlsxwriter.worksheet import CellBlankTuple, CellDatetimeTuple, CellNumberTuple, CellStringTuple
+except ImportError:  # then Sheet is plain Worksheet (below)
+    CellBlankTuple = CellDatetimeTuple = CellNumberTuple = CellStringTuple = None  # type: ignore[assignment,misc]
+
 _ROWS, _COLS = 1_048_576, 16_384
 _SHORT = 16_383  # a str this long is < 32,767 UTF-16 units: xlsxwriter's limit, checked no further
 
 
-class Sheet(Worksheet):
+class FastSheet(Worksheet):
     """A worksheet whose rows and formatted string, number and blank cells are written without the
     general path."""
 
@@ -101,14 +110,15 @@ class Sheet(Worksheet):
             self._row_tag(r, span, info.get(r))
             for c in sorted(cells):
                 cell = cells[c]
-                kind = type(cell).__name__  # the cell record's kind, as xlsxwriter itself tells them apart
-                if cell.format is None or kind not in _FAST:
+                if cell.format is None or not isinstance(
+                    cell, (CellStringTuple, CellBlankTuple, CellNumberTuple, CellDatetimeTuple)
+                ):
                     super_cell(r, c, cell)  # unformatted cells, formulas, rich strings, ...
                     continue
                 attrs = f'r="{xl_rowcol_to_cell_fast(r, c)}" s="{cell.format._get_xf_index()}"'
-                if kind == "String":  # .string is the string's index in the shared strings
+                if isinstance(cell, CellStringTuple):  # .string: the string's index in the shared strings
                     write(f'<c {attrs} t="s"><v>{cell.string}</v></c>')
-                elif kind == "Blank":
+                elif isinstance(cell, CellBlankTuple):
                     write(f"<c {attrs}/>")
                 else:  # a number, or a date as its serial number
                     write(f"<c {attrs}><v>{cell.number:.16G}</v></c>")
@@ -135,3 +145,43 @@ def _spans(rows: list[int], table, comments) -> dict[int, str]:
             old = spans.get(r // 16)
             spans[r // 16] = (lo, hi) if old is None else (min(old[0], lo), max(old[1], hi))
     return {block: f"{lo + 1}:{hi + 1}" for block, (lo, hi) in spans.items()}
+
+
+def _sample(sheet_class: type[Worksheet]) -> bytes:
+    """A small workbook through every path of FastSheet: strings (short and long), numbers, a date,
+    blanks, an unformatted cell, a formula, a merge, row heights, a row format, a hidden row, a
+    comment, and a far cell (spans over several blocks of 16 rows)."""
+    buffer = BytesIO()
+    wb = Workbook(buffer, {"in_memory": True})
+    wb.set_properties({"created": datetime(2000, 1, 1)})
+    fmt, bold = wb.add_format({"border": 1}), wb.add_format({"bold": True})
+    ws = wb.add_worksheet("s", sheet_class)
+    ws.write_string(0, 0, "文本", fmt)
+    ws.write_string(0, 3, "x" * 20_000, fmt)
+    ws.write_number(1, 1, 94.55, fmt)
+    ws.write_datetime(2, 0, date(2021, 9, 18), wb.add_format({"num_format": "yyyy-mm-dd"}))
+    ws.write_blank(2, 1, None, fmt)
+    ws.write_string(3, 0, "plain")
+    ws.write_formula(3, 1, "=B2*2", fmt, 189.1)
+    ws.merge_range(4, 0, 5, 2, "merged", fmt)
+    ws.set_row(0, 30)
+    ws.set_row(6, None, bold)
+    ws.set_row(7, 15, None, {"hidden": True})
+    ws.write_comment(8, 4, "note")
+    ws.write_string(40, 20, "far", fmt)
+    wb.add_worksheet("plain", sheet_class)
+    wb.close()
+    return buffer.getvalue()
+
+
+def writes_what_xlsxwriter_writes(sheet_class: type[Worksheet]) -> bool:
+    try:
+        return _sample(sheet_class) == _sample(Worksheet)
+    except Exception:  # an internal that moved: AttributeError, TypeError, ...
+        return False
+
+
+# The class to add worksheets with (xlsx.add_sheet): ours where it is proven equal, else xlsxwriter's.
+Sheet: type[Worksheet] = (
+    FastSheet if CellStringTuple is not None and writes_what_xlsxwriter_writes(FastSheet) else Worksheet
+)

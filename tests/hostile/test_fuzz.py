@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 from pipeline.config import Settings
 from pipeline.evaluate import evaluate
 from pipeline.model import Finding
+from tests.builders import TODAY
 from tests.hostile.corpus import EXAMPLE, FORMULA_LIKE
 from tests.hostile.ooxml import Member, members_of, write_zip
 
@@ -196,7 +197,7 @@ def _through_the_pipeline(path: Path) -> None:
     before = hashlib.sha256(path.read_bytes()).hexdigest()
     files_before = sorted(os.listdir(path.parent))
     started = time.monotonic()
-    result = evaluate(path, Settings())
+    result = evaluate(path, Settings(), today=TODAY)
     assert all(isinstance(f, Finding) for f in result.findings)
     to_bytes(result)
     if result.scores is not None:

@@ -27,6 +27,7 @@ from pipeline.config import Limits, Settings
 from pipeline.evaluate import evaluate
 from pipeline.load.container import Refused, _extent, inspect
 from pipeline.load.grid import fill_merges
+from tests.builders import TODAY
 from tests.hostile.corpus import BY_NAME, CASES, EXAMPLE, FORMULA_LIKE, Case
 from tests.hostile.ooxml import Member, members_of, replaced, write_zip
 
@@ -73,7 +74,7 @@ def test_each_hostile_file_gives_its_finding_and_leaves_the_input_alone(case, bu
     path = built[case.name]
     before, files_before = sha256(path), listing(path.parent)
     started = time.perf_counter()
-    result = evaluate(path, Settings())
+    result = evaluate(path, Settings(), today=TODAY)
     elapsed = time.perf_counter() - started
     assert_expected(case, [(f.rule, f.message) for f in result.findings])
     assert (result.scores is not None) == case.readable
@@ -132,7 +133,7 @@ def test_refused_files_never_reach_calamine_and_inflate_within_the_limit(case, b
 
     monkeypatch.setattr(zipfile.ZipExtFile, "read", counting_read)
     limits = Limits()
-    result = evaluate(path, Settings())
+    result = evaluate(path, Settings(), today=TODAY)
     assert [f.rule for f in result.findings] == ["I001"]
     named = re.search(r"工作表“(.+?)”", result.findings[0].message)
     if named:
@@ -154,12 +155,14 @@ def test_bombs_and_far_cells_stay_within_bounded_memory(built):
         import json, resource, sys, time
         from pathlib import Path
         from pipeline.config import Settings
+        from datetime import date
         from pipeline.evaluate import evaluate
+        TODAY = date(2025, 6, 30)
         base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         out = {}
         for path in sys.argv[1:]:
             t = time.perf_counter()
-            rules = [f.rule for f in evaluate(Path(path), Settings()).findings]
+            rules = [f.rule for f in evaluate(Path(path), Settings(), today=TODAY).findings]
             out[path] = (rules, time.perf_counter() - t)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         print(json.dumps({"base_mb": base / 1024, "peak_mb": peak / 1024, "cases": out}))
@@ -183,12 +186,12 @@ def test_the_macro_in_an_xlsm_never_runs(built):
     path = built["macros_xlsm"]
     with zipfile.ZipFile(path) as zf:
         assert "xl/vbaProject.bin" in zf.namelist()
-    evaluate(path, Settings())
+    evaluate(path, Settings(), today=TODAY)
     assert not (path.parent / "MACRO_RAN").exists()
 
 
 def test_external_entities_are_never_resolved(built):
-    result = evaluate(built["external_entity"], Settings())
+    result = evaluate(built["external_entity"], Settings(), today=TODAY)
     assert "root:" not in json.dumps([f.as_dict() for f in result.findings], ensure_ascii=False)
 
 
@@ -207,7 +210,7 @@ def test_a_sheet_name_written_with_character_references_still_gets_its_extent(tm
     wb = wb.replace('name="项目信息"', 'name="&#x9879;&#30446;信息"')
     path = write_zip(tmp_path / "refs.xlsx", replaced(members, "xl/workbook.xml", wb.encode()))
     assert inspect(path, Limits()).extents["项目信息"][0] > 5
-    assert evaluate(path, Settings()).scores is not None
+    assert evaluate(path, Settings(), today=TODAY).scores is not None
 
 
 def test_a_workbook_part_read_through_an_odd_relative_path_is_still_measured(tmp_path):
@@ -222,7 +225,7 @@ def test_a_workbook_part_read_through_an_odd_relative_path_is_still_measured(tmp
         replaced(replaced(members, "xl/_rels/workbook.xml.rels", rels), "xl/worksheets/sheet2.xml", info),
     )
     assert inspect(path, Limits()).extents["项目信息"] == (19000, 702)
-    assert [f.rule for f in evaluate(path, Settings()).findings] == ["I001"]
+    assert [f.rule for f in evaluate(path, Settings(), today=TODAY).findings] == ["I001"]
 
 
 def test_an_xml_part_hiding_its_doctype_in_utf16_under_another_extension_is_refused(tmp_path):
@@ -243,7 +246,7 @@ def test_a_part_longer_than_the_directory_says_is_refused_before_it_is_inflated(
 def test_tighter_limits_in_config_refuse_sooner(tmp_path):
     path = tmp_path / "clean.xlsx"
     shutil.copy(EXAMPLE, path)
-    assert evaluate(path, Settings()).scores is not None
+    assert evaluate(path, Settings(), today=TODAY).scores is not None
     for limits, word in [
         (Limits(max_uncompressed_mb=0.01), "解压后"),
         (Limits(max_sheets=3), "工作表"),
@@ -252,7 +255,7 @@ def test_tighter_limits_in_config_refuse_sooner(tmp_path):
         (Limits(max_file_mb=0.001), "MB"),
         (Limits(max_compression_ratio=1.5), "解压后"),
     ]:
-        findings = evaluate(path, Settings(limits=limits)).findings
+        findings = evaluate(path, Settings(limits=limits), today=TODAY).findings
         assert [f.rule for f in findings] == ["I001"] and word in findings[0].message, (limits, findings)
 
 
@@ -358,8 +361,8 @@ def test_the_fallback_builders_write_real_compound_files(tmp_path, monkeypatch):
     BY_NAME["encrypted"].build(enc)
     BY_NAME["legacy_xls"].build(xls)
     assert enc.read_bytes()[:8] == xls.read_bytes()[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-    assert "密码" in evaluate(enc, Settings()).findings[0].message
-    assert ".xls" in evaluate(xls, Settings()).findings[0].message
+    assert "密码" in evaluate(enc, Settings(), today=TODAY).findings[0].message
+    assert ".xls" in evaluate(xls, Settings(), today=TODAY).findings[0].message
     book = loader.calamine.CalamineWorkbook.from_path(str(xls))
     assert book.get_sheet_by_name("项目信息").to_python()[0] == ["项目名称", "旧版格式项目"]
     book.close()
@@ -514,7 +517,8 @@ def test_an_output_folder_that_cannot_be_written_is_exit_2_with_one_line_and_not
     before = {p: (p.stat().st_size, p.stat().st_mtime_ns) for p in tmp_path.rglob("*")}
     proc = run_batch(inp, out)
     assert proc.returncode == 2, (proc.returncode, proc.stderr)
-    lines = proc.stderr.strip().splitlines()
+    used, *lines = proc.stderr.strip().splitlines()  # first, which config file the run uses
+    assert used.startswith("使用配置文件 ") or used.startswith("未找到 config.toml"), proc.stderr
     assert len(lines) == 1 and "Traceback" not in proc.stderr, proc.stderr
     assert str(blocker.name) in lines[0]
     assert {p: (p.stat().st_size, p.stat().st_mtime_ns) for p in tmp_path.rglob("*")} == before
