@@ -25,7 +25,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -33,9 +33,18 @@ from pathlib import Path
 from . import __version__ as _PACKAGE_VERSION
 from . import decisions
 from .config import Settings
-from .files import FINDINGS_JSON, SCORED_SUFFIX, atomic_write, clean_temp, failure_doc, safe_name, sync_dir
-from .load import sha256_of
-from .manifest import OK, UNREADABLE, Manifest, Record, now, read_only
+from .files import (
+    FINDINGS_JSON,
+    SCORED_SUFFIX,
+    WriteFailed,
+    atomic_write,
+    clean_temp,
+    failure_doc,
+    put_files,
+    safe_name,
+)
+from .load import file_digest, sha256_of
+from .manifest import OK, UNREADABLE, Manifest, Record, Unwritable, now, plain_name, read_only
 from .messages import MSG, os_reason
 from .model import Decision
 from .workers import LOCKED, Outcome, execute
@@ -132,6 +141,7 @@ class BatchReport:
     samples: tuple[WorkerSample, ...] = field(default=(), repr=False, compare=False)
     notices: tuple[str, ...] = ()  # one line each: a reviewer's file or decision that could not be used
     locked: tuple[str, ...] = ()  # outputs held open by another program: kept as they were
+    unwritten: tuple[str, ...] = ()  # outputs that could not be written otherwise (full disk …): kept
 
     def closing_line(self) -> str:
         skipped = MSG["RUN_skipped"].format(n=self.skipped) if self.skipped else ""
@@ -146,6 +156,8 @@ class BatchReport:
         )
         if self.locked:  # named at the end, where the user looks
             line += MSG["RUN_locked"].format(n=len(self.locked), files="、".join(self.locked))
+        if self.unwritten:
+            line += MSG["RUN_closing_unwritten"].format(files="、".join(self.unwritten))
         return line
 
 
@@ -169,20 +181,29 @@ class AlreadyRunning(BatchError):
     pass
 
 
-def discover(input_dir: Path) -> list[Path]:
-    """The workbooks (and spreadsheet-like files) of a folder, sorted by name; not recursive."""
-    found = []
+def discover(input_dir: Path, notes: list[str] | None = None) -> list[Path]:
+    """The workbooks (and spreadsheet-like files) of a folder, sorted by name; not recursive.
+    Excel's lock files (`~$…`) are left out silently; a hidden file (`.x.xlsx`, `..xlsx`) or one
+    that is not a regular file (a FIFO, a device, a dangling link) gets a line in `notes`."""
+    found, said = [], []
     with os.scandir(input_dir) as it:
         for entry in it:
             name = entry.name
-            if name.startswith(("~$", ".")) or not name.lower().endswith(SPREADSHEET_SUFFIXES):
+            if name.startswith("~$") or not name.lower().endswith(SPREADSHEET_SUFFIXES):
+                continue
+            if name.startswith("."):
+                said.append(MSG["RUN_skipped_dot"].format(name=display_name(name)))
                 continue
             try:
                 if not entry.is_file():
+                    if not entry.is_dir():
+                        said.append(MSG["RUN_skipped_special"].format(name=display_name(name)))
                     continue
             except OSError:
                 continue
             found.append(Path(entry.path))
+    if notes is not None:
+        notes.extend(sorted(said))
     return sorted(found, key=lambda p: display_name(p.name))
 
 
@@ -217,15 +238,22 @@ class _Item:
 
 def run(opts: RunOptions) -> BatchReport:
     started = time.perf_counter()
-    inputs = _prepare(opts)
+    early: list[str] = []  # files skipped at discovery
+    inputs = _prepare(opts, early)
     with _lock(opts.output):
         clean_temp(opts.output)
-        manifest = Manifest(opts.output)
+        try:
+            manifest = Manifest(opts.output)
+        except Unwritable as e:
+            raise OutputNotWritable(str(e)) from None
         try:
             records = manifest.records()
             items = _plan(inputs, records, opts)
             # the reviewer's decisions are read back, and stored, before any output is replaced
-            notices = _read_back(items, opts, manifest)
+            try:
+                notices = _read_back(items, opts, manifest)
+            except Unwritable as e:  # they could not be stored: replace nothing
+                raise OutputNotWritable(str(e)) from None
             started_at = now()
             todo = []
             for it in items:
@@ -234,10 +262,19 @@ def run(opts: RunOptions) -> BatchReport:
                 else:
                     todo.append(it)
             samples: list[WorkerSample] = []
+            reasons: dict[str, str] = {}  # outputs that could not be written -> why (said in a line)
             with _progress(opts, len(todo)) as tick:
 
                 def settle(item: _Item, outcome: Outcome) -> None:
                     _settle(item, outcome, opts, manifest, started_at)
+                    reason = outcome.doc.get("reason") if outcome.status == LOCKED else None
+                    if reason and "打开" not in reason:  # full disk, no permission: why, what to do
+                        reasons[item.locked] = reason
+                        notices.append(
+                            MSG["RUN_unwritten_line"].format(
+                                path=item.locked, reason=outcome.doc["reason"], todo=outcome.doc["todo"]
+                            )
+                        )
                     problems = (item.doc or {}).get("review", {}).get("problems", ())
                     notices.extend(
                         MSG["D_problem"].format(file=item.name, message=p["message"]) for p in problems
@@ -259,10 +296,14 @@ def run(opts: RunOptions) -> BatchReport:
             # a workbook first seen while its old output is open has no record: left for the next run
             locked = [it.locked for it in items if it.locked]
             items = [it for it in items if it.record is not None]
-            locked += _write_batch_files(items, opts, manifest)
+            locked += _write_batch_files(items, opts, manifest, notices, reasons)
         finally:
             manifest.close()
-    notices += [MSG["D_locked"].format(file=name) for name in locked]
+    notices += [MSG["D_locked"].format(file=name) for name in locked if name not in reasons]
+    # held open (the closing line says so) apart from a full disk, no permission …: 未能写入
+    unwritten = [name for name in locked if name in reasons]
+    locked = [name for name in locked if name not in unwritten]
+    notices[:0] = [*early, *manifest.notes]  # what was skipped, the manifest's own, first
     counts = [(it.record.errors, it.record.warnings, it.record.infos) for it in items]
     errors = sum(c[0] for c in counts)
     held = sum(1 for it in items if it.locked)  # named in the closing line, neither done nor "unchanged"
@@ -281,10 +322,11 @@ def run(opts: RunOptions) -> BatchReport:
         samples=tuple(samples),
         notices=tuple(notices),
         locked=tuple(locked),
+        unwritten=tuple(unwritten),
     )
 
 
-def _prepare(opts: RunOptions) -> list[Path]:
+def _prepare(opts: RunOptions, notes: list[str]) -> list[Path]:
     """Check both folders before any work: nothing is half-written when one is wrong."""
     source, target = Path(opts.input), Path(opts.output)
     if not source.exists():
@@ -293,8 +335,7 @@ def _prepare(opts: RunOptions) -> list[Path]:
         raise InputMissing(MSG["RUN_input_not_dir"].format(path=source))
     if target.exists() and not target.is_dir():
         raise OutputNotWritable(MSG["RUN_output_not_dir"].format(path=target))
-    if target.exists() and source.resolve() == target.resolve():
-        raise OutputIsInput(MSG["RUN_output_is_input"].format(path=source))
+    _refuse_nesting(source, target)
     try:
         target.mkdir(parents=True, exist_ok=True)
         probe = target / f".write-test.tmp-{os.getpid()}"
@@ -305,9 +346,76 @@ def _prepare(opts: RunOptions) -> list[Path]:
             MSG["RUN_output_unwritable"].format(path=target, error=os_reason(e))
         ) from None
     try:
-        return discover(source)
+        return discover(source, notes)
     except OSError as e:
         raise InputMissing(MSG["RUN_input_unreadable"].format(path=source, error=os_reason(e))) from None
+
+
+def _refuse_nesting(source: Path, target: Path) -> None:
+    """An input folder inside the output folder (outputs could overwrite inputs, and the next run
+    would read outputs as inputs), or the output inside the input. Folders are compared by device
+    and inode, so a symlink, a bind mount or another spelling of the same path is seen through."""
+    src = _identity(source)
+    if not target.exists():  # to be made: only where it would be made matters
+        existing = next(p for p in Path(os.path.abspath(target)).parents if p.exists())
+        if src == _identity(existing) or src in _ancestors(existing):
+            raise OutputIsInput(MSG["RUN_output_in_input"].format(input=source, output=target))
+        return
+    dst = _identity(target)
+    if src == dst:
+        raise OutputIsInput(MSG["RUN_output_is_input"].format(path=source))
+    if dst in _ancestors(source) or _below(target, src):
+        raise OutputIsInput(MSG["RUN_input_in_output"].format(input=source, output=target))
+    if src in _ancestors(target) or _below(source, dst):
+        raise OutputIsInput(MSG["RUN_output_in_input"].format(input=source, output=target))
+
+
+def _identity(path: Path) -> tuple[int, int]:
+    st = os.stat(path)
+    return st.st_dev, st.st_ino
+
+
+def _ancestors(path: Path) -> set[tuple[int, int]]:
+    """The folders above `path` (symlinks resolved), as (device, inode)."""
+    out = set()
+    for parent in Path(os.path.realpath(path)).parents:
+        with suppress(OSError):
+            out.add(_identity(parent))
+    return out
+
+
+# How deep and how wide the folder trees are searched for the other folder (a bind mount of it):
+# outputs are written at most one level down, and input/ is flat.
+_NESTING_DEPTH = 3
+_NESTING_ENTRIES = 20_000
+
+
+def _below(root: Path, wanted: tuple[int, int]) -> bool:
+    """Whether a folder with identity `wanted` is somewhere (not too deep) under `root`."""
+    level, seen = [str(root)], 0
+    for _ in range(_NESTING_DEPTH):
+        deeper = []
+        for folder in level:
+            try:
+                with os.scandir(folder) as it:
+                    for entry in it:
+                        seen += 1
+                        if seen > _NESTING_ENTRIES:
+                            return False
+                        try:
+                            if not entry.is_dir():  # follows links: a link to the folder counts
+                                continue
+                            st = entry.stat()
+                        except OSError:
+                            continue
+                        if (st.st_dev, st.st_ino) == wanted:
+                            return True
+                        if not entry.is_symlink():
+                            deeper.append(entry.path)
+            except OSError:
+                continue
+        level = deeper
+    return False
 
 
 @contextmanager
@@ -317,7 +425,11 @@ def _lock(output: Path) -> Iterator[None]:
     except ImportError:  # Windows: no advisory locks; two runs at once are the user's to avoid
         yield
         return
-    with open(output / ".lock", "a") as fh:
+    lock = output / ".lock"
+    if lock.is_symlink():  # never open through a link planted as .lock
+        lock.unlink()
+    fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    with open(fd, "a") as fh:
         try:
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -362,10 +474,8 @@ def _plan(inputs: list[Path], records: dict[str, Record], opts: RunOptions) -> l
         taken.add(folder.casefold())
     items = []
     for i, (name, p) in enumerate(names.items()):
-        try:
-            digest = sha256_of(p)
-        except OSError:
-            digest = ""  # the worker reports it (I001)
+        # '' for a file over the size limit or not a regular file: the worker reports it (I001)
+        digest = file_digest(p, int(opts.settings.limits.max_file_mb * 1024 * 1024))
         items.append(_Item(i, p, name, digest, folders[name], records.get(name)))
     return items
 
@@ -396,13 +506,7 @@ def _unchanged(item: _Item, opts: RunOptions) -> bool:
 def _intact(folder: Path, outputs: tuple[tuple[str, str], ...]) -> bool:
     if not outputs:
         return False
-    for name, digest in outputs:
-        try:
-            if sha256_of(folder / name) != digest:
-                return False
-        except OSError:
-            return False
-    return True
+    return all(file_digest(folder / name) == digest for name, digest in outputs)
 
 
 def _settle(item: _Item, outcome: Outcome, opts: RunOptions, manifest: Manifest, started_at: str) -> None:
@@ -411,13 +515,22 @@ def _settle(item: _Item, outcome: Outcome, opts: RunOptions, manifest: Manifest,
     if outcome.status == LOCKED:  # another program holds an output open: all of it stays as it was
         item.record, item.locked = item.previous, outcome.doc.get("locked") or item.name
         return
+    # Only a complete new set replaces the old: when the program failed on the workbook, no old
+    # output is removed; the record keeps listing them (so a later complete run still tidies them)
+    # and says FAILED, so the next run does it again. Names come from the manifest: plain ones only.
     folder = opts.output / item.folder
-    written = {name for name, _ in outcome.outputs}
     prev = item.previous
-    if prev is not None and prev.folder == item.folder:
-        for name, _ in prev.outputs:
-            if name not in written:
-                (folder / name).unlink(missing_ok=True)
+    kept = prev.outputs if prev is not None and prev.folder == item.folder else ()
+    outputs = outcome.outputs
+    if outcome.status in (OK, UNREADABLE):
+        written = {name for name, _ in outcome.outputs}
+        if _inside(folder, opts.output):
+            for name, _ in kept:
+                if name not in written and plain_name(name):
+                    (folder / name).unlink(missing_ok=True)
+    else:
+        outputs = tuple(sorted({**dict(kept), **dict(outcome.outputs)}.items()))
+    digest = outcome.digest or item.digest  # what the worker read is what the outputs are of
     errors, warnings, infos = _counts(outcome.doc)
     item.doc = outcome.doc
     shown = item.decisions
@@ -434,7 +547,7 @@ def _settle(item: _Item, outcome: Outcome, opts: RunOptions, manifest: Manifest,
             shown = tuple(by_key.get(d.key, d) if d.status == decisions.ACTIVE else d for d in shown)
     item.record = Record(
         item.name,
-        item.digest,
+        digest,
         _produced_by(opts),
         __version__,
         item.folder,
@@ -443,10 +556,18 @@ def _settle(item: _Item, outcome: Outcome, opts: RunOptions, manifest: Manifest,
         warnings,
         infos,
         now(),
-        outcome.outputs,
+        outputs,
         decisions.digest(shown) if outcome.status == OK else "",
     )
     manifest.record(item.record)
+
+
+def _inside(folder: Path, output: Path) -> bool:
+    """`folder` is a real folder directly in `output` (not a link out of it)."""
+    try:
+        return not folder.is_symlink() and folder.resolve().parent == output.resolve()
+    except OSError:
+        return False
 
 
 def _counts(doc: dict) -> tuple[int, int, int]:
@@ -573,9 +694,12 @@ def _progress(opts: RunOptions, total: int) -> Iterator[Callable[[], None]]:
 
 
 # ---------------------------------------------------------------- the batch files
-def _write_batch_files(items: list[_Item], opts: RunOptions, manifest: Manifest) -> list[str]:
+def _write_batch_files(
+    items: list[_Item], opts: RunOptions, manifest: Manifest, notes: list[str], reasons: dict[str, str]
+) -> list[str]:
     """审核汇总.xlsx and findings.csv over the whole folder; rebuilt only when something changed.
-    Returns the batch files left as they were because another program holds them open."""
+    Each is replaced only by a complete new file. Returns the batch files left as they were:
+    held open by another program, or not writable (a line in `notes` says why)."""
     conclusions = manifest.conclusions()
     key = hashlib.sha256(
         json.dumps(
@@ -605,16 +729,23 @@ def _write_batch_files(items: list[_Item], opts: RunOptions, manifest: Manifest)
             (f"{it.record.folder}/{n}" for n, _ in it.record.outputs if n.endswith(SCORED_SUFFIX)), None
         )
         entries.append(SummaryEntry(it.name, it.record.folder, scored, doc, conclusions.get(it.name)))
-    try:
-        written = {
-            SUMMARY_XLSX: atomic_write(opts.output / SUMMARY_XLSX, summary_workbook(entries)),
-            FINDINGS_CSV: atomic_write(opts.output / FINDINGS_CSV, findings_csv(entries)),
-        }
-    except PermissionError:  # open in Excel on Windows: the old one stays, rebuilt next run
-        return [SUMMARY_XLSX]
-    sync_dir(opts.output)
-    manifest.record_batch(written, key, _produced_by(opts), __version__)
-    return []
+    build = {SUMMARY_XLSX: summary_workbook, FINDINGS_CSV: findings_csv}
+    written: dict[str, str] = {}
+    failed = []
+    for name in (SUMMARY_XLSX, FINDINGS_CSV):  # one that cannot be written does not stop the other
+        try:
+            written.update(put_files(opts.output, {name: build[name](entries)}))
+        except WriteFailed as e:  # open in Excel, a full disk: the old one stays, rebuilt next run
+            failed.append(name)
+            if "打开" in e.reason:  # held open: said as every open file is (D_locked)
+                continue
+            reasons[name] = e.reason
+            notes.append(
+                MSG["RUN_unwritten_batch"].format(path=name, reason=e.reason, todo=e.todo, name=name)
+            )
+    if written:
+        manifest.record_batch(written, key, _produced_by(opts), __version__)
+    return failed
 
 
 def _read_doc(folder: Path, item: _Item) -> dict:

@@ -7,6 +7,7 @@ workbook has a 错误 finding; 2 bad usage, a bad config.toml, or an operational
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import shutil
@@ -32,6 +33,7 @@ class UsageError(Exception):
 
 
 def main(argv: list[str] | None = None) -> int:
+    _forgiving_console()
     parser = _parser()
     try:
         args = parser.parse_args(argv)
@@ -56,8 +58,32 @@ def main(argv: list[str] | None = None) -> int:
 def _fail(error: Exception, args: argparse.Namespace) -> int:
     if getattr(args, "debug", False):
         raise error
-    print(f"错误：{error}", file=sys.stderr)
+    print(f"错误：{for_terminal(str(error))}", file=sys.stderr)
     return 2
+
+
+def _forgiving_console() -> None:
+    """A console or file that cannot show a character (an emoji on a GBK console, `check x.xlsx >
+    结果.txt` on Chinese Windows) shows `?` instead of failing with UnicodeEncodeError."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):  # already written to: leave it
+                reconfigure(errors="replace")
+
+
+# Text from a workbook or a file name is printed without what a terminal would act on or hide:
+# C0/C1 controls (ESC sequences, OSC titles, BEL), bidi overrides and zero-width characters (Cf),
+# lone surrogates (an undecodable file name). findings.json keeps them, escaped.
+_LINE_BREAKS = {"\t", "\n", "\r", "\x0b", "\x0c", "\x85", "\u2028", "\u2029"}
+
+
+def for_terminal(text: str) -> str:
+    return "".join(
+        " " if ch in _LINE_BREAKS else ch
+        for ch in str(text)
+        if ch in _LINE_BREAKS or unicodedata.category(ch) not in ("Cc", "Cf", "Cs")
+    )
 
 
 def command() -> str:
@@ -281,14 +307,18 @@ def _run(args: argparse.Namespace) -> int:
     )
     report = run(opts)
     for name in report.removed:
-        print(f"提示：{name} 已不在输入目录中，其输出保留在 {opts.output}{os.sep} 下。", file=sys.stderr)
+        print(
+            for_terminal(f"提示：{name} 已不在输入目录中，其输出保留在 {opts.output}{os.sep} 下。"),
+            file=sys.stderr,
+        )
     for line in report.notices:
-        print(f"提示：{line}", file=sys.stderr)
+        line = line if line.startswith(("提示：", "警告：")) else f"提示：{line}"
+        print(for_terminal(line), file=sys.stderr)
     if report.total == 0:
-        print(_empty_input(opts.input))
+        print(for_terminal(_empty_input(opts.input)))
     else:
         where = MSG["RUN_where"].format(output=f"{opts.output}{os.sep}", summary=opts.output / SUMMARY_XLSX)
-        print(report.closing_line() + where)
+        print(for_terminal(report.closing_line() + where))
     return 1 if args.strict and report.any_error else 0
 
 
@@ -322,7 +352,7 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _check_report(path: Path, findings: tuple[Finding, ...], scores) -> str:
-    lines = [f"{path.name}"]
+    lines = [for_terminal(path.name)]
     if scores is not None and (scores.indicators or scores.budget_score is not None):
         lines.append(
             f"复核总分 {show(scores.total)} 分，等级“{scores.grade}”；执行率 "
@@ -339,9 +369,10 @@ def _check_report(path: Path, findings: tuple[Finding, ...], scores) -> str:
             continue
         lines.append("")
         lines.append(f"【{severity.value}】{len(group)} 条")
-        width = max(_width(f.location) for f in group)
+        width = max(_width(for_terminal(f.location)) for f in group)
         for f in group:
-            lines.append(f"  {f.rule}  {_pad(f.location or '—', width)}  {f.message}")
+            location = for_terminal(f.location) or "—"
+            lines.append(f"  {f.rule}  {_pad(location, width)}  {for_terminal(f.message)}")
     counts = {s: sum(f.severity is s for f in findings) for s in Severity}
     lines.append("")
     lines.append("共 " + "，".join(f"{s.value} {n} 条" for s, n in counts.items()))

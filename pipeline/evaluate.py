@@ -10,7 +10,7 @@ from .cells import parse_a1
 from .checks import Context, run_checks
 from .config import Settings
 from .decisions import adjustments_of, resolve
-from .load import load, sha256_of
+from .load import load
 from .model import Decision, Finding, Project, Result
 from .scoring import score
 
@@ -18,24 +18,19 @@ from .scoring import score
 def evaluate(
     path: Path,
     settings: Settings,
-    digest: str | None = None,
     *,
     today: date,
     decisions: Sequence[Decision] = (),
     now: str = "",
 ) -> Result:
     """`today` is the run's date (M003 compares 评价时间 with it): the batch passes its --date.
+    The file is read once: the result's sha256 is that of the bytes that were read.
     `decisions`: the reviewer's stored decisions on this workbook (decisions.py); a valid 调整 sets
     its 定性 line's 复核得分, so the total and the checks on it follow; `now` dates retirements."""
     path = Path(path)
-    if digest is None:
-        try:
-            digest = sha256_of(path)
-        except OSError:
-            digest = ""
-    loaded = load(path, settings, digest or None)
+    loaded = load(path, settings)
     if loaded.project is None:
-        return Result(Project(file=path.name, sha256=digest), tuple(loaded.findings), None)
+        return Result(Project(file=path.name, sha256=loaded.sha256), tuple(loaded.findings), None)
     project = loaded.project
     scores = score(project, settings)
     findings = [*loaded.findings, *run_checks(project, Context(settings, scores, today))]

@@ -7,6 +7,7 @@ the old good file or the new good file (outputs.md); `clean_temp` removes what a
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
@@ -41,7 +42,10 @@ def safe_name(text: str, limit: int = 100, max_bytes: int = 200) -> str:
     bytes of UTF-8 (ext4 allows 255; the rest is room for the temporary name); never empty."""
     text = unicodedata.normalize("NFC", str(text))
     text = "".join(" " if ch in "\t\n\r\v\f\x85\u2028\u2029" else ch for ch in text)
-    text = "".join(ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cs", "Co", "Cn") or ch == " ")
+    # Cf: bidi overrides (U+202E makes `xslx.exe` look like `exe.xlsx`), zero-width characters
+    text = "".join(
+        ch for ch in text if unicodedata.category(ch) not in ("Cc", "Cf", "Cs", "Co", "Cn") or ch == " "
+    )
     text = re.sub(r"\s+", " ", _FORBIDDEN.sub("_", text))
     text = _cut(text, limit, max_bytes).strip(" .")
     if not text:
@@ -109,18 +113,107 @@ def clean_temp(output: Path) -> None:
                             Path(leftover.path).unlink(missing_ok=True)
 
 
+class WriteFailed(Exception):
+    """A set of files could not all be put in place. `name` is the file (or folder) that failed,
+    `reason` the words for why (被其他程序打开 / 磁盘已满 / 无写入权限 …) and `line` the whole sentence
+    with what to do. `replaced` lists what was already in place (empty unless a rename failed
+    after another had succeeded: the old files stay otherwise)."""
+
+    def __init__(self, name: str, error: OSError | None, replaced: tuple[tuple[str, str], ...] = ()):
+        self.name = name
+        self.reason, self.todo = write_problem(error)
+        self.replaced = replaced
+        super().__init__(MSG["RUN_unwritten"].format(name=name, reason=self.reason, todo=self.todo))
+
+
+def write_problem(error: OSError | None) -> tuple[str, str]:
+    """(why, what to do) for an error writing an output, in the user's words."""
+    code = getattr(error, "errno", None)
+    if code in (errno.ENOSPC, getattr(errno, "EDQUOT", -1), errno.EFBIG):
+        return "磁盘已满", MSG["RUN_unwritten_full"]
+    if getattr(error, "winerror", None) in (32, 33) or code in (errno.EBUSY, errno.ETXTBSY):
+        return "被其他程序打开", MSG["RUN_unwritten_busy"]
+    if isinstance(error, PermissionError):
+        if code == errno.EACCES:  # what Windows says for a file Excel or WPS holds open, too
+            return "被其他程序打开或无写入权限", MSG["RUN_unwritten_busy_or_denied"]
+        return "无写入权限", MSG["RUN_unwritten_denied"]  # EPERM: read-only or immutable
+    if isinstance(error, (IsADirectoryError, NotADirectoryError, FileExistsError)) or error is None:
+        return "同名的文件或目录占着这个位置", MSG["RUN_unwritten_blocked"]
+    return (error.strerror or str(error)) if error else "未知原因", MSG["RUN_unwritten_other"]
+
+
 def write_folder(target: Path, files: dict[str, bytes]) -> tuple[tuple[str, str], ...]:
+    """A workbook's files into its own folder under output/ (made if need be), as one set (put_files)."""
     if target.is_symlink():  # never write through a link planted in output/
         target.unlink()
-    target.mkdir(exist_ok=True)
-    written = []
-    for name, data in files.items():
-        path = target / name
-        if path.resolve().parent != target.resolve():  # safe_name makes this impossible; be sure
-            raise ValueError(f"refusing to write outside {target}: {name!r}")
-        written.append((name, atomic_write(path, data)))
+    try:
+        target.mkdir(exist_ok=True)
+    except FileExistsError:  # a file where the folder should be
+        raise WriteFailed(target.name, None) from None
+    except OSError as e:
+        raise WriteFailed(target.name, e) from None
+    if not target.is_dir() or target.is_symlink():
+        raise WriteFailed(target.name, None)
+    return put_files(target, files)
+
+
+def put_files(target: Path, files: dict[str, bytes]) -> tuple[tuple[str, str], ...]:
+    """Put files in place as one set: every new file is written (fsynced) under a temporary name
+    and every old one it replaces is checked to be replaceable before the first is renamed, so a
+    full disk or a file open in Excel leaves every old file as it was. Raises WriteFailed;
+    returns ((name, sha256), …)."""
+    staged: list[tuple[str, Path, Path, str]] = []  # (name, temp, final, sha256)
+    try:
+        for name, data in files.items():
+            path = target / name
+            if path.resolve().parent != target.resolve():  # safe_name makes this impossible; be sure
+                raise ValueError(f"refusing to write outside {target}: {name!r}")
+            tmp = _temp_name(path)
+            try:
+                with open(tmp, "wb") as fh:
+                    staged.append((name, tmp, path, hashlib.sha256(data).hexdigest()))
+                    fh.write(data)
+                    fh.flush()
+                    os.fsync(fh.fileno())
+            except OSError as e:
+                raise WriteFailed(name, e) from None
+        for name, _, path, _ in staged:
+            _check_replaceable(name, path)
+        replaced: list[tuple[str, str]] = []
+        for name, tmp, path, digest in staged:
+            try:
+                os.replace(tmp, path)
+            except OSError as e:
+                raise WriteFailed(name, e, tuple(sorted(replaced))) from None
+            replaced.append((name, digest))
+    finally:
+        for _, tmp, _, _ in staged:
+            tmp.unlink(missing_ok=True)
     sync_dir(target)
-    return tuple(sorted(written))
+    return tuple(sorted(replaced))
+
+
+def _temp_name(path: Path) -> Path:
+    return path.with_name(f".{path.name}.tmp-{os.getpid()}")
+
+
+def _check_replaceable(name: str, path: Path) -> None:
+    """An existing file must be one that can be replaced: not a directory, not held open by
+    another program (Windows refuses to open it for writing), not read-only or immutable. Opening
+    it for writing changes nothing in it."""
+    if path.is_symlink():  # renaming over a link replaces the link, never its target
+        return
+    if path.is_dir():
+        raise WriteFailed(name, IsADirectoryError(errno.EISDIR, "is a directory"))
+    try:
+        fd = os.open(path, os.O_WRONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError:
+        return
+    except OSError as e:
+        if e.errno in (errno.ENXIO, errno.ENODEV):  # a FIFO with no reader: replaceable
+            return
+        raise WriteFailed(name, e) from None
+    os.close(fd)
 
 
 def failure_doc(file: str, digest: str, error: str, trace: str = "") -> FindingsDoc:
@@ -129,8 +222,13 @@ def failure_doc(file: str, digest: str, error: str, trace: str = "") -> Findings
     return build(file, digest, [loader_finding("I001", "", "", message)], error=trace)
 
 
+def refusal_doc(file: str, digest: str, message: str) -> FindingsDoc:
+    """The findings.json of a workbook refused without being read through (处理超时): one I001."""
+    return build(file, digest, [loader_finding("I001", "", "", message)])
+
+
 def write_failure(target: Path, doc: FindingsDoc) -> tuple[tuple[str, str], ...]:
     try:
         return write_folder(target, {FINDINGS_JSON: encode(doc)})
-    except (OSError, ValueError):
+    except (WriteFailed, ValueError):
         return ()

@@ -12,16 +12,25 @@ Schema v1 (PRAGMA user_version) adds the reviewer's decisions (decisions.py): on
 on a finding and one per workbook's 审核结论, which outlive the outputs they were read from, and per
 workbook the digest of the decisions its outputs were rendered with. A v0 manifest is upgraded in
 place; nothing in it is lost.
+
+Nothing read from it is trusted: a record whose folder or output names are not plain names inside
+output/ is ignored (a tampered `../../victim` never reaches unlink), a manifest that is a link is
+never opened through, and one that is damaged or of an unknown schema is kept aside as a copy
+(`.manifest.sqlite.damaged-<time>`, with whatever decisions it held) and rebuilt. A record that
+cannot be written (a full disk) costs only the skipping of unchanged workbooks next time: the run
+goes on and says so; decisions that cannot be stored stop the run before any output is replaced.
 """
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from .decisions import ACTIVE, REPLACED, Conclusion
+from .messages import MSG
 from .model import Decision, DecisionKey
 
 FILENAME = ".manifest.sqlite"
@@ -103,18 +112,105 @@ class Record:
     decisions: str = ""  # decisions.digest of what the outputs were rendered with
 
 
+class Foreign(sqlite3.DatabaseError):
+    """A database, but not a manifest of a schema this program knows."""
+
+
+class Unwritable(Exception):
+    """Reviewer decisions could not be stored: the run must not replace any output."""
+
+
+_SIDE_FILES = ("-wal", "-shm", "-journal")
+# The tables and columns of each schema this program reads (v0: round 1, without `decisions`).
+_TABLES = {"workbooks", "outputs", "batch", "decisions", "conclusions"}
+_WORKBOOK_COLUMNS = [
+    "file",
+    "sha256",
+    "config",
+    "version",
+    "folder",
+    "status",
+    "errors",
+    "warnings",
+    "infos",
+    "done",
+]
+_KNOWN_COLUMNS = {
+    "workbooks": ([*_WORKBOOK_COLUMNS], [*_WORKBOOK_COLUMNS, "decisions"]),
+    "outputs": (["file", "name", "sha256"],),
+    "batch": (["name", "sha256", "key", "config", "version", "done"],),
+}
+
+
+def plain_name(name: object) -> bool:
+    """A single file or folder name as this program writes them: no separator, not `.`/`..`, not
+    hidden (so never .manifest.sqlite or .lock), no NUL, no drive or stream colon."""
+    return (
+        isinstance(name, str)
+        and name.strip() == name
+        and name not in ("", ".", "..")
+        and not name.startswith(".")
+        and not any(ch in name for ch in "/\\\0:")
+    )
+
+
+def _check_schema(db: sqlite3.Connection) -> None:
+    check = db.execute("PRAGMA quick_check").fetchall()
+    if check != [("ok",)]:
+        raise sqlite3.DatabaseError(f"quick_check: {check[:3]}")
+    (version,) = db.execute("PRAGMA user_version").fetchone()
+    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if version > SCHEMA_VERSION or tables - _TABLES:
+        raise Foreign(f"user_version {version}, tables {sorted(tables)}")
+    for table, shapes in _KNOWN_COLUMNS.items():
+        found = [r[1] for r in db.execute(f"PRAGMA table_info({table})")]
+        if found and found not in shapes:
+            raise Foreign(f"{table}: {found}")
+
+
 class Manifest:
-    """The manifest of one output folder. Every write commits at once."""
+    """The manifest of one output folder. Every write commits at once; `notes` collects the lines
+    the run prints about it (rebuilt, could not be written)."""
 
     def __init__(self, output: Path):
         self.path = Path(output) / FILENAME
+        self.notes: list[str] = []
+        self._unwritable = False
+        for suffix in ("", *_SIDE_FILES):  # never through a link: remove the link, not what it points to
+            side = Path(str(self.path) + suffix)
+            if side.is_symlink():
+                side.unlink()
+                if not suffix:
+                    self.notes.append(MSG["RUN_manifest_link"].format(path=self.path))
         try:
             self._db = self._open()
-        except sqlite3.DatabaseError:
-            # Not a database (truncated, overwritten): start afresh; every workbook is redone.
-            for suffix in ("", "-wal", "-shm", "-journal"):
-                Path(str(self.path) + suffix).unlink(missing_ok=True)
+        except sqlite3.OperationalError as e:  # a full disk, no permission, locked: not its fault
+            full = "full" in str(e).lower()
+            raise Unwritable(
+                MSG["RUN_manifest_unopenable"].format(
+                    path=self.path,
+                    error="磁盘已满" if full else str(e),
+                    todo=MSG["RUN_unwritten_full"] if full else MSG["RUN_unwritten_other"],
+                )
+            ) from None
+        except sqlite3.DatabaseError as e:
+            # Not a database (truncated, overwritten), damaged, or of an unknown schema: keep a copy
+            # for whoever wants to look (decisions in it are not thrown away), start afresh.
+            why = MSG["RUN_manifest_foreign"] if isinstance(e, Foreign) else MSG["RUN_manifest_damaged"]
+            copy = self._set_aside()
+            self.notes.append(MSG["RUN_manifest_rebuilt"].format(path=self.path, why=why, copy=copy))
             self._db = self._open()
+
+    def _set_aside(self) -> str:
+        copy = self.path.with_name(f"{FILENAME}.damaged-{datetime.now():%Y%m%d-%H%M%S}")
+        for suffix in ("", *_SIDE_FILES):
+            side = Path(str(self.path) + suffix)
+            if side.exists():
+                try:
+                    os.replace(side, Path(str(copy) + suffix))
+                except OSError:
+                    side.unlink(missing_ok=True)
+        return copy.name
 
     def _open(self) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
@@ -122,23 +218,48 @@ class Manifest:
             db.execute("PRAGMA journal_mode=WAL")  # a killed process never corrupts it
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("PRAGMA foreign_keys=ON")
+            _check_schema(db)
             db.executescript(_SCHEMA)
             _upgrade(db)
-            db.execute("PRAGMA quick_check").fetchone()
         except sqlite3.DatabaseError:
             db.close()
             raise
+        except sqlite3.Error:
+            db.close()
+            raise
         return db
+
+    def _write(self, fn, *args) -> None:
+        """A record that cannot be written (a full disk) is said once; the run goes on without it."""
+        try:
+            fn(*args)
+        except sqlite3.Error as e:
+            if not self._unwritable:
+                self._unwritable = True
+                full = "full" in str(e).lower()
+                self.notes.append(
+                    MSG["RUN_manifest_unwritable"].format(
+                        path=self.path,
+                        error="磁盘已满" if full else str(e),
+                        todo=MSG["RUN_unwritten_full"] if full else MSG["RUN_unwritten_other"],
+                    )
+                )
 
     def close(self) -> None:
         self._db.close()
 
     def records(self) -> dict[str, Record]:
+        """Every record whose folder and output names are plain names; others are left out (their
+        workbooks are simply redone)."""
         outputs: dict[str, list[tuple[str, str]]] = {}
+        bad: set[str] = set()
         for file, name, digest in self._db.execute(
             "SELECT file, name, sha256 FROM outputs ORDER BY file, name"
         ):
-            outputs.setdefault(file, []).append((name, digest))
+            if plain_name(name) and isinstance(digest, str):
+                outputs.setdefault(file, []).append((name, digest))
+            else:
+                bad.add(file)
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(workbooks)")}
         digest = "decisions" if "decisions" in columns else "''"  # a v0 manifest opened read-only
         rows = self._db.execute(
@@ -148,9 +269,13 @@ class Manifest:
         return {
             row[0]: Record(*row[:10], outputs=tuple(outputs.get(row[0], ())), decisions=row[10])
             for row in rows
+            if row[0] not in bad and plain_name(row[4]) and all(isinstance(v, int) for v in row[6:9])
         }
 
     def record(self, rec: Record) -> None:
+        self._write(self._record, rec)
+
+    def _record(self, rec: Record) -> None:
         with self._transaction():
             self._db.execute("DELETE FROM workbooks WHERE file = ?", (rec.file,))
             self._db.execute(
@@ -175,6 +300,9 @@ class Manifest:
             )
 
     def forget(self, files: list[str]) -> None:
+        self._write(self._forget, files)
+
+    def _forget(self, files: list[str]) -> None:
         with self._transaction():
             self._db.executemany("DELETE FROM workbooks WHERE file = ?", [(f,) for f in files])
 
@@ -184,8 +312,13 @@ class Manifest:
         return {r[0]: tuple(r[1:]) for r in rows}
 
     def record_batch(self, files: dict[str, str], key: str, config: str, version: str) -> None:
+        """Record the batch files that were written; the others keep their rows (and their old key,
+        so the next run writes them again)."""
+        self._write(self._record_batch, files, key, config, version)
+
+    def _record_batch(self, files: dict[str, str], key: str, config: str, version: str) -> None:
         with self._transaction():
-            self._db.execute("DELETE FROM batch")
+            self._db.executemany("DELETE FROM batch WHERE name = ?", [(name,) for name in files])
             self._db.executemany(
                 "INSERT INTO batch VALUES (?, ?, ?, ?, ?, ?)",
                 [(name, digest, key, config, version, now()) for name, digest in files.items()],
@@ -212,6 +345,9 @@ class Manifest:
         """Store decisions read from a reviewer's file; the active one each replaces is kept as 已更改."""
         if not new:
             return
+        self._store(self._save_decisions, new)
+
+    def _save_decisions(self, new: list[Decision]) -> None:
         with self._transaction():
             for d in new:
                 self._db.execute(
@@ -226,7 +362,11 @@ class Manifest:
                 )
 
     def retire(self, retired: list[Decision]) -> None:
-        """Mark decisions whose finding is gone as 已失效 (their text stays)."""
+        """Mark decisions whose finding is gone as 已失效 (their text stays; if this cannot be
+        written the next run retires them again)."""
+        self._write(self._retire, retired)
+
+    def _retire(self, retired: list[Decision]) -> None:
         with self._transaction():
             for d in retired:
                 self._db.execute(
@@ -244,11 +384,29 @@ class Manifest:
     def save_conclusions(self, new: list[Conclusion]) -> None:
         if not new:
             return
+        self._store(self._save_conclusions, new)
+
+    def _save_conclusions(self, new: list[Conclusion]) -> None:
         with self._transaction():
             self._db.executemany(
                 "INSERT OR REPLACE INTO conclusions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [(c.file, c.state, c.reviewer, c.day, c.by, c.at, c.source, c.problem) for c in new],
             )
+
+    def _store(self, fn, new) -> None:
+        """A reviewer's decisions must be stored before any output is replaced: if they cannot be
+        (a full disk), the run stops (Unwritable) and every output stays as it is."""
+        try:
+            fn(new)
+        except sqlite3.Error as e:
+            full = "full" in str(e).lower()
+            raise Unwritable(
+                MSG["RUN_decisions_unwritable"].format(
+                    path=self.path,
+                    error="磁盘已满" if full else str(e),
+                    todo=MSG["RUN_unwritten_full"] if full else MSG["RUN_unwritten_other"],
+                )
+            ) from None
 
     def _has(self, table: str) -> bool:
         found = self._db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,))
@@ -294,12 +452,14 @@ def _decision(row: tuple) -> Decision:
 def read_only(output: Path) -> Manifest | None:
     """The manifest of `output` opened without creating or changing anything; None if there is none."""
     path = Path(output) / FILENAME
-    if not path.is_file():
+    if path.is_symlink() or not path.is_file():
         return None
     m = Manifest.__new__(Manifest)
     m.path = path
+    m.notes, m._unwritable = [], True
     m._db = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, timeout=30)
     try:
+        _check_schema(m._db)  # another schema reads as no manifest
         m._db.execute("SELECT 1 FROM workbooks LIMIT 1").fetchall()
     except sqlite3.DatabaseError:
         m._db.close()

@@ -46,6 +46,17 @@ MSG: dict[str, str] = {
     "I001_cell": "工作表“{sheet}”的单元格 {cell} 有 {n} 个字符，超过上限 {limit}：请精简内容",
     "I001_area": "工作表“{sheet}”的数据区域达 {rows} 行 × {cols} 列，超过上限 {limit} 个单元格："
     "请删除远处的无关单元格后重新保存",
+    "I001_ratio": "工作簿解压后约 {mb:.0f} MB，是文件大小的 {ratio:.0f} 倍，超过压缩比上限 {limit:g} 倍（疑似异常文件）："
+    "请删除无关内容后重新保存",
+    "I001_not_regular": "这不是普通文件（可能是管道、设备或套接字），拒绝读取：请把工作簿另存为普通的 .xlsx 文件",
+    "I001_utf16": "工作簿的部件 {part} 以 UTF-16 编码保存，本程序无法可靠读取（会误读为空表）："
+    "请用 Excel/WPS 打开后另存为 .xlsx 再提交",
+    "I001_xml": "工作簿的部件 {part} 中有残缺的 XML 标记（引号未闭合或标记未结束），拒绝读取："
+    "请用 Excel/WPS 打开后另存为 .xlsx 再提交",
+    "I001_cells": "工作簿的单元格超过 {limit} 个（config.toml 的 [limits] max_cells，疑似异常文件）："
+    "请删除无关的单元格和工作表后重新保存",
+    "I001_timeout": "处理该工作簿超过 {seconds:g} 秒仍未完成，已停止（config.toml 的 [limits] max_seconds）："
+    "请检查工作簿中是否有大量无关内容，用 Excel/WPS 打开后另存为 .xlsx 再提交。其他工作簿不受影响",
     "I001_bomb_lie": "工作簿压缩包登记的部件 {part} 大小与实际内容不符（疑似异常文件），拒绝解压："
     "请用 Excel/WPS 打开后另存为 .xlsx 再提交",
     "I001_parts": "工作簿压缩包中有 {n} 个部件，超过上限 {limit}（疑似异常文件）：请用 Excel/WPS 打开后另存为 .xlsx 再提交",
@@ -154,7 +165,29 @@ MSG: dict[str, str] = {
     "RUN_output_unwritable": "无法写入输出目录 {path}（{error}）：请检查权限和磁盘空间，或用 --output 指定其他目录",
     "RUN_already_running": "另一个批处理正在写入 {path}：请等它结束后再运行",
     "RUN_findings_unreadable": "findings.json 无法读取，请用 --force 重新运行",
-    "RUN_write_failed": "写入输出文件失败：{error}",
+    "RUN_unwritten": "{name} 无法写入（{reason}）：{todo}",
+    "RUN_unwritten_busy": "请在 Excel/WPS 中关闭该文件后重新运行",
+    "RUN_unwritten_busy_or_denied": "请关闭打开该文件的程序（Excel/WPS），并确认该文件不是只读，然后重新运行",
+    "RUN_unwritten_full": "请清理磁盘空间后重新运行",
+    "RUN_unwritten_denied": "请检查该文件及所在目录是否只读、是否有写入权限，然后重新运行",
+    "RUN_unwritten_blocked": "请把占着该位置的同名文件或目录移走、改名后重新运行",
+    "RUN_unwritten_other": "请检查输出目录后重新运行",
+    "RUN_unwritten_line": "警告：{path} 无法写入（{reason}）：{todo}。该工作簿的上次输出全部保留，其他工作簿照常处理",
+    "RUN_unwritten_batch": "警告：{path} 无法写入（{reason}）：{todo}。保留上次的 {name}，其他输出已写好",
+    "RUN_closing_unwritten": "；未能写入（原文件保留）：{files}",
+    "RUN_manifest_unwritable": "警告：清单 {path} 无法写入（{error}）：本次输出已写好，但下次运行会重新处理这些工作簿；{todo}",
+    "RUN_manifest_unopenable": "无法打开或写入清单 {path}（{error}）：本次没有改写任何输出；{todo}",
+    "RUN_decisions_unwritable": "清单 {path} 无法写入（{error}），读回的审核处理无法保存：本次没有改写任何输出；{todo}",
+    "RUN_manifest_rebuilt": "提示：清单 {path} {why}，已另存为 {copy} 并重建：本次会重新处理全部工作簿",
+    "RUN_manifest_damaged": "已损坏",
+    "RUN_manifest_foreign": "不是本程序这一版本的格式",
+    "RUN_manifest_link": "提示：清单 {path} 是一个链接，已删除该链接（不动它指向的文件）并新建清单",
+    "RUN_skipped_dot": "提示：已跳过 {name}：文件名以“.”开头（隐藏文件），如需处理请去掉开头的“.”",
+    "RUN_skipped_special": "提示：已跳过 {name}：它不是普通文件（管道、设备、套接字或失效的链接）",
+    "RUN_input_in_output": "输入目录 {input} 位于输出目录 {output} 之内（或就是同一目录）：输出可能覆盖输入，"
+    "之后的运行也会把输出当作输入；请把输入目录移到输出目录之外，或用 --output 指定另一个目录",
+    "RUN_output_in_input": "输出目录 {output} 位于输入目录 {input} 之内：之后的运行会把输出当作输入；"
+    "请用 --output 指定输入目录之外的目录",
     "RUN_worker_died": "处理进程意外退出，可能是内存不足",
     "RUN_worker_silent": "处理进程未返回结果",
     "RUN_program_fault": "处理该工作簿时程序出错（{error}）：这是程序缺陷，不是工作簿的问题；请把该工作簿和 findings.json 发给维护人员。其他工作簿不受影响",

@@ -8,6 +8,7 @@ the workbook that kills its worker is reported.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import gc
 import itertools
@@ -33,8 +34,10 @@ from .files import (
     FINDINGS_JSON,
     REPORT_SUFFIX,
     SCORED_SUFFIX,
+    WriteFailed,
     failure_doc,
     output_name,
+    refusal_doc,
     write_failure,
     write_folder,
 )
@@ -78,16 +81,17 @@ class Outcome:
     peak_kb: int = 0
     cpu_ms: float = 0.0
     phases: tuple[float, float, float] = (0.0, 0.0, 0.0)  # CPU ms: evaluate+findings.json, scored wb, report
+    digest: str = ""  # sha256 of the bytes the worker read ('' = none: the batch's own hash stands)
 
 
 _STATE: dict = {}
 
 
-def _init(settings: Settings, run_date: date, output: str, started) -> None:
+def _init(settings: Settings, run_date: date, output: str, started, pids) -> None:
     """Runs once per worker process: imports the pipeline and keeps it for every workbook."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the main process's to handle
     _die_with_parent()
-    _STATE.update(settings=settings, run_date=run_date, output=Path(output), started=started)
+    _STATE.update(settings=settings, run_date=run_date, output=Path(output), started=started, pids=pids)
     try:
         from .evaluate import evaluate
         from .render.findings_json import to_bytes
@@ -130,9 +134,11 @@ def _work_chunk(tasks: list[tuple]) -> list[Outcome]:
     writer = _STATE.setdefault("writer", ThreadPoolExecutor(1, thread_name_prefix="writer"))
     computed = []
     for slot, index, path, name, digest, folder, decided, now in tasks:
-        _STATE["started"][slot] = 1
+        _STATE["pids"][slot] = os.getpid()
+        _STATE["started"][slot] = time.monotonic()  # the pool stops a workbook past max_seconds
         cpu = time.process_time()
         status, files, doc, phases = _compute(Path(path), name, digest, decided, now)
+        _STATE["started"][slot] = -1.0  # computed: writing is not timed
         target = _STATE["output"] / folder
         computed.append(
             (
@@ -149,15 +155,19 @@ def _work_chunk(tasks: list[tuple]) -> list[Outcome]:
     for index, status, doc, target, writing, cpu_ms, phases in computed:
         try:
             outputs = writing.result()
-        except PermissionError as e:  # held open by Excel on Windows: the old files and decisions stay
-            locked = Path(e.filename).name if e.filename else ""
-            doc = {"file": doc["file"], "locked": f"{target.name}/{locked}".rstrip("/")}
-            outcomes.append(Outcome(index, LOCKED, (), doc, os.getpid(), *_memory(), cpu_ms, phases))
+        except WriteFailed as e:  # held open by Excel, a full disk: the old files and decisions stay
+            path = target.name if e.name == target.name else f"{target.name}/{e.name}"
+            doc = {"file": doc["file"], "locked": path, "reason": e.reason, "todo": e.todo}
+            outcomes.append(Outcome(index, LOCKED, e.replaced, doc, os.getpid(), *_memory(), cpu_ms, phases))
             continue
-        except (OSError, ValueError) as e:
+        except ValueError as e:
             doc = failure_doc(doc["file"], doc["sha256"], MSG["RUN_write_failed"].format(error=e))
             status, outputs = FAILED, write_failure(target, doc)
-        outcomes.append(Outcome(index, status, outputs, doc, os.getpid(), *_memory(), cpu_ms, phases))
+        outcomes.append(
+            Outcome(
+                index, status, outputs, doc, os.getpid(), *_memory(), cpu_ms, phases, doc.get("sha256") or ""
+            )
+        )
     return outcomes
 
 
@@ -171,8 +181,8 @@ def _compute(
     try:
         if "broken" in s:
             raise RuntimeError(s["broken"])
-        result = s["evaluate"](
-            path, s["settings"], digest or None, today=s["run_date"], decisions=decided, now=now
+        result = s["evaluate"](  # reads the file once and hashes what it read
+            path, s["settings"], today=s["run_date"], decisions=decided, now=now
         )
         if result.project.file != name:  # a file name that is not UTF-8: findings.json says it as text
             result = dataclasses.replace(result, project=dataclasses.replace(result.project, file=name))
@@ -232,7 +242,9 @@ def execute(todo: list[Item], opts: Options, settle: Callable[[Item, Outcome], N
     """Run `todo` in worker processes, calling settle() in the main process as each finishes.
 
     When a worker dies (the pool breaks), what had not started is run again; what was running is
-    run again one at a time, alone, so the workbook that kills its worker is found and reported."""
+    run again one at a time, alone, so the workbook that kills its worker is found and reported.
+    A workbook still being computed after `[limits] max_seconds` has its worker killed and becomes
+    an I001 处理超时; what the other workers were doing is run again."""
     if not todo:
         return
     ctx = _context()
@@ -245,8 +257,11 @@ def execute(todo: list[Item], opts: Options, settle: Callable[[Item, Outcome], N
 def _execute(ctx, jobs, chunk, todo, opts, settle, interrupted: threading.Event, now: str = "") -> None:
     pending, suspects = todo, []
     while pending:
-        started, done, _ = _round(ctx, jobs, pending, chunk, opts, settle, interrupted, now)
+        started, done, _, killed = _round(ctx, jobs, pending, chunk, opts, settle, interrupted, now)
         unfinished = [it for it in pending if it.index not in done]
+        if killed:  # the pool broke because a workbook ran out of time: the others are innocent
+            pending = unfinished
+            continue
         new_suspects = {it.index for slot, it in enumerate(pending) if started[slot] and it.index not in done}
         if not new_suspects:  # the pool broke before any workbook started: do not loop
             suspects += unfinished
@@ -255,7 +270,7 @@ def _execute(ctx, jobs, chunk, todo, opts, settle, interrupted: threading.Event,
         pending = [it for it in unfinished if it.index not in new_suspects]
         chunk = 1
     for item in suspects:
-        _, done, broken = _round(ctx, 1, [item], 1, opts, settle, interrupted, now)
+        _, done, broken, _ = _round(ctx, 1, [item], 1, opts, settle, interrupted, now)
         if item.index not in done:
             error = MSG["RUN_worker_died"] if broken else MSG["RUN_worker_silent"]
             doc = failure_doc(item.name, item.digest, error)
@@ -272,8 +287,13 @@ def _round(
     interrupted: threading.Event,
     now: str = "",
 ):
-    """One pool over `items`: (which started, the indices settled, whether a worker died)."""
-    started = ctx.Array("b", len(items), lock=False)
+    """One pool over `items`: (which started, the indices settled, whether a worker died, whether
+    one was killed for its time)."""
+    # per slot: 0 not started, > 0 the time.monotonic() it started (CLOCK_MONOTONIC is one clock for
+    # every process), < 0 computed
+    started = ctx.Array("d", len(items), lock=False)
+    pids = ctx.Array("i", len(items), lock=False)
+    limit = opts.settings.limits.max_seconds
     by_index = {it.index: it for it in items}
     tasks = [
         (slot, it.index, str(it.path), it.name, it.digest, it.folder, it.decisions, now)
@@ -283,9 +303,10 @@ def _round(
         jobs,
         mp_context=ctx,
         initializer=_init,
-        initargs=(opts.settings, opts.run_date, str(opts.output), started),
+        initargs=(opts.settings, opts.run_date, str(opts.output), started, pids),
     )
     done: set[int] = set()
+    killed = False
     try:
         futures = {pool.submit(_work_chunk, tasks[i : i + chunk]) for i in range(0, len(tasks), chunk)}
         broken = False
@@ -294,6 +315,15 @@ def _round(
             if interrupted.is_set():
                 _stop(pool)
                 raise KeyboardInterrupt
+            for slot, it in enumerate(items):
+                if started[slot] > 0 and it.index not in done and time.monotonic() - started[slot] > limit:
+                    _kill(pids[slot])
+                    killed = True
+                    done.add(it.index)
+                    doc = refusal_doc(it.name, it.digest, MSG["I001_timeout"].format(seconds=limit))
+                    settle(
+                        it, Outcome(it.index, UNREADABLE, write_failure(opts.output / it.folder, doc), doc)
+                    )
             if any(isinstance(f.exception(), BrokenProcessPool) for f in finished):
                 broken = True  # every other future fails too; keep what did finish
                 finished |= {f for f in futures if f.done()}
@@ -301,11 +331,17 @@ def _round(
                 if fut.exception() is not None:  # a dead worker, or a result that could not come back:
                     continue  # those that started are run again, alone
                 for outcome in fut.result():
-                    settle(by_index[outcome.index], outcome)
-                    done.add(outcome.index)
+                    if outcome.index not in done:  # not one stopped for its time a moment ago
+                        settle(by_index[outcome.index], outcome)
+                        done.add(outcome.index)
     finally:
         pool.shutdown(wait=not interrupted.is_set(), cancel_futures=True)
-    return list(started), done, broken
+    return [t != 0 for t in started], done, broken, killed
+
+
+def _kill(pid: int) -> None:
+    with contextlib.suppress(OSError):  # gone already
+        os.kill(pid, getattr(signal, "SIGKILL", signal.SIGTERM))
 
 
 @contextmanager

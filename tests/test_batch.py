@@ -35,6 +35,7 @@ from pipeline.batch import (
 )
 from pipeline.config import Settings
 from pipeline.files import FALLBACK_NAME, atomic_write, output_name, safe_name
+from pipeline.load import sha256_of
 from pipeline.manifest import FILENAME
 from tests.builders import clean_sheets, set_info, write_workbook
 
@@ -546,7 +547,7 @@ def test_archive_index_says_what_produced_what(folder, tmp_path):
     for e in entries:
         assert e["version"] and e["time"] and e["outputs"]
         for o in e["outputs"]:
-            assert batch.sha256_of(out / o["path"]) == o["sha256"]
+            assert sha256_of(out / o["path"]) == o["sha256"]
     assert (out / FILENAME).exists()
     done = subprocess.run(
         [sys.executable, "-m", "pipeline", "archive-index", "--output", str(out)],

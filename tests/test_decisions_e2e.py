@@ -424,13 +424,13 @@ def test_a_scored_workbook_excel_will_not_let_go_of_is_kept_and_named(folders, t
     hook = tmp_path / "hook"
     hook.mkdir()
     (hook / "sitecustomize.py").write_text(
-        "import pipeline.files as f\n"
-        "real = f.atomic_write\n"
-        "def atomic_write(path, data):\n"
-        "    if path.name.endswith('_绩效自评表.xlsx') and path.parent.name == '审':\n"
-        "        raise PermissionError(13, 'Permission denied', str(path))\n"
-        "    return real(path, data)\n"
-        "f.atomic_write = atomic_write\n"
+        "import os\n"
+        "real = os.replace\n"
+        "def replace(src, dst, *a, **k):\n"
+        "    if str(dst).endswith('_绩效自评表.xlsx') and os.path.basename(os.path.dirname(dst)) == '审':\n"
+        "        raise PermissionError(13, 'Permission denied', str(dst))\n"
+        "    return real(src, dst, *a, **k)\n"
+        "os.replace = replace\n"
     )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(hook), str(ROOT)])}
     done = subprocess.run(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import io
 import re
 from dataclasses import dataclass, field
@@ -46,43 +45,48 @@ from ..values import (
     parse_year,
     to_text,
 )
-from .container import MAX_CELLS, Container, Refused, inspect
+from .container import Container, Refused, inspect_bytes, read_input
 from .grid import Grid, Header, fill_merges, find_header, find_sheet, near_miss
 from .rules import loader_finding
 
 _TOTAL_ROW = {"合计", "总计", "小计", "总分", "合计金额"}
-_WEIGHT_IN_LABEL = re.compile(r"^(.*?)[(\[]?\s*(\d+(?:\.\d+)?)\s*分?\s*[)\]]?$")
 
 
 @dataclass
 class Loaded:
     project: Project | None  # None when the file could not be read at all (I001)
     findings: list[Finding] = field(default_factory=list)
+    sha256: str = ""  # of the bytes read ('' when none could be)
 
 
 def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    """sha256 of a file (an output, say): read without blocking, only if it is a regular file
+    (anything else is an OSError, as a missing file is)."""
+    try:
+        return read_input(path).sha256
+    except Refused as e:
+        raise OSError(e.reason) from None
 
 
-def load(path: Path, settings: Settings, digest: str | None = None) -> Loaded:
-    """Read one workbook. Never raises for bad input: the problems come back as findings."""
+def load(path: Path, settings: Settings) -> Loaded:
+    """Read one workbook. Never raises for bad input: the problems come back as findings.
+    The file is read once: `Loaded.sha256` is the digest of the bytes that were read and checked."""
     path = Path(path)
+    limits = settings.limits
     try:
-        digest = digest or sha256_of(path)
-    except OSError as e:
-        return Loaded(None, [_i001(MSG["I001_open"].format(error=os_reason(e)))])
-    try:
-        container = inspect(path, settings.limits)
-        # From bytes, not the path: calamine cannot open a file whose name is not UTF-8 (a GBK name
-        # from a zip unpacked on Linux), and the file is small (the size limit was checked above).
-        with path.open("rb") as fh:
-            book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(fh.read()))
+        source = read_input(path, int(limits.max_file_mb * 1024 * 1024))
     except Refused as e:
         return Loaded(None, [_i001(e.reason)])
+    except OSError as e:
+        return Loaded(None, [_i001(MSG["I001_open"].format(error=os_reason(e)))])
+    digest = source.sha256
+    try:
+        container = inspect_bytes(source.data, path.suffix.lower(), limits)
+        # From bytes, not the path: calamine cannot open a file whose name is not UTF-8 (a GBK name
+        # from a zip unpacked on Linux), and these are the bytes that were checked and hashed.
+        book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(source.data))
+    except Refused as e:
+        return Loaded(None, [_i001(e.reason)], digest)
     except (
         calamine.CalamineError,
         calamine.PasswordError,
@@ -91,14 +95,14 @@ def load(path: Path, settings: Settings, digest: str | None = None) -> Loaded:
         OSError,
         ValueError,
     ) as e:
-        return Loaded(None, [_i001(MSG["I001_engine"].format(error=type(e).__name__))])
+        return Loaded(None, [_i001(MSG["I001_engine"].format(error=type(e).__name__))], digest)
     try:
         reader = _Reader(book, container, settings, path.name, digest)
-        return Loaded(reader.project(), reader.findings)
+        return Loaded(reader.project(), reader.findings, digest)
     except Refused as e:
-        return Loaded(None, [_i001(e.reason)])
+        return Loaded(None, [_i001(e.reason)], digest)
     except (calamine.CalamineError, calamine.ZipError, calamine.XmlError) as e:
-        return Loaded(None, [_i001(MSG["I001_engine"].format(error=type(e).__name__))])
+        return Loaded(None, [_i001(MSG["I001_engine"].format(error=type(e).__name__))], digest)
     finally:
         book.close()
 
@@ -144,8 +148,10 @@ class _Reader:
         height, width = self.container.extent(name)
         if height > limits.max_rows:
             raise Refused(MSG["I001_rows"].format(sheet=name, n=height, limit=limits.max_rows))
-        if height * width > MAX_CELLS:
-            raise Refused(MSG["I001_area"].format(sheet=name, rows=height, cols=width, limit=MAX_CELLS))
+        if height * width > limits.max_cells:
+            raise Refused(
+                MSG["I001_area"].format(sheet=name, rows=height, cols=width, limit=limits.max_cells)
+            )
         sheet = self.book.get_sheet_by_name(name)
         if sheet.total_height > limits.max_rows:
             raise Refused(MSG["I001_rows"].format(sheet=name, n=sheet.total_height, limit=limits.max_rows))
@@ -540,8 +546,7 @@ def _label(grid: Grid, row: int, col: int | None, known: tuple[str, ...]) -> Lab
         return Label("", None, None)
     raw = _text(grid, row, col)
     norm = normalize_label(raw)
-    m = _WEIGHT_IN_LABEL.match(norm)
-    name, weight = (m.group(1), float(m.group(2))) if m and m.group(1) else (norm, None)
+    name, weight = _weight_in_label(norm)
     written = half_width(name).strip()
     scored, _how = indicator_name(written, known) if written not in _TOTAL_ROW else (written, "")
     return Label(scored, weight, CellRef(grid.name, a1(row, col)), raw, written if scored != written else "")
@@ -553,3 +558,38 @@ _INDICATORS_READ = dataclasses.replace(
     schema.INDICATORS,
     columns=(*schema.INDICATORS.columns, schema.INDICATOR_UNIT, schema.INDICATOR_COMPARATOR),
 )
+
+
+# A weight written into a label has at most this many characters (`30`, `12.5`); longer digit runs are
+# part of the name, not a weight.
+_WEIGHT_CHARS = 12
+
+
+def _weight_in_label(text: str) -> tuple[str, float | None]:
+    """`产出指标（50分）` -> ('产出指标', 50.0); text without a trailing weight -> (text, None).
+
+    Read from the end in one pass: name, an optional bracket, the number, 分, a closing bracket, with the shortest name, as the
+    regex this replaces, which backtracked quadratically on long digit runs (96 s per cell)."""
+    end = len(text)
+    if end and text[end - 1] in ")]":
+        end -= 1
+    end = len(text[:end].rstrip())
+    if end and text[end - 1] == "分":
+        end -= 1
+    end = len(text[:end].rstrip())
+    start = end
+    while start and text[start - 1].isdecimal():
+        start -= 1
+    if start == end:
+        return text, None
+    if start >= 2 and text[start - 1] == "." and text[start - 2].isdecimal():
+        start -= 1
+        while start and text[start - 1].isdecimal():
+            start -= 1
+    number = text[start:end]
+    head = text[:start].rstrip()
+    if head and head[-1] in "([":
+        head = head[:-1]
+    if not head or len(number) > _WEIGHT_CHARS:
+        return text, None
+    return head, float(number)

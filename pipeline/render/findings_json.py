@@ -7,6 +7,8 @@ Its shape is `FindingsDoc`, and `build` is the one place that writes it: for a s
 from __future__ import annotations
 
 import json
+import math
+import re
 from collections.abc import Iterable
 from typing import NotRequired, TypedDict
 
@@ -167,7 +169,25 @@ def _retired(d: Decision) -> dict:
 
 
 def encode(doc: FindingsDoc | dict) -> bytes:
-    return json.dumps(doc, ensure_ascii=False, indent=2, default=str).encode("utf-8")
+    """Strict JSON (RFC 8259): a number that is not finite is written as null, never as NaN. The
+    characters that reorder or hide text (bidi overrides, zero-width) are kept, as \\u escapes, so
+    an editor or terminal showing the file shows them for what they are."""
+    text = json.dumps(_finite(doc), ensure_ascii=False, indent=2, default=str, allow_nan=False)
+    return _INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text).encode("utf-8")
+
+
+# Cf characters (soft hyphen, bidi controls, zero-width, BOM …) and the line/paragraph separators
+_INVISIBLE = re.compile("[\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]")
+
+
+def _finite(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
 
 
 def to_bytes(result: Result) -> bytes:

@@ -513,6 +513,75 @@ def named(project: str) -> Callable[[Path], object]:
     return build
 
 
+# ---------------------------------------------------------------- builders: bounded work (issue 14)
+# Each was minutes to hours (or gigabytes) for a scan that backtracked or listed every cell; each is
+# legal or nearly so, and must take well under a second.
+def comment_full_of_cell_starts(path: Path, opener: bytes = b"<c ", times: int = 40_000) -> None:
+    """An XML comment in 项目信息 holding `<c ` (or another tag start) many times, never closed
+    by `>`: LibreOffice opens it; a scan for `<c …>` that may run to the next `>` is quadratic."""
+    info = next(m for m in members_of(EXAMPLE) if m.name == _INFO_SHEET).data
+    comment = b"<!-- " + opener * times + b" -->"
+    _with_sheet(path, _INFO_SHEET, info.replace(b"</sheetData>", comment + b"</sheetData>", 1))
+
+
+def instruction_full_of_cell_starts(path: Path, times: int = 20_000) -> None:
+    """A processing instruction (legal anywhere in the content) holding `<c ` and `<row ` openers."""
+    info = next(m for m in members_of(EXAMPLE) if m.name == _INFO_SHEET).data
+    pi = b"<?pi " + b"<c <row " * times + b"?>"
+    _with_sheet(path, _INFO_SHEET, info.replace(b"</sheetData>", pi + b"</sheetData>", 1))
+
+
+def workbook_xml_full_of_sheet_starts(path: Path, letters: int = 100_000) -> None:
+    """workbook.xml with a comment holding `<sheet ` and 100,000 letters: read as a sheet entry,
+    its attributes were split by a pattern that backtracked over every run of letters."""
+    members = members_of(EXAMPLE)
+    book = next(m for m in members if m.name == "xl/workbook.xml").data
+    comment = b"<!-- <sheet <Relationship " + b"a" * letters + b" -->"
+    write_zip(path, replaced(members, "xl/workbook.xml", book.replace(b"<sheets>", comment + b"<sheets>", 1)))
+
+
+def long_digit_label(path: Path, digits: int = 30_000) -> None:
+    """A 二级指标 of 30,000 digits and a letter: the weight-in-label pattern backtracked on it."""
+    sheets = clean_sheets()
+    sheets["绩效指标"][1][1] = "7" * digits + "项"
+    write_workbook(path, sheets)
+
+
+def utf16_sheet(path: Path) -> None:
+    """项目信息 as UTF-16 (legal XML; calamine reads it as an empty sheet)."""
+    info = next(m for m in members_of(EXAMPLE) if m.name == _INFO_SHEET).data.decode("utf-8")
+    info = info.replace('encoding="UTF-8"', 'encoding="UTF-16"', 1)
+    _with_sheet(path, _INFO_SHEET, info.encode("utf-16"))
+
+
+def quoted_angle_far_cell(path: Path) -> None:
+    """A far cell hidden behind a `<` inside a quoted attribute: a reader that honours the quotes
+    sees XFD20000, one that stops at the `<` does not."""
+    info = next(m for m in members_of(EXAMPLE) if m.name == _INFO_SHEET).data
+    far = b'<row r="20000"><c x="<" r="XFD20000" t="inlineStr"><is><t>x</t></is></c></row>'
+    _with_sheet(path, _INFO_SHEET, info.replace(b"</sheetData>", far + b"</sheetData>", 1))
+
+
+def many_cells(path: Path, times: int = 1500) -> None:
+    """~1.5 MB inside every size and ratio limit: ~190 MB of formatting-only cells (16 million) in
+    支付明细 plus 1.4 MB of noise that does not compress. Listing every cell reference took 2.2 GB."""
+    import random
+
+    chunk = b'<c r="A1" s="0"/>' * 7_000  # 119 KB
+    deflated, size, crc = repeated_deflate(
+        _SHEET_HEAD.replace(b'<row r="1"><c r="A1" t="inlineStr"><is><t>', b'<row r="1">'),
+        chunk,
+        times,
+        b"</row></sheetData></worksheet>",
+    )
+    noise = random.Random(14).randbytes(1_400_000)
+    members = [
+        Member(m.name, deflated=deflated, size=size, crc=crc) if m.name == _PAYMENTS_SHEET else m
+        for m in members_of(EXAMPLE)
+    ]
+    write_zip(path, [*members, Member("xl/media/noise.bin", noise)])
+
+
 def clean(path: Path) -> None:
     write_workbook(path, clean_sheets())
 
@@ -650,6 +719,25 @@ CASES: list[Case] = [
         notes="rows and cells without `r` attributes, positioned by counting",
     ),
     _refused("cell_too_long", "单元格过长.xlsx", cell_too_long, "字符", "上限"),
+    # bounded work (issue 14): each in well under a second
+    _refused("utf16_sheet", "UTF16工作表.xlsx", utf16_sheet, "UTF-16", "另存为"),
+    _refused(
+        "quoted_angle_far_cell",
+        "引号中的尖括号.xlsx",
+        quoted_angle_far_cell,
+        "XML",
+        bounded=True,
+        notes='<c x="<" r="XFD20000">: refused, never guessed at',
+    ),
+    _refused(
+        "many_cells",
+        "一千六百万单元格.xlsx",
+        many_cells,
+        "单元格",
+        "max_cells",
+        bounded=True,
+        notes="16 million formatting-only cells, 190 MB inflated from 1.5 MB: every limit but max_cells holds",
+    ),
     # read: the data comes back, the text survives, nothing runs
     Case(
         "macros_xlsm",
@@ -660,6 +748,36 @@ CASES: list[Case] = [
         notes="vbaProject.bin with an Auto_Open that would create MACRO_RAN beside the file",
     ),
     Case("merge_everything", "合并全表.xlsx", merge_everything, SEED_RULES, check=_seed, bounded=True),
+    Case("comment_cell_starts", "注释中的单元格.xlsx", comment_full_of_cell_starts, SEED_RULES, bounded=True),
+    Case(
+        "comment_formula_cells",
+        "注释中的公式.xlsx",
+        lambda p: comment_full_of_cell_starts(p, b"<f/><c>", 20_000),
+        SEED_RULES,
+        bounded=True,
+    ),
+    Case(
+        "comment_prefixed_rows",
+        "注释中的行.xlsx",
+        lambda p: comment_full_of_cell_starts(p, b"<x:row <x:c r=", 15_000),
+        SEED_RULES,
+        bounded=True,
+    ),
+    Case(
+        "instruction_cell_starts",
+        "处理指令中的单元格.xlsx",
+        instruction_full_of_cell_starts,
+        SEED_RULES,
+        bounded=True,
+    ),
+    Case(
+        "workbook_sheet_starts",
+        "注释中的工作表.xlsx",
+        workbook_xml_full_of_sheet_starts,
+        SEED_RULES,
+        bounded=True,
+    ),
+    Case("label_30000_digits", "三万位数字标签.xlsx", long_digit_label, frozenset(), bounded=True),
     Case("payments_10000", "一万笔支付.xlsx", many_payments, check=_payments(10_000)),
     Case(
         "narrative_30000", "三万字正文.xlsx", long_narrative, check=_narrative("项目管理情况", LONG_NARRATIVE)
