@@ -62,6 +62,9 @@ class Finding:
     message: str
     expected: float | str | None = None
     actual: float | str | None = None
+    # the words of the unit's text the finding is about, as the rule read them (half-width, no
+    # spaces): the report anchors its Word comment on the sentence holding them
+    quote: str = field(default="", compare=False)
 
     @property
     def location(self) -> str:

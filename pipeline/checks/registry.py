@@ -71,6 +71,7 @@ def finding(
     expected: float | str | None = None,
     actual: float | str | None = None,
     sheet: str = "",
+    quote: str = "",
     **fmt: object,
 ) -> Finding:
     """Build a finding: severity from the catalogue, wording from messages.MSG[key or rule_id]."""
@@ -84,6 +85,7 @@ def finding(
         message,
         expected,
         actual,
+        quote,
     )
 
 

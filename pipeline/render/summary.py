@@ -28,7 +28,8 @@ from ..decisions import (
     Conclusion,
 )
 from ..model import Severity
-from .xlsx import OPTIONS, PINNED_CREATED, Formats, add_sheet, clean, fit_height, put
+from .scored_workbook import RESERVED
+from .xlsx import OPTIONS, PINNED_CREATED, Formats, add_sheet, clean, fit_height, put, sheet_names
 
 SUMMARY = "汇总"
 ALL_FINDINGS = "全部审核意见"
@@ -49,8 +50,9 @@ SUMMARY_COLUMNS = (
     ("项目名称", 32),
     ("实施单位", 22),
     ("预算（万元）", 12),
-    ("执行数", 12),
+    ("执行数（万元）", 14),
     ("执行率", 9),
+    ("自评总分", 9),
     ("复核总分", 9),
     ("等级", 6),
     ("错误", 6),
@@ -80,7 +82,9 @@ FINDING_COLUMNS = (
     ("应为", 12),
     ("实为", 12),
 )
-SUMMARY_FIT_WIDTHS = tuple(SUMMARY_COLUMNS[c][1] for c in (0, 1, 2, 12))  # the columns that wrap
+SUMMARY_FIT_WIDTHS = tuple(SUMMARY_COLUMNS[c][1] for c in (0, 1, 2, 13))  # the columns that wrap
+
+TOTAL_LABEL = "合计"
 FINDING_FIT_WIDTHS = tuple(FINDING_COLUMNS[c][1] for c in (0, 1, 6, 7, 8))
 CSV_COLUMNS = (
     "file",
@@ -155,18 +159,14 @@ def _write_summary(ws, workbook, fmt: Formats, entries: list[SummaryEntry]) -> N
         put(ws, r, 3, computed.get("budget"), fmt, "money")
         put(ws, r, 4, computed.get("executed"), fmt, "money")
         put(ws, r, 5, computed.get("execution_rate"), fmt, "percent")
-        put(ws, r, 6, computed.get("total"), fmt, "score")
-        put(ws, r, 7, computed.get("grade"), fmt, "center")
-        for c, severity in enumerate(Severity, start=8):
+        put(ws, r, 6, (doc.get("claimed") or {}).get("total"), fmt, "score")
+        put(ws, r, 7, computed.get("total"), fmt, "score")
+        put(ws, r, 8, computed.get("grade"), fmt, "center")
+        for c, severity in enumerate(Severity, start=9):
             ws.write_number(r, c, counts.get(severity.value, 0), fmt("score"))
-        if e.scored_workbook:
-            link = "external:" + _escape_path(e.scored_workbook)
-            try:
-                ws.write_url(r, 11, link, fmt("link"), string=LINK_TEXT, tip=clean(e.scored_workbook)[:255])
-            except (ValueError, IndexError):  # a path Excel cannot link (too long): show it as text
-                put(ws, r, 11, e.scored_workbook, fmt, "text")
-        else:
-            ws.write_blank(r, 11, None, fmt("center"))
+        link = _COLUMN["审核表"]
+        if not (e.scored_workbook and file_link(ws, r, link, e.scored_workbook, "", fmt("link"), LINK_TEXT)):
+            put(ws, r, link, e.scored_workbook, fmt, "text" if e.scored_workbook else "center")
         unreadable = [
             f.get("message") or "" for f in doc.get("findings") or () if f.get("rule") == UNREADABLE_RULE
         ]
@@ -176,7 +176,7 @@ def _write_summary(ws, workbook, fmt: Formats, entries: list[SummaryEntry]) -> N
         if conclusion is not None:
             notes.append(conclusion.problem)
         unreadable = [n for n in notes if n]
-        put(ws, r, 12, "；".join(unreadable), fmt, "text")
+        put(ws, r, _COLUMN["说明"], "；".join(unreadable), fmt, "text")
         states = review_counts(doc)
         for state, c in REVIEW_STATE_COLUMNS.items():
             ws.write_number(r, c, states.get(state, 0), fmt("score"))
@@ -195,12 +195,13 @@ def _write_summary(ws, workbook, fmt: Formats, entries: list[SummaryEntry]) -> N
             ),
         )
     last = max(len(entries), 1)
+    _totals(ws, fmt, entries, last + 1)
     for grade, (bg, font) in GRADE_FILLS.items():
         ws.conditional_format(
             1,
-            7,
+            8,
             last,
-            7,
+            8,
             {
                 "type": "cell",
                 "criteria": "==",
@@ -210,9 +211,9 @@ def _write_summary(ws, workbook, fmt: Formats, entries: list[SummaryEntry]) -> N
         )
     ws.conditional_format(
         1,
-        8,
+        9,
         last,
-        8,
+        9,
         {
             "type": "cell",
             "criteria": ">",
@@ -261,6 +262,47 @@ def _escape_path(path: str) -> str:
     return "".join(_URL_ESCAPES.get(ch, ch) for ch in clean(path).replace("\\", "/"))
 
 
+def _totals(ws, fmt: Formats, entries: list[SummaryEntry], r: int) -> None:
+    """A 合计 line under the list (outside its filter): Σ预算, Σ执行数 and their rate, Σ of each count.
+    Values, not formulas: nothing in this workbook is a formula."""
+    docs = [e.doc.get("computed") or {} for e in entries]
+    # labelled under 项目名称 with 文件 left blank: a reviewer's 审核结论 is read back by 文件, and
+    # this line is no workbook
+    ws.write_string(r, 1, TOTAL_LABEL, fmt("label"))
+    for c in (0, 2, 6, 7, 8, _COLUMN["审核表"], _COLUMN["说明"]):
+        ws.write_blank(r, c, None, fmt("label"))
+    budget = sum(d["budget"] for d in docs if isinstance(d.get("budget"), (int, float)))
+    executed = sum(d["executed"] for d in docs if isinstance(d.get("executed"), (int, float)))
+    put(ws, r, 3, budget, fmt, "money")
+    put(ws, r, 4, executed, fmt, "money")
+    put(ws, r, 5, executed / budget if budget else None, fmt, "percent")
+    for c, severity in enumerate(Severity, start=9):
+        ws.write_number(r, c, sum(_counts(e.doc).get(severity.value, 0) for e in entries), fmt("score"))
+
+
+def file_link(ws, r: int, c: int, path: str, anchor: str, cell_format, text: str) -> bool:
+    """A link to another file, relative to 审核汇总.xlsx, with forward slashes: xlsxwriter writes file
+    links with backslashes, which only Windows follows; a relative URI with / opens in Excel on
+    Windows and in LibreOffice and WPS alike. False when Excel could not hold the link."""
+    target = _escape_path(path)
+    try:
+        ws.write_url(
+            r,
+            c,
+            "external:" + target + (f"#{anchor}" if anchor else ""),
+            cell_format,
+            string=text,
+            tip=clean(path)[:255],
+        )
+    except (ValueError, IndexError):  # a path Excel cannot link (too long)
+        return False
+    url = ws.hyperlinks.get(r, {}).get(c)
+    if url is None:  # the link was refused (xlsxwriter warns and writes nothing)
+        return False
+    url._link = url._relationship_link = target  # the target as written, slashes kept
+    return True
+
+
 def _write_findings(ws, fmt: Formats, entries: list[SummaryEntry]) -> None:
     for c, (head, width) in enumerate(FINDING_COLUMNS):
         ws.set_column(c, c, width)
@@ -276,6 +318,14 @@ def _write_findings(ws, fmt: Formats, entries: list[SummaryEntry]) -> None:
             put(ws, r, 2, f.get("severity"), fmt, "center", severity)
             for c, key in enumerate(("rule", "sheet", "cell"), start=3):
                 put(ws, r, c, f.get(key), fmt, "center")
+            if (
+                e.scored_workbook and f.get("sheet") and f.get("cell")
+            ):  # jump to the cell in its scored workbook
+                sheet = sheet_names([f["sheet"]], RESERVED)[f["sheet"]]
+                anchor = "'{}'!{}".format(
+                    sheet.replace("'", "''"), str(f["cell"]).split(":")[0].replace("$", "")
+                )
+                file_link(ws, r, 5, e.scored_workbook, anchor, fmt("link"), clean(str(f["cell"])))
             put(ws, r, 6, f.get("message"), fmt, "text")
             for c, key in ((7, "expected"), (8, "actual")):
                 value = f.get(key)
@@ -299,6 +349,8 @@ def _landscape(ws) -> None:
     ws.set_paper(9)
     ws.set_landscape()
     ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    ws.center_horizontally()
     ws.repeat_rows(0)
     ws.set_footer("&C第 &P 页 共 &N 页")
 
