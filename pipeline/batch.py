@@ -292,6 +292,8 @@ def run(opts: RunOptions) -> BatchReport:
                     tick()
 
                 execute(todo, opts, settle, started_at)
+            # a worker stopped mid-write (its time limit, a broken pool) leaves its temporary file
+            clean_temp(opts.output)
             removed = _removed(records, items, opts.output, manifest)
             # a workbook first seen while its old output is open has no record: left for the next run
             locked = [it.locked for it in items if it.locked]
