@@ -315,6 +315,8 @@ def run(opts: RunOptions) -> BatchReport:
 
             with _progress(opts, len(todo)) as tick:
                 execute(todo, opts, lambda item, outcome: (settle(item, outcome), tick()), started_at)
+            # a worker stopped mid-write (its time limit, a broken pool) leaves its temporary file
+            clean_temp(opts.output)
             removed = _removed(records, items, opts.output, manifest)
             # a workbook first seen while its old output is open has no record: left for the next run
             locked = [it.locked for it in items if it.locked]

@@ -48,6 +48,7 @@ PROJECT_COLUMNS = (
     "budget",
     "executed",
     "rate",
+    "claimed_total",  # the unit's 自评总分
     "total",
     "grade",
     "errors",
@@ -227,6 +228,7 @@ class Rows:
                 computed.get("budget"),
                 computed.get("executed"),
                 computed.get("execution_rate"),
+                (doc.get("claimed") or {}).get("total"),
                 computed.get("total"),
                 computed.get("grade"),
                 *counts,

@@ -11,7 +11,6 @@ import contextlib
 import os
 import re
 import shutil
-import subprocess
 import sys
 import unicodedata
 from collections.abc import Iterator
@@ -490,36 +489,24 @@ def _rules(args: argparse.Namespace) -> int:
 
 
 def _preview(args: argparse.Namespace) -> int:
+    from .batch import SUMMARY_XLSX
+    from .render.preview import render, sources
+
     settings, base = _settings(args.config)
     output = args.output or base / settings.paths.output
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if soffice is None:
         raise UsageError(
             "未安装 LibreOffice：Debian/Ubuntu 上运行 sudo apt-get install libreoffice-writer-nogui "
-            "libreoffice-calc-nogui poppler-utils fonts-noto-cjk，然后重试 make preview"
+            "libreoffice-calc-nogui poppler-utils fonts-noto-cjk fonts-arphic-ukai fonts-arphic-uming"
+            "（可选 texlive-lang-chinese，提供 Fandol 字体），然后重试 make preview"
         )
-    files = sorted(p for p in output.glob("*/*") if p.suffix in (".xlsx", ".docx"))
+    files = sources(output, SUMMARY_XLSX)
     if not files:
         raise UsageError(f"{output} 中没有可预览的文件：先运行 {command()} run（或 make reports）")
-    target = Path("preview")
-    target.mkdir(exist_ok=True)
-    # The documents name 仿宋_GB2312 etc.; let LibreOffice find look-alikes for the preview only.
-    env = {**os.environ, "FONTCONFIG_FILE": str(Path(__file__).parent / "render" / "preview" / "fonts.conf")}
-    for f in files:
-        subprocess.run(
-            [soffice, "--headless", "--convert-to", "pdf", "--outdir", str(target), str(f)],
-            check=False,
-            capture_output=True,
-            timeout=180,
-            env=env,
-        )
-        pdf = target / (f.stem + ".pdf")
-        if pdf.exists() and shutil.which("pdftoppm"):
-            subprocess.run(
-                ["pdftoppm", "-png", "-r", "70", "-f", "1", "-l", "2", str(pdf), str(target / f.stem)],
-                check=False,
-                capture_output=True,
-                timeout=120,
-            )
-        print(f"{f} → {pdf}")
+    for p in render(soffice, files, Path("preview")):
+        if p.pdf is None:
+            print(f"{p.source} → 转换失败")
+        else:
+            print(f"{p.source} → {p.pdf}（{len(p.pages)} 页 PNG）")
     return 0

@@ -62,6 +62,9 @@ class Finding:
     message: str
     expected: float | str | None = None
     actual: float | str | None = None
+    # the words of the unit's text the finding is about, as the rule read them (half-width, no
+    # spaces): the report anchors its Word comment on the sentence holding them
+    quote: str = field(default="", compare=False)
     # X rules (across workbooks): where the other workbook says it, (file, sheet, cell)
     other: tuple[str, str, str] | None = None
 
@@ -92,7 +95,7 @@ class Finding:
             d.get("message") or "",
             d.get("expected"),
             d.get("actual"),
-            (other["file"], other.get("sheet") or "", other.get("cell") or "") if other else None,
+            other=(other["file"], other.get("sheet") or "", other.get("cell") or "") if other else None,
         )
 
 

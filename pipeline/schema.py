@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .values import normalize_label
+
 FORMAT_VERSION = "v1"
 
 
@@ -52,6 +54,7 @@ class InfoField:
 
 INSTRUCTIONS = "填表说明"
 INFO = "项目信息"
+INFO_COLUMNS = (("项目", 18), ("内容", 60), ("说明", 44))  # the template's header and widths
 
 INFO_FIELDS: tuple[InfoField, ...] = (
     InfoField("name", "项目名称", True),
@@ -184,6 +187,7 @@ NARRATIVE_SECTIONS = (
     "项目基本情况",
     "项目建设内容",
     "资金使用及管理情况",
+    "资金调整情况",
     "项目管理情况",
     "绩效目标完成情况分析",
     "存在问题",
@@ -204,8 +208,36 @@ TEAM = Sheet(
 
 TABLE_SHEETS: tuple[Sheet, ...] = (FUNDS, SUBITEMS, PAYMENTS, STRUCTURE, GOALS, INDICATORS, NARRATIVE, TEAM)
 
+
+def template_widths(sheet_name: str) -> dict[str, float]:
+    """A sheet's header labels (and aliases), as the loader compares them, -> the template's widths."""
+    if normalize_label(sheet_name) == normalize_label(INFO):
+        return {normalize_label(label): width for label, width in INFO_COLUMNS}
+    for sheet in TABLE_SHEETS:
+        if normalize_label(sheet.name) == normalize_label(sheet_name):
+            return {normalize_label(name): c.width for c in sheet.columns for name in c.names}
+    return {}
+
+
 # Dropdown lists (the template feeds them from a hidden sheet)
-LEVEL1 = ("产出指标", "效益指标", "满意度指标", "成本指标")
+# the 一级指标 the template offers; 成本指标 belongs under 产出指标 (财预〔2020〕10号) and is only
+# accepted as a 一级 name, for workbooks that file it so
+LEVEL1_CHOICES = ("产出指标", "效益指标", "满意度指标")
+LEVEL1 = (*LEVEL1_CHOICES, "成本指标")
+# the blank template's 一级/二级 skeleton with the 50/30/10 weights of 财预〔2020〕10号
+SKELETON: tuple[tuple[str, str], ...] = (
+    *(("产出指标(50分)", l2) for l2 in ("数量指标", "质量指标", "时效指标", "成本指标")),
+    *(("效益指标(30分)", l2) for l2 in ("经济效益指标", "社会效益指标", "生态效益指标", "可持续影响指标")),
+    ("满意度指标(10分)", "服务对象满意度指标"),
+)
+FUND_TYPES = (
+    "一般公共预算资金",
+    "政府性基金预算资金",
+    "国有资本经营预算资金",
+    "财政专户管理资金",
+    "单位资金",
+)
+ROLES = ("组长", "副组长", "成员")
 LEVEL2 = (
     "数量指标",
     "质量指标",

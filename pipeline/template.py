@@ -26,7 +26,12 @@ from pipeline.seed import EXAMPLE, Row, Value, WorkbookData
 
 Styles = dict[str, Format]
 
-WORKBOOK_OPTIONS: dict[str, Any] = {"strings_to_formulas": False, "strings_to_urls": False}
+WORKBOOK_OPTIONS: dict[str, Any] = {
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    # a CJK font for every cell (xlsxwriter's default is Calibri, which has no Chinese)
+    "default_format_properties": {"font_name": "宋体", "font_size": 11},
+}
 PROPERTIES: dict[str, Any] = {
     "title": "项目支出绩效自评填报工作簿",
     "subject": f"填报格式 {schema.FORMAT_VERSION}",
@@ -72,7 +77,7 @@ KIND_STYLES = {
     "int": "number",
     "number": "number",
 }
-INFO_COLUMNS = (("项目", 18), ("内容", 60), ("说明", 44))
+INFO_COLUMNS = schema.INFO_COLUMNS
 REQUIRED_MARK = "＊必填"
 
 
@@ -91,7 +96,7 @@ class Dropdown:
 DROPDOWNS: tuple[Dropdown, ...] = (
     Dropdown(
         "一级指标",
-        schema.LEVEL1,
+        schema.LEVEL1_CHOICES,
         schema.INDICATORS.name,
         "level1",
         strict=False,
@@ -109,11 +114,60 @@ DROPDOWNS: tuple[Dropdown, ...] = (
     Dropdown("资金来源", tuple(schema.FUND_ROWS), schema.FUNDS.name, "source", strict=False),
     Dropdown("评价类型", schema.EVAL_TYPES, schema.INFO, "eval_type", strict=False),
     Dropdown("自评等级", schema.GRADES, schema.INFO, "claimed_grade", strict=True),
+    Dropdown("资金性质", schema.FUND_TYPES, schema.PAYMENTS.name, "fund_type", strict=False),
+    Dropdown("角色", schema.ROLES, schema.TEAM.name, "role", strict=False),
 )
+# dropdowns drawn from what the unit typed on another sheet: (sheet, key) -> (source sheet, its key)
+# 支付明细.分项名称 offers the names of 分项预算 (a name typed otherwise is P003)
+LINKED_DROPDOWNS: dict[tuple[str, str], tuple[str, str]] = {
+    (schema.PAYMENTS.name, "item"): (schema.SUBITEMS.name, "name"),
+}
+# what a number or date column enforces (Excel refuses anything else, with this message)
+KIND_VALIDATIONS: dict[str, dict[str, Any]] = {
+    "money": {
+        "validate": "decimal",
+        "criteria": ">=",
+        "value": 0,
+        "error_message": "请填写金额（万元），只填数字。",
+    },
+    "number": {"validate": "decimal", "criteria": ">=", "value": 0, "error_message": "请只填数字。"},
+    "rate": {
+        "validate": "decimal",
+        "criteria": "between",
+        "minimum": 0,
+        "maximum": 10,
+        "error_message": "请填写比率，如 95% 或 0.95。",
+    },
+    "int": {"validate": "integer", "criteria": ">=", "value": 0, "error_message": "请填写整数。"},
+    "year": {
+        "validate": "integer",
+        "criteria": "between",
+        "minimum": 2000,
+        "maximum": 2100,
+        "error_message": "请填写四位年份，如 2021。",
+    },
+    "date": {
+        "validate": "date",
+        "criteria": "between",
+        "minimum": datetime(2000, 1, 1),
+        "maximum": datetime(2100, 12, 31),
+        "error_message": "请按 2021-09-18 的格式填写日期。",
+    },
+}
 # first-column labels a blank template already carries
-PREFILLED: dict[str, tuple[str, tuple[str, ...]]] = {
-    schema.FUNDS.name: ("source", tuple(schema.FUND_ROWS)),
-    schema.NARRATIVE.name: ("section", schema.NARRATIVE_SECTIONS),
+PREFILLED: dict[str, tuple[dict[str, str], ...]] = {
+    schema.FUNDS.name: tuple({"source": s} for s in schema.FUND_ROWS),
+    schema.NARRATIVE.name: tuple({"section": s} for s in schema.NARRATIVE_SECTIONS),
+    # 一级/二级 skeleton: the loader skips a row that has nothing but these two labels
+    schema.INDICATORS.name: tuple({"level1": l1, "level2": l2} for l1, l2 in schema.SKELETON),
+}
+# a note on a header cell of the blank template
+HEADER_NOTES: dict[tuple[str, str], str] = {
+    (
+        schema.INDICATORS.name,
+        "weight",
+    ): "预算执行率（默认 10 分）不是指标行，不在本表填写：程序根据《资金情况》计算。"
+    "本表各指标分值合计一般为 90 分：产出指标 50 分、效益指标 30 分、满意度指标 10 分。",
 }
 # columns whose runs of equal values are merged vertically, as on the paper form
 MERGED_COLUMNS: dict[str, tuple[str, ...]] = {schema.INDICATORS.name: ("level1", "level2")}
@@ -265,7 +319,7 @@ def _write_info(ws: Worksheet, values: dict[str, Value], styles: Styles) -> None
         ws.write(row, 1, values.get(info.key), styles[_info_style(info)])
         _write_info_note(ws, row, info, styles)
         _fit_row(ws, row, [(values.get(info.key), INFO_COLUMNS[1][1]), (info.hint, INFO_COLUMNS[2][1])])
-        validation = _validation(info.label, info.hint, _dropdown(schema.INFO, info.key))
+        validation = _validation(info.label, info.hint, _dropdown(schema.INFO, info.key), info.kind)
         if validation:
             ws.data_validation(row, 1, row, 1, validation)
 
@@ -285,9 +339,18 @@ def _write_table(ws: Worksheet, sheet: Sheet, rows: tuple[Row, ...], styles: Sty
     for col, column in enumerate(sheet.columns):
         ws.set_column(col, col, column.width, styles[_column_style(column)])
         ws.write_string(0, col, column.label, styles["header"])
-        validation = _validation(column.label, column.hint, _dropdown(sheet.name, column.key))
+        validation = _validation(
+            column.label,
+            column.hint,
+            _dropdown(sheet.name, column.key),
+            column.kind,
+            (sheet.name, column.key),
+        )
         if validation:
             ws.data_validation(1, col, INPUT_ROWS, col, validation)
+        note = HEADER_NOTES.get((sheet.name, column.key))
+        if note:
+            ws.write_comment(0, col, note, {"author": "填表说明", "x_scale": 2, "y_scale": 1.6})
     ws.freeze_panes(1, 0)
     _page_setup(ws)
     merges = _merge_runs(sheet, rows)
@@ -313,8 +376,7 @@ def _write_lists(ws: Worksheet, styles: Styles) -> None:
 
 # ---------------------------------------------------------------- layout helpers
 def _prefilled_rows(sheet: Sheet) -> tuple[Row, ...]:
-    key, labels = PREFILLED.get(sheet.name, ("", ()))
-    return tuple({key: label} for label in labels)
+    return tuple(dict(row) for row in PREFILLED.get(sheet.name, ()))
 
 
 def _column_style(column: Column) -> str:
@@ -350,8 +412,38 @@ def _dropdown(sheet: str, key: str) -> tuple[Dropdown, str] | None:
     return None
 
 
-def _validation(label: str, hint: str, dropdown: tuple[Dropdown, str] | None) -> dict[str, Any] | None:
-    """One validation per cell: a dropdown (with its message) or an input hint, or nothing."""
+def _validation(
+    label: str,
+    hint: str,
+    dropdown: tuple[Dropdown, str] | None,
+    kind: str = "text",
+    where: tuple[str, str] | None = None,
+) -> dict[str, Any] | None:
+    """One validation per cell: a dropdown (with its message), a number/date rule, an input hint,
+    or nothing."""
+    linked = LINKED_DROPDOWNS.get(where) if where else None
+    if linked is not None:
+        sheet = next(s for s in schema.TABLE_SHEETS if s.name == linked[0])
+        letter = col_letter(next(i for i, c in enumerate(sheet.columns) if c.key == linked[1]))
+        return {
+            "validate": "list",
+            "source": f"='{sheet.name}'!${letter}$2:${letter}${INPUT_ROWS + 1}",
+            "input_title": label[:32],
+            "input_message": hint or f"从《{sheet.name}》的名称中选择",
+            "error_type": "warning",  # several names joined by 、 are allowed
+            "error_title": label[:32],
+            "error_message": f"不是《{sheet.name}》中的名称，确定要这样填写吗？",
+        }
+    rule = KIND_VALIDATIONS.get(kind) if dropdown is None else None
+    if rule is not None:
+        return {
+            **{k: v for k, v in rule.items() if k != "error_message"},
+            "input_title": label[:32],
+            "input_message": hint or rule["error_message"],
+            "error_type": "stop",
+            "error_title": label[:32],
+            "error_message": rule["error_message"],
+        }
     if dropdown is None:
         return {"validate": "any", "input_title": label[:32], "input_message": hint} if hint else None
     choice, source = dropdown

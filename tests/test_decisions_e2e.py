@@ -410,9 +410,9 @@ def test_the_decisions_command_lists_and_exports_the_record(folders, tmp_path):
         text=True,
     )
     assert done.returncode == 0, done.stderr
-    book = openpyxl.load_workbook(export, read_only=True)  # read-only keeps the file open until closed
-    rows = list(book.active.iter_rows(values_only=True))
-    book.close()
+    wb = openpyxl.load_workbook(export, read_only=True)
+    rows = list(wb.active.iter_rows(values_only=True))
+    wb.close()  # a read-only workbook left open warns later, inside whichever test runs then
     assert len(rows) == 1 + 3 and {r[1] for r in rows[1:]} == {"P002", "P003", "S006"}
 
 

@@ -24,7 +24,7 @@ from docx.text.paragraph import Paragraph
 from pipeline.config import Report, Settings
 from pipeline.evaluate import evaluate
 from pipeline.model import Cell, Result, Section
-from pipeline.render import report, wordml
+from pipeline.render import form, report, wordml
 from pipeline.render.findings_json import document as findings_document
 from pipeline.render.report import ReportTemplateError, report_docx
 from tests.builders import TODAY, clean_sheets, run_sheets
@@ -60,7 +60,9 @@ def table_rows(tbl) -> list[list[str]]:
     for tr in tbl.iter(qn("w:tr")):
         cells: list[str] = []
         for tc in tr.iter(qn("w:tc")):
-            text = "".join(t.text or "" for t in tc.iter(qn("w:t")))
+            text = "".join(
+                "↵" if el.tag == qn("w:br") else (el.text or "") for el in tc.iter(qn("w:t"), qn("w:br"))
+            )
             vmerge = tc.find(f"{qn('w:tcPr')}/{qn('w:vMerge')}")
             if vmerge is not None and vmerge.get(qn("w:val")) != "restart":
                 text = "^"
@@ -161,7 +163,7 @@ def test_title_heading_and_table_styles_carry_their_chinese_fonts(
 def test_title_is_centred_and_names_project_and_year(doc: DocumentObject, example: Result):
     assert doc.styles["Title"].paragraph_format.alignment == WD_ALIGN_PARAGRAPH.CENTER
     name = example.project.info.name.value
-    assert texts(doc, "Title") == [f"{name}项目2021年绩效自评报告"]
+    assert [t.replace("\n", "") for t in texts(doc, "Title")] == [f"{name}项目2021年绩效自评报告"]
 
 
 def test_headings_follow_the_seed_outline(doc: DocumentObject):
@@ -183,12 +185,13 @@ def test_body_footers_hold_a_page_field_and_the_cover_has_none(doc: DocumentObje
 
 def test_tables_fit_the_text_width_and_repeat_their_header_row(doc: DocumentObject):
     tables = list(doc.element.body.iter(qn("w:tbl")))
-    assert len(tables) >= 4
+    assert len(tables) >= 5
+    form_top = tables_after(doc, "项目支出绩效自评表")[0]  # 附件1's head block: no header row to repeat
     for tbl in tables:
         grid = [int(col.get(qn("w:w"))) for col in tbl.iter(qn("w:gridCol"))]
         assert sum(grid) == 8844  # 156 mm
         first_row = tbl.find(qn("w:tr"))
-        assert first_row.find(f"{qn('w:trPr')}/{qn('w:tblHeader')}") is not None
+        assert (first_row.find(f"{qn('w:trPr')}/{qn('w:tblHeader')}") is not None) == (tbl is not form_top)
 
 
 # ---------------------------------------------------------------- figures come from the scores
@@ -235,40 +238,59 @@ def test_unverifiable_scores_and_a_different_claimed_grade_are_said_in_words(exa
         "另有1项指标的实际完成值无法核验（“指标2：涉及全县党政机关事业单位”），暂按单位自评得分计入"
         in "".join(body)
     )
-    (table,) = tables_after(doc, "项目支出绩效自评表")[:1]
-    assert table_rows(table)[3][7] == "无法核验"
+    rows = table_rows(tables_after(doc, "项目支出绩效自评表")[1])
+    assert rows[2][8] == "8"  # sheet row 3: the claim stands in 附件1, as in the scored workbook's form
 
 
-def test_score_table_lists_every_indicator_row_with_its_weight(doc: DocumentObject, example: Result):
-    (table,) = tables_after(doc, "项目支出绩效自评表")[:1]
-    rows = table_rows(table)
-    assert rows[0][:9] == [
-        "一级指标",
-        "二级指标",
-        "三级指标",
-        "年度指标值",
-        "实际完成值",
-        "分值",
-        "自评得分",
-        "复核得分",
-        "偏差原因分析及改进措施",
+def form_rows(doc: DocumentObject) -> list[list[str]]:
+    """附件1's two tables (head block, indicator table) as one grid of rows."""
+    top, rest = tables_after(doc, "项目支出绩效自评表")[:2]
+    return table_rows(top) + table_rows(rest)
+
+
+def test_appendix_1_is_the_scored_workbooks_form_on_the_same_grid(doc: DocumentObject, example: Result):
+    """One source: every cell the workbook's form places (bar its title, year line and note) is the
+    cell 附件1 shows at the same row and column, with the same span."""
+    lay = form.form_layout(example, example.scores)
+    rows = form_rows(doc)
+    first = min(item.r0 for item in lay.items if item.style not in ("title", "subtitle", "note"))
+    shown = 0
+    for item in lay.items:
+        if item.style in ("title", "subtitle", "note"):
+            continue
+        row = rows[item.r0 - first]
+        assert len(row) == len(form.FORM_WIDTHS)
+        assert all(c == "~" for c in row[item.c0 + 1 : item.c1 + 1]), (item, row)
+        if item.r1 > item.r0:
+            assert rows[item.r1 - first][item.c0] == "^", item
+        if isinstance(item.value, str) and item.value.strip():
+            vertical = item.c0 == item.c1 == 0 and item.r1 > item.r0  # read top to bottom: one run
+            assert row[item.c0] == item.value.replace("\n", "" if vertical else "↵"), item
+            shown += 1
+    assert shown > 60
+    labels = [r[0] for r in rows]
+    assert {"项目名称", "主管部门", "项目资金（万元）", "年度总体目标", "绩效指标", "总分", "等级"} <= set(
+        labels
+    )
+    funds = next(r for r in rows if r[1] == "年度资金总额")
+    assert funds[3:9] == ["121", "", "121", "10", "100%", "10"]  # 年初/全年预算数/执行数/分值/执行率/得分
+    assert [r[1] for r in rows if r[1].startswith(("其中", "　"))] == [
+        "其中：当年财政拨款",
+        "　　　上年结转资金",
+        "　　　其他资金",
     ]
-    assert rows[1][:3] == ["预算执行率", "~", "~"] and rows[1][5] == "10"
-    indicator_rows = rows[2:-3]  # then 合计, 总分（百分制）, 等级
-    assert [(r[2], r[5]) for r in indicator_rows] == [
-        (i.level3.text, score_text(i.weight.value)) for i in example.project.indicators
-    ]
-    total_row, grade_row = rows[-2], rows[-1]
-    assert total_row[0] == "总分（百分制）" and total_row[7] == score_text(example.scores.total)
-    assert grade_row[0] == "等级" and grade_row[7] == example.scores.grade
+    # the indicator header repeats on every page the form runs onto
+    indicators = tables_after(doc, "项目支出绩效自评表")[1]
+    head = indicators.find(qn("w:tr"))
+    assert head.find(f"{qn('w:trPr')}/{qn('w:tblHeader')}") is not None
+    assert "一级指标" in "".join(head.itertext())
 
 
 def test_payments_table_has_a_total_row(doc: DocumentObject):
     (table,) = tables_after(doc, "（四）项目资金主要用途")[:1]
     rows = table_rows(table)
-    assert rows[0] == ["序号", "支付日期", "资金性质", "分项名称/用途", "支付金额（万元）"]
+    assert rows[0] == ["序号", "支付日期", "资金性质", "分项名称/用途", "金额（万元）"]
     assert rows[-1] == ["合计", "~", "~", "~", "121.0000"]
-    assert rows[4][1] == "2021.12.7、12.9、12.15、12.13、12.12"  # the year written once, as staff do
 
 
 # ---------------------------------------------------------------- the unit's text is data
@@ -309,7 +331,9 @@ def test_clean_project_report_agrees_with_its_scores(tmp_path: Path):
     assert sentence.startswith(f"经复核，本项目绩效自评总分为{score_text(result.scores.total)}分")
     assert "复核结果与单位自评结果一致" in sentence
     # the title does not say 项目 twice when the name already ends with it
-    assert texts(doc, "Title") == ["2023年农村饮水安全工程维修养护项目2023年绩效自评报告"]
+    assert texts(doc, "Title") == [
+        "2023年农村饮水安全工程维修养护项目\n2023年绩效自评报告"
+    ]  # broken before the year
 
 
 # ---------------------------------------------------------------- findings appendix and settings
@@ -318,7 +342,7 @@ def test_findings_appendix_lists_errors_and_warnings(doc: DocumentObject, exampl
     (table,) = tables_after(doc, "审核意见")
     rows = table_rows(table)
     assert rows[0] == ["序号", "级别", "规则", "位置", "问题说明"]
-    listed = [(r[1], r[2], r[3]) for r in rows[1:]]
+    listed = [(r[1], r[2], re.sub("（序号.*）$", "", r[3])) for r in rows[1:]]
     wanted = [
         (f.severity.value, f.rule, f.location)
         for f in example.findings
@@ -383,3 +407,177 @@ def test_a_deduction_under_one_point_is_said_in_the_text(tmp_path):
     quantity = next(s for s in body if s.startswith("数量指标方面"))
     assert "“维修管网长度”分值10分，复核得分9.95分，偏差原因：一处管线改线，少修 0.1 公里" in quantity
     assert "均得满分" not in quantity
+
+
+# ---------------------------------------------------------------- issue 15: print, sign, archive
+def anchored(doc: DocumentObject) -> dict[int, str]:
+    """comment id -> the text between its commentRangeStart and commentRangeEnd."""
+    out: dict[int, list[str]] = {}
+    open_ids: set[int] = set()
+    for el in doc.element.body.iter(qn("w:commentRangeStart"), qn("w:commentRangeEnd"), qn("w:t")):
+        if el.tag == qn("w:commentRangeStart"):
+            open_ids.add(int(el.get(qn("w:id"))))
+        elif el.tag == qn("w:commentRangeEnd"):
+            open_ids.discard(int(el.get(qn("w:id"))))
+        else:
+            for cid in open_ids:
+                out.setdefault(cid, []).append(el.text or "")
+    return {cid: "".join(parts) for cid, parts in out.items()}
+
+
+def test_comments_sit_on_the_sentences_the_narrative_findings_contradict(doc: DocumentObject):
+    """Point 1: read back with python-docx: each N finding is a comment on its sentence, naming the
+    computed figure; the two swapped subtotals each get their own clause."""
+    spans = anchored(doc)
+    comments = {c.comment_id: c.text for c in doc.comments}
+    by_text = {spans[cid]: comments[cid] for cid in spans}
+    total = by_text["我单位2021年文艺活动专项经费绩效自评得95分，等级为“优”。"]
+    assert "N001" in total and "94.55" in total and "N005" in total  # both findings on that sentence
+    assert (
+        "N003" in by_text["成本指标方面共 10 分，得 10 分；"]
+        and "30 分" in by_text["成本指标方面共 10 分，得 10 分；"]
+    )
+    assert "N003" in by_text["社会效益指标方面共 30 分，得 30 分；"]
+    assert all(c.author == wordml.COMMENT_AUTHOR for c in doc.comments)
+    # a payment row's finding is a comment on its cell (P003 on the 分项名称 of 序号5)
+    assert "P003" in by_text["全县公务用车定位系统服务平台维护费"]
+    assert set(spans) == set(comments)  # every comment is anchored, every anchor has its comment
+
+
+def test_a_report_without_findings_has_no_comments(tmp_path: Path):
+    result = run_sheets(tmp_path, clean_sheets())
+    doc = open_docx(report_docx(dataclasses.replace(result, findings=()), RUN_DATE, Settings()))
+    assert list(doc.comments) == [] and not anchored(doc)
+
+
+def test_unit_text_cannot_forge_a_comment_mark(example: Result):
+    forged = with_narrative(example, 项目管理情况="制度\ue0107\ue011健全\ue012完善\ue004。")
+    doc = open_docx(report_docx(forged, RUN_DATE, Settings()))
+    assert "制度7健全完善。" in texts(doc, "Normal")  # the marks dropped, the text kept
+
+
+def test_other_matters_are_marked_as_the_units_own_text(doc: DocumentObject):
+    """Point 2: the unit's second indicator set is quoted under a label saying 附件1 is what counts."""
+    body = paragraphs(doc)
+    at = body.index(("Heading 2", "（三）其他需要说明的问题"))
+    assert body[at + 1][0] == "单位原文说明" and "以附件1" in body[at + 1][1]
+
+
+def test_body_lines_hold_28_characters_and_a_page_22_lines(doc: DocumentObject):
+    """Point 4: 156 mm of 16 pt text condensed to 28 characters; a 28 pt line grid gives 22 lines."""
+    normal = doc.styles["Normal"].element.rPr.find(qn("w:spacing"))
+    pitch = 16 + int(normal.get(qn("w:val"))) / 20
+    width_pt = 8844 / 20
+    assert int(width_pt // pitch) == 28  # 28 fit, 29 do not
+    for name in ("Heading 1", "Heading 2", "说明", "单位条目", "落款"):
+        assert doc.styles[name].element.rPr.find(qn("w:spacing")) is not None, name
+    grid = doc.sections[1]._sectPr.find(qn("w:docGrid"))
+    assert grid.get(qn("w:type")) == "lines" and int(grid.get(qn("w:linePitch"))) == 560
+    assert int((225 / 25.4 * 72) // 28) == 22
+    # off the grid: titles and tables (a 22 pt character would take two cells, table rows would snap)
+    for name in ("Title", "表格文字", "表格文字（小）", "附件标题"):
+        snap = doc.styles[name].element.pPr.find(qn("w:snapToGrid"))
+        assert snap is not None and snap.get(qn("w:val")) == "0", name
+
+
+def test_a_long_title_breaks_at_word_boundaries_in_balanced_lines(doc: DocumentObject):
+    """Point 5: breaks after 、/暨 inside the name and before 项目…年 / 绩效自评报告, never mid-word."""
+    (title,) = texts(doc, "Title")
+    lines = title.split("\n")
+    assert lines == [
+        "全县党政机关事业单位综合办公暨",
+        "公文流转系统、政府门户网站维护、",
+        "政府大楼光纤通讯、公务用车信息化平台维护",
+        "项目2021年绩效自评报告",
+    ]
+    assert all(wordml.text_chars(line) <= wordml.TITLE_CHARS for line in lines)
+
+
+def test_balanced_lines_prefer_even_lines_and_never_cut_a_piece():
+    assert wordml.balanced_lines(["一二三四", "五六", "七八九十"], 6) == ["一二三四", "五六七八九十"]
+    assert wordml.balanced_lines(["一二三四五六七八"], 4) == [
+        "一二三四五六七八"
+    ]  # too long: one line, Word wraps it
+
+
+def test_no_empty_paragraph_after_a_table_and_the_last_one_is_followed_by_the_review_date(
+    doc: DocumentObject,
+):
+    """Point 6: the 审核日期 follows the 附件2 table directly (no empty paragraph, no orphan page)."""
+    body = [el for el in doc.element.body.iterchildren() if el.tag != qn("w:sectPr")]
+    assert body[-2].tag == qn("w:tbl")
+    assert Paragraph(body[-1], doc).text.startswith("审核日期：")
+    for before, after in zip(body, body[1:], strict=False):
+        if before.tag == qn("w:tbl") and after.tag == qn("w:p"):
+            p = Paragraph(after, doc)
+            assert p.text or p.style.name == "表后空段", p.style.name
+
+
+def test_fund_adjustment_text_sits_under_its_own_section(example: Result):
+    """Point 7: 报告正文 资金调整情况 goes under （二）项目资金调整情况, not under 项目管理情况."""
+    changed = with_narrative(example, 资金调整情况="年度内无资金调整。")
+    body = paragraphs(open_docx(report_docx(changed, RUN_DATE, Settings())))
+    at = body.index(("Heading 2", "（二）项目资金调整情况"))
+    end = body.index(("Heading 2", "（三）项目管理情况"))
+    assert ("Normal", "年度内无资金调整。") in body[at:end]
+
+
+def test_the_units_numbered_paragraphs_are_indented_items_not_headings(doc: DocumentObject):
+    """Point 8: 一、 / 1. / 1、 paragraphs of the unit are 单位条目 (indented), ours are headings."""
+    items = texts(doc, "单位条目")
+    assert any(t.startswith("一、子洲县人民政府办公室") for t in items)
+    assert any(t.startswith("1. 办公流程化电子化") for t in items)
+    assert not any(t.startswith("一、子洲县") for t in texts(doc, "Heading 1"))
+    style = doc.styles["单位条目"].element.pPr.find(qn("w:ind"))
+    assert style.get(qn("w:leftChars")) == "200" and style.get(qn("w:firstLineChars")) == "200"
+    assert texts(doc, "Heading 1") == OUTLINE
+
+
+def test_payment_dates_are_written_in_full_one_a_line_and_rows_named_by_their_number(doc: DocumentObject):
+    """Point 9: each date in full (leading zeros kept), one a line; 附件2 names 序号 beside the row."""
+    rows = table_rows(tables_after(doc, "（四）项目资金主要用途")[0])
+    assert rows[1][1] == "2021.09.18"
+    assert rows[4][1] == "2021.12.07↵2021.12.09↵2021.12.15↵2021.12.13↵2021.12.12"
+    findings = table_rows(tables_after(doc, "审核意见")[0])
+    assert any(r[2] == "P008" and r[3] == "支付明细!B5（序号4）" for r in findings)
+
+
+def test_body_starts_on_an_odd_page_the_signature_is_centred_over_the_date_and_cells_are_padded(
+    doc: DocumentObject,
+):
+    """Point 10: oddPage section, 署名 centred over the date (GB/T 9704 7.3.5.1), cell padding."""
+    body_type = doc.sections[1]._sectPr.find(qn("w:type"))
+    assert body_type.get(qn("w:val")) == "oddPage"
+    closing = [p for p in doc.paragraphs if p.style.name == "落款" and not p.text.startswith("审核")]
+    unit, date_ = closing
+    right = {p.text: int(p._p.pPr.find(qn("w:ind")).get(qn("w:rightChars"))) / 100 for p in closing}
+    assert right[date_.text] == 4
+    assert unit._p.pPr.find(qn("w:keepNext")) is not None  # never a date alone on the last page
+    # centres coincide: right indent + half the width
+    assert right[unit.text] + wordml.text_chars(unit.text) / 2 == pytest.approx(
+        right[date_.text] + wordml.text_chars(date_.text) / 2
+    )
+    for tbl in doc.element.body.iter(qn("w:tbl")):
+        mar = tbl.find(f"{qn('w:tblPr')}/{qn('w:tblCellMar')}")
+        assert (
+            int(mar.find(qn("w:top")).get(qn("w:w"))) > 0 and int(mar.find(qn("w:bottom")).get(qn("w:w"))) > 0
+        )
+
+
+def test_a_line_without_a_readable_score_is_never_called_full_marks(example: Result):
+    """Point 11: an unverified line with no claim lost its points; its subtotal sentence says so."""
+    scores = example.scores
+    row = next(i.row for i in example.project.indicators if i.level2.name == "社会效益指标")
+    lines = tuple(
+        dataclasses.replace(s, computed=None, claimed=None) if s.row == row else s for s in scores.indicators
+    )
+    subtotals = tuple(
+        dataclasses.replace(t, computed=0.0, claimed=0.0) if t.level2 == "社会效益指标" else t
+        for t in scores.subtotals
+    )
+    changed = dataclasses.replace(
+        example, scores=dataclasses.replace(scores, indicators=lines, subtotals=subtotals)
+    )
+    body = texts(open_docx(report_docx(changed, RUN_DATE, Settings())), "Normal")
+    social = next(t for t in body if t.startswith("社会效益指标方面"))
+    assert "均得满分" not in social and "复核得分0分" in social and "计0分" in social

@@ -53,22 +53,29 @@ def test_summary_has_one_row_per_workbook_including_the_unreadable_one(entries):
     wb = openpyxl.load_workbook(io.BytesIO(summary_workbook(entries)))
     ws = wb[SUMMARY]
     head = [c.value for c in ws[1]]
-    assert head[:3] == ["文件", "项目名称", "实施单位"] and head[11:13] == ["审核表", "说明"]
+    assert head[:3] == ["文件", "项目名称", "实施单位"] and head[12:14] == ["审核表", "说明"]
     rows = _rows(ws)
-    assert [r[0] for r in rows] == ["干净.xlsx", "有问题.xlsx", "坏文件.xlsx"]
-    clean, flawed, bad = rows
-    assert clean[3:11] == [100, 95, 0.95, 96.5, "优", 0, 0, 0]
-    assert flawed[1] == '=HYPERLINK("http://x","y")' and flawed[8] >= 1  # S011 counted as 错误
-    assert bad[1:8] == [None] * 7 and bad[8:11] == [1, 0, 0]
-    assert bad[11] is None and bad[12].startswith("文件内容不是 Excel 工作簿")
+    assert [r[0] for r in rows] == ["干净.xlsx", "有问题.xlsx", "坏文件.xlsx", None]
+    assert rows[-1][1] == "合计"  # 文件 blank: the 审核结论 read-back skips it
+    clean, flawed, bad, total = rows
+    assert head[3:8] == ["预算（万元）", "执行数（万元）", "执行率", "自评总分", "复核总分"]
+    assert clean[3:12] == [100, 95, 0.95, 96.5, 96.5, "优", 0, 0, 0]
+    assert flawed[1] == '=HYPERLINK("http://x","y")' and flawed[9] >= 1  # S011 counted as 错误
+    assert bad[1:9] == [None] * 8 and bad[9:12] == [1, 0, 0]
+    assert bad[12] is None and bad[13].startswith("文件内容不是 Excel 工作簿")
+    # the 合计 line: sums of the amounts and counts, their rate
+    assert total[3] == clean[3] + flawed[3] and total[4] == clean[4] + flawed[4]
+    assert total[5] == pytest.approx(total[4] / total[3])
+    assert total[9:12] == [sum(r[c] for r in (clean, flawed, bad)) for c in (9, 10, 11)]
     assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
 
 
 def test_summary_links_each_scored_workbook_relatively(entries):
     ws = openpyxl.load_workbook(io.BytesIO(summary_workbook(entries)))[SUMMARY]
-    links = [ws.cell(r, 12).hyperlink for r in (2, 3, 4)]
-    assert links[0].target == "干净\\2023年农村饮水安全工程维修养护项目_绩效自评表.xlsx"
-    assert links[1].target == "有问题\\项目%20%231_绩效自评表.xlsx"  # Excel's escaping of a space and #
+    links = [ws.cell(r, 13).hyperlink for r in (2, 3, 4)]
+    # forward slashes: a relative URI Excel on Windows, LibreOffice and WPS all follow
+    assert links[0].target == "干净/2023年农村饮水安全工程维修养护项目_绩效自评表.xlsx"
+    assert links[1].target == "有问题/项目%20%231_绩效自评表.xlsx"  # Excel's escaping of a space and #
     assert links[2] is None
 
 
@@ -77,13 +84,13 @@ def test_summary_conditional_formats_mark_grades_and_errors(entries):
     rules = {
         str(rng.sqref): [(r.operator, r.formula) for r in rng.rules] for rng in ws.conditional_formatting
     }
-    assert rules["H2:H4"] == [
+    assert rules["I2:I4"] == [
         ("equal", ['"优"']),
         ("equal", ['"良"']),
         ("equal", ['"中"']),
         ("equal", ['"差"']),
     ]
-    assert rules["I2:I4"] == [("greaterThan", ["0"])]
+    assert rules["J2:J4"] == [("greaterThan", ["0"])]
     assert ws.auto_filter.ref and ws.freeze_panes == "B2"
 
 
@@ -121,3 +128,23 @@ def test_the_fast_sheet_writes_the_bytes_xlsxwriter_writes(entries, monkeypatch)
     data = summary_workbook(entries)
     monkeypatch.setattr("pipeline.render.xlsx.Sheet", Worksheet)
     assert summary_workbook(entries) == data
+
+
+def test_all_findings_link_to_their_cell_in_the_scored_workbook(entries):
+    """Point 16: 单元格 in 全部审核意见 opens the scored workbook at the finding's cell (forward slashes)."""
+    ws = openpyxl.load_workbook(io.BytesIO(summary_workbook(entries)))[ALL_FINDINGS]
+    linked = [(c.value, c.hyperlink) for c in ws["F"][1:] if c.hyperlink is not None]
+    assert linked
+    for cell, link in linked:
+        assert "\\" not in link.target and link.target.endswith("_绩效自评表.xlsx")
+        assert link.location.endswith("!" + cell.split(":")[0])
+    unreadable = [c for c in ws["F"][1:] if ws.cell(c.row, 1).value == "坏文件.xlsx"]
+    assert all(c.hyperlink is None for c in unreadable)  # no scored workbook to open
+
+
+def test_summary_prints_one_page_wide_within_margins(entries):
+    wb = openpyxl.load_workbook(io.BytesIO(summary_workbook(entries)))
+    for ws in (wb[SUMMARY], wb[ALL_FINDINGS]):
+        assert ws.page_setup.orientation == "landscape" and ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.page_margins.left == 0.4 and ws.page_margins.bottom == 0.6
+        assert ws.print_options.horizontalCentered

@@ -279,22 +279,98 @@ def test_form_holds_the_seed_figures(example):
     head = next(i for i, row in enumerate(values) if row[1] == "一级指标")
     total = next(i for i, row in enumerate(values) if row[0] == "总分")
     assert total - head - 1 == 16  # the 16 indicator rows
-    assert values[total][6] == 110 and values[total][7] == 94 and values[total][8] == "104 / 110 → 94.55"
+    assert values[total][6] == 110 and values[total][7] == 94 and values[total][8] == 94.55  # a number
     grade = values[total + 1]
     assert grade[0] == "等级" and grade[7] == "优" and grade[8] == "优"
     merged = {str(m) for m in form.merged_cells.ranges}
-    assert f"B{head + 2}:B{head + 15}" in merged  # 产出指标 over its 14 rows
-    assert values[head + 1][1] == "产出指标(80分)"
+    # 产出指标 over its 14 rows (cut where a page breaks, test_form_repeats_the_indicator_header…)
+    produced = sorted((m.min_row, m.max_row) for m in form.merged_cells.ranges if m.min_col == m.max_col == 2)
+    spans = [(a, b) for a, b in produced if head + 2 <= a <= head + 15]
+    assert spans[0][0] == head + 2 and spans[-1][1] == head + 15 and sum(b - a + 1 for a, b in spans) == 14
+    assert str(merged) and values[head + 1][1] == values[spans[-1][0] - 1][1]
+    assert values[head + 1][1] == "产出指标\n(80分)"  # the weight under the name: no wrap mid-word
 
 
 def test_form_prints_on_a4_landscape_one_page_wide(example):
     _, data = example
     form = read(data)[FORM]
     assert form.page_setup.paperSize == 9 and form.page_setup.orientation == "landscape"
-    assert form.sheet_properties.pageSetUpPr.fitToPage
-    assert (form.page_setup.fitToWidth or 1) == 1 and form.page_setup.fitToHeight == 0  # 1 wide (the default)
-    assert form.print_title_rows == "$1:$2"
+    # a fixed scale that fits the width (Excel ignores manual page breaks under fit-to-page)
+    assert not form.sheet_properties.pageSetUpPr.fitToPage
+    widths = sum(int(form.column_dimensions[c].width * 7 + 5) * 0.75 for c in "ABCDEFGHIJ")
+    assert widths * int(form.page_setup.scale) / 100 <= (297 / 25.4 - 0.8) * 72
     assert "第 &P 页 共 &N 页" in form.oddFooter.center.text
+
+
+def test_form_repeats_the_indicator_header_and_keeps_groups_together(example):
+    """Point 12: every page after the first opens with the indicator header; a page breaks only
+    between 二级 groups; a merged 一级/绩效指标 label cut by a break is printed on both pages."""
+    _, data = example
+    form = read(data)[FORM]
+    values = [[c.value for c in row] for row in form.iter_rows()]
+    head = next(i for i, row in enumerate(values) if row[1] == "一级指标")
+    assert form.print_title_rows == f"${head + 1}:${head + 1}"
+    breaks = [b.id for b in form.row_breaks.brk]  # the last row of a page (1-based)
+    assert breaks, "the example's form runs onto a second page"
+    groups = [m for m in form.merged_cells.ranges if m.min_col == 3 and m.min_row > head + 1]
+    for row in breaks:
+        assert not any(m.min_row <= row < m.max_row for m in groups), (row, str(groups))
+        for col in (1, 2):  # 绩效指标, 一级指标: cut at the break, the label on both sides
+            cut = [m for m in form.merged_cells.ranges if m.min_col == col and m.max_col == col]
+            assert not any(m.min_row <= row < m.max_row for m in cut), (row, col)
+            after = next(m for m in cut if m.min_row == row + 1)
+            assert form.cell(after.min_row, col).value == form.cell(head + 2, col).value or col == 1
+
+
+def test_form_labels_fit_their_columns_and_the_fund_block_has_no_empty_box(example):
+    """Point 14: 项目资金（万元） on two whole lines, a 二级 label's weight on its own line; 得分
+    runs to the last column."""
+    _, data = example
+    form = read(data)[FORM]
+    assert form["A5"].value == "项目资金\n（万元）"
+    assert form.column_dimensions["A"].width >= 8 + 1.5  # four CJK characters a line
+    merged = {str(m) for m in form.merged_cells.ranges}
+    assert "I5:J5" in merged and "I6:J6" in merged and not any(m.startswith("J5:") for m in merged)
+    labels = [form.cell(r, 3).value for r in range(1, form.max_row + 1)]
+    assert "社会效益指标\n(10分)" in labels
+
+
+def test_form_total_is_a_number(example):
+    """Point 13: 总分's 复核得分 is the number 94.55 (the note beside it says how it was scaled)."""
+    _, data = example
+    form = read(data)[FORM]
+    total = next(r for r in form.iter_rows() if r[0].value == "总分")
+    assert total[8].value == 94.55 and "折算" in total[9].value
+
+
+def test_detail_fits_one_page_and_its_rules_run_under_empty_cells(example):
+    """Point 13: a detail list a little longer than a page is shrunk onto one; every cell of a row
+    carries the row's rule; 总分（百分制） does not wrap."""
+    _, data = example
+    detail = read(data)[DETAIL]
+    assert (
+        detail.sheet_properties.pageSetUpPr.fitToPage and (detail.page_setup.fitToHeight or 1) == 1
+    )  # 1: the default
+    for row in detail.iter_rows(min_row=2, max_row=detail.max_row):
+        assert all(c.border.bottom.style for c in row), row[0].row
+    label = next(c for c in detail["B"] if c.value == "总分（百分制）")
+    assert detail.column_dimensions["B"].width >= len(label.value) * 2 + 1
+
+
+def test_copied_input_sheets_keep_the_templates_widths_header_borders_and_frozen_panes(example):
+    """Point 15: 报告正文 keeps its 100-wide 内容 column; headers styled, tables bordered, header frozen."""
+    _, data = example
+    wb = read(data)
+    text = wb["报告正文"]
+    assert text.column_dimensions["B"].width >= 100
+    for name in ("报告正文", "绩效指标", "支付明细", "资金情况"):
+        ws = wb[name]
+        assert ws.freeze_panes == "A2", name
+        assert ws["A1"].font.b and ws["A1"].border.bottom.style, name
+        assert ws.cell(2, 2).border.left.style, name
+    assert wb["绩效指标"].column_dimensions["C"].width >= 30  # 三级指标 as the template has it
+    # no text cut at the 409 pt row limit for want of width
+    assert all((text.row_dimensions[r].height or 0) < 409 for r in range(1, text.max_row + 1))
 
 
 def test_detail_lists_each_indicator_with_its_arithmetic(example):

@@ -290,7 +290,7 @@ def test_v2_s006_a_qualitative_claim_the_deviation_explains_is_no_error(tmp_path
     """有效运行 scored 9 of 10, the lost point explained: v1 read 部分达成 and raised S011/N001."""
     sheets = bent_indicators(F10="长效管护机制有效运行", H10=9, I10="部分村管护员培训不足，下一步加强培训")
     set_info(sheets, "自评总分", 98.5)
-    sheets["报告正文"][5][1] = "经自评，本项目自评得分98.5分，等级为“优”。"
+    sheets["报告正文"][6][1] = "经自评，本项目自评得分98.5分，等级为“优”。"
     result = run(tmp_path, sheets)
     assert result.scores.total == 98.5
     assert rules_at(result, "S006", "S011", "N001", "S010") == []

@@ -16,10 +16,10 @@ from tests.conftest import EXAMPLE
 pytestmark = pytest.mark.skipif(not EXAMPLE.exists(), reason="示例工作簿尚未生成")
 
 SEED_MBPN = [
-    ("N001", "报告正文!B6"),  # 自评得95分, the table adds to 94 (94.55 on a 100-point scale)
-    ("N003", "报告正文!B6"),  # 成本指标 10/10 in the text, 30/30 in the table
-    ("N003", "报告正文!B6"),  # 社会效益指标 30/30 in the text, 10/10 in the table
-    ("N005", "报告正文!B6"),  # 文艺活动专项经费
+    ("N001", "报告正文!B7"),  # 自评得95分, the table adds to 94 (94.55 on a 100-point scale)
+    ("N003", "报告正文!B7"),  # 成本指标 10/10 in the text, 30/30 in the table
+    ("N003", "报告正文!B7"),  # 社会效益指标 30/30 in the text, 10/10 in the table
+    ("N005", "报告正文!B7"),  # 文艺活动专项经费
     ("P003", "支付明细!D6"),  # 全县公务用车定位系统服务平台维护费 vs 子洲县公务用车信息化平台维护费
     ("P006", "支付明细!D5"),  # row 4 pays three 分项
     ("P008", "支付明细!B5"),  # 12.07、12.09、…

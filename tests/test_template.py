@@ -127,8 +127,78 @@ def test_template_prefills_fund_sources_and_narrative_sections(template: Workboo
 
 def test_other_table_sheets_are_empty(template: Workbook) -> None:
     for sheet in schema.TABLE_SHEETS:
-        if sheet not in (schema.FUNDS, schema.NARRATIVE):
+        if sheet not in (schema.FUNDS, schema.NARRATIVE, schema.INDICATORS):
             assert template[sheet.name].max_row == 1, sheet.name
+
+
+# ---------------------------------------------------------------- issue 15, point 17
+def test_indicators_carry_the_one_two_level_skeleton_with_50_30_10(template: Workbook) -> None:
+    ws = template[schema.INDICATORS.name]
+    records = _records(ws, schema.INDICATORS)
+    assert [(r["level1"], r["level2"]) for r in records] == list(schema.SKELETON)
+    assert {r["level1"] for r in records} == {"产出指标(50分)", "效益指标(30分)", "满意度指标(10分)"}
+    note = ws[f"{_column_letter(schema.INDICATORS, 'weight')}1"].comment
+    assert note is not None and "预算执行率" in note.text and "90 分" in note.text
+
+
+def test_an_unfilled_skeleton_reads_as_no_indicators(tmp_path: Path) -> None:
+    from pipeline.config import Settings
+    from pipeline.load import load
+
+    path = tmp_path / "blank.xlsx"
+    write_template(path)
+    loaded = load(path, Settings())
+    assert loaded.project is not None and loaded.project.indicators == ()
+
+
+def test_level1_dropdown_offers_exactly_the_names_the_loader_files_as_level1(template: Workbook) -> None:
+    level1 = next(d for d in DROPDOWNS if d.title == "一级指标")
+    assert level1.values == ("产出指标", "效益指标", "满意度指标")
+    assert "成本指标" not in level1.values and set(level1.values) < set(schema.LEVEL1)
+
+
+def test_payment_item_offers_the_names_of_the_sub_item_budget(template: Workbook) -> None:
+    dv = _validation_at(template[schema.PAYMENTS.name], f"{_column_letter(schema.PAYMENTS, 'item')}2")
+    letter = _column_letter(schema.SUBITEMS, "name")
+    assert dv.type == "list" and dv.formula1 == f"'{schema.SUBITEMS.name}'!${letter}$2:${letter}$501"
+    assert dv.errorStyle == "warning"  # several names joined by 、 stay possible
+
+
+@pytest.mark.parametrize(
+    ("sheet", "key", "kind"),
+    [
+        (schema.PAYMENTS, "amount", "decimal"),
+        (schema.INDICATORS, "weight", "decimal"),
+        (schema.INDICATORS, "claimed", "decimal"),
+        (schema.FUNDS, "initial", "decimal"),
+    ],
+)
+def test_number_columns_refuse_what_is_not_a_number(
+    template: Workbook, sheet: Sheet, key: str, kind: str
+) -> None:
+    dv = _validation_at(template[sheet.name], f"{_column_letter(sheet, key)}2")
+    assert dv.type == kind and dv.errorStyle in (None, "stop") and dv.showErrorMessage
+
+
+def test_dates_and_years_on_the_info_sheet_are_enforced(template: Workbook) -> None:
+    ws = template[schema.INFO]
+    assert _validation_at(ws, f"B{_info_row('eval_date')}").type == "date"
+    assert _validation_at(ws, f"B{_info_row('year')}").type == "whole"
+
+
+def test_fund_type_and_role_have_dropdowns() -> None:
+    titles = {d.title: d for d in DROPDOWNS}
+    assert titles["资金性质"].values[0] == "一般公共预算资金" and titles["资金性质"].key == "fund_type"
+    assert titles["角色"].values[:2] == ("组长", "副组长") and titles["角色"].sheet == schema.TEAM.name
+
+
+def test_the_template_is_set_in_a_cjk_font(tmp_path: Path) -> None:
+    import zipfile
+
+    path = tmp_path / "t.xlsx"
+    write_template(path)
+    styles = zipfile.ZipFile(path).read("xl/styles.xml").decode()
+    assert "Calibri" not in styles and "宋体" in styles
 
 
 @pytest.mark.parametrize("dropdown", DROPDOWNS, ids=lambda d: d.title)

@@ -92,6 +92,7 @@ def stated_total_matches(p: Project, ctx: Context) -> Iterator[Finding]:
                 yield finding(
                     "N001",
                     section.text,
+                    quote=m.group(0),
                     expected=scores.total,
                     actual=claim,
                     section=section.title,
@@ -122,6 +123,7 @@ def stated_grade_matches(p: Project, ctx: Context) -> Iterator[Finding]:
                 yield finding(
                     "N002",
                     section.text,
+                    quote=m.group(0),
                     expected=grade,
                     actual=stated,
                     section=section.title,
@@ -181,6 +183,7 @@ def stated_subtotals_match(p: Project, ctx: Context) -> Iterator[Finding]:
                 yield finding(
                     "N003",
                     section.text,
+                    quote=m.group(0),
                     expected=f"{show(table.weight, 2)}/{show(table.claimed, 2)}",
                     actual=f"{show(weight, 2)}/{show(score, 2)}",
                     section=section.title,
@@ -260,6 +263,7 @@ def stated_amounts_match(p: Project, ctx: Context) -> Iterator[Finding]:
                 yield finding(
                     "N004",
                     section.text,
+                    quote=m.group(0),
                     expected=p.total.executed.value if kind == "executed" else p.total.budget.value,
                     actual=stated,
                     section=section.title,
@@ -388,6 +392,7 @@ def project_named_consistently(p: Project, ctx: Context) -> Iterator[Finding]:
             yield finding(
                 "N005",
                 section.text,
+                quote=found.phrase,
                 expected=name,
                 actual=found.phrase,
                 section=section.title,

@@ -73,6 +73,7 @@ def finding(
     expected: float | str | None = None,
     actual: float | str | None = None,
     sheet: str = "",
+    quote: str = "",
     **fmt: object,
 ) -> Finding:
     """Build a finding: severity from the catalogue, wording from messages.MSG[key or rule_id]."""
@@ -86,6 +87,7 @@ def finding(
         message,
         expected,
         actual,
+        quote,
     )
 
 

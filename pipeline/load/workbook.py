@@ -424,10 +424,13 @@ class _Reader:
         grid, h, rows = found
         c = h.columns
         out: list[Indicator] = []
+        content = [c[k] for k in ("level3", "target", "actual", "weight", "claimed", "deviation") if k in c]
         for r in rows:
             level1 = _label(grid, r, c.get("level1"), schema.LEVEL1)
             if level1.name in _TOTAL_ROW:
                 continue
+            if content and all(not _text(grid, r, col) for col in content):
+                continue  # nothing but 一级/二级 labels: the template's skeleton, left unfilled
             level2 = _label(grid, r, c.get("level2"), schema.LEVEL2)
             # A 一级/二级 written once above a group of rows and left blank below it (not merged)
             # belongs to the whole group, as staff read it; 二级 does not carry into another 一级.

@@ -7,7 +7,8 @@ shown on the form cell that displays that value; then written (`write_form`).
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
+import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from xlsxwriter.worksheet import Worksheet
@@ -15,13 +16,26 @@ from xlsxwriter.worksheet import Worksheet
 from ..cells import parse_a1
 from ..display import show
 from ..messages import MSG
-from ..model import Indicator, IndicatorScore, Result, Scores
-from .xlsx import MIN_ROW, STYLES, Formats, Marks, comment, fit_height, print_setup, put, shown
+from ..model import Finding, Indicator, IndicatorScore, Result, Scores
+from .xlsx import (
+    MIN_ROW,
+    STYLES,
+    Formats,
+    Marks,
+    comment,
+    finding_cells,
+    fit_height,
+    print_setup,
+    put,
+    shown,
+    text_width,
+)
 
 FORM = "项目支出绩效自评表"
 ADJUSTED_LABEL = "审核调整"  # how a reviewer's 调整 is shown, wherever it is shown
 # 财预〔2020〕10号 附件 layout; ours adds 复核得分 and an 等级 line.
-FORM_WIDTHS = (6, 13, 14, 24, 19, 15, 6, 8, 10, 25)  # A..J, fits A4 landscape at 100%
+# A..J, fits A4 landscape at 100%; A holds "项目资金 / （万元）" on two lines
+FORM_WIDTHS = (10, 13, 14, 24, 19, 15, 6, 8, 10, 23)
 INDICATOR_HEAD = (
     "一级指标",
     "二级指标",
@@ -95,8 +109,12 @@ def _address(cell: str) -> tuple[int, int] | None:
         return None
 
 
-def _level_label(name: str, weight: float | None) -> str:
-    return f"{name}({show(weight, 4)}分)" if name and weight is not None else name
+def _level_label(name: str, weight: float | None, width: float) -> str:
+    """`产出指标(50分)`; on two lines, the weight below the name, when one line does not fit `width`."""
+    if not name or weight is None:
+        return name
+    points = f"({show(weight, 4)}分)"
+    return name + points if text_width(name + points) <= width - 1.5 else f"{name}\n{points}"
 
 
 def _runs(keys: list[object]) -> list[tuple[int, int]]:
@@ -129,9 +147,8 @@ def form_layout(result: Result, s: Scores) -> Layout:
     top = 4
     lay.put(top, 0, "项目资金\n（万元）", "label", (top + len(FUND_LINES), 0), fit=False)
     lay.put(top, 1, "", "label", (top, 2))
-    for i, head in enumerate(FUND_HEAD):
-        lay.put(top, 3 + i, head, "head")
-    lay.put(top, last, "", "label", (top + len(FUND_LINES), last))
+    for i, head in enumerate(FUND_HEAD):  # 得分 runs to the last column: no empty box beside it
+        lay.put(top, 3 + i, head, "head", (top, last) if 3 + i == 8 else None)
     for i, (source, label) in enumerate(FUND_LINES, start=top + 1):
         row = p.funds.get(source)
         lay.put(i, 1, label, "text", (i, 2))
@@ -143,7 +160,7 @@ def form_layout(result: Result, s: Scores) -> Layout:
         if source == "年度资金总额":
             lay.put(i, 6, s.budget_weight, "score")
             lay.put(i, 7, s.execution_rate, "percent")
-            lay.put(i, 8, s.budget_score, "score")
+            lay.put(i, 8, s.budget_score, "score", (i, last))
         else:
             lay.put(i, 6, "—", "center")
             rate = shown(row.rate) if row else None  # the unit's own figure on a 其中 line
@@ -154,22 +171,22 @@ def form_layout(result: Result, s: Scores) -> Layout:
                 "percent" if isinstance(rate, (int, float)) else "center",
                 src=[row.rate] if row else (),
             )
-            lay.put(i, 8, "—", "center")
+            lay.put(i, 8, "—", "center", (i, last))
     r = top + len(FUND_LINES) + 1
 
     # 年度总体目标
     goals = p.goals or ()
     n = max(len(goals), 1)
     lay.put(r, 0, "年度\n总体\n目标", "label", (r + n, 0), fit=False)
-    lay.put(r, 1, "预期目标", "head", (r, 5))
-    lay.put(r, 6, "实际完成情况", "head", (r, last))
+    lay.put(r, 1, "预期目标", "head", (r, 4))
+    lay.put(r, 5, "实际完成情况", "head", (r, last))
     for i in range(n):
         g = goals[i] if goals else None
         lay.put(
-            r + 1 + i, 1, shown(g.expected) if g else None, "text", (r + 1 + i, 5), [g.expected] if g else ()
+            r + 1 + i, 1, shown(g.expected) if g else None, "text", (r + 1 + i, 4), [g.expected] if g else ()
         )
         lay.put(
-            r + 1 + i, 6, shown(g.actual) if g else None, "text", (r + 1 + i, last), [g.actual] if g else ()
+            r + 1 + i, 5, shown(g.actual) if g else None, "text", (r + 1 + i, last), [g.actual] if g else ()
         )
     r += n + 1
 
@@ -186,7 +203,7 @@ def form_layout(result: Result, s: Scores) -> Layout:
         lay.put(
             first + a,
             1,
-            _level_label(name, s.level1_weights.get(name)),
+            _level_label(name, s.level1_weights.get(name), FORM_WIDTHS[1]),
             "center",
             (first + b, 1),
             [ind.level1 for ind in inds[a : b + 1]],
@@ -197,7 +214,7 @@ def form_layout(result: Result, s: Scores) -> Layout:
             lay.put(
                 first + a + c,
                 2,
-                _level_label(l2, sub_weight.get((name, l2))),
+                _level_label(l2, sub_weight.get((name, l2)), FORM_WIDTHS[2]),
                 "center",
                 (first + a + d, 2),
                 [ind.level2 for ind in inds[a + c : a + d + 1]],
@@ -214,13 +231,8 @@ def form_layout(result: Result, s: Scores) -> Layout:
     lay.put(r, 0, "总分", "label", (r, 5))
     lay.put(r, 6, s.weight_total, "score")
     lay.put(r, 7, shown(info.claimed_total), "score", src=[info.claimed_total])
+    lay.put(r, 8, s.total, "score")  # a number, whatever the scale: the note beside it says how
     if s.rescaled:
-        lay.put(
-            r,
-            8,
-            f"{show(s.raw_total, 4)} / {show(s.weight_total, 4)} → {show(s.total, 4)}",
-            "center",
-        )
         lay.put(
             r,
             last,
@@ -233,7 +245,6 @@ def form_layout(result: Result, s: Scores) -> Layout:
             "text",
         )
     else:
-        lay.put(r, 8, s.total, "score")
         lay.put(r, last, MSG["D_adjusted_total"] if s.adjusted else None, "text")
     lay.put(r + 1, 0, "等级", "label", (r + 1, 5))
     lay.put(r + 1, 6, None, "center")
@@ -242,6 +253,18 @@ def form_layout(result: Result, s: Scores) -> Layout:
     lay.put(r + 1, last, None, "text")
     lay.put(r + 2, 0, MSG["R_form_note"], "note", (r + 2, last))
     return lay
+
+
+def form_marks(lay: Layout, findings: Iterable[Finding], resolve: Callable[[str], str | None]) -> Marks:
+    """The form cells showing the values the findings point at (the scored workbook's notes, the
+    report's comments); `resolve`: a finding's sheet -> the input sheet name the layout knows."""
+    placed = Marks()
+    for f in findings:
+        key = resolve(f.sheet)
+        if key is not None:
+            anchors = {lay.sources.get((key, r, c)) for r, c in finding_cells(f)} - {None}
+            placed.add(f, sorted(anchors))
+    return placed
 
 
 def _indicator_line(lay: Layout, r: int, ind: Indicator, sc: IndicatorScore | None) -> None:
@@ -256,23 +279,72 @@ def _indicator_line(lay: Layout, r: int, ind: Indicator, sc: IndicatorScore | No
     lay.put(r, 9, shown(ind.deviation), "text", src=[ind.deviation])
 
 
+# A4 landscape, print_setup's margins, in points: what one printed page holds at 100%
+PRINT_WIDTH_PT = (297 / 25.4 - 0.4 - 0.4) * 72
+PRINT_HEIGHT_PT = (210 / 25.4 - 0.5 - 0.6) * 72 * 0.97  # a little kept back: Excel's rows are not ours
+
+
+def _column_points(width: float) -> float:
+    """Excel's printed width of a column `width` characters wide (Calibri 11: 7 px a character)."""
+    return (int(width * 7 + 5)) * 0.75
+
+
+def page_breaks(lay: Layout, heights: dict[int, float], scale: float) -> list[int]:
+    """Rows a printed page starts at, so that no 二级指标 group is split where it fits on a page; the
+    indicator header (repeated on every page) and the 总分/等级 lines travel with their neighbours."""
+    head = next((i.r0 for i in lay.items if i.c0 == 1 and i.value == INDICATOR_HEAD[0]), None)
+    if head is None:
+        return []
+    last = max(i.r1 for i in lay.items)
+    # blocks that must not be split: a 二级 group (its merged cell in column C), else one row
+    group_of = {
+        r: (i.r0, i.r1) for i in lay.items if i.c0 == 2 and i.r0 > head for r in range(i.r0, i.r1 + 1)
+    }
+    blocks: list[tuple[int, int]] = []
+    r = head + 1
+    while r <= last:
+        start, end = group_of.get(r, (r, r))
+        blocks.append((start, end))
+        r = end + 1
+    if len(blocks) >= 2:  # the note under the table stays with 总分 and 等级
+        blocks[-3:] = [(blocks[-3][0], blocks[-1][1])] if len(blocks) >= 3 else blocks[-2:]
+
+    def height(a: int, b: int) -> float:
+        return sum(heights.get(x, MIN_ROW) for x in range(a, b + 1)) * scale
+
+    capacity = PRINT_HEIGHT_PT
+    y = height(0, head)  # page 1: everything above the first group, the header included
+    breaks = []
+    for n, (a, b) in enumerate(blocks):
+        need = height(a, b)
+        if y + need > capacity and y > height(head, head) + 1e-9:
+            # the first group takes the header along: a page never ends on a lone header row
+            breaks.append(head if n == 0 else a)
+            y = height(head, head) if n else 0.0
+            if n == 0:
+                y += height(head, head)
+        y += need
+    return breaks
+
+
+def _split_at(items: list[_Item], breaks: list[int]) -> list[_Item]:
+    """A label merged down across a page break is cut there and printed on each page (a merged cell
+    prints its text once, wherever its middle falls)."""
+    out = []
+    for item in items:
+        cuts = [b for b in breaks if item.r0 < b <= item.r1]
+        if not cuts:
+            out.append(item)
+            continue
+        edges = [item.r0, *cuts, item.r1 + 1]
+        for a, b in zip(edges, edges[1:], strict=False):
+            out.append(_Item(a, item.c0, b - 1, item.c1, item.value, item.style))
+    return out
+
+
 def write_form(ws: Worksheet, fmt: Formats, lay: Layout, marks: Marks) -> None:
     for c, width in enumerate(lay.widths):
         ws.set_column(c, c, width)
-    for item in lay.items:
-        severity = marks.fill.get((item.r0, item.c0))
-        if (item.r0, item.c0) != (item.r1, item.c1):
-            # the cells under a merge draw its border and fill; a merge with neither needs none written
-            drawn = severity or not STYLES[item.style].keys().isdisjoint(("border", "bg_color"))
-            ws.merge_range(
-                item.r0, item.c0, item.r1, item.c1, None, fmt(item.style, severity) if drawn else None
-            )
-        put(ws, item.r0, item.c0, item.value, fmt, item.style, severity)
-    for (r, c), found in marks.notes.items():
-        comment(ws, r, c, found)
-    for (r, c), text in lay.notes.items():
-        if (r, c) not in marks.notes:
-            ws.write_comment(r, c, text, {"author": "复核", "width": 320, "height": 60})
     heights = dict(lay.heights)
     for item in lay.items:  # a label merged down several rows: the rows together must hold it
         if item.r1 > item.r0 and isinstance(item.value, str):
@@ -280,9 +352,34 @@ def write_form(ws: Worksheet, fmt: Formats, lay: Layout, marks: Marks) -> None:
             have = sum(heights.get(r, MIN_ROW) for r in range(item.r0, item.r1 + 1))
             if have < need:
                 heights[item.r1] = heights.get(item.r1, MIN_ROW) + need - have
+    # a fixed scale, not fit-to-width: Excel ignores manual page breaks under "fit to"; a few per
+    # cent kept back: LibreOffice lays the same widths out about 14 % wider than Excel (measured)
+    scale = min(1.0, PRINT_WIDTH_PT / sum(_column_points(w) for w in lay.widths)) * 0.86
+    breaks = page_breaks(lay, heights, scale)
+    for whole in lay.items:
+        severity = marks.fill.get((whole.r0, whole.c0))  # a label cut at a break is filled on each page
+        for item in _split_at([whole], breaks):
+            if (item.r0, item.c0) != (item.r1, item.c1):
+                # the cells under a merge draw its border and fill; a merge with neither needs none written
+                drawn = severity or not STYLES[item.style].keys().isdisjoint(("border", "bg_color"))
+                ws.merge_range(
+                    item.r0, item.c0, item.r1, item.c1, None, fmt(item.style, severity) if drawn else None
+                )
+            put(ws, item.r0, item.c0, item.value, fmt, item.style, severity)
+    for (r, c), found in marks.notes.items():
+        comment(ws, r, c, found)
+    for (r, c), text in lay.notes.items():
+        if (r, c) not in marks.notes:
+            ws.write_comment(r, c, text, {"author": "复核", "width": 320, "height": 60})
     for r, h in heights.items():
         ws.set_row(r, h)
     last_row = max(item.r1 for item in lay.items)
-    print_setup(ws, repeat=(0, 1))
+    head = next((i.r0 for i in lay.items if i.c0 == 1 and i.value == INDICATOR_HEAD[0]), None)
+    # page 1 opens with the title; every later page with the indicator header
+    print_setup(ws, repeat=(head, head) if head is not None else (0, 1))
+    ws.fit_page = False  # print_setup's fit-to-width off (xlsxwriter has no call for it)
+    ws.set_print_scale(max(10, math.floor(scale * 100)))
+    if breaks:
+        ws.set_h_pagebreaks(breaks)
     ws.print_area(0, 0, last_row, len(lay.widths) - 1)
     ws.center_horizontally()

@@ -26,15 +26,24 @@ import jinja2
 from ..config import Settings
 from ..decisions import WAIVED
 from ..display import fixed, percent, show
-from ..model import Finding, Indicator, IndicatorScore, Result
+from ..model import Cell, Finding, Indicator, IndicatorScore, Result
+from ..values import half_width
+from . import form
+from .scored_workbook import resolver
 from .wordml import (
+    COMMENT_MARKS,
+    COMMENT_OPEN,
+    LINE_BREAK,
     OTHER_TAGS,
     PARAGRAPH_TAGS,
     STANDINS,
+    GridCell,
     Line,
     ReportTemplateError,
     Writer,
     base_package,
+    commented,
+    grid_table,
     package,
 )
 
@@ -47,10 +56,16 @@ def report_docx(result: Result, run_date: dt.date, settings: Settings) -> bytes:
     """The 绩效自评报告 of one scored workbook, as .docx bytes (same input + config + date → same bytes)."""
     if result.scores is None:
         raise ValueError("无法读取的工作簿没有评分结果，不生成报告")
-    text = _environment().get_template(MAIN_TEMPLATE).render(_context(result, run_date, settings))
-    body = Writer().write(_parse(text))
+    # a finding the reviewer waived (豁免) is listed as waived, not marked in the text
+    open_findings = [f for f in result.findings if result.review.state(f) != WAIVED]
+    notes = Comments(open_findings)
+    context = _context(result, run_date, settings, notes)
+    text = _environment().get_template(MAIN_TEMPLATE).render(context)
+    writer = Writer(blocks={"form": _form_grid(result, open_findings, notes)})
+    body = writer.write(_parse(text))
     info = result.project.info
-    return package(body, _inline(info.name.text) + "绩效自评报告", _inline(info.unit.text), run_date)
+    used = {cid: notes.texts[cid] for cid in writer.comment_ids()}
+    return package(body, _inline(info.name.text) + "绩效自评报告", _inline(info.unit.text), run_date, used)
 
 
 def prepare() -> None:
@@ -60,11 +75,100 @@ def prepare() -> None:
     _environment().get_template(MAIN_TEMPLATE)
 
 
+# ================================================================ comments (批注)
+class Comments:
+    """The findings on a cell whose text the report prints, as Word comments on that text.
+
+    One comment per anchor (a sentence, a table cell), listing every finding that lands there.
+    """
+
+    def __init__(self, findings: Iterable[Finding]):
+        self.by_cell: dict[tuple[str, str], list[Finding]] = {}
+        for f in findings:
+            if f.sheet and f.cell:
+                self.by_cell.setdefault((f.sheet, f.cell.replace("$", "")), []).append(f)
+        self.texts: dict[int, list[str]] = {}
+        self._ids: dict[object, int] = {}
+
+    def on(self, cell: Cell | None) -> list[Finding]:
+        ref = cell.ref if cell is not None else None
+        return list(self.by_cell.get((ref.sheet, ref.cell), ())) if ref is not None and ref.cell else []
+
+    def mark(self, text: str, findings: Iterable[Finding], anchor: object, extra: str = "") -> str:
+        """`text` carrying one comment for `findings` (and an `extra` line of ours), unchanged when
+        there is neither."""
+        findings = list(dict.fromkeys(findings))
+        if not (findings or extra) or not text or COMMENT_OPEN in text:
+            if text and extra and COMMENT_OPEN in text:  # already marked: add the line to its comment
+                cid = self._ids.get(anchor)
+                if cid is not None and extra not in self.texts[cid]:
+                    self.texts[cid].append(extra)
+            return text
+        cid = self._ids.get(anchor)
+        if cid is None:
+            cid = self._ids[anchor] = len(self._ids)
+            self.texts[cid] = []
+        for f in sorted(findings, key=lambda f: (f.severity.rank, f.rule)):
+            line = f"【{f.severity.value} {f.rule}】{_inline(f.message)}"
+            if line not in self.texts[cid]:
+                self.texts[cid].append(line)
+        if extra and extra not in self.texts[cid]:
+            self.texts[cid].append(extra)
+        return commented(text, cid)
+
+    def cell_text(self, text: str, cell: Cell | None) -> str:
+        return self.mark(text, self.on(cell), ("cell", id(cell)))
+
+
+_SENTENCE = re.compile(r"[^。！？；!?;]*(?:[。！？；!?;]+|$)")
+
+
+def _plain(text: str) -> str:
+    """A sentence as the narrative rules read it (checks/narrative.plain_text): half-width, no spaces."""
+    return re.sub(r"\s+", "", half_width(text))
+
+
+def _narrative(section, notes: Comments) -> list[str]:
+    """The section's paragraphs; a sentence holding the words a finding quotes carries its comment
+    (a finding that quotes nothing, or words not found, marks the section's first paragraph)."""
+    paras = _paragraphs(section.text.text)
+    findings = notes.on(section.text)
+    if not findings or not paras:
+        return paras
+    sentences = [[m.group(0) for m in _SENTENCE.finditer(p) if m.group(0)] for p in paras]
+    placed: dict[tuple[int, int], list[Finding]] = {}
+    for f in findings:
+        quote = f.quote
+        at = next(
+            (
+                (i, j)
+                for i, para in enumerate(sentences)
+                for j, sentence in enumerate(para)
+                if quote and quote in _plain(sentence)
+            ),
+            None,
+        )
+        if at is None:  # the words run over a sentence end, or the finding quotes nothing
+            i = next((i for i, p in enumerate(paras) if quote and quote in _plain(p)), 0)
+            at = (i, -1)
+        placed.setdefault(at, []).append(f)
+    out = []
+    for i, para in enumerate(sentences):
+        if (i, -1) in placed:
+            out.append(notes.mark(paras[i], placed[(i, -1)], (section.title, i, -1)))
+            continue
+        out.append(
+            "".join(notes.mark(s, placed.get((i, j), ()), (section.title, i, j)) for j, s in enumerate(para))
+        )
+    return out
+
+
 # ================================================================ 1. display values
-def _context(result: Result, run_date: dt.date, settings: Settings) -> dict:
+def _context(result: Result, run_date: dt.date, settings: Settings, notes: Comments | None = None) -> dict:
     p, s = result.project, result.scores
     assert s is not None
     info = p.info
+    notes = notes or Comments(())
     d = settings.scoring.decimals
 
     def score(x: float | None) -> str:
@@ -72,7 +176,7 @@ def _context(result: Result, run_date: dt.date, settings: Settings) -> dict:
 
     claimed_total, claimed_grade = info.claimed_total.value, info.claimed_grade.value
     scores_by_row = {sc.row: sc for sc in s.indicators}
-    indicators = [_indicator(i, scores_by_row.get(i.row), score) for i in p.indicators]
+    indicators = [_indicator(i, scores_by_row.get(i.row), score, notes) for i in p.indicators]
     lost = [i for i in indicators if i["lost"]]
     subtotals = []
     for t in s.subtotals:
@@ -85,17 +189,19 @@ def _context(result: Result, run_date: dt.date, settings: Settings) -> dict:
                 "computed": score(t.computed),
                 "claimed": score(t.claimed),
                 "claimed_differs": t.claimed_differs,
+                "full": not mine,  # no line lost points (a line without any score counts as lost)
                 "lost": mine,
             }
         )
     placed = {id(i) for t in subtotals for i in t["lost"]}
-    narrative = {sec.title: _paragraphs(sec.text.text) for sec in p.narrative}
+    narrative = {sec.title: _narrative(sec, notes) for sec in p.narrative}
     review = result.review
     waived = [f for f in result.findings if review.state(f) == WAIVED]
     kept = [f for f in result.findings if review.state(f) != WAIVED]
-    findings = _findings(kept, settings) if settings.report.include_findings else []
+    seq_at = _payment_numbers(result)
+    findings = _findings(kept, settings, seq_at) if settings.report.include_findings else []
     waived_list = (
-        [{**_finding(f), "note": _inline(review.decided[f].note)} for f in waived]
+        [{**_finding(f, seq_at), "note": _inline(review.decided[f].note)} for f in waived]
         if settings.report.include_findings
         else []
     )
@@ -146,7 +252,7 @@ def _context(result: Result, run_date: dt.date, settings: Settings) -> dict:
             }
             for r in p.structure
         ],
-        "payments": [_payment(pay) for pay in p.payments],
+        "payments": [_payment(pay, notes) for pay in p.payments],
         "payments_total": _payments_total(result),
         "goals": [
             {"seq": _inline(g.seq), "expected": _inline(g.expected.text), "actual": _inline(g.actual.text)}
@@ -181,7 +287,7 @@ def _context(result: Result, run_date: dt.date, settings: Settings) -> dict:
     }
 
 
-def _indicator(i: Indicator, sc: IndicatorScore | None, score) -> dict:
+def _indicator(i: Indicator, sc: IndicatorScore | None, score, notes: Comments) -> dict:
     weight = sc.weight if sc else i.weight.value
     final = sc.final if sc else i.claimed.value
     computed = sc.computed if sc else None
@@ -202,9 +308,71 @@ def _indicator(i: Indicator, sc: IndicatorScore | None, score) -> dict:
         "adjusted": sc is not None and sc.adjusted,  # a reviewer's 调整 set this 复核得分 (审核调整)
         "unverified": sc is not None and sc.computed is None,
         "claimed_differs": sc is not None and sc.claimed_differs,
-        "lost": sc is not None and sc.lost,
-        "deviation": _inline(i.deviation.text).rstrip("。；;，, "),
+        # a line without any usable score has lost its points too: no sentence may call it full marks
+        "lost": (sc is not None and sc.lost) or (weight is not None and final is None),
+        "deviation": notes.cell_text(_inline(i.deviation.text).rstrip("。；;，, "), i.deviation),
     }
+
+
+# 附件1 on the 156 mm 版心 (the workbook's form is A4 landscape): the same grid, portrait widths in mm
+FORM_WIDTHS_MM = (8, 17, 16, 24, 19, 16, 10, 13, 13, 20)
+_FORM_ROLE = {"label": "label", "head": "head", "text": "text"}  # the rest: centred figures
+_FORM_SKIP = ("title", "subtitle", "note")  # the appendix title, year line and note are paragraphs
+
+
+def _form_grid(result: Result, findings: list[Finding], notes: Comments) -> str:
+    """附件1: the scored workbook's 项目支出绩效自评表 grid (workbook.form_layout), as Word tables.
+    A finding on a value the form shows becomes a comment on that cell, as in the workbook.
+
+    Two tables, one below the other: Word repeats header rows only at the top of a table, and the
+    indicator header is the one a second page needs."""
+    s = result.scores
+    assert s is not None
+    lay = form.form_layout(result, s)
+    marks = form.form_marks(lay, findings, resolver(result.project.sheets))
+    items = [item for item in lay.items if item.style not in _FORM_SKIP]
+    head = next((i.r0 for i in items if i.value == form.INDICATOR_HEAD[0]), None)
+    cells = []
+    for item in items:
+        role = _FORM_ROLE.get(item.style, "center")
+        if role == "label" and item.c0 == item.c1 == 0 and item.r1 > item.r0:
+            role = "vlabel"
+        text = _form_value(item.value, item.style, role)
+        anchor = ("form", item.r0, item.c0)
+        text = notes.mark(text, marks.notes.get((item.r0, item.c0), ()), anchor)
+        if (
+            item.r0,
+            item.c0,
+        ) in lay.notes:  # a reviewer's 调整: said on the printed form, explained in a comment
+            text = notes.mark(
+                f"{text}（{form.ADJUSTED_LABEL}）", (), anchor, extra=lay.notes[(item.r0, item.c0)]
+            )
+        cells.append(GridCell(item.r0, item.c0, item.r1, item.c1, text, role))
+    if head is None:
+        return grid_table(FORM_WIDTHS_MM, cells)
+    top = [c for c in cells if c.r0 < head]
+    rest = [c for c in cells if c.r0 >= head]
+    gap = '<w:p><w:pPr><w:pStyle w:val="TableGap"/></w:pPr></w:p>'
+    return grid_table(FORM_WIDTHS_MM, top, bottom=False) + gap + grid_table(FORM_WIDTHS_MM, rest, (head,))
+
+
+def _form_value(value: object, style: str, role: str) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        if role == "vlabel":
+            return _inline(value.replace("\n", ""))
+        # the 其中 lines keep their leading full-width spaces: they align under 当年财政拨款
+        return LINE_BREAK.join(
+            part[: len(part) - len(part.lstrip("　"))] + _inline(part) for part in value.split("\n")
+        )
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if style == "money":
+            return show(float(value), 4)
+        if style == "percent":
+            return percent(float(value))
+        return show(float(value), 2)
+    return _inline(str(value))
 
 
 def _funds(result: Result) -> dict:
@@ -233,23 +401,19 @@ def _funds(result: Result) -> dict:
     return {"total": total, "sources": [r for r in rows if not r["total"]]}
 
 
-def _payment(pay) -> dict:
-    if pay.dates.value:  # 2021.12.7、12.9: the year once, as staff write it
-        first = pay.dates.value[0]
-        dates = "、".join(
-            f"{d.year}.{d.month}.{d.day}" if d is first or d.year != first.year else f"{d.month}.{d.day}"
-            for d in pay.dates.value
-        )
+def _payment(pay, notes: Comments) -> dict:
+    if pay.dates.value:  # one date a line, each in full: 2021.12.07
+        dates = LINE_BREAK.join(f"{d.year}.{d.month:02d}.{d.day:02d}" for d in pay.dates.value)
     else:
         dates = _inline(pay.dates.text)
     items = "、".join(pay.items.value) if pay.items.value else pay.items.text
     purpose = pay.purpose if pay.purpose and pay.purpose != items else ""
     return {
         "seq": _inline(pay.seq),
-        "dates": dates,
+        "dates": notes.cell_text(dates, pay.dates),
         "fund_type": _inline(pay.fund_type),
-        "item": _inline("；".join(x for x in (items, purpose) if x)),
-        "amount": fixed(pay.amount.value, 4) or _inline(pay.amount.text),
+        "item": notes.cell_text(_inline("；".join(x for x in (items, purpose) if x)), pay.items),
+        "amount": notes.cell_text(fixed(pay.amount.value, 4) or _inline(pay.amount.text), pay.amount),
     }
 
 
@@ -258,16 +422,33 @@ def _payments_total(result: Result) -> str:
     return "" if paid is None else fixed(paid, 4)
 
 
-def _findings(findings: Iterable[Finding], settings: Settings) -> list[dict]:
+def _findings(
+    findings: Iterable[Finding], settings: Settings, seq_at: dict[tuple[str, int], str]
+) -> list[dict]:
     wanted = set(settings.report.findings_severities)
-    return [_finding(f) for f in findings if f.severity.value in wanted]
+    return [_finding(f, seq_at) for f in findings if f.severity.value in wanted]
 
 
-def _finding(f: Finding) -> dict:
+def _payment_numbers(result: Result) -> dict[tuple[str, int], str]:
+    """(支付明细 sheet, row) -> the 序号 the report's payment table shows for that row."""
+    return {
+        (pay.amount.ref.sheet, pay.row): pay.seq
+        for pay in result.project.payments
+        if pay.amount.ref and pay.seq
+    }
+
+
+def _finding(f: Finding, seq_at: dict[tuple[str, int], str]) -> dict:
+    # a payment row is named by the 序号 the reader sees in the table, beside the sheet's own row
+    location = _inline(f.location)
+    row = re.fullmatch(r"[A-Z]+(\d+)", f.cell or "")
+    seq = seq_at.get((f.sheet, int(row.group(1)))) if row else None
+    if seq:
+        location += f"（序号{_inline(seq)}）"
     return {
         "severity": f.severity.value,
         "rule": f.rule,
-        "location": _inline(f.location),
+        "location": location,
         "message": _inline(f.message),
     }
 
@@ -282,7 +463,7 @@ _NOT_XML = re.compile("[\x00-\x08\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
 # anything that needs cleaning, or swapping for a stand-in, in one test (most strings have none)
-_SPECIAL = re.compile("[\x00-\x1f\x85\u2028\u2029\ud800-\udfff\ufffe\uffff@|~\ue001-\ue003]")
+_SPECIAL = re.compile("[\x00-\x1f\x85\u2028\u2029\ud800-\udfff\ufffe\uffff@|~\ue001-\ue012]")
 
 
 def clean(text: str) -> str:
@@ -292,16 +473,20 @@ def clean(text: str) -> str:
     return _NOT_XML.sub("", text).replace("\t", " ")
 
 
-def _inline(text: str) -> str:
+def _inline(text: str, marks: bool = False) -> str:
+    """One line of the unit's text (its own private-use marks dropped; `marks`: keep ours)."""
     if not text:
         return ""
     if _SPECIAL.search(text) is None:
         return text.strip()
-    return " ".join(part.strip() for part in clean(text).split("\n") if part.strip())
+    text = clean(text)
+    if not marks:
+        text = COMMENT_MARKS.sub("", text)
+    return " ".join(part.strip() for part in text.split("\n") if part.strip())
 
 
 def _paragraphs(text: str) -> list[str]:
-    return [line.strip() for line in clean(text or "").split("\n") if line.strip()]
+    return [line.strip() for line in COMMENT_MARKS.sub("", clean(text or "")).split("\n") if line.strip()]
 
 
 # ================================================================ 2. the template
@@ -315,7 +500,7 @@ def _finalize(value: object) -> str:
     text = value if isinstance(value, str) else str(value)
     if _SPECIAL.search(text) is None:
         return text
-    return _inline(text).translate(STANDINS)
+    return _inline(text, marks=True).translate(STANDINS)
 
 
 @lru_cache(maxsize=1)

@@ -8,7 +8,7 @@ The form is form.py; how cells are written (formats, heights, notes), xlsx.py.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from io import BytesIO
 
@@ -20,8 +20,9 @@ from ..decisions import NOTE_HEAD, OPEN, RETIRED, STATE_HEAD, STATES
 from ..display import percent, show
 from ..messages import MSG
 from ..model import NO_REVIEW, Decision, Finding, Result, Review, Scores, Severity
+from ..schema import template_widths
 from ..values import normalize_label
-from .form import ADJUSTED_LABEL, FORM, form_layout, write_form
+from .form import ADJUSTED_LABEL, FORM, form_layout, form_marks, write_form
 from .xlsx import (
     OPTIONS,
     PINNED_CREATED,
@@ -170,7 +171,7 @@ def _write_record(ws: Worksheet, fmt: Formats, review: Review) -> None:
 # (key, header, width, style of text in it)
 DETAIL_COLUMNS = (
     ("row", "行号", 6, "list_center"),
-    ("level1", "一级指标", 11, "list_text"),
+    ("level1", "一级指标", 15, "list_text"),  # holds 总分（百分制） on one line
     ("level2", "二级指标", 13, "list_text"),
     ("level3", "三级指标", 24, "list_text"),
     ("kind", "指标性质", 7, "list_center"),
@@ -180,8 +181,13 @@ DETAIL_COLUMNS = (
     ("computed", "复核得分", 8, "list_score"),
     ("level", "达成程度", 8, "list_center"),
     ("band", "区间", 9, "list_center"),
-    ("how", "计算过程", 52, "list_text"),
+    ("how", "计算过程", 48, "list_text"),
 )
+# the printable height of an A4 landscape page (print_setup's margins), in points: a list up to
+# a third longer is shrunk onto one page rather than leave its last rows alone on a second
+PAGE_HEIGHT_PT = (210 / 25.4 - 0.5 - 0.6) * 72
+PAGE_WIDTH_PT = (297 / 25.4 - 0.4 - 0.4) * 72
+SHRINK_TO_ONE_PAGE = 4 / 3
 
 
 def _detail_lines(result: Result, s: Scores) -> list[dict]:
@@ -258,12 +264,14 @@ def _write_detail(
     for c, (_, head, width, _) in enumerate(DETAIL_COLUMNS):
         ws.set_column(c, c, width)
         ws.write_string(0, c, head, fmt("head"))
+    total_height = fit_height([("", 1)])
     for r, line in enumerate(lines, start=1):
         label = line.get("label")  # a summary line: its label in the 一级指标 column, bold
         texts = []  # (text, column width): what sets the row height
         for c, (key, _, width, style) in enumerate(DETAIL_COLUMNS):
             value = label if label is not None and key == "level1" else line.get(key)
             if value is None or value == "":
+                ws.write_blank(r, c, None, fmt(style))  # the row's rule runs under empty cells too
                 continue
             if label is not None and key == "level1":
                 style = "list_label"
@@ -278,37 +286,67 @@ def _write_detail(
                 r, 0, internal_link(target, f"A{line['row']}"), fmt("list_link"), string=str(line["row"])
             )
             ws.write_number(r, 0, line["row"], fmt("list_link"))  # keeps the link, shows a number
-        ws.set_row(r, fit_height(texts))
+        height = fit_height(texts)
+        total_height += height
+        ws.set_row(r, height)
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, max(len(lines), 1), len(DETAIL_COLUMNS) - 1)
-    print_setup(ws)
+    print_setup(ws, repeat=(0, 0))
+    width_pt = sum(int(width * 7 + 5) * 0.75 for _, _, width, _ in DETAIL_COLUMNS)
+    to_width = min(1.0, PAGE_WIDTH_PT / width_pt)  # what fit-to-width shrinks it by anyway
+    if total_height * to_width <= PAGE_HEIGHT_PT * SHRINK_TO_ONE_PAGE:
+        ws.fit_to_pages(1, 1)
 
 
 # ---------------------------------------------------------------- the input sheets
 COPY_MIN_WIDTH, COPY_MAX_WIDTH = 6.0, 50.0
+HEADER_SEARCH_ROWS = 5  # staff put a title row or two above the header
 
 
-def _write_copy(ws: Worksheet, fmt: Formats, rows: list[list[object]], marks: Marks) -> None:
+def _header_row(rows: list[list[object]], known: dict[str, float]) -> int | None:
+    """The row holding the template's header (two of its labels at least), near the top."""
+    for r, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        if sum(isinstance(v, str) and normalize_label(v) in known for v in row) >= 2:
+            return r
+    return None
+
+
+def _write_copy(ws: Worksheet, fmt: Formats, rows: list[list[object]], marks: Marks, name: str = "") -> None:
+    """An input sheet as the unit filled it: the template's column widths, header style, borders and
+    frozen header where the sheet is one of the template's; findings filled and noted in place."""
     fill = marks.fill
+    known = template_widths(name)
+    head = _header_row(rows, known) if known else None
+    boxed = head is not None  # the table from its header down: bordered, as the template draws it
     plain = fmt("copy")
     widths: dict[int, float] = {}
+    if boxed:
+        for c, value in enumerate(rows[head]):
+            if isinstance(value, str) and normalize_label(value) in known:
+                widths[c] = known[normalize_label(value)]
+    fixed_width = set(widths)
+    width_of = len(max(rows, key=len)) if rows else 0
     texts: list[tuple[int, list[tuple[int, str]]]] = []  # (row, its text cells): what sets row heights
     for r, row in enumerate(rows):
         row_texts = []
-        for c, value in enumerate(row):
+        in_table = boxed and r >= head
+        style = ("head" if r == head else "text") if in_table else "copy"
+        for c in range(width_of if in_table else len(row)):
+            value = row[c] if c < len(row) else None
             severity = fill.get((r, c)) if fill else None
             if isinstance(value, str) and value:  # most cells: text
-                ws.write_string(r, c, clean(value), fmt("copy", severity) if severity else plain)
+                cell_fmt = fmt(style, severity) if severity or style != "copy" else plain
+                ws.write_string(r, c, clean(value), cell_fmt)
                 row_texts.append((c, value))
                 w = min(text_width(value) + 2, COPY_MAX_WIDTH)
             elif value is None or value == "":
-                if severity:
-                    ws.write_blank(r, c, None, fmt("copy", severity))
+                if severity or in_table:
+                    ws.write_blank(r, c, None, fmt(style, severity))
                 continue
             else:
-                put(ws, r, c, value, fmt, "copy", severity)
+                put(ws, r, c, value, fmt, style, severity)
                 w = 12.0
-            if w > widths.get(c, 0):
+            if c not in fixed_width and w > widths.get(c, 0):
                 widths[c] = w
         if row_texts:
             texts.append((r, row_texts))
@@ -321,11 +359,18 @@ def _write_copy(ws: Worksheet, fmt: Formats, rows: list[list[object]], marks: Ma
         widths[c] = max(w, COPY_MIN_WIDTH)
         ws.set_column(c, c, widths[c])
     for r, row_texts in texts:
-        ws.set_row(r, fit_height((value, widths[c]) for c, value in row_texts))
-    print_setup(ws)
+        ws.set_row(r, fit_height((value, widths.get(c, COPY_MIN_WIDTH)) for c, value in row_texts))
+    if boxed:
+        ws.freeze_panes(head + 1, 0)
+    print_setup(ws, repeat=(head, head) if boxed else (0, 0))
 
 
 # ---------------------------------------------------------------- the workbook
+def resolver(sheets: Iterable[str]):
+    """finding sheet -> input sheet name (exact, else the loader's normalised name): for the report."""
+    return _resolver(dict.fromkeys(sheets))
+
+
 def _resolver(copies: dict[str, str]):
     """finding sheet -> input sheet key in `copies` (exact name, else the loader's normalised name)."""
     by_norm = {normalize_label(name): name for name in copies}
@@ -365,12 +410,7 @@ def scored_workbook(result: Result, created: datetime = PINNED_CREATED) -> bytes
             marks[key].add(f, finding_cells(f))
 
     lay = form_layout(result, s)
-    placed = Marks()  # the form cells showing the values the findings point at
-    for f in findings:
-        key = resolve(f.sheet)
-        if key is not None:
-            anchors = {lay.sources.get((key, r, c)) for r, c in finding_cells(f)} - {None}
-            placed.add(f, sorted(anchors))
+    placed = form_marks(lay, findings, resolve)
 
     buffer = BytesIO()
     workbook = xlsxwriter.Workbook(buffer, OPTIONS)
@@ -389,6 +429,6 @@ def scored_workbook(result: Result, created: datetime = PINNED_CREATED) -> bytes
     if result.review.retired or result.review.problems:
         _write_record(add_sheet(workbook, RECORD), fmt, result.review)
     for key, rows in sheets.items():
-        _write_copy(add_sheet(workbook, names[key]), fmt, rows, marks[key])
+        _write_copy(add_sheet(workbook, names[key]), fmt, rows, marks[key], key)
     close(workbook)
     return buffer.getvalue()

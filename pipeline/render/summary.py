@@ -31,7 +31,8 @@ from ..decisions import (
 )
 from ..display import round_half_up
 from ..model import Severity
-from .xlsx import OPTIONS, PINNED_CREATED, Formats, add_sheet, clean, fit_height, put
+from .scored_workbook import RESERVED
+from .xlsx import OPTIONS, PINNED_CREATED, Formats, add_sheet, clean, fit_height, put, sheet_names
 
 SUMMARY = "汇总"
 ALL_FINDINGS = "全部审核意见"
@@ -45,8 +46,9 @@ SUMMARY_COLUMNS = (
     ("项目名称", 32),
     ("实施单位", 22),
     ("预算（万元）", 12),
-    ("执行数", 12),
+    ("执行数（万元）", 14),
     ("执行率", 9),
+    ("自评总分", 9),
     ("复核总分", 9),
     ("等级", 6),
     ("错误", 6),
@@ -105,7 +107,9 @@ YEAR_COLUMNS = (
     ("总分变化", 9),
     ("调低的指标（X004）", 30),
 )
-SUMMARY_FIT_WIDTHS = tuple(SUMMARY_COLUMNS[c][1] for c in (0, 1, 2, 12))  # the columns that wrap
+SUMMARY_FIT_WIDTHS = tuple(SUMMARY_COLUMNS[c][1] for c in (0, 1, 2, 13))  # the columns that wrap
+
+TOTAL_LABEL = "合计"
 FINDING_FIT_WIDTHS = tuple(FINDING_COLUMNS[c][1] for c in (0, 1, 6, 7, 8, 9))
 # the first nine as in v1; v2 appends the reviewer's decision and where an X finding's other
 # workbook says it
@@ -189,22 +193,18 @@ def _write_summary(ws, workbook, fmt: Formats, frames: Frames, conclusions: dict
         put(ws, r, 3, _py(p.budget), fmt, "money")
         put(ws, r, 4, _py(p.executed), fmt, "money")
         put(ws, r, 5, _py(p.rate), fmt, "percent")
-        put(ws, r, 6, _py(p.total), fmt, "score")
-        put(ws, r, 7, p.grade, fmt, "center")
-        for c, n in enumerate((p.errors, p.warnings, p.infos), start=8):
+        put(ws, r, 6, _py(p.claimed_total), fmt, "score")
+        put(ws, r, 7, _py(p.total), fmt, "score")
+        put(ws, r, 8, p.grade, fmt, "center")
+        for c, n in enumerate((p.errors, p.warnings, p.infos), start=9):
             ws.write_number(r, c, int(n), fmt("score"))
-        if p.scored:
-            link = "external:" + _escape_path(p.scored)
-            try:
-                ws.write_url(r, 11, link, fmt("link"), string=LINK_TEXT, tip=clean(p.scored)[:255])
-            except (ValueError, IndexError):  # a path Excel cannot link (too long): show it as text
-                put(ws, r, 11, p.scored, fmt, "text")
-        else:
-            ws.write_blank(r, 11, None, fmt("center"))
+        link = _COLUMN["审核表"]
+        if not (p.scored and file_link(ws, r, link, p.scored, "", fmt("link"), LINK_TEXT)):
+            put(ws, r, link, p.scored or None, fmt, "text" if p.scored else "center")
         conclusion = conclusions.get(p.file)
         notes = [*notes_of.get(p.file, ()), *((conclusion.problem,) if conclusion is not None else ())]
         unreadable = "；".join(n for n in notes if n)
-        put(ws, r, 12, unreadable, fmt, "text")
+        put(ws, r, _COLUMN["说明"], unreadable, fmt, "text")
         for state, n in zip((OPEN, CONFIRMED, WAIVED), (p.open, p.confirmed, p.waived), strict=True):
             ws.write_number(r, REVIEW_STATE_COLUMNS[state], int(n), fmt("score"))
         severity = Severity.ERROR if conclusion is not None and conclusion.problem else None
@@ -216,12 +216,13 @@ def _write_summary(ws, workbook, fmt: Formats, frames: Frames, conclusions: dict
             fit_height(zip((p.file, p.name, p.unit, unreadable), SUMMARY_FIT_WIDTHS, strict=True)),
         )
     last = max(len(projects), 1)
+    _totals(ws, fmt, projects, last + 1)
     for grade, (bg, font) in GRADE_FILLS.items():
         ws.conditional_format(
             1,
-            7,
+            8,
             last,
-            7,
+            8,
             {
                 "type": "cell",
                 "criteria": "==",
@@ -231,9 +232,9 @@ def _write_summary(ws, workbook, fmt: Formats, frames: Frames, conclusions: dict
         )
     ws.conditional_format(
         1,
-        8,
+        9,
         last,
-        8,
+        9,
         {
             "type": "cell",
             "criteria": ">",
@@ -285,11 +286,52 @@ def _escape_path(path: str) -> str:
     return clean(path).replace("\\", "/").translate(_URL_TABLE)
 
 
+def _totals(ws, fmt: Formats, projects, r: int) -> None:
+    """A 合计 line under the list (outside its filter): Σ预算, Σ执行数 and their rate, Σ of each count.
+    Values, not formulas: nothing in this workbook is a formula."""
+    # labelled under 项目名称 with 文件 left blank: a reviewer's 审核结论 is read back by 文件, and
+    # this line is no workbook
+    ws.write_string(r, 1, TOTAL_LABEL, fmt("label"))
+    for c in (0, 2, 6, 7, 8, _COLUMN["审核表"], _COLUMN["说明"]):
+        ws.write_blank(r, c, None, fmt("label"))
+    budget = sum(v for v in map(_py, projects["budget"]) if isinstance(v, (int, float)))
+    executed = sum(v for v in map(_py, projects["executed"]) if isinstance(v, (int, float)))
+    put(ws, r, 3, budget, fmt, "money")
+    put(ws, r, 4, executed, fmt, "money")
+    put(ws, r, 5, executed / budget if budget else None, fmt, "percent")
+    for c, col in enumerate(("errors", "warnings", "infos"), start=9):
+        ws.write_number(r, c, int(sum(int(n) for n in projects[col])), fmt("score"))
+
+
+def file_link(ws, r: int, c: int, path: str, anchor: str, cell_format, text: str) -> bool:
+    """A link to another file, relative to 审核汇总.xlsx, with forward slashes: xlsxwriter writes file
+    links with backslashes, which only Windows follows; a relative URI with / opens in Excel on
+    Windows and in LibreOffice and WPS alike. False when Excel could not hold the link."""
+    target = _escape_path(path)
+    try:
+        ws.write_url(
+            r,
+            c,
+            "external:" + target + (f"#{anchor}" if anchor else ""),
+            cell_format,
+            string=text,
+            tip=clean(path)[:255],
+        )
+    except (ValueError, IndexError):  # a path Excel cannot link (too long)
+        return False
+    url = ws.hyperlinks.get(r, {}).get(c)
+    if url is None:  # the link was refused (xlsxwriter warns and writes nothing)
+        return False
+    url._link = url._relationship_link = target  # the target as written, slashes kept
+    return True
+
+
 def _write_findings(ws, fmt: Formats, frames: Frames) -> None:
     for c, (head, width) in enumerate(FINDING_COLUMNS):
         ws.set_column(c, c, width)
         ws.write_string(0, c, head, fmt("head"))
     severities = {s.value: s for s in Severity}
+    scored_of = dict(zip(frames.projects["file"], frames.projects["scored"], strict=True))
     r = 0
     for f in frames.findings.itertuples(index=False):
         r += 1
@@ -298,6 +340,11 @@ def _write_findings(ws, fmt: Formats, frames: Frames) -> None:
         put(ws, r, 2, f.severity, fmt, "center", severities.get(f.severity))
         for c, value in enumerate((f.rule, f.sheet, f.cell), start=3):
             put(ws, r, c, value, fmt, "center")
+        scored = scored_of.get(f.file)
+        if scored and f.sheet and f.cell:  # jump to the cell in its scored workbook
+            sheet = sheet_names([f.sheet], RESERVED)[f.sheet]
+            anchor = "'{}'!{}".format(sheet.replace("'", "''"), str(f.cell).split(":")[0].replace("$", ""))
+            file_link(ws, r, 5, scored, anchor, fmt("link"), clean(str(f.cell)))
         put(ws, r, 6, f.message, fmt, "text")
         for c, value in ((7, _py(f.expected)), (8, _py(f.actual))):
             put(ws, r, c, value, fmt, "score" if isinstance(value, (int, float)) else "center")
@@ -410,6 +457,8 @@ def _landscape(ws) -> None:
     ws.set_paper(9)
     ws.set_landscape()
     ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    ws.center_horizontally()
     ws.repeat_rows(0)
     ws.set_footer("&C第 &P 页 共 &N 页")
 

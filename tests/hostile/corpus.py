@@ -416,7 +416,7 @@ def many_indicators(path: Path, n: int = 500) -> None:
 
 def long_narrative(path: Path) -> None:
     sheets = clean_sheets()
-    sheets["报告正文"][4][1] = LONG_NARRATIVE  # 项目管理情况
+    sheets["报告正文"][5][1] = LONG_NARRATIVE  # 项目管理情况
     write_workbook(path, sheets)
 
 
