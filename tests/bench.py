@@ -456,8 +456,12 @@ def main(argv: list[str] | None = None) -> int:
                 f" on {cells['total']} workbooks; (a) against it {rates['a'] / cell_rate:.1f}× (not a claim)"
             )
 
+        # round 1's 50 workbooks/s line was set aside by issue 12's decision (xlsxwriter stays, no
+        # home-made writer): printed for comparison, no longer a verdict
+        reference = (
+            f"full job {rates['a']:.1f} workbooks/s with {args.jobs} cores (round-1 target 50/s, set aside)"
+        )
         verdicts = [
-            (f"full job ≥ 50 workbooks/s with {args.jobs} cores", rates["a"] >= 50, f"{rates['a']:.1f}/s"),
             (
                 "≥ 4× the naive baseline's rate (same files, same run)",
                 rates["a"] >= 4 * rates["c"],
@@ -504,6 +508,7 @@ def main(argv: list[str] | None = None) -> int:
                 ),
             ]
         print(f"\n系统负载（1 分钟平均）结束时 {os.getloadavg()[0]:.2f}")
+        print(f"\nreference: {reference}")
         print("\nmust show:")
         for label, ok, value in verdicts:
             print(f"  [{'PASS' if ok else 'FAIL'}] {label}: {value}")
