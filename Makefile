@@ -27,7 +27,7 @@ reports: $(STAMP)  ## 处理 input/ 中的全部工作簿，结果写入 output/
 	$(PY) -m pipeline run
 
 test: $(STAMP)  ## 运行全部测试
-	$(PY) -m pytest
+	$(PY) -m pytest -n $${TEST_JOBS:-auto}
 
 template: $(STAMP)  ## 重新生成 input_templates/ 中的空白模板和填报示例
 	$(PY) -m pipeline template
