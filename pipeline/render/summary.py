@@ -17,6 +17,7 @@ from pathlib import Path
 
 import xlsxwriter
 
+from ..batchframes import FINDING_COLUMNS as FRAME_FINDING_COLUMNS
 from ..batchframes import GRADES, Frames, by_department, year_over_year
 from ..decisions import (
     CONCLUSION_HEAD,
@@ -113,22 +114,7 @@ TOTAL_LABEL = "合计"
 FINDING_FIT_WIDTHS = tuple(FINDING_COLUMNS[c][1] for c in (0, 1, 6, 7, 8, 9))
 # the first nine as in v1; v2 appends the reviewer's decision and where an X finding's other
 # workbook says it
-CSV_COLUMNS = (
-    "file",
-    "project",
-    "rule",
-    "severity",
-    "sheet",
-    "cell",
-    "message",
-    "expected",
-    "actual",
-    "decision",
-    "decision_note",
-    "other_file",
-    "other_sheet",
-    "other_cell",
-)
+CSV_COLUMNS = tuple(c for c in FRAME_FINDING_COLUMNS if c != "decision_problem")  # said in 说明 instead
 GRADE_FILLS = {
     "优": ("#C6EFCE", "#006100"),
     "良": ("#DDEBF7", "#1F4E78"),
