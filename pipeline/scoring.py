@@ -457,59 +457,31 @@ def _score_deadline(
     actual = ind.actual.text
     done_on = date_in_words(ind.actual.raw, year)
     stands = _clamped(claimed, weight, d)
+
+    def line(points: float | None, said: str, met: bool | None, method: str = DEADLINE) -> IndicatorScore:
+        return IndicatorScore(
+            ind.row, QUANTITATIVE, method, weight, claimed, points, arithmetic=f"{lead}→{said}", met=met
+        )
+
     if done_on is not None and not _mentions(actual, sc.deadline_missed_words):
         if done_on <= deadline:
-            return IndicatorScore(
-                ind.row,
-                QUANTITATIVE,
-                DEADLINE,
-                weight,
-                claimed,
-                round_score(weight, d),
-                arithmetic=f"{lead}→{done_on.isoformat()}完成：达到目标，得满分 {show(weight, d)}",
-                met=True,
+            return line(
+                round_score(weight, d), f"{done_on.isoformat()}完成：达到目标，得满分 {show(weight, d)}", True
             )
-        return IndicatorScore(
-            ind.row,
-            QUANTITATIVE,
-            DEADLINE,
-            weight,
-            claimed,
+        return line(
             stands,
-            arithmetic=f"{lead}→{done_on.isoformat()}完成：晚于时限，无法按比例计分，{_claim_stands(claimed, weight, d)}",
-            met=False,
+            f"{done_on.isoformat()}完成：晚于时限，无法按比例计分，{_claim_stands(claimed, weight, d)}",
+            False,
         )
     if _mentions(actual, sc.deadline_missed_words):
-        return IndicatorScore(
-            ind.row,
-            QUANTITATIVE,
-            DEADLINE,
-            weight,
-            claimed,
-            stands,
-            arithmetic=f"{lead}→“{actual}”：未按时完成，无法按比例计分，{_claim_stands(claimed, weight, d)}",
-            met=False,
+        return line(
+            stands, f"“{actual}”：未按时完成，无法按比例计分，{_claim_stands(claimed, weight, d)}", False
         )
     if _mentions(actual, sc.deadline_met_words):
-        return IndicatorScore(
-            ind.row,
-            QUANTITATIVE,
-            DEADLINE,
-            weight,
-            claimed,
-            stands,
-            arithmetic=f"{lead}→“{actual}”：按时完成（据文字），{_claim_stands(claimed, weight, d)}",
-            met=True,
-        )
+        return line(stands, f"“{actual}”：按时完成（据文字），{_claim_stands(claimed, weight, d)}", True)
     written = f"“{actual}”无法判断是否按时" if actual else "未填写"
-    return IndicatorScore(
-        ind.row,
-        QUANTITATIVE,
-        UNVERIFIABLE,
-        weight,
-        claimed,
-        None,
-        arithmetic=f"{lead}→实际完成值{written}，无法核验，采用自评得分 {_claim_text(claimed, d)}",
+    return line(
+        None, f"实际完成值{written}，无法核验，采用自评得分 {_claim_text(claimed, d)}", None, UNVERIFIABLE
     )
 
 
