@@ -29,22 +29,20 @@ from datetime import date
 from pathlib import Path
 from typing import Protocol
 
-from .config import Settings
+from ..config import Settings
+from ..messages import MSG
+from ..model import Decision, Finding
+from ..render.findings_json import encode, failure_doc, refusal_doc
 from .files import (
     FINDINGS_JSON,
     REPORT_SUFFIX,
     SCORED_SUFFIX,
     WriteFailed,
-    failure_doc,
     output_name,
-    refusal_doc,
     write_failure,
     write_folder,
 )
 from .manifest import FAILED, OK, UNREADABLE
-from .messages import MSG
-from .model import Decision, Finding
-from .render.findings_json import encode
 
 LOCKED = "locked"  # an output held open by another program: nothing of that workbook was recorded
 
@@ -94,10 +92,10 @@ def _init(settings: Settings, run_date: date, output: str, started, pids) -> Non
     _die_with_parent()
     _STATE.update(settings=settings, run_date=run_date, output=Path(output), started=started, pids=pids)
     try:
-        from .evaluate import evaluate
-        from .render.findings_json import to_bytes
-        from .render.report import prepare, report_docx
-        from .render.scored_workbook import scored_workbook
+        from ..evaluate import evaluate
+        from ..render.findings_json import to_bytes
+        from ..render.report import prepare, report_docx
+        from ..render.scored_workbook import scored_workbook
 
         prepare()  # the Word base document (styles, page set-up, footers), built once per worker
         _STATE.update(
