@@ -159,8 +159,8 @@ def _work_chunk(tasks: list[tuple]) -> list[Outcome]:
             doc = {"file": doc["file"], "locked": path, "reason": e.reason, "todo": e.todo}
             outcomes.append(Outcome(index, LOCKED, e.replaced, doc, os.getpid(), *_memory(), cpu_ms, phases))
             continue
-        except ValueError as e:
-            doc = failure_doc(doc["file"], doc["sha256"], MSG["RUN_write_failed"].format(error=e))
+        except ValueError as e:  # a write guard refused a name: a bug, said like any other (I001)
+            doc = failure_doc(doc["file"], doc["sha256"], f"{type(e).__name__}: {e}", traceback.format_exc())
             status, outputs = FAILED, write_failure(target, doc)
         outcomes.append(
             Outcome(
