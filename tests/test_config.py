@@ -100,3 +100,26 @@ def test_the_optional_provincial_rules_load_when_well_formed(tmp_path):
     scoring = load_settings(path).scoring
     assert scoring.deviation_penalty == ((0.3, 2.0),)
     assert scoring.total_caps == ((0.8, 89.0), (0.7, 79.0))
+
+
+@pytest.mark.parametrize(
+    ("toml", "key"),
+    [
+        ("[scoring]\nbudget_bands = []\n", "scoring.budget_bands"),
+        ("[scoring]\nbudget_bands = [[1.5, 1.0]]\n", "scoring.budget_bands"),
+        ('[qualitative]\nachieved = [""]\n', "qualitative.achieved"),
+        ("[qualitative]\nachieved = []\n", "qualitative.achieved"),
+        ('[qualitative]\nfailed = ["未完成", " "]\n', "qualitative.failed"),
+        ('[checks]\nshortfall_words = [""]\n', "checks.shortfall_words"),
+        ('[scoring]\nless_is_better_words = [""]\n', "scoring.less_is_better_words"),
+        ('[report]\nfindings_severities = ["严重"]\n', "report.findings_severities"),
+    ],
+)
+def test_config_values_that_would_change_results_silently_are_refused_naming_the_key(tmp_path, toml, key):
+    """Issue 23 item 8: an empty band list dropped the total to 89; a blank keyword matches every
+    text; a severity that does not exist hid every finding from the report."""
+    config = tmp_path / "config.toml"
+    config.write_text(toml, "utf-8")
+    with pytest.raises(ConfigError) as e:
+        load_settings(config)
+    assert key in str(e.value) and "\n" not in str(e.value), str(e.value)
