@@ -88,6 +88,17 @@ def key_of_dict(project: str, f: Mapping) -> DecisionKey:
     )
 
 
+# Findings that compare the unit's figure with the computed total or grade: a reviewer's own 调整
+# moves their expected value, not the finding; only a change in the unit's workbook retires a
+# decision on them (outputs.md v3).
+TOTAL_RULES = frozenset({"S011", "S012", "N001", "N002"})
+
+
+def loose(k: DecisionKey) -> tuple[str, str, str, str]:
+    """A key without its expected value: what a finding on the total keeps when a 调整 moves it."""
+    return k.project, k.rule, k.location, k.actual
+
+
 def digest(decisions: Iterable[Decision]) -> str:
     """What the outputs of one workbook were rendered with (part of what the manifest compares)."""
     rows = sorted(
@@ -118,13 +129,21 @@ class Conclusion:
 
 
 # ---------------------------------------------------------------- applying them to a run
-_NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
+# The score a 调整 sets, as a reviewer writes it: a lone number (`7`, `7分`), or a clear statement of
+# the new score (`调整为7.5分，因…`, `原5分，调整为4分`). Anything else is not guessed (issue 23).
+_SCORE = r"([-+]?\d{1,6}(?:\.\d{1,6})?)"
+_LONE = re.compile(_SCORE + r"\s*分?")
+_STATED = re.compile(r"(?:调整|调|改|核定|更正)(?:为|到|至|成)\s*" + _SCORE + r"\s*分")
 
 
 def adjusted_score(note: str) -> float | None:
-    """The score a 调整 sets: the first number of its 审核说明 (`7`, `7分`, `调整为7.5分，因…`)."""
-    found = _NUMBER.search(unicodedata.normalize("NFKC", note or ""))
-    return float(found.group()) if found else None
+    """The score a 调整 sets: a lone number, or the one score stated as `调整为N分`; else None."""
+    text = unicodedata.normalize("NFKC", note or "").strip()
+    lone = _LONE.fullmatch(text)
+    if lone:
+        return float(lone.group(1))
+    stated = {float(m) for m in _STATED.findall(text)}
+    return stated.pop() if len(stated) == 1 else None
 
 
 def _line_of(f: Finding, project: Project) -> int | None:
@@ -155,7 +174,9 @@ def _check(d: Decision, f: Finding, project: Project, scores: Scores | None) -> 
         return replace(d, problem=MSG["D_adjust_not_qualitative"].format(cell=cell)), None
     value = adjusted_score(d.note)
     if value is None:
-        return replace(d, problem=MSG["D_adjust_no_score"].format(cell=cell)), None
+        unclear = re.search(r"\d", unicodedata.normalize("NFKC", d.note or ""))
+        why = MSG["D_adjust_unclear"].format(cell=cell, note=d.note[:40]) if unclear else None
+        return replace(d, problem=why or MSG["D_adjust_no_score"].format(cell=cell)), None
     if not 0 <= value <= line.weight:
         return (
             replace(
@@ -173,17 +194,21 @@ def resolve(
     decisions: Iterable[Decision],
     scores: Scores | None,
     now: str,
+    moved: Mapping[DecisionKey, DecisionKey] | None = None,
 ) -> Review:
     """Match the stored decisions of one workbook to this run's findings: a decision whose finding
-    still stands applies to it (checked first); an active one whose finding is gone is retired now."""
+    still stands applies to it (checked first); an active one whose finding is gone is retired now.
+    `moved`: a finding on the total as the reviewer's own 调整 moved it -> its key before that."""
     findings = list(findings)
+    moved = moved or {}
     active = {d.key: d for d in decisions if d.status == ACTIVE}
     earlier = tuple(d for d in decisions if d.status == RETIRED)
     decided: dict[Finding, Decision] = {}
     adjustments: dict[int, Decision] = {}
     matched: set[DecisionKey] = set()
     for f in findings:
-        d = active.get(key_of(project.file, f))
+        key = key_of(project.file, f)
+        d = active.get(key) or active.get(moved.get(key))  # type: ignore[arg-type]
         if d is None:
             continue
         checked, row = _check(d, f, project, scores)

@@ -9,7 +9,7 @@ from pathlib import Path
 from .cells import parse_a1
 from .checks import Context, run_checks
 from .config import Settings
-from .decisions import adjustments_of, resolve
+from .decisions import TOTAL_RULES, adjustments_of, key_of, loose, resolve
 from .load import load
 from .model import Decision, Finding, Project, Result
 from .scoring import score
@@ -43,10 +43,14 @@ def evaluate(
     review = resolve(project, findings, decisions, scores, now)
     adjustments = adjustments_of(review)
     if adjustments:  # the reviewer's score moves the total: the checks on it see the adjusted one
+        on_total = {loose(k): k for k in (key_of(project.file, f) for f in findings) if k.rule in TOTAL_RULES}
         scores = score(project, settings, adjustments)
         findings = [*loaded.findings, *run_checks(project, Context(settings, scores, today)), *extra]
         findings.sort(key=_order)
-        review = resolve(project, findings, decisions, scores, now)
+        # a finding on the total keeps its decision: the reviewer's 调整 moved its expected value
+        keys = (key_of(project.file, f) for f in findings)
+        moved = {k: on_total[loose(k)] for k in keys if loose(k) in on_total}
+        review = resolve(project, findings, decisions, scores, now, moved)
     return Result(project, tuple(findings), scores, review)
 
 

@@ -73,8 +73,34 @@ def test_a_key_is_the_same_from_a_finding_and_from_findings_json():
         ("", None),
     ],
 )
-def test_the_adjusted_score_is_the_first_number_of_the_note(note, score):
+def test_the_adjusted_score_is_a_lone_number_or_the_one_stated(note, score):
     assert dm.adjusted_score(note) == score
+
+
+@pytest.mark.parametrize(
+    ("note", "score"),
+    [
+        ("1e309", None),  # was 1
+        ("原5分，调整为4分", 4.0),  # was 5
+        ("调整为4分", 4.0),
+        ("调整为4分，原5分", 4.0),
+        ("4", 4.0),
+        ("原5分，另扣1分", None),  # two numbers, neither stated as the score
+        ("调整为4分，又调整为5分", None),
+        ("9" * 400, None),
+        ("第3行扣1分", None),
+    ],
+)
+def test_the_adjusted_score_is_never_guessed_from_some_number_in_the_note(note, score):
+    """Issue 23 item 10: the first number of the note was taken."""
+    assert dm.adjusted_score(note) == score
+
+
+def test_a_note_with_numbers_but_no_clear_score_is_a_reviewer_entry_problem(result):
+    d = decision_on(result, "S006", "调整", "原5分，另扣1分")
+    review = dm.resolve(result.project, result.findings, [d], result.scores, NOW)
+    [problem] = review.problems
+    assert "没有写明唯一的调整后得分" in problem.problem and review.adjustments == {}
 
 
 # ---------------------------------------------------------------- reading back

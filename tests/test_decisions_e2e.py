@@ -458,3 +458,27 @@ def test_a_lost_manifest_does_not_lose_what_the_scored_workbooks_say(folders):
     run(opts(inp, out))
     assert by_rule(findings_json(out), "P003")["decision"]["state"] == "豁免"
     assert stored(out)[("P003", "支付明细!D4")][:2] == ("豁免", "简称")
+
+
+def test_a_reviewers_own_adjustment_does_not_retire_their_waiver_on_the_total(tmp_path):
+    """Issue 23 item 10: N001's expected value is the total; the reviewer's 调整 on a 定性 line
+    moved it, and the 豁免 on N001 (saved in the same file) was retired though the unit changed nothing."""
+    inp, out = tmp_path / "input", tmp_path / "output"
+    inp.mkdir()
+    sheets = reviewed_sheets()
+    sheets["报告正文"][6][1] = "经自评，本项目自评得分为95分。"
+    write_workbook(inp / "审.xlsx", sheets)
+    run(opts(inp, out))
+    n001 = by_rule(findings_json(out), "N001")
+    decide(
+        scored(out), {ADJUST: ("调整", "7"), ("N001", n001["sheet"], n001["cell"]): ("豁免", "已当面核实")}
+    )
+    run(opts(inp, out))
+    doc = findings_json(out)
+    assert doc["computed"]["adjusted"] is True
+    assert by_rule(doc, "N001")["decision"]["state"] == "豁免"
+    assert by_rule(doc, "N001")["expected"] != n001["expected"]  # the adjusted total
+    assert stored(out)[("N001", f"{n001['sheet']}!{n001['cell']}")][:3] == ("豁免", "已当面核实", "有效")
+    run(opts(inp, out))  # and again: nothing retires it on a later run either
+    assert by_rule(findings_json(out), "N001")["decision"]["state"] == "豁免"
+    assert stored(out)[("N001", f"{n001['sheet']}!{n001['cell']}")][2] == "有效"

@@ -158,7 +158,14 @@ def _settle(item: Item, outcome: Outcome, opts: RunOptions, manifest: Manifest, 
     item.doc = outcome.doc
     shown = item.decisions
     if outcome.status == OK:  # an unreadable or failed run judges no finding: its decisions stay
-        standing = {decisions.key_of_dict(item.name, f) for f in outcome.doc.get("findings", ())}
+        found = outcome.doc.get("findings", ())
+        standing = {decisions.key_of_dict(item.name, f) for f in found}
+        # a finding on the total whose expected value the reviewer's own 调整 moved keeps its decision
+        kept = {
+            decisions.loose(decisions.key_of_dict(item.name, f))
+            for f in found
+            if f.get("decision") and f.get("rule") in decisions.TOTAL_RULES
+        }
         # An X finding is the batch's to judge: a run without it (the first pass) does not retire its decision
         judged = bool(item.extras)
         gone = [
@@ -166,6 +173,7 @@ def _settle(item: Item, outcome: Outcome, opts: RunOptions, manifest: Manifest, 
             for d in item.decisions
             if d.status == decisions.ACTIVE
             and d.key not in standing
+            and decisions.loose(d.key) not in kept
             and (judged or not d.key.rule.startswith("X"))
         ]
         if gone:
