@@ -427,12 +427,18 @@ def test_a_scored_workbook_excel_will_not_let_go_of_is_kept_and_named(folders, t
     hook.mkdir()
     (hook / "sitecustomize.py").write_text(
         "import os\n"
-        "real = os.replace\n"
+        "real, real_rename = os.replace, os.rename\n"
+        "def held(path):\n"
+        "    return str(path).endswith('_绩效自评表.xlsx') and os.path.basename(os.path.dirname(path)) == '审'\n"
         "def replace(src, dst, *a, **k):\n"
-        "    if str(dst).endswith('_绩效自评表.xlsx') and os.path.basename(os.path.dirname(dst)) == '审':\n"
+        "    if held(dst):\n"
         "        raise PermissionError(13, 'Permission denied', str(dst))\n"
         "    return real(src, dst, *a, **k)\n"
-        "os.replace = replace\n"
+        "def rename(src, dst, *a, **k):\n"  # Windows will not rename a file Excel has open either
+        "    if held(src) or held(dst):\n"
+        "        raise PermissionError(13, 'Permission denied', str(src))\n"
+        "    return real_rename(src, dst, *a, **k)\n"
+        "os.replace, os.rename = replace, rename\n"
     )
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(hook), str(ROOT)])}
     done = subprocess.run(

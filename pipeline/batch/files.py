@@ -12,8 +12,11 @@ import hashlib
 import os
 import re
 import unicodedata
+from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
 
+from ..load.container import Input, Refused, read_input
 from ..messages import MSG
 from ..render.findings_json import FindingsDoc, encode
 
@@ -67,6 +70,49 @@ def output_name(project: str, suffix: str) -> str:
     """`<safe 项目名称><suffix>` within 100 characters / 200 bytes whatever the project is called."""
     stem = safe_name(project, limit=100 - len(suffix), max_bytes=200 - len(suffix.encode("utf-8")))
     return stem + suffix
+
+
+# ---------------------------------------------------------------- reading a file under output/
+def read_output(path: Path, max_bytes: int) -> Input:
+    """A file under output/ read back, as an input is read (a regular file within the size limit,
+    without blocking, hashed as read) and never through a link. Raises Refused or OSError."""
+    return read_input(path, max_bytes, follow_links=False)
+
+
+def digest_now(path: Path, max_bytes: int) -> str | None:
+    """sha256 of what is at `path` now: None when nothing is; '' when what is there cannot be read
+    as a plain file (a link, a folder, over the size limit): never the digest of anything read."""
+    if not os.path.lexists(path):
+        return None
+    try:
+        return read_output(path, max_bytes).sha256
+    except (Refused, OSError):
+        return "" if os.path.lexists(path) else None
+
+
+# A reviewer's file that is not replaced keeps its name with why and when: the scored workbook
+# saved while a run was replacing it, or one that could not be read (outputs.md: never lost).
+SAVED_DURING_RUN, UNREADABLE = "运行期间保存", "无法读取"
+_ASIDE = re.compile(r"^(?P<stem>.+)（(?:运行期间保存|无法读取) \d{8}-\d{6}(?:-\d+)?）(?P<suffix>\.[^.]+)$")
+
+
+def original_of(name: str) -> str | None:
+    """The name a file set aside had (`X_绩效自评表.xlsx`), or None if it is not one set aside."""
+    found = _ASIDE.match(name)
+    return found["stem"] + found["suffix"] if found else None
+
+
+def set_aside(path: Path, why: str) -> Path:
+    """Rename `path` beside itself under a name that says why and when (never over another file)."""
+    stem, suffix = os.path.splitext(path.name)
+    stamp = f"{datetime.now():%Y%m%d-%H%M%S}"
+    for n in range(1, 100):
+        tail = "" if n == 1 else f"-{n}"
+        aside = path.with_name(f"{stem}（{why} {stamp}{tail}）{suffix}")
+        if not os.path.lexists(aside):
+            os.rename(path, aside)
+            return aside
+    raise FileExistsError(errno.EEXIST, "no free name to set the file aside", str(path))
 
 
 # ---------------------------------------------------------------- atomic files
@@ -143,7 +189,9 @@ def write_problem(error: OSError | None) -> tuple[str, str]:
     return (error.strerror or str(error)) if error else "未知原因", MSG["RUN_unwritten_other"]
 
 
-def write_folder(target: Path, files: dict[str, bytes]) -> tuple[tuple[str, str], ...]:
+def write_folder(
+    target: Path, files: dict[str, bytes], guard: Guard | None = None
+) -> tuple[tuple[str, str], ...]:
     """A workbook's files into its own folder under output/ (made if need be), as one set (put_files)."""
     if target.is_symlink():  # never write through a link planted in output/
         target.unlink()
@@ -155,19 +203,34 @@ def write_folder(target: Path, files: dict[str, bytes]) -> tuple[tuple[str, str]
         raise WriteFailed(target.name, e) from None
     if not target.is_dir() or target.is_symlink():
         raise WriteFailed(target.name, None)
-    return put_files(target, files)
+    return put_files(target, files, guard)
 
 
-def put_files(target: Path, files: dict[str, bytes]) -> tuple[tuple[str, str], ...]:
+class Guard:
+    """The reviewer's files among a set (scored workbooks, 审核汇总.xlsx): name -> the sha256 of the
+    file that was read back (None: there was none). Just before one is replaced it must still be
+    that file; one saved since is set aside under a name that says so, never replaced (`aside`).
+    Links found in place of an output are removed, never written through (`links`)."""
+
+    def __init__(self, expected: Mapping[str, str | None], max_bytes: int):
+        self.expected = dict(expected)
+        self.max_bytes = max_bytes
+        self.aside: list[str] = []
+        self.links: list[str] = []
+
+
+def put_files(
+    target: Path, files: dict[str, bytes], guard: Guard | None = None
+) -> tuple[tuple[str, str], ...]:
     """Put files in place as one set: every new file is written (fsynced) under a temporary name
     and every old one it replaces is checked to be replaceable before the first is renamed, so a
     full disk or a file open in Excel leaves every old file as it was. Raises WriteFailed;
-    returns ((name, sha256), …)."""
+    returns ((name, sha256), …). A link where a file goes is replaced, never followed."""
     staged: list[tuple[str, Path, Path, str]] = []  # (name, temp, final, sha256)
     try:
         for name, data in files.items():
             path = target / name
-            if path.resolve().parent != target.resolve():  # safe_name makes this impossible; be sure
+            if os.path.basename(name) != name or name in ("", ".", ".."):  # safe_name makes this impossible
                 raise ValueError(f"refusing to write outside {target}: {name!r}")
             tmp = _temp_name(path)
             try:
@@ -183,7 +246,12 @@ def put_files(target: Path, files: dict[str, bytes]) -> tuple[tuple[str, str], .
         replaced: list[tuple[str, str]] = []
         for name, tmp, path, digest in staged:
             try:
-                os.replace(tmp, path)
+                if os.path.islink(path) and guard is not None:
+                    guard.links.append(name)
+                if guard is not None and name in guard.expected and not os.path.islink(path):
+                    _replace_guarded(tmp, path, guard.expected[name], guard)
+                else:
+                    os.replace(tmp, path)  # over a link: the link is replaced, never its target
             except OSError as e:
                 raise WriteFailed(name, e, tuple(sorted(replaced))) from None
             replaced.append((name, digest))
@@ -192,6 +260,29 @@ def put_files(target: Path, files: dict[str, bytes]) -> tuple[tuple[str, str], .
             tmp.unlink(missing_ok=True)
     sync_dir(target)
     return tuple(sorted(replaced))
+
+
+def _replace_guarded(tmp: Path, path: Path, expected: str | None, guard: Guard) -> None:
+    """Replace a reviewer's file only if it is still the one read back. The file is first renamed
+    aside (so a save that lands now lands on it, not on ours), then compared; ours is then put in
+    place without overwriting anything (a save in that instant is set aside too)."""
+    held = set_aside(path, SAVED_DURING_RUN) if os.path.lexists(path) else None
+    if held is not None and digest_now(held, guard.max_bytes) == expected:
+        held.unlink()  # ours, or the one read back: nothing in it is lost
+    elif held is not None:
+        guard.aside.append(held.name)
+    for _ in range(3):
+        try:
+            os.link(tmp, path)  # never over a file that appeared a moment ago
+        except FileExistsError:
+            guard.aside.append(set_aside(path, SAVED_DURING_RUN).name)
+            continue
+        except OSError:  # no hard links here (FAT, some network shares)
+            os.replace(tmp, path)
+            return
+        tmp.unlink(missing_ok=True)
+        return
+    os.replace(tmp, path)
 
 
 def _temp_name(path: Path) -> Path:

@@ -6,18 +6,19 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 from ..messages import MSG
 from . import plan as planning
-from .files import FINDINGS_CSV, SUMMARY_XLSX, WriteFailed, put_files
+from .files import FINDINGS_CSV, SUMMARY_XLSX, Guard, WriteFailed, digest_now, put_files
 from .frames import Rows
 from .interface import BatchTiming, RunOptions
-from .manifest import OK, Manifest, Record, now, read_only
+from .manifest import OK, Manifest, Record, Unwritable, now, read_only
 from .plan import Item, intact, produced_by
-from .readback import held_open
+from .readback import held_open, max_bytes
 from .second_pass import gather, to_redo
 from .workers import Outcome, execute
 
@@ -31,6 +32,7 @@ def write_batch_files(
     settle: Callable[[Item, Outcome], None],
     notes: list[str],
     reasons: dict[str, str],
+    seen: str | None = None,
 ) -> tuple[list[str], BatchTiming]:
     """The X rules over the whole folder, then 审核汇总.xlsx and findings.csv from the batch-wide
     tables; each batch file is replaced only by a complete new one. Returns the batch files left as
@@ -43,12 +45,20 @@ def write_batch_files(
     them (a second pass through the workers: its scored workbook, report and findings.json then
     list them like its own findings). When nothing changed since the batch files were built — no
     input, output, archive entry, reviewer's conclusion, config or version — the X findings cannot
-    have changed either, and nothing is redone."""
+    have changed either, and nothing is redone.
+
+    `seen`: the sha256 of the 审核汇总.xlsx read back (None: none was there). One the reviewer saved
+    since is read again before it is replaced (their 审核结论 reach the new one), and one saved in
+    the very instant of replacing is kept aside, never overwritten."""
+    fresh = _FreshSummary(opts, manifest, notes, seen)
+    fresh.read_again()
     conclusions = manifest.conclusions()
     key = batch_key(items, archive, conclusions, opts)
     done = manifest.batch()
     if not opts.force and all(
-        name in done and done[name][1] == key and intact(opts.output, ((name, done[name][0]),))
+        name in done
+        and done[name][1] == key
+        and intact(opts.output, ((name, done[name][0]),), max_bytes(opts))
         for name in (SUMMARY_XLSX, FINDINGS_CSV)
     ):
         return [], BatchTiming()
@@ -61,6 +71,9 @@ def write_batch_files(
     t2 = time.perf_counter()
     if held_open(opts.output / SUMMARY_XLSX):  # the reviewer is still in it: theirs stays, rebuilt next run
         return [SUMMARY_XLSX], BatchTiming(t1 - t0, t2 - t1, len(redo), 0.0)
+    if not fresh.read_again():  # saved again and again, or its 审核结论 cannot be stored: theirs stays
+        return [SUMMARY_XLSX], BatchTiming(t1 - t0, t2 - t1, len(redo), 0.0)
+    conclusions = manifest.conclusions()
     from ..render.summary import findings_csv, summary_workbook
 
     frames = rows.frames()
@@ -71,8 +84,9 @@ def write_batch_files(
     written: dict[str, str] = {}
     failed = []
     for name in (SUMMARY_XLSX, FINDINGS_CSV):  # one that cannot be written does not stop the other
+        guard = Guard({SUMMARY_XLSX: fresh.seen}, max_bytes(opts))
         try:
-            written.update(put_files(opts.output, {name: build[name]()}))
+            written.update(put_files(opts.output, {name: build[name]()}, guard))
         except WriteFailed as e:  # open in Excel, a full disk: the old one stays, rebuilt next run
             failed.append(name)
             if "打开" in e.reason:  # held open: said as every open file is (D_locked)
@@ -81,9 +95,47 @@ def write_batch_files(
             notes.append(
                 MSG["RUN_unwritten_batch"].format(path=name, reason=e.reason, todo=e.todo, name=name)
             )
+        notes.extend(MSG["D_kept_aside"].format(file=name, aside=a) for a in guard.aside)
+        notes.extend(MSG["D_link_replaced"].format(file=n) for n in guard.links)
     if written:
         manifest.record_batch(written, key, produced_by(opts), planning.VERSION)
     return failed, BatchTiming(t1 - t0, t2 - t1, len(redo), time.perf_counter() - t2)
+
+
+class _FreshSummary:
+    """审核汇总.xlsx as the run last read it, read again when the reviewer saved it since."""
+
+    def __init__(self, opts: RunOptions, manifest: Manifest, notes: list[str], seen: str | None):
+        self.opts, self.manifest, self.notes, self.seen = opts, manifest, notes, seen
+        self.told = False
+
+    def read_again(self) -> bool:
+        """True when the file in place is the one read (its 审核结论 stored); False when it could
+        not be read again, or its 审核结论 not stored: then it is not to be replaced."""
+        from .reviewer import Unreadable, conclusion_changes, read_summary
+
+        path = self.opts.output / SUMMARY_XLSX
+        for _ in range(3):
+            now_there = None if os.path.islink(path) else digest_now(path, max_bytes(self.opts))
+            if now_there == self.seen or now_there is None:
+                return True
+            try:
+                saved, entries = read_summary(path, self.opts.settings.limits)
+            except Unreadable:  # a save under way, say: look again
+                time.sleep(0.2)
+                continue
+            try:
+                self.manifest.save_conclusions(
+                    conclusion_changes(entries, self.manifest.conclusions(), saved, SUMMARY_XLSX)
+                )
+            except Unwritable as e:
+                self.notes.append(MSG["D_not_stored"].format(file=SUMMARY_XLSX, error=e))
+                return False
+            self.seen = saved.sha256
+            if not self.told:
+                self.notes.append(MSG["D_summary_reread"].format(file=SUMMARY_XLSX))
+                self.told = True
+        return False
 
 
 def batch_key(items: list[Item], archive: list[Record], conclusions: dict, opts: RunOptions) -> str:

@@ -8,7 +8,7 @@ import hashlib
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import __version__ as _PACKAGE_VERSION
@@ -106,6 +106,8 @@ class Item:
     decisions: tuple[Decision, ...] = ()  # the reviewer's, from the manifest (active and retired)
     locked: str = ""  # an output another program holds open: this workbook is left as it was
     extras: tuple[dict, ...] = ()  # X findings to render with it (the second pass, _write_batch_files)
+    # the reviewer's files in its folder as read back (name -> sha256): what may be replaced
+    seen: dict[str, str] = field(default_factory=dict)
 
 
 def prepare(opts: RunOptions, notes: list[str]) -> list[Path]:
@@ -282,10 +284,15 @@ def unchanged(item: Item, opts: RunOptions) -> bool:
     ):
         return False
     folder = opts.output / rec.folder
-    return not folder.is_symlink() and intact(folder, rec.outputs)
+    return not folder.is_symlink() and intact(
+        folder, rec.outputs, int(opts.settings.limits.max_file_mb * 1024 * 1024)
+    )
 
 
-def intact(folder: Path, outputs: tuple[tuple[str, str], ...]) -> bool:
+def intact(folder: Path, outputs: tuple[tuple[str, str], ...], max_bytes: int) -> bool:
+    """Every output is in place as recorded: read as an input is (bounded, never through a link)."""
     if not outputs:
         return False
-    return all(file_digest(folder / name) == digest for name, digest in outputs)
+    return all(
+        file_digest(folder / name, max_bytes, follow_links=False) == digest for name, digest in outputs
+    )

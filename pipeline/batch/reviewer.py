@@ -5,14 +5,17 @@ manifest does not have yet. What a decision is, and how it applies to a run: dec
 
 from __future__ import annotations
 
+import io
 import os
 import re
+import time
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from ..config import Limits
 from ..decisions import (
     CONCLUSION_HEAD,
     CONCLUSIONS,
@@ -30,10 +33,10 @@ from ..decisions import (
     location,
     value_text,
 )
-from ..messages import MSG
+from ..load.container import Refused, inspect_bytes
+from ..messages import MSG, os_reason
 from ..model import Decision, DecisionKey
-
-MAX_READ_BYTES = 50 * 1024 * 1024  # a scored workbook is ~50 KB; anything this big is not one of ours
+from .files import read_output
 
 
 # ---------------------------------------------------------------- reading a reviewer's file
@@ -56,10 +59,12 @@ class Entry:
 
 @dataclass(frozen=True)
 class Saved:
-    """Who saved a file, and when: the author property, and the modification time."""
+    """Who saved a file, and when: the author property, and the modification time; and the sha256
+    of the bytes that were read (what a last-moment check compares with)."""
 
     by: str
     at: str
+    sha256: str = ""
 
 
 @dataclass(frozen=True)
@@ -75,30 +80,50 @@ class Unreadable(Exception):
     """A reviewer's file that cannot be read back: the message says why; its decisions stay."""
 
 
-def saved_by(path: Path, workbook=None) -> Saved:
-    mtime = datetime.fromtimestamp(os.stat(path).st_mtime).isoformat(timespec="seconds")
+def saved_by(path: Path, workbook=None, sha256: str = "") -> Saved:
+    mtime = datetime.fromtimestamp(os.lstat(path).st_mtime).isoformat(timespec="seconds")
     author = ""
     if workbook is not None:
         props = workbook.properties
-        author = (props.lastModifiedBy or props.creator or "").strip()
-    return Saved(author, mtime)
+        author = str(props.lastModifiedBy or props.creator or "").strip()[:100]
+    return Saved(author, mtime, sha256)
 
 
-def _open(path: Path):
+def _open(path: Path, limits: Limits | None):
+    """A reviewer's file opened as an input is: read once (never through a link, within the size
+    limit), its container checked (zip bombs, entity declarations, cells) before openpyxl sees it.
+    Returns (workbook, sha256 of the bytes read, when reading must stop)."""
     import openpyxl
 
+    limits = limits or Limits()
+    started = time.monotonic()
     try:
-        size = os.stat(path).st_size
+        source = read_output(path, int(limits.max_file_mb * 1024 * 1024))
+        inspect_bytes(source.data, ".xlsx", limits)
+    except Refused as e:
+        raise Unreadable(e.reason) from None
     except OSError as e:
-        raise Unreadable(e.strerror or str(e)) from None
-    if size > MAX_READ_BYTES:
-        raise Unreadable(MSG["D_too_big"].format(mb=size / 1024 / 1024))
+        raise Unreadable(os_reason(e)) from None
     try:
-        return openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except PermissionError as e:
-        raise Unreadable(e.strerror or str(e)) from None
-    except Exception as e:  # a damaged file, or not a workbook at all: the manifest still has the decisions
-        raise Unreadable(f"{type(e).__name__}: {e}") from None
+        wb = openpyxl.load_workbook(io.BytesIO(source.data), read_only=True, data_only=True)
+    except Exception:  # a damaged file the checks let through: words, never the parser's text
+        raise Unreadable(MSG["D_damaged"]) from None
+    return wb, source.sha256, started + limits.max_seconds
+
+
+class _Bounded:
+    """The rows of a sheet, at most `max_rows` and until `deadline` (the input limits hold here too)."""
+
+    def __init__(self, rows: Iterator[tuple], limits: Limits, deadline: float):
+        self.rows, self.limits, self.deadline = rows, limits, deadline
+
+    def __iter__(self) -> Iterator[tuple]:
+        for n, row in enumerate(self.rows, start=1):
+            if n > self.limits.max_rows + 1:
+                raise Unreadable(MSG["D_too_many_rows"].format(limit=self.limits.max_rows))
+            if n % 256 == 0 and time.monotonic() > self.deadline:
+                raise Unreadable(MSG["D_too_slow"].format(seconds=self.limits.max_seconds))
+            yield row
 
 
 def _headers(row: Iterable[object]) -> dict[str, int]:
@@ -118,18 +143,19 @@ def _text(value: object) -> str:
     return str(value).strip()
 
 
-def read_scored(path: Path) -> tuple[Saved, list[Entry]]:
+def read_scored(path: Path, limits: Limits | None = None) -> tuple[Saved, list[Entry]]:
     """The 审核处理/审核说明 of a scored workbook's 审核意见 sheet (only those columns and the key).
     A workbook from before v2 (no 审核处理 column) gives no entries. Raises Unreadable."""
     from openpyxl.utils import get_column_letter
 
-    wb = _open(path)
+    wb, digest, deadline = _open(path, limits)
+    limits = limits or Limits()
     try:
-        saved = saved_by(path, wb)
+        saved = saved_by(path, wb, digest)
         if REVIEW_SHEET not in wb.sheetnames:
             return saved, []
         ws = wb[REVIEW_SHEET]
-        rows = ws.iter_rows(values_only=True)
+        rows = iter(_Bounded(ws.iter_rows(values_only=True), limits, deadline))
         heads = _headers(next(rows, ()))
         if STATE_HEAD not in heads or any(h not in heads for h in KEY_HEADS):
             return saved, []
@@ -158,22 +184,23 @@ def read_scored(path: Path) -> tuple[Saved, list[Entry]]:
         return saved, entries
     except Unreadable:
         raise
-    except Exception as e:  # a sheet that is not what we wrote: say so, keep what the manifest has
-        raise Unreadable(f"{type(e).__name__}: {e}") from None
+    except Exception:  # a sheet that is not what we wrote: say so, keep what the manifest has
+        raise Unreadable(MSG["D_damaged"]) from None
     finally:
         wb.close()
 
 
-def read_summary(path: Path) -> tuple[Saved, list[ConclusionEntry]]:
+def read_summary(path: Path, limits: Limits | None = None) -> tuple[Saved, list[ConclusionEntry]]:
     """审核结论 / 审核人 / 审核日期 per workbook from 审核汇总.xlsx's 汇总 sheet. Raises Unreadable."""
     from openpyxl.utils import get_column_letter
 
-    wb = _open(path)
+    wb, digest, deadline = _open(path, limits)
+    limits = limits or Limits()
     try:
-        saved = saved_by(path, wb)
+        saved = saved_by(path, wb, digest)
         if SUMMARY_SHEET not in wb.sheetnames:
             return saved, []
-        rows = wb[SUMMARY_SHEET].iter_rows(values_only=True)
+        rows = iter(_Bounded(wb[SUMMARY_SHEET].iter_rows(values_only=True), limits, deadline))
         heads = _headers(next(rows, ()))
         if FILE_HEAD not in heads or CONCLUSION_HEAD not in heads:
             return saved, []
@@ -201,8 +228,8 @@ def read_summary(path: Path) -> tuple[Saved, list[ConclusionEntry]]:
         return saved, out
     except Unreadable:
         raise
-    except Exception as e:
-        raise Unreadable(f"{type(e).__name__}: {e}") from None
+    except Exception:
+        raise Unreadable(MSG["D_damaged"]) from None
     finally:
         wb.close()
 

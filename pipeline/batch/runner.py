@@ -19,7 +19,7 @@ from pathlib import Path
 from .. import decisions
 from ..messages import MSG
 from . import plan as planning
-from .files import clean_temp
+from .files import SCORED_SUFFIX, clean_temp, digest_now
 from .frames import Rows, entry_of, read_doc
 from .interface import BatchReport, OutputNotWritable, RunOptions, WorkerSample
 from .manifest import OK, UNREADABLE, Manifest, Record, Unwritable, now, plain_name
@@ -44,9 +44,10 @@ def run(opts: RunOptions) -> BatchReport:
             items = plan(inputs, records, opts)
             # the reviewer's decisions are read back, and stored, before any output is replaced
             try:
-                notices = read_back(items, opts, manifest)
+                back = read_back(items, opts, manifest)
             except Unwritable as e:  # they could not be stored: replace nothing
                 raise OutputNotWritable(str(e)) from None
+            notices = back.notices
             started_at = now()
             todo = []
             for it in items:
@@ -62,6 +63,7 @@ def run(opts: RunOptions) -> BatchReport:
             reasons: dict[str, str] = {}  # outputs that could not be written -> why (said in a line)
 
             def settle(item: Item, outcome: Outcome) -> None:
+                outcome = _learned(item, outcome, manifest, notices)
                 _settle(item, outcome, opts, manifest, started_at)
                 if item.record is not None and not item.locked:
                     rows.add(item.index, entry_of(item, opts))
@@ -98,7 +100,15 @@ def run(opts: RunOptions) -> BatchReport:
             locked = [it.locked for it in items if it.locked]
             items = [it for it in items if it.record is not None]
             held, timing = write_batch_files(
-                items, [records[f] for f in removed], rows, opts, manifest, settle, notices, reasons
+                items,
+                [records[f] for f in removed],
+                rows,
+                opts,
+                manifest,
+                settle,
+                notices,
+                reasons,
+                back.summary,
             )
             locked += held
             notices += [line for _, lines in sorted(told.items()) for line in lines]
@@ -132,6 +142,26 @@ def run(opts: RunOptions) -> BatchReport:
     )
 
 
+def _learned(item: Item, outcome: Outcome, manifest: Manifest, notices: list[str]) -> Outcome:
+    """What a worker read at the last moment (a reviewer saved while the run went on) is stored
+    before the workbook's record, and said. Should it not be storable, the scored workbook (which
+    shows it) is recorded as not ours, so the next run reads it again."""
+    notices.extend(outcome.notes)
+    for name, digest in outcome.outputs:  # what a second pass may replace: what is there now
+        if name.endswith(SCORED_SUFFIX):
+            item.seen[name] = digest
+    if not outcome.learned:
+        return outcome
+    try:
+        manifest.save_decisions(list(outcome.learned))
+    except Unwritable as e:
+        notices.append(MSG["D_not_stored"].format(file=item.folder, error=e))
+        outputs = tuple((n, "" if n.endswith(SCORED_SUFFIX) else d) for n, d in outcome.outputs)
+        return dataclasses.replace(outcome, outputs=outputs)
+    item.decisions = tuple(d for d in manifest.decisions(item.name) if d.status != decisions.REPLACED)
+    return outcome
+
+
 def _settle(item: Item, outcome: Outcome, opts: RunOptions, manifest: Manifest, started_at: str) -> None:
     """A workbook's files are in place: drop the outputs it no longer has, retire the decisions
     whose finding is gone, then commit its record."""
@@ -148,8 +178,10 @@ def _settle(item: Item, outcome: Outcome, opts: RunOptions, manifest: Manifest, 
     if outcome.status in (OK, UNREADABLE):
         written = {name for name, _ in outcome.outputs}
         if _inside(folder, opts.output):
-            for name, _ in kept:
-                if name not in written and plain_name(name):
+            limit = int(opts.settings.limits.max_file_mb * 1024 * 1024)
+            for name, recorded in kept:
+                # an old output no longer written (a renamed project), if it is still ours as written
+                if name not in written and plain_name(name) and digest_now(folder / name, limit) == recorded:
                     (folder / name).unlink(missing_ok=True)
     else:
         outputs = tuple(sorted({**dict(kept), **dict(outcome.outputs)}.items()))

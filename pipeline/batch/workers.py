@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Protocol
 
 from ..config import Settings
+from ..decisions import ACTIVE, REPLACED
 from ..messages import MSG
 from ..model import Decision, Finding
 from ..render.findings_json import encode, failure_doc, refusal_doc
@@ -37,7 +38,10 @@ from .files import (
     FINDINGS_JSON,
     REPORT_SUFFIX,
     SCORED_SUFFIX,
+    Guard,
     WriteFailed,
+    digest_now,
+    original_of,
     output_name,
     write_failure,
     write_folder,
@@ -57,6 +61,7 @@ class Item(Protocol):
     folder: str  # its folder under output/
     decisions: tuple[Decision, ...]  # the reviewer's, as stored in the manifest
     extras: tuple[dict, ...]  # X findings (as findings.json has them) the batch found for it
+    seen: dict[str, str]  # the reviewer's files in its folder as read back: name -> sha256
 
 
 class Options(Protocol):
@@ -81,6 +86,10 @@ class Outcome:
     cpu_ms: float = 0.0
     phases: tuple[float, float, float] = (0.0, 0.0, 0.0)  # CPU ms: evaluate+findings.json, scored wb, report
     digest: str = ""  # sha256 of the bytes the worker read ('' = none: the batch's own hash stands)
+    learned: tuple[
+        Decision, ...
+    ] = ()  # decisions a reviewer saved while the run went on, read at the last moment
+    notes: tuple[str, ...] = ()  # one line each: a reviewer's file kept aside, a link replaced
 
 
 _STATE: dict = {}
@@ -132,28 +141,32 @@ def _work_chunk(tasks: list[tuple]) -> list[Outcome]:
     waits on the disk) while the next is computed. Outcomes return once their files are in place."""
     writer = _STATE.setdefault("writer", ThreadPoolExecutor(1, thread_name_prefix="writer"))
     computed = []
-    for slot, index, path, name, digest, folder, decided, now, extras in tasks:
+    for slot, index, path, name, digest, folder, decided, now, extras, seen in tasks:
         _STATE["pids"][slot] = os.getpid()
         _STATE["started"][slot] = time.monotonic()  # the pool stops a workbook past max_seconds
         cpu = time.process_time()
         status, files, doc, phases = _compute(Path(path), name, digest, decided, now, extras)
         _STATE["started"][slot] = -1.0  # computed: writing is not timed
         target = _STATE["output"] / folder
+
+        def redo(decided: tuple[Decision, ...], path=path, name=name, digest=digest, now=now, extras=extras):
+            return _compute(Path(path), name, digest, decided, now, extras)
+
+        fresh = _Fresh(target, name, decided, seen, redo)
         computed.append(
             (
                 index,
-                status,
                 doc,
                 target,
-                writer.submit(write_folder, target, files),
+                writer.submit(fresh.write, status, files, doc),
                 1000 * (time.process_time() - cpu),
                 phases,
             )
         )
     outcomes = []
-    for index, status, doc, target, writing, cpu_ms, phases in computed:
+    for index, doc, target, writing, cpu_ms, phases in computed:
         try:
-            outputs = writing.result()
+            status, outputs, doc, learned, notes = writing.result()
         except WriteFailed as e:  # held open by Excel, a full disk: the old files and decisions stay
             path = target.name if e.name == target.name else f"{target.name}/{e.name}"
             doc = {"file": doc["file"], "locked": path, "reason": e.reason, "todo": e.todo}
@@ -161,13 +174,91 @@ def _work_chunk(tasks: list[tuple]) -> list[Outcome]:
             continue
         except ValueError as e:  # a write guard refused a name: a bug, said like any other (I001)
             doc = failure_doc(doc["file"], doc["sha256"], f"{type(e).__name__}: {e}", traceback.format_exc())
-            status, outputs = FAILED, write_failure(target, doc)
+            status, outputs, learned, notes = FAILED, write_failure(target, doc), (), ()
         outcomes.append(
             Outcome(
-                index, status, outputs, doc, os.getpid(), *_memory(), cpu_ms, phases, doc.get("sha256") or ""
+                index,
+                status,
+                outputs,
+                doc,
+                os.getpid(),
+                *_memory(),
+                cpu_ms,
+                phases,
+                doc.get("sha256") or "",
+                learned,
+                notes,
             )
         )
     return outcomes
+
+
+class _Fresh:
+    """A workbook's files written at the last moment (the writer thread): a scored workbook the
+    reviewer saved since it was read back is read again and the workbook rendered again with what
+    they decided; one saved in the very instant of replacing is kept aside (files.Guard)."""
+
+    def __init__(self, target: Path, name: str, decided: tuple[Decision, ...], seen: dict[str, str], redo):
+        self.target, self.name, self.decided, self.seen, self.redo = target, name, decided, seen, redo
+
+    def write(self, status: str, files: dict[str, bytes], doc: dict):
+        from .reviewer import Unreadable, changes, read_scored
+
+        limits = _STATE["settings"].limits
+        limit = int(limits.max_file_mb * 1024 * 1024)
+        expected = {n: self.seen.get(n) for n in files if n.endswith(SCORED_SUFFIX)}
+        learned: list[Decision] = []
+        for _ in range(_REREADS):
+            saved_since = [n for n in expected if digest_now(self.target / n, limit) != expected[n]]
+            new: list[Decision] = []
+            for n in saved_since:
+                try:
+                    saved, entries = read_scored(self.target / n, limits)
+                except Unreadable:  # a save under way, say: look again; in the end it is kept aside
+                    time.sleep(_SETTLE_SECONDS)
+                    continue
+                expected[n] = saved.sha256
+                active = {d.key: d for d in self.decided if d.status == ACTIVE}
+                new += changes(self.name, entries, active, saved, f"{self.target.name}/{n}")
+            if not saved_since:
+                break
+            if new:
+                learned += new
+                self.decided = merged(self.decided, new)
+                status, files, doc, _ = self.redo(self.decided)
+        guard = Guard(expected, limit)
+        outputs = write_folder(self.target, files, guard)
+        notes = [
+            *(
+                MSG["D_kept_aside"].format(file=f"{self.target.name}/{n}", aside=a)
+                for n, a in _pairs(guard.aside)
+            ),
+            *(MSG["D_link_replaced"].format(file=f"{self.target.name}/{n}") for n in guard.links),
+        ]
+        if learned:
+            notes.insert(0, MSG["D_saved_during_run"].format(file=self.target.name, n=len(learned)))
+        return status, outputs, doc, tuple(learned), tuple(notes)
+
+
+_REREADS = 3  # a reviewer saving again and again: read again at most this often, then keep aside
+_SETTLE_SECONDS = 0.2
+
+
+def _pairs(aside: list[str]) -> list[tuple[str, str]]:
+    return [(original_of(a) or a, a) for a in aside]
+
+
+def merged(decided: tuple[Decision, ...], new: list[Decision]) -> tuple[Decision, ...]:
+    """The decisions with `new` ones in place of the active ones of the same finding (as the
+    manifest stores them: the replaced one is kept as 已更改)."""
+    keys = {d.key for d in new}
+    return (
+        *(
+            dataclasses.replace(d, status=REPLACED) if d.status == ACTIVE and d.key in keys else d
+            for d in decided
+        ),
+        *new,
+    )
 
 
 def _compute(
@@ -302,7 +393,18 @@ def _round(
     limit = opts.settings.limits.max_seconds
     by_index = {it.index: it for it in items}
     tasks = [
-        (slot, it.index, str(it.path), it.name, it.digest, it.folder, it.decisions, now, it.extras)
+        (
+            slot,
+            it.index,
+            str(it.path),
+            it.name,
+            it.digest,
+            it.folder,
+            it.decisions,
+            now,
+            it.extras,
+            dict(it.seen),
+        )
         for slot, it in enumerate(items)
     ]
     pool = ProcessPoolExecutor(

@@ -10,6 +10,7 @@ more than one tag, and nothing grows with the number of cells but a counter.
 from __future__ import annotations
 
 import copy
+import errno
 import hashlib
 import io
 import os
@@ -53,13 +54,23 @@ class Input:
     sha256: str
 
 
-def read_input(path: Path, max_bytes: int | None = None) -> Input:
+def read_input(path: Path, max_bytes: int | None = None, *, follow_links: bool = True) -> Input:
     """The file's bytes, read once. Opened without blocking and checked on the open descriptor, so a
     FIFO, device or socket (or a link to one) put in place after discovery is refused, never waited
     on; a file over `max_bytes` is refused by its size before a byte is read or hashed.
+    `follow_links=False` (a file under output/): a link is refused (I001_link), never read through.
     Raises Refused (the I001 message) or OSError."""
     flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-    fd = os.open(path, flags)
+    if not follow_links:
+        if os.path.islink(path) or _is_junction(path):
+            raise Refused(MSG["I001_link"])
+        flags |= getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError as e:
+        if not follow_links and e.errno == errno.ELOOP:  # became a link a moment ago
+            raise Refused(MSG["I001_link"]) from None
+        raise
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
@@ -78,11 +89,11 @@ def read_input(path: Path, max_bytes: int | None = None) -> Input:
     return Input(data, hashlib.sha256(data).hexdigest())
 
 
-def file_digest(path: Path, max_bytes: int | None = None) -> str:
+def file_digest(path: Path, max_bytes: int | None = None, *, follow_links: bool = True) -> str:
     """sha256 of a regular file within `max_bytes` ('' for anything else): never blocks, never reads
     a file that would be refused anyway."""
     try:
-        return read_input(path, max_bytes).sha256
+        return read_input(path, max_bytes, follow_links=follow_links).sha256
     except (Refused, OSError):
         return ""
 
@@ -100,6 +111,11 @@ class Container:
 
     def extent(self, sheet: str) -> tuple[int, int]:
         return self.extents.get(sheet, self.largest)
+
+
+def _is_junction(path: Path) -> bool:
+    isjunction = getattr(os.path, "isjunction", None)  # Python 3.12+: a Windows directory junction
+    return bool(isjunction and isjunction(path))
 
 
 _COMPRESSIONS = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
