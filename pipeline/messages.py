@@ -66,6 +66,7 @@ MSG: dict[str, str] = {
     "请用 Excel/WPS 打开后另存为 .xlsx 再提交",
     "I001_xml": "工作簿的部件 {part} 中有残缺的 XML 标记（引号未闭合或标记未结束），拒绝读取："
     "请用 Excel/WPS 打开后另存为 .xlsx 再提交",
+    "I001_row_elements": "工作表的行（含空行）超过 {limit} 行，不像本程序生成的文件，拒绝读取",
     "I001_cells": "工作簿的单元格超过 {limit} 个（config.toml 的 [limits] max_cells，疑似异常文件）："
     "请删除无关的单元格和工作表后重新保存",
     "I001_timeout": "处理该工作簿超过 {seconds:g} 秒仍未完成，已停止（config.toml 的 [limits] max_seconds）："
@@ -187,6 +188,10 @@ MSG: dict[str, str] = {
     "RUN_output_is_input": "输出目录与输入目录相同（{path}）：请用 --output 指定另一个目录",
     "RUN_output_unwritable": "无法写入输出目录 {path}（{error}）：请检查权限和磁盘空间，或用 --output 指定其他目录",
     "RUN_already_running": "另一个批处理正在写入 {path}：请等它结束后再运行",
+    "RUN_doc_shape": "{key} 应为{want}",
+    "RUN_doc_nesting": "嵌套层数过深",
+    "RUN_doc_not_json": "不是有效的 JSON",
+    "RUN_doc_invalid": "提示：{path} 不是本程序写出的格式（{why}），未计入汇总和跨年度比对：删除该文件夹，或放回原工作簿重新运行",
     "RUN_findings_unreadable": "findings.json 无法读取，请用 --force 重新运行",
     "RUN_unwritten": "{name} 无法写入（{reason}）：{todo}",
     "RUN_unwritten_busy": "请在 Excel/WPS 中关闭该文件后重新运行",

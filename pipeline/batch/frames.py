@@ -6,7 +6,6 @@ pandas is imported when a table is first built, never by the workers.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +26,7 @@ from ..tables import (
     series_of,
 )
 from .files import FINDINGS_JSON, SCORED_SUFFIX
+from .findings_doc import read_checked
 from .manifest import Record, read_only
 
 if TYPE_CHECKING:
@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 
     from .interface import RunOptions
     from .plan import Item
+
+
+DOC_MAX_BYTES = 50 * 1024 * 1024  # a findings.json of 20,000 payment rows is ~15 MB
 
 
 @dataclass(frozen=True)
@@ -225,10 +228,9 @@ def from_output(output) -> Frames | None:
         manifest.close()
     entries = []
     for rec in sorted(records.values(), key=lambda r: r.file):
-        try:
-            doc = json.loads((output / rec.folder / FINDINGS_JSON).read_bytes())
-        except (OSError, ValueError):
-            continue  # its folder was removed or is being rewritten: nothing to export for it
+        doc, _ = read_checked(output / rec.folder, DOC_MAX_BYTES)
+        if doc is None:
+            continue  # removed, being rewritten, or not what we wrote: nothing to export for it
         entries.append(Entry(rec.file, rec.folder, scored_path(rec), doc))
     return build(entries)
 
@@ -239,15 +241,21 @@ def scored_path(rec: Record) -> str | None:
     return next((f"{rec.folder}/{n}" for n, _ in rec.outputs if n.endswith(SCORED_SUFFIX)), None)
 
 
-def entry_of(it: Item, opts: RunOptions) -> Entry:
+def entry_of(it: Item, opts: RunOptions, notes: list[str] | None = None) -> Entry:
     """A workbook of this run as the tables see it (its findings.json read back when not in hand)."""
-    doc = it.doc if it.doc is not None else read_doc(opts.output / it.record.folder, it.name, it.digest)
+    doc = (
+        it.doc if it.doc is not None else read_doc(opts.output / it.record.folder, it.name, it.digest, notes)
+    )
     it.doc = doc
     return Entry(it.name, it.record.folder, scored_path(it.record), doc)
 
 
-def read_doc(folder: Path, name: str, digest: str) -> dict:
-    try:
-        return json.loads((folder / FINDINGS_JSON).read_bytes())
-    except (OSError, ValueError):  # verified a moment ago; only a concurrent edit gets here
-        return failure_doc(name, digest, MSG["RUN_findings_unreadable"])
+def read_doc(folder: Path, name: str, digest: str, notes: list[str] | None = None) -> dict:
+    """A workbook's findings.json, checked (findings_doc.py); one that cannot be used reads as a
+    failure saying so, and a line in `notes`."""
+    doc, why = read_checked(folder, DOC_MAX_BYTES)
+    if doc is not None:
+        return doc
+    if notes is not None:
+        notes.append(MSG["RUN_doc_invalid"].format(path=f"{folder.name}/{FINDINGS_JSON}", why=why))
+    return failure_doc(name, digest, MSG["RUN_findings_unreadable"])

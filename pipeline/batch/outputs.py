@@ -63,7 +63,7 @@ def write_batch_files(
     ):
         return [], BatchTiming()
     t0 = time.perf_counter()
-    redo = to_redo(items, gather(items, archive, rows, opts), opts)
+    redo = to_redo(items, gather(items, archive, rows, opts, notes), opts)
     t1 = time.perf_counter()
     if redo:
         execute(redo, opts, settle, now())  # settle puts their rows in again

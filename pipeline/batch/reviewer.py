@@ -89,7 +89,7 @@ def saved_by(path: Path, workbook=None, sha256: str = "") -> Saved:
     return Saved(author, mtime, sha256)
 
 
-def _open(path: Path, limits: Limits | None):
+def _open(path: Path, limits: Limits | None, sheet: str):
     """A reviewer's file opened as an input is: read once (never through a link, within the size
     limit), its container checked (zip bombs, entity declarations, cells) before openpyxl sees it.
     Returns (workbook, sha256 of the bytes read, when reading must stop)."""
@@ -99,16 +99,24 @@ def _open(path: Path, limits: Limits | None):
     started = time.monotonic()
     try:
         source = read_output(path, int(limits.max_file_mb * 1024 * 1024))
-        inspect_bytes(source.data, ".xlsx", limits)
+        container = inspect_bytes(source.data, ".xlsx", limits, max_row_elements=most_rows(limits))
     except Refused as e:
         raise Unreadable(e.reason) from None
     except OSError as e:
         raise Unreadable(os_reason(e)) from None
+    if sheet in container.extents and container.extent(sheet)[0] > most_rows(limits):
+        raise Unreadable(MSG["D_too_many_rows"].format(limit=most_rows(limits)))
     try:
         wb = openpyxl.load_workbook(io.BytesIO(source.data), read_only=True, data_only=True)
     except Exception:  # a damaged file the checks let through: words, never the parser's text
         raise Unreadable(MSG["D_damaged"]) from None
     return wb, source.sha256, started + limits.max_seconds
+
+
+def most_rows(limits: Limits) -> int:
+    """Rows (empty ones too) a sheet we write may have: a row per finding, a few per input row at
+    most, or one per workbook. More is not our file, and would take long to parse."""
+    return 4 * limits.max_rows + 100
 
 
 class _Bounded:
@@ -119,8 +127,8 @@ class _Bounded:
 
     def __iter__(self) -> Iterator[tuple]:
         for n, row in enumerate(self.rows, start=1):
-            if n > self.limits.max_rows + 1:
-                raise Unreadable(MSG["D_too_many_rows"].format(limit=self.limits.max_rows))
+            if n > most_rows(self.limits):
+                raise Unreadable(MSG["D_too_many_rows"].format(limit=most_rows(self.limits)))
             if n % 256 == 0 and time.monotonic() > self.deadline:
                 raise Unreadable(MSG["D_too_slow"].format(seconds=self.limits.max_seconds))
             yield row
@@ -148,7 +156,7 @@ def read_scored(path: Path, limits: Limits | None = None) -> tuple[Saved, list[E
     A workbook from before v2 (no 审核处理 column) gives no entries. Raises Unreadable."""
     from openpyxl.utils import get_column_letter
 
-    wb, digest, deadline = _open(path, limits)
+    wb, digest, deadline = _open(path, limits, REVIEW_SHEET)
     limits = limits or Limits()
     try:
         saved = saved_by(path, wb, digest)
@@ -194,7 +202,7 @@ def read_summary(path: Path, limits: Limits | None = None) -> tuple[Saved, list[
     """审核结论 / 审核人 / 审核日期 per workbook from 审核汇总.xlsx's 汇总 sheet. Raises Unreadable."""
     from openpyxl.utils import get_column_letter
 
-    wb, digest, deadline = _open(path, limits)
+    wb, digest, deadline = _open(path, limits, SUMMARY_SHEET)
     limits = limits or Limits()
     try:
         saved = saved_by(path, wb, digest)

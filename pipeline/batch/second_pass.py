@@ -12,15 +12,17 @@ from .manifest import OK, UNREADABLE, Record
 from .plan import Item
 
 
-def gather(items: list[Item], archive: list[Record], rows: Rows, opts: RunOptions) -> Frames:
+def gather(
+    items: list[Item], archive: list[Record], rows: Rows, opts: RunOptions, notes: list[str] | None = None
+) -> Frames:
     """The tables over every workbook of input/ (a skipped one through its findings.json) and the
     archive: workbooks gone from input/ whose outputs stay (earlier years, for X004/X005 and 年度对比)."""
     for it in items:  # the skipped ones: from their findings.json
         if it.index not in rows:
-            rows.add(it.index, entry_of(it, opts))
+            rows.add(it.index, entry_of(it, opts, notes))
     for n, rec in enumerate(archive, start=len(items)):
         if rec.status == OK:
-            doc = read_doc(opts.output / rec.folder, rec.file, rec.sha256)
+            doc = read_doc(opts.output / rec.folder, rec.file, rec.sha256, notes)
             if doc.get("computed"):
                 rows.add(n, Entry(rec.file, rec.folder, scored_path(rec), doc, in_batch=False))
     return rows.frames()

@@ -161,7 +161,9 @@ def _max_bytes(limits: Limits) -> int:
     return int(limits.max_file_mb * 1024 * 1024)
 
 
-def inspect_bytes(data: bytes, suffix: str, limits: Limits) -> Container:
+def inspect_bytes(data: bytes, suffix: str, limits: Limits, max_row_elements: int | None = None) -> Container:
+    """As inspect(); `max_row_elements` (a file read back from output/): a worksheet with more row
+    elements than this, empty ones included, is refused by a C-level count before it is parsed."""
     head = data[:8]
     if suffix in (".et", ".ett"):  # WPS's own format (OLE2 inside): not "an old .xls"
         raise Refused(MSG["I001_et"].format(suffix=suffix))
@@ -176,7 +178,7 @@ def inspect_bytes(data: bytes, suffix: str, limits: Limits) -> Container:
         raise Refused(MSG["I001_not_zip"])
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            return _inspect_zip(zf, size, limits)
+            return _inspect_zip(zf, size, limits, max_row_elements)
     except RuntimeError:  # zipfile: "File … is encrypted, password required for extraction"
         raise Refused(MSG["I001_zip_encrypted"]) from None
     except (
@@ -194,7 +196,9 @@ def inspect_bytes(data: bytes, suffix: str, limits: Limits) -> Container:
         raise Refused(MSG["I001_corrupt"]) from None
 
 
-def _inspect_zip(zf: zipfile.ZipFile, size: int, limits: Limits) -> Container:
+def _inspect_zip(
+    zf: zipfile.ZipFile, size: int, limits: Limits, max_row_elements: int | None = None
+) -> Container:
     infos = zf.infolist()
     if len(infos) > MAX_PARTS:
         raise Refused(MSG["I001_parts"].format(n=len(infos), limit=MAX_PARTS))
@@ -229,6 +233,7 @@ def _inspect_zip(zf: zipfile.ZipFile, size: int, limits: Limits) -> Container:
         # is inflated, so the total inflated never passes the budget whatever the directory claims.
         room = limits.max_cells - container.cells
         first = _PartScan(info.filename, room, limits.max_cells, count_only=True)
+        first.max_rows = max_row_elements
         _inflate(zf, info, first.feed)
         if not first.sheet_data:
             continue
@@ -302,6 +307,8 @@ class _PartScan:
         # (every `<c` and `:c`) against the room, refused before any of them is parsed.
         self.count_only = count_only
         self.bound = 0
+        self.max_rows: int | None = None  # row elements a worksheet may have (count_only), if bounded
+        self.rows_bound = 0
         self.room = room  # cells this part may still hold: the limit is for the whole workbook
         self.max_cells = max_cells
         self.xml: bool | None = None
@@ -338,6 +345,10 @@ class _PartScan:
                 self.bound += chunk.count(b"<c") + chunk.count(b":c")
                 if self.bound > self.room:
                     raise Refused(MSG["I001_cells"].format(limit=self.max_cells))
+                if self.max_rows is not None:
+                    self.rows_bound += chunk.count(b"<row") + chunk.count(b":row")
+                    if self.rows_bound > self.max_rows:
+                        raise Refused(MSG["I001_row_elements"].format(limit=self.max_rows))
         elif self.xml or self.sheet_data:  # not an image, say: its bytes are not tags
             self.carry = self._scan(self.carry + chunk)
 
