@@ -206,6 +206,8 @@ MSG: dict[str, str] = {
     "RUN_manifest_unwritable": "警告：清单 {path} 无法写入（{error}）：本次输出已写好，但下次运行会重新处理这些工作簿；{todo}",
     "RUN_manifest_unopenable": "无法打开或写入清单 {path}（{error}）：本次没有改写任何输出；{todo}",
     "RUN_decisions_unwritable": "清单 {path} 无法写入（{error}），读回的审核处理无法保存：本次没有改写任何输出；{todo}",
+    "RUN_manifest_busy": "清单 {path} 正被另一个程序写入（等了 {seconds:g} 秒仍未释放），本次运行已停止："
+    "已写好的输出和已读取的审核处理都保留；请关闭占用它的程序（或等另一次运行结束）后重新运行",
     "RUN_manifest_rebuilt": "提示：清单 {path} {why}，已另存为 {copy} 并重建：本次会重新处理全部工作簿",
     "RUN_manifest_damaged": "已损坏",
     "RUN_manifest_foreign": "不是本程序这一版本的格式",

@@ -322,3 +322,46 @@ def test_a_huge_file_in_output_is_refused_by_its_size_before_a_byte_is_read(fold
     monkeypatch.undo()
     assert sum(biggest) < 50 * 1024 * 1024, sum(biggest)
     assert any("超过上限" in n for n in report.notices), report.notices
+
+
+# ---------------------------------------------------------------- 6. a manifest another program holds
+def _hold(out: Path):
+    import sqlite3
+
+    holder = sqlite3.connect(out / ".manifest.sqlite", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # as an open sqlite3 shell in a transaction does
+    return holder
+
+
+def test_a_manifest_held_by_another_writer_is_waited_for_once_then_said(folders, monkeypatch):
+    """Issue 23 item 6: every write waited the full SQLite timeout (2 workbooks: 153 s)."""
+    from pipeline.batch import BatchError
+    from pipeline.batch import manifest as manifest_module
+
+    monkeypatch.setattr(manifest_module, "BUSY_WAIT", 1.0, raising=False)
+    inp, out = folders
+    run(opts(inp, out))
+    holder = _hold(out)
+    try:
+        started = time.perf_counter()
+        with pytest.raises(BatchError) as e:
+            run(opts(inp, out, force=True))
+        assert time.perf_counter() - started < 10
+        assert "另一个程序" in str(e.value) and "\n" not in str(e.value)
+        # taken while the run goes on: the first write waits once, then the run stops saying so
+        holder.execute("ROLLBACK")
+
+        def then() -> None:
+            holder.execute("BEGIN IMMEDIATE")
+
+        saved_after_read_back(monkeypatch, then)
+        started = time.perf_counter()
+        with pytest.raises(BatchError) as e:
+            run(opts(inp, out, force=True))
+        assert time.perf_counter() - started < 20
+        assert "另一个程序" in str(e.value)
+    finally:
+        holder.close()
+    monkeypatch.undo()
+    report = run(opts(inp, out))  # let go: the run catches up
+    assert report.unreadable == 0 and (out / "审核汇总.xlsx").exists()

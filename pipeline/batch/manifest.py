@@ -120,6 +120,20 @@ class Unwritable(Exception):
     """Reviewer decisions could not be stored: the run must not replace any output."""
 
 
+class Busy(Unwritable):
+    """Another program holds the manifest for writing (an open sqlite3 shell, a second copy of the
+    program on a share): waited for once (BUSY_WAIT), then the run stops saying so."""
+
+
+# How long a write waits for another writer to let go, once: after that the run stops (Busy)
+BUSY_WAIT = 10.0
+
+
+def _busy(error: sqlite3.Error) -> bool:
+    text = str(error).lower()
+    return "locked" in text or "busy" in text
+
+
 _SIDE_FILES = ("-wal", "-shm", "-journal")
 # The tables and columns of each schema this program reads (v0: round 1, without `decisions`).
 _TABLES = {"workbooks", "outputs", "batch", "decisions", "conclusions"}
@@ -184,6 +198,9 @@ class Manifest:
                     self.notes.append(MSG["RUN_manifest_link"].format(path=self.path))
         try:
             self._db = self._open()
+            self._probe()
+        except Busy:
+            raise
         except sqlite3.OperationalError as e:  # a full disk, no permission, locked: not its fault
             full = "full" in str(e).lower()
             raise Unwritable(
@@ -201,6 +218,18 @@ class Manifest:
             self.notes.append(MSG["RUN_manifest_rebuilt"].format(path=self.path, why=why, copy=copy))
             self._db = self._open()
 
+    def _probe(self) -> None:
+        """Take the write lock once and let go: a manifest another program holds is said now, before
+        any work, not after a wait at every write."""
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._db.execute("COMMIT")
+        except sqlite3.OperationalError as e:
+            if not _busy(e):
+                raise
+            self._db.close()
+            raise Busy(MSG["RUN_manifest_busy"].format(path=self.path, seconds=BUSY_WAIT)) from None
+
     def _set_aside(self) -> str:
         copy = self.path.with_name(f"{FILENAME}.damaged-{datetime.now():%Y%m%d-%H%M%S}")
         for suffix in ("", *_SIDE_FILES):
@@ -213,7 +242,7 @@ class Manifest:
         return copy.name
 
     def _open(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        db = sqlite3.connect(self.path, timeout=BUSY_WAIT, isolation_level=None)
         try:
             db.execute("PRAGMA journal_mode=WAL")  # a killed process never corrupts it
             db.execute("PRAGMA synchronous=NORMAL")
@@ -234,6 +263,8 @@ class Manifest:
         try:
             fn(*args)
         except sqlite3.Error as e:
+            if _busy(e):  # waited once already: stop, every output written so far stays
+                raise Busy(MSG["RUN_manifest_busy"].format(path=self.path, seconds=BUSY_WAIT)) from None
             if not self._unwritable:
                 self._unwritable = True
                 full = "full" in str(e).lower()
@@ -399,6 +430,8 @@ class Manifest:
         try:
             fn(new)
         except sqlite3.Error as e:
+            if _busy(e):
+                raise Busy(MSG["RUN_manifest_busy"].format(path=self.path, seconds=BUSY_WAIT)) from None
             full = "full" in str(e).lower()
             raise Unwritable(
                 MSG["RUN_decisions_unwritable"].format(

@@ -22,7 +22,7 @@ from . import plan as planning
 from .files import SCORED_SUFFIX, clean_temp, digest_now
 from .frames import Rows, entry_of, read_doc
 from .interface import BatchReport, OutputNotWritable, RunOptions, WorkerSample
-from .manifest import OK, UNREADABLE, Manifest, Record, Unwritable, now, plain_name
+from .manifest import OK, UNREADABLE, Busy, Manifest, Record, Unwritable, now, plain_name
 from .outputs import write_batch_files
 from .plan import Item, lock_output, plan, prepare, produced_by, unchanged
 from .readback import read_back
@@ -112,6 +112,8 @@ def run(opts: RunOptions) -> BatchReport:
             )
             locked += held
             notices += [line for _, lines in sorted(told.items()) for line in lines]
+        except Busy as e:  # another program holds the manifest: waited once, now stop and say so
+            raise OutputNotWritable(str(e)) from None
         finally:
             manifest.close()
     notices += [MSG["D_locked"].format(file=name) for name in locked if name not in reasons]
