@@ -323,7 +323,7 @@ def _run(args: argparse.Namespace) -> int:
     for line in report.notices:
         line = line if line.startswith(("提示：", "警告：")) else f"提示：{line}"
         print(for_terminal(line), file=sys.stderr)
-    if report.total == 0:
+    if report.total == 0 and not (report.locked or report.unwritten):
         print(for_terminal(_empty_input(opts.input)))
     else:
         where = MSG["RUN_where"].format(output=f"{opts.output}{os.sep}", summary=opts.output / SUMMARY_XLSX)

@@ -365,3 +365,67 @@ def test_a_manifest_held_by_another_writer_is_waited_for_once_then_said(folders,
     monkeypatch.undo()
     report = run(opts(inp, out))  # let go: the run catches up
     assert report.unreadable == 0 and (out / "审核汇总.xlsx").exists()
+
+
+# ---------------------------------------------------------------- 7. a full disk
+@pytest.fixture
+def tiny_disk(tmp_path):
+    """A 400 KB file system (tmpfs; needs the right to mount: skipped elsewhere)."""
+    import subprocess
+
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=400k", "tmpfs", str(disk)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a small file system here")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", str(disk)], capture_output=True)
+
+
+def test_a_tiny_output_disk_is_lines_not_a_traceback(tmp_path, tiny_disk):
+    """Issue 23 item 7: the first run on a tiny disk ended in AttributeError: 'NoneType' object has
+    no attribute 'sha256' (a workbook written in the first pass whose second pass found the disk full)."""
+    from tests.test_batch import project as named
+
+    inp = tmp_path / "input"
+    inp.mkdir()
+    for n in range(4):  # one project four times: X003, so a second pass
+        named(inp / f"副本{n}.xlsx", "2023年同一个项目")
+    report = run(opts(inp, tiny_disk / "out", jobs=1))
+    assert report.unwritten, report
+    assert any("磁盘已满" in n for n in report.notices)
+
+
+def test_a_full_disk_at_the_manifest_says_the_disk_is_full_even_as_a_disk_io_error(tmp_path, monkeypatch):
+    """Issue 23 item 7: SQLite says only （disk I/O error） on some systems."""
+    import shutil
+    import sqlite3
+
+    from pipeline.batch.manifest import Manifest, Record
+
+    manifest = Manifest(tmp_path)
+
+    class IOFull:
+        def __init__(self, db):
+            self.db = db
+
+        def execute(self, sql, *args):
+            if sql.startswith(("INSERT", "DELETE", "BEGIN")):
+                raise sqlite3.OperationalError("disk I/O error")
+            return self.db.execute(sql, *args)
+
+        def executemany(self, sql, *args):
+            raise sqlite3.OperationalError("disk I/O error")
+
+    real = manifest._db
+    manifest._db = IOFull(real)
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(10**9, 10**9, 0))
+    record = Record("a.xlsx", "0" * 64, "", "v", "a", "ok", 0, 0, 0, "2024-01-01T00:00:00", (("x", "y"),))
+    manifest.record(record)
+    manifest._db = real
+    manifest.close()
+    assert len(manifest.notes) == 1 and "磁盘已满" in manifest.notes[0], manifest.notes

@@ -24,6 +24,7 @@ goes on and says so; decisions that cannot be stored stop the run before any out
 from __future__ import annotations
 
 import os
+import shutil
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
@@ -129,6 +130,17 @@ class Busy(Unwritable):
 BUSY_WAIT = 10.0
 
 
+def _disk_full(error: sqlite3.Error, path: Path) -> bool:
+    """SQLite says "database or disk is full", or on some systems only "disk I/O error": then the
+    disk's free space tells."""
+    if "full" in str(error).lower():
+        return True
+    try:
+        return shutil.disk_usage(path.parent).free < 1024 * 1024
+    except OSError:
+        return False
+
+
 def _busy(error: sqlite3.Error) -> bool:
     text = str(error).lower()
     return "locked" in text or "busy" in text
@@ -202,7 +214,7 @@ class Manifest:
         except Busy:
             raise
         except sqlite3.OperationalError as e:  # a full disk, no permission, locked: not its fault
-            full = "full" in str(e).lower()
+            full = _disk_full(e, self.path)
             raise Unwritable(
                 MSG["RUN_manifest_unopenable"].format(
                     path=self.path,
@@ -267,7 +279,7 @@ class Manifest:
                 raise Busy(MSG["RUN_manifest_busy"].format(path=self.path, seconds=BUSY_WAIT)) from None
             if not self._unwritable:
                 self._unwritable = True
-                full = "full" in str(e).lower()
+                full = _disk_full(e, self.path)
                 self.notes.append(
                     MSG["RUN_manifest_unwritable"].format(
                         path=self.path,
@@ -432,7 +444,7 @@ class Manifest:
         except sqlite3.Error as e:
             if _busy(e):
                 raise Busy(MSG["RUN_manifest_busy"].format(path=self.path, seconds=BUSY_WAIT)) from None
-            full = "full" in str(e).lower()
+            full = _disk_full(e, self.path)
             raise Unwritable(
                 MSG["RUN_decisions_unwritable"].format(
                     path=self.path,

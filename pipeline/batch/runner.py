@@ -167,8 +167,15 @@ def _learned(item: Item, outcome: Outcome, manifest: Manifest, notices: list[str
 def _settle(item: Item, outcome: Outcome, opts: RunOptions, manifest: Manifest, started_at: str) -> None:
     """A workbook's files are in place: drop the outputs it no longer has, retire the decisions
     whose finding is gone, then commit its record."""
-    if outcome.status == LOCKED:  # another program holds an output open: all of it stays as it was
-        item.record, item.locked = item.previous, outcome.doc.get("locked") or item.name
+    if outcome.status == LOCKED:  # another program holds an output open, a full disk: it stays as it was
+        # as of this run's first pass if it had one (the second pass failed), else as of the last run
+        base = item.record if item.record is not None else item.previous
+        item.locked = outcome.doc.get("locked") or item.name
+        if base is not None and outcome.outputs:  # some were put in place before the failure: record those
+            outputs = tuple(sorted({**dict(base.outputs), **dict(outcome.outputs)}.items()))
+            base = dataclasses.replace(base, outputs=outputs, sha256="")  # a mixed set: redone next run
+            manifest.record(base)
+        item.record = base
         return
     # Only a complete new set replaces the old: when the program failed on the workbook, no old
     # output is removed; the record keeps listing them (so a later complete run still tidies them)
