@@ -261,6 +261,15 @@ def os_reason(error: OSError) -> str:
     return OS_REASONS.get(name) or error.strerror or str(error) or type(error).__name__
 
 
+# The spreadsheet reader's errors (python-calamine), as I001_engine says them
+ENGINE_WORDS = {
+    "XmlError": "工作表的 XML 内容有误",
+    "ZipError": "压缩包结构错误",
+    "PasswordError": "文件设有打开密码",
+    "CalamineError": "内容无法解析",
+    "ValueError": "内容无法解析",
+}
+
 KIND_WORDS = {
     "money": "金额（数字，默认单位万元）",
     "number": "数字",

@@ -429,3 +429,52 @@ def test_a_full_disk_at_the_manifest_says_the_disk_is_full_even_as_a_disk_io_err
     manifest._db = real
     manifest.close()
     assert len(manifest.notes) == 1 and "磁盘已满" in manifest.notes[0], manifest.notes
+
+
+# ---------------------------------------------------------------- 9. words, not the parser's text
+def _with_broken_sheet_xml(path: Path) -> bytes:
+    """A workbook whose first sheet's XML does not parse (an unclosed tag), everything else intact."""
+    src = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</sheetData>", b"<row><c><v>1</c></row></sheetData>", 1)
+            dst.writestr(info.filename, data)
+    return buf.getvalue()
+
+
+def test_no_parser_text_reaches_the_user(folders, tmp_path):
+    """Issue 23 item 9: ParseError: undefined entity &xxe;, XMLSyntaxError, 读取工作簿时出错（XmlError）."""
+    from pipeline.config import Settings
+    from pipeline.evaluate import evaluate
+
+    inp, out = folders
+    broken = tmp_path / "坏.xlsx"
+    broken.write_bytes(_with_broken_sheet_xml(inp / "审.xlsx"))
+    result = evaluate(broken, Settings(), today=date(2024, 4, 1))
+    [i001] = [f for f in result.findings if f.rule == "I001"]
+    assert "Error" not in i001.message and "内容有误" in i001.message, i001.message
+    # read back: a scored workbook with an entity declaration, and one whose XML is broken
+    run(opts(inp, out))
+    path = scored(out)
+    good = path.read_bytes()
+    path.write_bytes(_with_broken_sheet_xml(path))
+    bump(path)
+    report = run(opts(inp, out))
+    said = [n for n in report.notices if "无法读取" in n]
+    assert said and not any("Error" in n for n in report.notices), report.notices
+    src = zipfile.ZipFile(io.BytesIO(good))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info)
+            if info.filename == "xl/workbook.xml":
+                data = data.replace(b"?>", b'?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>', 1)
+            dst.writestr(info.filename, data)
+    scored(out).write_bytes(buf.getvalue())
+    bump(scored(out))
+    report = run(opts(inp, out))
+    said = [n for n in report.notices if "无法读取" in n]
+    assert said and "实体声明" in said[0] and "Error" not in said[0], report.notices

@@ -14,7 +14,7 @@ from .. import schema
 from ..cells import a1
 from ..config import Settings
 from ..display import show
-from ..messages import KIND_WORDS, MSG, os_reason
+from ..messages import ENGINE_WORDS, KIND_WORDS, MSG, os_reason
 from ..model import (
     EMPTY,
     Cell,
@@ -95,16 +95,23 @@ def load(path: Path, settings: Settings) -> Loaded:
         OSError,
         ValueError,
     ) as e:
-        return Loaded(None, [_i001(MSG["I001_engine"].format(error=type(e).__name__))], digest)
+        return Loaded(None, [_i001(MSG["I001_engine"].format(error=engine_words(e)))], digest)
     try:
         reader = _Reader(book, container, settings, path.name, digest)
         return Loaded(reader.project(), reader.findings, digest)
     except Refused as e:
         return Loaded(None, [_i001(e.reason)], digest)
     except (calamine.CalamineError, calamine.ZipError, calamine.XmlError) as e:
-        return Loaded(None, [_i001(MSG["I001_engine"].format(error=type(e).__name__))], digest)
+        return Loaded(None, [_i001(MSG["I001_engine"].format(error=engine_words(e)))], digest)
     finally:
         book.close()
+
+
+def engine_words(error: Exception) -> str:
+    """What the spreadsheet reader's error means, in words (never the parser's own text or class)."""
+    if isinstance(error, OSError):
+        return os_reason(error)
+    return ENGINE_WORDS.get(type(error).__name__, ENGINE_WORDS["CalamineError"])
 
 
 def _i001(message: str) -> Finding:
