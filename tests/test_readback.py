@@ -432,14 +432,14 @@ def test_a_full_disk_at_the_manifest_says_the_disk_is_full_even_as_a_disk_io_err
 
 
 # ---------------------------------------------------------------- 9. words, not the parser's text
-def _with_broken_sheet_xml(path: Path) -> bytes:
-    """A workbook whose first sheet's XML does not parse (an unclosed tag), everything else intact."""
+def _with_broken_sheet_xml(path: Path, part: str = "xl/worksheets/sheet1.xml") -> bytes:
+    """A workbook one of whose sheets' XML does not parse (an unclosed tag), everything else intact."""
     src = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as dst:
         for info in src.infolist():
             data = src.read(info)
-            if info.filename == "xl/worksheets/sheet1.xml":
+            if info.filename == part:
                 data = data.replace(b"</sheetData>", b"<row><c><v>1</c></row></sheetData>", 1)
             dst.writestr(info.filename, data)
     return buf.getvalue()
@@ -460,7 +460,7 @@ def test_no_parser_text_reaches_the_user(folders, tmp_path):
     run(opts(inp, out))
     path = scored(out)
     good = path.read_bytes()
-    path.write_bytes(_with_broken_sheet_xml(path))
+    path.write_bytes(_with_broken_sheet_xml(path, "xl/worksheets/sheet2.xml"))  # 审核意见
     bump(path)
     report = run(opts(inp, out))
     said = [n for n in report.notices if "无法读取" in n]
