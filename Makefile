@@ -37,7 +37,7 @@ bench: $(STAMP)  ## 性能基准：N 个合成工作簿（N=300），与朴素�
 	$(PY) -m tests.bench $(if $(N),--n $(N))
 
 fuzz: $(STAMP)  ## 以变异的示例工作簿做模糊测试（默认 5 分钟，FUZZ_SECONDS 可改）
-	FUZZ_SECONDS=$${FUZZ_SECONDS:-300} $(PY) -m pytest tests/hostile/test_fuzz.py -m slow -p no:cacheprovider
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-300} $(PY) -m pytest tests/hostile/test_fuzz.py tests/hostile/test_race.py -m slow -p no:cacheprovider
 
 preview: $(STAMP)  ## 用 LibreOffice 把 output/ 中的报告和评分表转为 PDF 与 PNG（需安装 LibreOffice）
 	$(PY) -m pipeline preview

@@ -575,39 +575,22 @@ SEVERITY_NAMES = ("错误", "警告", "提示")  # model.Severity's names, as a 
 
 
 def _validate_words(s: Settings) -> None:
-    """Values that change results without a word: an empty band list, a blank keyword (it is found
-    in every text), a severity that does not exist, an empty list of what counts as achieved."""
-    if not s.scoring.budget_bands:
+    """Values that change results without a word: no band, a band above 100%, a blank keyword (found
+    in every text), an empty qualitative.achieved, a severity that does not exist."""
+    if not s.scoring.budget_bands or any(rate > 1 for rate, _ in s.scoring.budget_bands):
         raise ConfigError(
-            "config.toml: scoring.budget_bands 不能为空：至少写一组 [执行率下限, 得分比例]，如 [[1.0, 1.0]]"
+            "config.toml: scoring.budget_bands 应为至少一组 [执行率下限（0–1）, 得分比例]，如 [[1.0, 1.0]]"
         )
-    for i, (rate, _) in enumerate(s.scoring.budget_bands):
-        if rate > 1:
-            raise ConfigError(
-                f"config.toml: scoring.budget_bands 第 {i + 1} 组的执行率下限 {rate:g} 应在 0–1 之间"
-            )
-    sections = (
-        ("scoring", s.scoring),
-        ("qualitative", s.qualitative),
-        ("checks", s.checks),
-        ("report", s.report),
-    )
-    for name, section in sections:
+    for name in ("scoring", "qualitative", "checks", "report"):
+        section = getattr(s, name)
         for f in dataclasses.fields(section):
-            value = getattr(section, f.name)
-            if not isinstance(value, tuple):
-                continue
-            for word in value:
-                if isinstance(word, str) and not word.strip():
-                    raise ConfigError(
-                        f"config.toml: {name}.{f.name} 含有空字符串：空词会匹配任何文字，请删去"
-                    )
-    for key, words in (("qualitative.achieved", s.qualitative.achieved),):
-        if not words:
-            raise ConfigError(f"config.toml: {key} 不能为空：否则没有任何定性指标能算作达成")
+            words = getattr(section, f.name)
+            if isinstance(words, tuple) and any(isinstance(w, str) and not w.strip() for w in words):
+                raise ConfigError(f"config.toml: {name}.{f.name} 含有空字符串：空词会匹配任何文字，请删去")
+    if not s.qualitative.achieved:
+        raise ConfigError("config.toml: qualitative.achieved 不能为空：否则没有任何定性指标能算作达成")
     for value in s.report.findings_severities:
         if value not in SEVERITY_NAMES:
             raise ConfigError(
-                f"config.toml: report.findings_severities 中的 {value!r} 不是严重程度，"
-                f"可选：{' / '.join(SEVERITY_NAMES)}"
+                f"config.toml: report.findings_severities 中的 {value!r} 不是严重程度，可选：{' / '.join(SEVERITY_NAMES)}"
             )
