@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Generic, TypeVar
 
+from .schema import FUND_TOTAL
+
 if TYPE_CHECKING:
     from .measure import Measurement
 
@@ -53,7 +55,11 @@ class Severity(enum.StrEnum):
 
     @property
     def rank(self) -> int:
-        return {"错误": 0, "警告": 1, "提示": 2}[self.value]
+        """0 for the worst: the order the members are declared in."""
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {s: n for n, s in enumerate(Severity)}
 
 
 @dataclass(frozen=True)
@@ -238,7 +244,7 @@ class Project:
 
     @property
     def total(self) -> FundRow | None:
-        return self.funds.get("年度资金总额")
+        return self.funds.get(FUND_TOTAL)
 
     def has(self, *names: str) -> bool:
         """True when none of these sheets (or `sheet.column` keys) is missing."""

@@ -63,6 +63,7 @@ from .measure import (
     qualitative_level,
 )
 from .model import FundRow, Indicator, IndicatorScore, Project, Scores, Subtotal
+from .schema import FUND_TOTAL, GRADES
 from .values import (
     AT_LEAST,
     AT_MOST,
@@ -74,14 +75,15 @@ from .values import (
 
 # ---------------------------------------------------------------- grades
 def grade_of(total: float, grades: Grades) -> str:
-    """第十三条: 优 / 良 / 中 / 差 by the thresholds of `[grades]`."""
+    """第十三条: 优 / 良 / 中 / 差 (schema.GRADES) by the thresholds of `[grades]`."""
+    excellent, good, passed, failed = GRADES
     if total >= grades.excellent:
-        return "优"
+        return excellent
     if total >= grades.good:
-        return "良"
+        return good
     if total >= grades.pass_:
-        return "中"
-    return "差"
+        return passed
+    return failed
 
 
 def _comparator_word(m: Measurement) -> str:
@@ -340,7 +342,7 @@ def score_budget(total: FundRow | None, settings: Settings) -> BudgetScore:
     weight = settings.weights.budget_execution
     if total is None:
         return BudgetScore(
-            None, None, None, None, "资金情况缺少年度资金总额，预算执行率得分无法计算，按 0 计"
+            None, None, None, None, f"资金情况缺少{FUND_TOTAL}，预算执行率得分无法计算，按 0 计"
         )
     base, executed = total.budget.value, total.executed.value
     base_name = "全年预算数" if total.adjusted.value is not None else "年初预算数"

@@ -25,6 +25,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .model import Severity
+from .schema import GRADES
 from .values import half_width
 
 if TYPE_CHECKING:
@@ -108,7 +110,7 @@ FINDING_COLUMNS = (
     "other_cell",
 )
 TEXT_COLUMNS = ("file", "kind", "title", "text", "sheet", "cell")  # kind: 报告正文 / 偏差原因
-SEVERITY_RANK = {"错误": 0, "警告": 1, "提示": 2}
+SEVERITY_RANK = {s.value: s.rank for s in Severity}  # findings.json holds a severity as its text
 
 
 @dataclass(frozen=True)
@@ -162,7 +164,6 @@ def key_of(name: object, unit: object, year: object) -> str:
 
 
 # ---------------------------------------------------------------- views (审核汇总.xlsx)
-GRADES = ("优", "良", "中", "差")
 
 
 def by_department(frames: Frames) -> pd.DataFrame:

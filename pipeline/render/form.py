@@ -17,6 +17,7 @@ from ..cells import parse_a1
 from ..display import show
 from ..messages import MSG
 from ..model import Finding, Indicator, IndicatorScore, Result, Scores
+from ..schema import FUND_TOTAL
 from .xlsx import (
     MIN_ROW,
     STYLES,
@@ -49,7 +50,7 @@ INDICATOR_HEAD = (
 )
 FUND_HEAD = ("年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分")
 FUND_LINES = (
-    ("年度资金总额", "年度资金总额"),
+    (FUND_TOTAL, FUND_TOTAL),
     ("财政拨款", "其中：当年财政拨款"),
     ("上年结转资金", "　　　上年结转资金"),
     ("其他资金", "　　　其他资金"),
@@ -157,7 +158,7 @@ def form_layout(result: Result, s: Scores) -> Layout:
         ):
             value = shown(cell)
             lay.put(i, c, value, "money" if isinstance(value, (int, float)) else "center", src=[cell])
-        if source == "年度资金总额":
+        if source == FUND_TOTAL:
             lay.put(i, 6, s.budget_weight, "score")
             lay.put(i, 7, s.execution_rate, "percent")
             lay.put(i, 8, s.budget_score, "score", (i, last))

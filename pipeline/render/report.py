@@ -27,6 +27,7 @@ from ..config import Settings
 from ..decisions import WAIVED
 from ..display import fixed, percent, show
 from ..model import Cell, Finding, Indicator, IndicatorScore, Result
+from ..schema import FUND_TOTAL
 from ..values import half_width
 from . import form
 from .scored_workbook import resolver
@@ -384,7 +385,7 @@ def _funds(result: Result) -> dict:
         rows.append(
             {
                 "source": f.source,
-                "total": f.source == "年度资金总额",
+                "total": f.source == FUND_TOTAL,
                 "initial": show(f.initial.value, 4),
                 "adjusted": show(f.adjusted.value, 4),
                 "budget": show(f.budget.value, 4),
