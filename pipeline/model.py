@@ -320,6 +320,7 @@ class Scores:
     rescaled: bool = False  # the 分值 do not add to `scale`: total = raw_total ÷ weight_total × scale
     claimed_total_differs: bool = False  # 自评总分 ≠ total beyond the score tolerance (S011)
     claimed_grade_differs: bool = False  # 自评等级 ≠ grade (S012)
+    decimals: int = 2  # scoring.decimals: every score above is rounded to it, and shown to it
 
     def for_row(self, row: int) -> IndicatorScore | None:
         return next((s for s in self.indicators if s.row == row), None)

@@ -481,6 +481,7 @@ def score(
         claimed_total_differs=claimed_total is not None
         and abs(claimed_total - total) > tol + 1e-9,  # 96.9 − 96.89: float noise
         claimed_grade_differs=claimed_grade is not None and claimed_grade != grade,
+        decimals=d,
     )
 
 

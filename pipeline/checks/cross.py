@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..config import Settings
-from ..display import money
+from ..display import money, money_key
 from ..messages import MSG
 from ..model import Finding, Severity
 from ..values import AT_LEAST, AT_MOST, GREATER, LESS, parse_quantity
@@ -159,7 +159,7 @@ def payment_in_two_projects(frames: Frames, ctx: CrossContext) -> Iterator[Locat
         return
     pay = pay.assign(
         _u=pay["unit"].map(normalize),
-        _a=pay["amount"].map(lambda a: round(float(a), 4)),
+        _a=pay["amount"].map(lambda a: money_key(float(a))),
         _f=pay["fund_type"].map(normalize),
     )
     pay = _in_several(pay[pay["_u"] != ""], ["_u", "dates", "_a", "_f"])

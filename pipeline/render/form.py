@@ -110,11 +110,11 @@ def _address(cell: str) -> tuple[int, int] | None:
         return None
 
 
-def _level_label(name: str, weight: float | None, width: float) -> str:
+def _level_label(name: str, weight: float | None, width: float, decimals: int) -> str:
     """`产出指标(50分)`; on two lines, the weight below the name, when one line does not fit `width`."""
     if not name or weight is None:
         return name
-    points = f"({show(weight, 4)}分)"
+    points = f"({show(weight, decimals)}分)"
     return name + points if text_width(name + points) <= width - 1.5 else f"{name}\n{points}"
 
 
@@ -204,7 +204,7 @@ def form_layout(result: Result, s: Scores) -> Layout:
         lay.put(
             first + a,
             1,
-            _level_label(name, s.level1_weights.get(name), FORM_WIDTHS[1]),
+            _level_label(name, s.level1_weights.get(name), FORM_WIDTHS[1], s.decimals),
             "center",
             (first + b, 1),
             [ind.level1 for ind in inds[a : b + 1]],
@@ -215,7 +215,7 @@ def form_layout(result: Result, s: Scores) -> Layout:
             lay.put(
                 first + a + c,
                 2,
-                _level_label(l2, sub_weight.get((name, l2)), FORM_WIDTHS[2]),
+                _level_label(l2, sub_weight.get((name, l2)), FORM_WIDTHS[2], s.decimals),
                 "center",
                 (first + a + d, 2),
                 [ind.level2 for ind in inds[a + c : a + d + 1]],
@@ -238,10 +238,10 @@ def form_layout(result: Result, s: Scores) -> Layout:
             r,
             last,
             MSG["R_rescaled"].format(
-                raw=show(s.raw_total, 4),
-                weight=show(s.weight_total, 4),
-                scale=show(s.scale, 4),
-                total=show(s.total, 4),
+                raw=show(s.raw_total, s.decimals),
+                weight=show(s.weight_total, s.decimals),
+                scale=show(s.scale, s.decimals),
+                total=show(s.total, s.decimals),
             ),
             "text",
         )

@@ -25,7 +25,7 @@ import jinja2
 
 from ..config import Settings
 from ..decisions import WAIVED
-from ..display import fixed, percent, show
+from ..display import percent, show, wan, wan_column
 from ..model import Cell, Finding, Indicator, IndicatorScore, Result
 from ..schema import FUND_TOTAL
 from ..values import half_width
@@ -226,8 +226,8 @@ def _context(result: Result, run_date: dt.date, settings: Settings, notes: Comme
             "weight_total": score(s.weight_total),
             "scale": score(s.scale),
             "rescaled": s.rescaled,
-            "budget": show(s.budget, 4),
-            "executed": show(s.executed, 4),
+            "budget": wan(s.budget),
+            "executed": wan(s.executed),
             "rate": percent(s.execution_rate),
             "budget_weight": score(s.budget_weight),
             "budget_score": score(s.budget_score),
@@ -243,13 +243,13 @@ def _context(result: Result, run_date: dt.date, settings: Settings, notes: Comme
         },
         "funds": _funds(result),
         "subitems": [
-            {"name": _inline(i.name.text), "amount": show(i.amount.value, 4) or _inline(i.amount.text)}
+            {"name": _inline(i.name.text), "amount": wan(i.amount.value) or _inline(i.amount.text)}
             for i in p.subitems
         ],
         "structure": [
             {
                 "category": _inline(r.category.text),
-                "amount": show(r.amount.value, 4) or _inline(r.amount.text),
+                "amount": wan(r.amount.value) or _inline(r.amount.text),
             }
             for r in p.structure
         ],
@@ -338,7 +338,7 @@ def _form_grid(result: Result, findings: list[Finding], notes: Comments) -> str:
         role = _FORM_ROLE.get(item.style, "center")
         if role == "label" and item.c0 == item.c1 == 0 and item.r1 > item.r0:
             role = "vlabel"
-        text = _form_value(item.value, item.style, role)
+        text = _form_value(item.value, item.style, role, s.decimals)
         anchor = ("form", item.r0, item.c0)
         text = notes.mark(text, marks.notes.get((item.r0, item.c0), ()), anchor)
         if (
@@ -357,7 +357,7 @@ def _form_grid(result: Result, findings: list[Finding], notes: Comments) -> str:
     return grid_table(FORM_WIDTHS_MM, top, bottom=False) + gap + grid_table(FORM_WIDTHS_MM, rest, (head,))
 
 
-def _form_value(value: object, style: str, role: str) -> str:
+def _form_value(value: object, style: str, role: str, decimals: int) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
@@ -369,10 +369,10 @@ def _form_value(value: object, style: str, role: str) -> str:
         )
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if style == "money":
-            return show(float(value), 4)
+            return wan(float(value))
         if style == "percent":
             return percent(float(value))
-        return show(float(value), 2)
+        return show(float(value), decimals)
     return _inline(str(value))
 
 
@@ -386,10 +386,10 @@ def _funds(result: Result) -> dict:
             {
                 "source": f.source,
                 "total": f.source == FUND_TOTAL,
-                "initial": show(f.initial.value, 4),
-                "adjusted": show(f.adjusted.value, 4),
-                "budget": show(f.budget.value, 4),
-                "executed": show(f.executed.value, 4),
+                "initial": wan(f.initial.value),
+                "adjusted": wan(f.adjusted.value),
+                "budget": wan(f.budget.value),
+                "executed": wan(f.executed.value),
                 "adjusted_blank": f.adjusted.value is None,
                 "adjusted_differs": (
                     f.adjusted.value is not None
@@ -414,13 +414,13 @@ def _payment(pay, notes: Comments) -> dict:
         "dates": notes.cell_text(dates, pay.dates),
         "fund_type": _inline(pay.fund_type),
         "item": notes.cell_text(_inline("；".join(x for x in (items, purpose) if x)), pay.items),
-        "amount": notes.cell_text(fixed(pay.amount.value, 4) or _inline(pay.amount.text), pay.amount),
+        "amount": notes.cell_text(wan_column(pay.amount.value) or _inline(pay.amount.text), pay.amount),
     }
 
 
 def _payments_total(result: Result) -> str:
     paid = result.scores.paid if result.scores else None
-    return "" if paid is None else fixed(paid, 4)
+    return wan_column(paid)
 
 
 def _findings(
@@ -497,7 +497,7 @@ def _finalize(value: object) -> str:
     if value is None:
         raise ReportTemplateError("模板输出了空值（None）：请用 {% if … %} 判断后再输出")
     if isinstance(value, float):
-        value = show(value, 4)
+        value = wan(value)  # a float the template computed: to the yuan, as amounts are shown
     text = value if isinstance(value, str) else str(value)
     if _SPECIAL.search(text) is None:
         return text

@@ -18,7 +18,7 @@ from xlsxwriter.worksheet import Worksheet
 from .. import sheets
 from ..cells import a1, parse_a1
 from ..decisions import OPEN, RETIRED
-from ..display import percent, show
+from ..display import percent, show, wan
 from ..messages import MSG
 from ..model import NO_REVIEW, Decision, Finding, Result, Review, Scores, Severity
 from ..schema import template_widths
@@ -173,7 +173,7 @@ def _detail_lines(result: Result, s: Scores) -> list[dict]:
                 "claimed": sc.claimed,
                 "computed": sc.computed,
                 "level": sc.level,
-                "band": f"{show(sc.band[0], 4)}–{show(sc.band[1], 4)}" if sc.band else None,
+                "band": f"{show(sc.band[0], s.decimals)}–{show(sc.band[1], s.decimals)}" if sc.band else None,
                 "how": sc.arithmetic,
             }
         )
@@ -185,9 +185,7 @@ def _detail_lines(result: Result, s: Scores) -> list[dict]:
             "method": "执行率",
             "weight": s.budget_weight,
             "computed": s.budget_score,
-            "how": MSG["R_budget_line"].format(
-                rate=rate, executed=show(s.executed, 4), budget=show(s.budget, 4)
-            ),
+            "how": MSG["R_budget_line"].format(rate=rate, executed=wan(s.executed), budget=wan(s.budget)),
         }
     )
     lines += [
@@ -212,10 +210,10 @@ def _detail_lines(result: Result, s: Scores) -> list[dict]:
     lines.append(total)
     if s.rescaled:
         total["how"] = MSG["R_rescaled"].format(
-            raw=show(s.raw_total, 4),
-            weight=show(s.weight_total, 4),
-            scale=show(s.scale, 4),
-            total=show(s.total, 4),
+            raw=show(s.raw_total, s.decimals),
+            weight=show(s.weight_total, s.decimals),
+            scale=show(s.scale, s.decimals),
+            total=show(s.total, s.decimals),
         )
         lines.append({"label": "总分（百分制）", "weight": s.scale, "computed": s.total})
     lines.append({"label": "等级", "claimed": shown(info.claimed_grade), "computed": s.grade})
