@@ -270,6 +270,7 @@ class IndicatorScore:
     arithmetic: str = ""  # "定量·不低于·36次→完成32次：10×32/36=8.89"
     met: bool | None = None  # the numbers (or a deadline) show the target met / missed; None: unknown
     adjusted: bool = False  # 复核得分 set by a reviewer's 调整 (审核调整), not computed
+    adjust_reason: str = ""  # the reviewer's 审核说明 of a 调整, when it says more than the score
     # decided by scoring, rendered as they are: the claim differs from the computed score (beyond
     # the score tolerance); the line scores below its 分值 (any deduction, however small)
     claimed_differs: bool = False

@@ -401,12 +401,14 @@ def _level1_weights(indicators: tuple[Indicator, ...]) -> dict[str, float]:
 
 def _adjust(line: IndicatorScore, value: float, note: str, decimals: int) -> IndicatorScore:
     """A reviewer's 调整 (decisions.py, checked there): the 定性 line's 复核得分 is theirs."""
-    why = f"（{note}）" if note and note.strip() != show(value) else ""
+    reason = note.strip() if note and note.strip() != show(value) else ""  # more than the score
     return dataclasses.replace(
         line,
         computed=round_score(value, decimals),
         adjusted=True,
-        arithmetic=f"{line.arithmetic}；审核调整为 {show(value, decimals)}{why}",
+        adjust_reason=reason,
+        arithmetic=f"{line.arithmetic}；审核调整为 {show(value, decimals)}"
+        + (f"（{note}）" if reason else ""),
     )
 
 
@@ -491,7 +493,8 @@ def _decided(line: IndicatorScore, tol: float) -> IndicatorScore:
     return dataclasses.replace(
         line,
         claimed_differs=computed is not None and claimed is not None and abs(computed - claimed) > tol,
-        lost=weight is not None and final is not None and final < weight - 1e-9,
+        # a line without any usable score has lost its points too: nothing may call it full marks
+        lost=weight is not None and (final is None or final < weight - 1e-9),
     )
 
 

@@ -299,6 +299,18 @@ def test_each_line_says_whether_its_claim_differs_and_whether_it_lost_points():
     assert [t.claimed_differs for t in s.subtotals] == [True]  # Σ自评 36.885 against Σ复核 37.78
 
 
+def test_a_line_without_any_usable_score_has_lost_its_points():
+    """Decided by scoring, read by the report (which says 计0分, never 均得满分): an unverifiable line
+    whose claim is blank too; a line without 分值 counts nothing and loses nothing."""
+    s = score(
+        project(
+            line("≥36次", "超额完成", claimed=None, row=2), line("≥36次", "超额完成", weight=None, row=3)
+        ),
+        SETTINGS,
+    )
+    assert [(x.final, x.lost) for x in s.indicators] == [(None, True), (None, False)]
+
+
 def test_rows_without_weight_count_nothing():
     s = score(project(*_ninety_points(), line("≥10次", "10次", None, 10, row=11)), SETTINGS)
     assert (s.indicator_weight, s.indicator_score, s.total) == (90, 90, 100)

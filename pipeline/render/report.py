@@ -57,16 +57,21 @@ def report_docx(result: Result, run_date: dt.date, settings: Settings) -> bytes:
     """The 绩效自评报告 of one scored workbook, as .docx bytes (same input + config + date → same bytes)."""
     if result.scores is None:
         raise ValueError("无法读取的工作簿没有评分结果，不生成报告")
-    # a finding the reviewer waived (豁免) is listed as waived, not marked in the text
-    open_findings = [f for f in result.findings if result.review.state(f) != WAIVED]
+    open_findings = _not_waived(result)
     notes = Comments(open_findings)
-    context = _context(result, run_date, settings, notes)
+    context = _context(result, run_date, settings, notes, open_findings)
     text = _environment().get_template(MAIN_TEMPLATE).render(context)
     writer = Writer(blocks={"form": _form_grid(result, open_findings, notes)})
     body = writer.write(_parse(text))
     info = result.project.info
     used = {cid: notes.texts[cid] for cid in writer.comment_ids()}
     return package(body, _inline(info.name.text) + "绩效自评报告", _inline(info.unit.text), run_date, used)
+
+
+def _not_waived(result: Result) -> list[Finding]:
+    """The findings the report shows as open: a finding the reviewer waived (豁免) is listed as
+    waived, never marked in the text."""
+    return [f for f in result.findings if result.review.state(f) != WAIVED]
 
 
 def prepare() -> None:
@@ -165,7 +170,15 @@ def _narrative(section, notes: Comments) -> list[str]:
 
 
 # ================================================================ 1. display values
-def _context(result: Result, run_date: dt.date, settings: Settings, notes: Comments | None = None) -> dict:
+def _context(
+    result: Result,
+    run_date: dt.date,
+    settings: Settings,
+    notes: Comments | None = None,
+    open_findings: list[Finding] | None = None,
+) -> dict:
+    """The template's variables. `open_findings`: the findings the reviewer has not waived (as
+    report_docx found them); the rest are listed as waived."""
     p, s = result.project, result.scores
     assert s is not None
     info = p.info
@@ -197,8 +210,9 @@ def _context(result: Result, run_date: dt.date, settings: Settings, notes: Comme
     placed = {id(i) for t in subtotals for i in t["lost"]}
     narrative = {sec.title: _narrative(sec, notes) for sec in p.narrative}
     review = result.review
-    waived = [f for f in result.findings if review.state(f) == WAIVED]
-    kept = [f for f in result.findings if review.state(f) != WAIVED]
+    kept = _not_waived(result) if open_findings is None else open_findings
+    listed = set(kept)
+    waived = [f for f in result.findings if f not in listed]
     seq_at = _payment_numbers(result)
     findings = _findings(kept, settings, seq_at) if settings.report.include_findings else []
     waived_list = (
@@ -276,11 +290,7 @@ def _context(result: Result, run_date: dt.date, settings: Settings, notes: Comme
         "include_findings": settings.report.include_findings,
         "findings": findings,
         "waived": waived_list,
-        "adjusted": [  # the reviewer's reason, when the 审核说明 says more than the score
-            {**i, "note": _inline(d.note) if d.note.strip() != i["final"] else ""}
-            for i in indicators
-            if i["adjusted"] and (d := review.adjustments.get(i["row"])) is not None
-        ],
+        "adjusted": [i for i in indicators if i["adjusted"]],  # with the reviewer's reason, if any
         "finding_counts": [
             (sev, sum(f["severity"] == sev for f in findings)) for sev in settings.report.findings_severities
         ],
@@ -309,8 +319,8 @@ def _indicator(i: Indicator, sc: IndicatorScore | None, score, notes: Comments) 
         "adjusted": sc is not None and sc.adjusted,  # a reviewer's 调整 set this 复核得分 (审核调整)
         "unverified": sc is not None and sc.computed is None,
         "claimed_differs": sc is not None and sc.claimed_differs,
-        # a line without any usable score has lost its points too: no sentence may call it full marks
-        "lost": (sc is not None and sc.lost) or (weight is not None and final is None),
+        "lost": sc is not None and sc.lost,
+        "note": _inline(sc.adjust_reason) if sc is not None else "",  # why a reviewer's 调整
         "deviation": notes.cell_text(_inline(i.deviation.text).rstrip("。；;，, "), i.deviation),
     }
 
