@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from pipeline import decisions as dm
 from pipeline.batch import reviewer
-from pipeline.batch.manifest import SCHEMA_VERSION, Manifest, Record
+from pipeline.batch.manifest import Manifest, Record
+from pipeline.batch.manifest_schema import SCHEMA_VERSION
 from pipeline.evaluate import evaluate
 from pipeline.model import Decision, DecisionKey, Finding, Severity
 from pipeline.render.scored_workbook import scored_workbook
