@@ -40,8 +40,10 @@ def _name(ind: Indicator) -> str:
 
 
 def _lines(project: Project, ctx: Context) -> Iterator[tuple[Indicator, IndicatorScore]]:
+    """Each indicator with its scored line (scoring scores every row, one line per row)."""
+    by_row = {line.row: line for line in reversed(ctx.scores.indicators)}  # the first of a row wins
     for ind in project.indicators:
-        line = ctx.scores.for_row(ind.row)
+        line = by_row.get(ind.row)
         if line is not None:
             yield ind, line
 
