@@ -49,19 +49,11 @@ INDICATOR_HEAD = (
     "偏差原因分析及改进措施",
 )
 FUND_HEAD = ("年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分")
-# Columns by what they hold: the indicator block's header from column B (A holds the block's
-# label); the fund block and the total lines put their 分值, 自评 and 复核 figures in the same columns.
+# Columns by what they hold: INDICATOR_HEAD runs from column B (A holds the block's label), so its
+# third header on (三级指标 … 偏差原因分析及改进措施) names columns D…J; the fund block and the total
+# lines put their 分值, 自评 and 复核 figures in the same columns.
 LEVEL3_COL, TARGET_COL, ACTUAL_COL, WEIGHT_COL, CLAIMED_COL, COMPUTED_COL, DEVIATION_COL = (
-    1 + INDICATOR_HEAD.index(head)
-    for head in (
-        "三级指标",
-        "年度指标值",
-        "实际完成值",
-        "分值",
-        "自评得分",
-        "复核得分",
-        "偏差原因分析及改进措施",
-    )
+    1 + c for c in range(2, len(INDICATOR_HEAD))
 )
 FUND_AMOUNT_COLS = tuple(LEVEL3_COL + i for i in range(3))  # 年初预算数, 全年预算数, 全年执行数
 RATE_COL = CLAIMED_COL  # the fund block's 执行率 sits where the claims do
