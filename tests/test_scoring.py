@@ -221,6 +221,8 @@ def test_rounding_is_half_up_to_configured_decimals():
     assert round_score(8.885, 2) == 8.89
     one_decimal = with_scoring(decimals=1)
     assert score_indicator(line("≥36次", "32次"), one_decimal).computed == 8.9
+    # the renderers show every score to the same places (Scores.decimals), never a fixed 2 or 4
+    assert score(project(line("≥36次", "32次")), one_decimal).decimals == 1
 
 
 # ---------------------------------------------------------------- budget
