@@ -7,6 +7,7 @@ same rule (scoring.py), so a score and the text that shows it cannot disagree.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -73,3 +74,8 @@ def wan_column(x: float | None) -> str:
 def money_key(x: float) -> float:
     """An amount as two amounts are compared: to the yuan, half up."""
     return round_half_up(x, MONEY_DECIMALS)
+
+
+def day(d: dt.date | None) -> str:
+    """A date as a document writes it: `2024年5月6日`; '' for None (or anything not a date)."""
+    return f"{d.year}年{d.month}月{d.day}日" if isinstance(d, dt.date) else ""

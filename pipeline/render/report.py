@@ -25,7 +25,7 @@ import jinja2
 
 from ..config import Settings
 from ..decisions import WAIVED
-from ..display import percent, show, wan, wan_column
+from ..display import day, percent, show, wan, wan_column
 from ..model import Cell, Finding, Indicator, IndicatorScore, Result
 from ..schema import FUND_TOTAL
 from ..values import half_width
@@ -231,7 +231,7 @@ def _context(
             "leader": _inline(info.leader.text),
             "contact": _inline(info.contact.text),
             "phone": _inline(info.phone.text),
-            "eval_date": _date(info.eval_date.value) or _inline(info.eval_date.text),
+            "eval_date": day(info.eval_date.value) or _inline(info.eval_date.text),
         },
         "scores": {
             "total": score(s.total),
@@ -294,7 +294,7 @@ def _context(
         "finding_counts": [
             (sev, sum(f["severity"] == sev for f in findings)) for sev in settings.report.findings_severities
         ],
-        "run_date": _date(run_date),
+        "run_date": day(run_date),
     }
 
 
@@ -465,10 +465,6 @@ def _finding(f: Finding, seq_at: dict[tuple[str, int], str]) -> dict:
 
 
 # ---------------------------------------------------------------- formatting and cleaning
-def _date(d: dt.date | None) -> str:
-    return f"{d.year}年{d.month}月{d.day}日" if isinstance(d, dt.date) else ""
-
-
 _LINE_BREAKS = re.compile("\r\n|[\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 _NOT_XML = re.compile("[\x00-\x08\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
