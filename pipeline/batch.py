@@ -45,6 +45,7 @@ from .files import (
     safe_name,
 )
 from .load import file_digest, sha256_of
+from .lockfile import Busy, holding
 from .manifest import OK, UNREADABLE, Manifest, Record, Unwritable, now, plain_name, read_only
 from .messages import MSG, os_reason
 from .model import Decision
@@ -158,6 +159,7 @@ class BatchReport:
     locked: tuple[str, ...] = ()  # outputs held open by another program: kept as they were
     unwritten: tuple[str, ...] = ()  # outputs that could not be written otherwise (full disk …): kept
     timing: BatchTiming = field(default_factory=lambda: BatchTiming(), repr=False, compare=False)
+    unreadable_files: tuple[str, ...] = ()  # named in the closing line (the first few)
 
     def closing_line(self) -> str:
         skipped = MSG["RUN_skipped"].format(n=self.skipped) if self.skipped else ""
@@ -170,6 +172,12 @@ class BatchReport:
             warnings=self.warnings,
             seconds=self.seconds,
         )
+        if self.unreadable_files:  # which ones, where the user looks
+            names = "、".join(self.unreadable_files[:5])
+            more = MSG["RUN_unreadable_more"].format(n=len(self.unreadable_files))
+            line += MSG["RUN_unreadable_named"].format(
+                files=names + (more if len(self.unreadable_files) > 5 else "")
+            )
         if self.locked:  # named at the end, where the user looks
             line += MSG["RUN_locked"].format(n=len(self.locked), files="、".join(self.locked))
         if self.unwritten:
@@ -342,6 +350,7 @@ def run(opts: RunOptions) -> BatchReport:
         processed=done,
         skipped=len(items) - done - held,
         unreadable=sum(it.record.status != OK for it in items),
+        unreadable_files=tuple(it.name for it in items if it.record.status != OK),
         errors=errors,
         warnings=sum(c[1] for c in counts),
         infos=sum(c[2] for c in counts),
@@ -450,23 +459,12 @@ def _below(root: Path, wanted: tuple[int, int]) -> bool:
 
 @contextmanager
 def _lock(output: Path) -> Iterator[None]:
+    """One batch at a time per output folder, on Windows as on Linux (lockfile.py)."""
     try:
-        import fcntl
-    except ImportError:  # Windows: no advisory locks; two runs at once are the user's to avoid
-        yield
-        return
-    lock = output / ".lock"
-    if lock.is_symlink():  # never open through a link planted as .lock
-        lock.unlink()
-    fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0), 0o644)
-    with open(fd, "a") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise AlreadyRunning(MSG["RUN_already_running"].format(path=output)) from None
-        except OSError:  # a file system without locks (some network shares): go on unlocked
-            pass
-        yield
+        with holding(output / ".lock"):
+            yield
+    except Busy:
+        raise AlreadyRunning(MSG["RUN_already_running"].format(path=output)) from None
 
 
 def _plan(inputs: list[Path], records: dict[str, Record], opts: RunOptions) -> list[_Item]:
