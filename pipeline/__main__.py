@@ -59,7 +59,7 @@ def write_log(text: str) -> Path | None:
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / name
             path.write_text(f"{' '.join(sys.argv)}\n{sys.version}\n\n{text}", encoding="utf-8")
-            return path
+            return path.resolve()
         except OSError:
             continue
     return None

@@ -381,9 +381,9 @@ def _existing_output(args: argparse.Namespace) -> Path:
     return output
 
 
-def _run_hint() -> str:
+def _run_hint(windows: bool = os.name == "nt") -> str:
     """How to run the batch, as this user would: 生成报告.bat on Windows, make elsewhere."""
-    return MSG["CLI_run_hint_windows" if os.name == "nt" else "CLI_run_hint"].format(command=command())
+    return MSG["CLI_run_hint_windows" if windows else "CLI_run_hint"].format(command=command())
 
 
 @contextmanager

@@ -30,9 +30,11 @@ def holding(path: Path) -> Iterator[bool]:
 
 
 def _lock(fd: int) -> bool:
-    if os.name == "nt":
-        import msvcrt
-
+    try:
+        import msvcrt  # Windows
+    except ImportError:
+        msvcrt = None
+    if msvcrt is not None:
         os.lseek(fd, 0, os.SEEK_SET)
         try:  # one byte, not blocking: a second process gets an error at once
             msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
