@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .batch import archive_index
-from .files import clean_temp
+from .batch.files import clean_temp
 from .load import file_digest
 
 

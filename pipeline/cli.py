@@ -343,7 +343,7 @@ def _archive_index(args: argparse.Namespace) -> int:
 
 
 def _decisions(args: argparse.Namespace) -> int:
-    from .manifest import read_only
+    from .batch.manifest import read_only
     from .render.record import record_workbook, row_of
 
     output = _existing_output(args)
@@ -404,15 +404,18 @@ def _export(args: argparse.Namespace) -> int:
             raise UsageError(MSG["CLI_no_pyarrow"].format(python=_shown(Path(sys.executable)))) from None
     if args.dir.exists() and not args.dir.is_dir():
         raise UsageError(MSG["CLI_export_not_dir"].format(path=args.dir))
-    from .batchframes import from_output
+    from .batch import atomic_write
+    from .batch.frames import from_output
     from .render.summary import export_tables
 
     frames = from_output(output)
     if frames is None:
         raise UsageError(MSG["CLI_nothing_yet"].format(path=output, run=_run_hint()))
     with _writing(args.dir):
-        for path in export_tables(frames, args.dir, args.format):
-            print(path)
+        args.dir.mkdir(parents=True, exist_ok=True)
+        for name, data in export_tables(frames, args.format).items():
+            atomic_write(args.dir / name, data)
+            print(args.dir / name)
     return 0
 
 

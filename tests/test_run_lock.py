@@ -15,7 +15,8 @@ import types
 import pytest
 
 from pipeline import lockfile
-from pipeline.batch import AlreadyRunning, _lock
+from pipeline.batch import AlreadyRunning
+from pipeline.batch.plan import lock_output as _lock
 from tests.conftest import ROOT
 
 
@@ -56,7 +57,7 @@ def test_on_windows_a_file_system_without_locks_goes_on_unlocked(tmp_path, monke
 
 HOLD = (
     "import sys, time; sys.path.insert(0, sys.argv[1]); from pathlib import Path;"
-    "from pipeline.batch import _lock\n"
+    "from pipeline.batch.plan import lock_output as _lock\n"
     "with _lock(Path(sys.argv[2])):\n print('held', flush=True); time.sleep(60)"
 )
 
