@@ -119,6 +119,7 @@ def run(opts: RunOptions) -> BatchReport:
         processed=done,
         skipped=len(items) - done - held,
         unreadable=sum(it.record.status != OK for it in items),
+        unreadable_files=tuple(it.name for it in items if it.record.status != OK),
         errors=errors,
         warnings=sum(c[1] for c in counts),
         infos=sum(c[2] for c in counts),
