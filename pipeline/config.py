@@ -27,6 +27,8 @@ class ConfigError(Exception):
 class Paths:
     input: str = "input"
     output: str = "output"
+    # v3: the bureau's approved 绩效目标 (X006–X008); a missing or empty folder turns them off
+    approved_targets: str = "targets"
 
 
 @dataclass(frozen=True)

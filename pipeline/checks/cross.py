@@ -26,6 +26,7 @@ from .registry import RULES, rule
 
 if TYPE_CHECKING:
     from ..batchframes import Frames
+    from ..load.approved import ApprovedTargets
 
 # A copied sentence shorter than this (`无。`, `无`) says nothing about copying.
 MIN_COPIED_CHARS = 20
@@ -35,6 +36,8 @@ LISTED_OTHERS = 3  # the message names this many other workbooks, then counts th
 @dataclass(frozen=True)
 class CrossContext:
     settings: Settings = field(default_factory=Settings)
+    approved: ApprovedTargets | None = None  # the bureau's approved 绩效目标 (X006–X008, checks/approved.py)
+    memo: dict = field(default_factory=dict, compare=False, repr=False)  # tables rules share, built once
 
 
 @dataclass(frozen=True)
