@@ -216,7 +216,9 @@ TEAM = Sheet(
 APPROVED = Sheet(
     "批复绩效目标",
     (
-        Column("code", "项目编码", required=False, width=18, aliases=("项目代码",), hint="有编码时按编码对照"),
+        Column(
+            "code", "项目编码", required=False, width=18, aliases=("项目代码",), hint="有编码时按编码对照"
+        ),
         Column("name", "项目名称", width=36),
         Column("unit", "实施单位", width=24, aliases=("项目单位",)),
         Column("year", "预算年度", kind="year", width=10, aliases=("年度",)),
