@@ -31,7 +31,7 @@ from datetime import date
 from pathlib import Path
 
 from . import __version__ as _PACKAGE_VERSION
-from . import decisions
+from . import approved_batch, decisions
 from .batchframes import Entry, Rows
 from .config import Settings
 from .files import (
@@ -109,6 +109,7 @@ class RunOptions:
     force: bool
     progress: bool
     run_date: date
+    approved: Path | None = None  # the approved 绩效目标 folder (X006–X008); None: not configured
 
 
 @dataclass(frozen=True)
@@ -751,7 +752,9 @@ def _write_batch_files(
     input, output, archive entry, reviewer's conclusion, config or version — the X findings cannot
     have changed either, and nothing is redone."""
     conclusions = manifest.conclusions()
-    key = _batch_key(items, archive, conclusions, opts)
+    approved_state, approved_notes = approved_batch.approved_state(opts.approved, opts.settings)
+    notes += approved_notes
+    key = _batch_key(items, archive, conclusions, opts, approved_state)
     done = manifest.batch()
     if not opts.force and all(
         name in done and done[name][1] == key and _intact(opts.output, ((name, done[name][0]),))
@@ -759,6 +762,7 @@ def _write_batch_files(
     ):
         return [], BatchTiming()
     t0 = time.perf_counter()
+    from .checks.approved import target_comparison
     from .checks.cross import CrossContext, run_cross
 
     for it in items:  # the skipped ones: from their findings.json
@@ -769,7 +773,11 @@ def _write_batch_files(
             doc = _read_doc(opts.output / rec.folder, rec.file, rec.sha256)
             if doc.get("computed"):
                 rows.add(n, Entry(rec.file, rec.folder, _scored(rec), doc, in_batch=False))
-    found = run_cross(rows.frames(), CrossContext(opts.settings))
+    approved, approved_notes = approved_batch.read_for_pass(approved_state, opts.settings)
+    notes += approved_notes
+    ctx = CrossContext(opts.settings, approved)
+    crossed = rows.frames()
+    found = run_cross(crossed, ctx)
     redo = []
     for it in items:
         want = [f.as_dict() for f in found.get(it.name, ())]
@@ -779,15 +787,17 @@ def _write_batch_files(
     t1 = time.perf_counter()
     if redo:
         execute(redo, opts, settle, now())  # settle puts their rows in again
-        key = _batch_key(items, archive, conclusions, opts)
+        key = _batch_key(items, archive, conclusions, opts, approved_state)
     t2 = time.perf_counter()
     if _held_open(opts.output / SUMMARY_XLSX):  # the reviewer is still in it: theirs stays, rebuilt next run
         return [SUMMARY_XLSX], BatchTiming(t1 - t0, t2 - t1, len(redo), 0.0)
     from .render.summary import findings_csv, summary_workbook
 
-    frames = rows.frames()
+    frames = approved_batch.with_reading_problems(rows.frames(), approved)
+    # built by X006–X008 a moment ago, not again; None: no approved targets were given
+    targets = target_comparison(crossed, ctx) if approved is not None else None
     build = {
-        SUMMARY_XLSX: lambda: summary_workbook(frames, conclusions),
+        SUMMARY_XLSX: lambda: summary_workbook(frames, conclusions, targets=targets),
         FINDINGS_CSV: lambda: findings_csv(frames),
     }
     written: dict[str, str] = {}
@@ -808,7 +818,13 @@ def _write_batch_files(
     return failed, BatchTiming(t1 - t0, t2 - t1, len(redo), time.perf_counter() - t2)
 
 
-def _batch_key(items: list[_Item], archive: list[Record], conclusions: dict, opts: RunOptions) -> str:
+def _batch_key(
+    items: list[_Item],
+    archive: list[Record],
+    conclusions: dict,
+    opts: RunOptions,
+    approved: approved_batch.ApprovedState,
+) -> str:
     """What the batch files and the X findings are a function of."""
     return hashlib.sha256(
         json.dumps(
@@ -818,6 +834,7 @@ def _batch_key(items: list[_Item], archive: list[Record], conclusions: dict, opt
                 *([it.name, it.record.sha256, it.record.folder, it.record.outputs] for it in items),
                 *(["archive", r.file, r.sha256, r.folder, r.outputs] for r in archive),
                 sorted(dataclasses.astuple(c) for c in conclusions.values()),
+                *(["approved", name, digest] for name, digest in approved.digests),
             ],
             ensure_ascii=False,
         ).encode("utf-8")

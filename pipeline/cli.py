@@ -313,6 +313,7 @@ def _run(args: argparse.Namespace) -> int:
         force=args.force,
         progress=True,
         run_date=args.date or date.today(),
+        approved=base / settings.paths.approved_targets,
     )
     report = run(opts)
     for name in report.removed:

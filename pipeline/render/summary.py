@@ -14,6 +14,7 @@ import io
 import math
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import xlsxwriter
 
@@ -35,10 +36,14 @@ from ..model import Severity
 from .scored_workbook import RESERVED
 from .xlsx import OPTIONS, PINNED_CREATED, Formats, add_sheet, clean, fit_height, put, sheet_names
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 SUMMARY = "汇总"
 ALL_FINDINGS = "全部审核意见"
 BY_DEPARTMENT = "按主管部门"
 YEAR_OVER_YEAR = "年度对比"
+TARGETS = "目标对照"
 
 
 # ---------------------------------------------------------------- layouts
@@ -108,6 +113,24 @@ YEAR_COLUMNS = (
     ("总分变化", 9),
     ("调低的指标（X004）", 30),
 )
+# v3: the approved 绩效目标 beside the workbook's (checks/approved.py's table, one row per line)
+TARGET_COLUMNS = (
+    ("文件", 22),
+    ("项目名称", 28),
+    ("三级指标", 28),
+    ("批复指标值", 14),
+    ("调整后指标值", 13),
+    ("自评表指标值", 14),
+    ("对照结果", 16),
+    ("规则", 7),
+    ("一级指标", 10),
+    ("二级指标", 12),
+    ("项目对照方式", 16),
+    ("批复文件", 22),
+    ("批复单元格", 16),
+)
+TARGETS_NONE = "批复绩效目标中没有本批次的项目"
+TARGETS_OFF = "未提供批复绩效目标（config.toml 的 [paths] approved_targets 目录），未做目标对照"
 SUMMARY_FIT_WIDTHS = tuple(SUMMARY_COLUMNS[c][1] for c in (0, 1, 2, 13))  # the columns that wrap
 
 TOTAL_LABEL = "合计"
@@ -139,10 +162,14 @@ def _py(value: object) -> object:
 
 
 def summary_workbook(
-    frames: Frames, conclusions: dict[str, Conclusion] | None = None, created: datetime = PINNED_CREATED
+    frames: Frames,
+    conclusions: dict[str, Conclusion] | None = None,
+    created: datetime = PINNED_CREATED,
+    targets: pd.DataFrame | None = None,
 ) -> bytes:
-    """审核汇总.xlsx: one row per workbook (汇总), every finding, 按主管部门, 年度对比. `conclusions`:
-    the reviewer's 审核结论 per input file (decisions.py), as the manifest stores them."""
+    """审核汇总.xlsx: one row per workbook (汇总), every finding, 按主管部门, 年度对比, 目标对照. `conclusions`:
+    the reviewer's 审核结论 per input file (decisions.py), as the manifest stores them; `targets`: the
+    目标对照 table of X006–X008 (checks/approved.py), None or empty when no approved targets were given."""
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, OPTIONS)
     workbook.set_properties({"created": created, "title": "绩效自评审核汇总", "author": ""})
@@ -151,6 +178,7 @@ def summary_workbook(
     _write_findings(add_sheet(workbook, ALL_FINDINGS), fmt, frames)
     _write_departments(add_sheet(workbook, BY_DEPARTMENT), workbook, fmt, frames)
     _write_years(add_sheet(workbook, YEAR_OVER_YEAR), fmt, frames)
+    _write_targets(add_sheet(workbook, TARGETS), fmt, targets)
     workbook.close()
     return buffer.getvalue()
 
@@ -436,6 +464,30 @@ def _write_years(ws, fmt: Formats, frames: Frames) -> None:
         )
     ws.freeze_panes(1, 1)
     ws.autofilter(0, 0, max(len(table), 1), len(YEAR_COLUMNS) - 1)
+    _landscape(ws)
+
+
+def _write_targets(ws, fmt: Formats, table: pd.DataFrame | None) -> None:
+    """Each approved line beside the workbook's (and each line only one side has), with its finding."""
+    for c, (head, width) in enumerate(TARGET_COLUMNS):
+        ws.set_column(c, c, width)
+        ws.write_string(0, c, head, fmt("head"))
+    severities = {"X006": Severity.WARNING, "X007": Severity.WARNING, "X008": Severity.INFO}
+    rows = table.itertuples(index=False) if table is not None else ()
+    r = 0
+    for r, t in enumerate(rows, start=1):
+        at = f"{t.approved_sheet}!{t.approved_cell}" if t.approved_sheet and t.approved_cell else None
+        values = (t.file, t.project, t.level3, t.approved, t.adjusted, t.self)
+        for c, value in enumerate(values):
+            put(ws, r, c, value or None, fmt, "text")
+        put(ws, r, 6, t.verdict, fmt, "center", severities.get(t.rule))
+        put(ws, r, 7, t.rule or None, fmt, "center")
+        for c, value in enumerate((t.level1, t.level2, t.match, t.approved_file, at), start=8):
+            put(ws, r, c, value or None, fmt, "text")
+    if r == 0:
+        put(ws, 1, 0, TARGETS_OFF if table is None else TARGETS_NONE, fmt, "text")
+    ws.freeze_panes(1, 2)
+    ws.autofilter(0, 0, max(r, 1), len(TARGET_COLUMNS) - 1)
     _landscape(ws)
 
 
