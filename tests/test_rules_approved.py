@@ -3,6 +3,7 @@ and the approved-targets folder as load/approved.py reads it."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -261,3 +262,40 @@ def test_a_missing_column_is_i003(tmp_path):
 def test_a_missing_folder_reads_as_no_targets(tmp_path):
     approved = read_approved(tmp_path / "nowhere", Limits())
     assert (approved.files, approved.rows, approved.problems, approved.active) == ((), (), (), False)
+
+
+# ---------------------------------------------------------------- the template, and the example
+def test_the_approved_template_reads_back_as_the_seed_table(tmp_path):
+    from pipeline.seed import APPROVED_EXAMPLE
+    from pipeline.template import write_approved_template
+
+    write_approved_template(tmp_path / "targets" / "批复绩效目标模板.xlsx")
+    approved = read_approved(tmp_path / "targets", Limits())
+    assert approved.problems == ()
+    assert [(r.level3, r.target) for r in approved.rows] == [
+        (r["level3"], r["target"]) for r in APPROVED_EXAMPLE
+    ]
+    assert [r.target for r in approved.rows] == [
+        "≥36次",
+        "≥100%",
+        "12月份",
+        "降低办公成本",
+        "≥1.68万/每月",
+        "大于95%",
+    ]
+
+
+def test_the_seed_reports_own_target_table_shares_no_indicator_with_its_form(tmp_path):
+    """The opt-in demonstration the README describes: the example against its report's 项目目标 table."""
+    from pipeline.batchframes import Entry
+    from pipeline.evaluate import evaluate
+    from pipeline.render.findings_json import document
+    from pipeline.template import write_approved_template
+    from tests.conftest import EXAMPLE
+
+    write_approved_template(tmp_path / "targets" / "批复绩效目标模板.xlsx")
+    approved = read_approved(tmp_path / "targets", Limits())
+    doc = document(evaluate(EXAMPLE, Settings(), today=date(2022, 5, 1)))
+    found = run_cross(build([Entry(EXAMPLE.name, "x", None, doc)]), CrossContext(Settings(), approved))
+    rules = [f.rule for f in found[EXAMPLE.name]]
+    assert (rules.count("X006"), rules.count("X007"), rules.count("X008")) == (0, 6, 15)
