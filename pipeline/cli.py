@@ -249,7 +249,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     check.set_defaults(handler=_check)
 
-    template = sub.add_parser("template", help="重新生成 input_templates/ 中的空白模板、填报示例和批复绩效目标模板")
+    template = sub.add_parser(
+        "template", help="重新生成 input_templates/ 中的空白模板、填报示例和批复绩效目标模板"
+    )
     template.add_argument(
         "--dir", type=Path, metavar="目录", help="输出目录（默认：项目目录下的 input_templates）"
     )
