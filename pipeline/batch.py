@@ -762,7 +762,7 @@ def _write_batch_files(
     ):
         return [], BatchTiming()
     t0 = time.perf_counter()
-    from .checks.approved import target_comparison
+    from .checks.approved import comparison_view, target_comparison
     from .checks.cross import CrossContext, run_cross
 
     for it in items:  # the skipped ones: from their findings.json
@@ -795,7 +795,7 @@ def _write_batch_files(
 
     frames = approved_batch.with_reading_problems(rows.frames(), approved)
     # built by X006–X008 a moment ago, not again; None: no approved targets were given
-    targets = target_comparison(crossed, ctx) if approved is not None else None
+    targets = comparison_view(target_comparison(crossed, ctx)) if approved is not None else None
     build = {
         SUMMARY_XLSX: lambda: summary_workbook(frames, conclusions, targets=targets),
         FINDINGS_CSV: lambda: findings_csv(frames),

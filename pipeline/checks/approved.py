@@ -12,6 +12,8 @@ Targets compare as values (`read_target`): comparator, number, unit with its mul
 
 from __future__ import annotations
 
+import collections
+import functools
 import math
 import re
 from collections.abc import Iterator
@@ -94,7 +96,7 @@ def read_target(text: str, measure: str = "", nature: str = "", year: int | None
         if not unit and measure and measure not in ("—", "-", "/", "无"):
             factor, unit = normalize_unit(measure)
             value *= factor
-        direction, strict = _DIRECTIONS.get(q.comparator or comparator_word(nature) or "", (None, False))
+        direction, strict = _DIRECTIONS.get(q.comparator or _comparator(nature) or "", (None, False))
         return Target("quantity", value, _UNIT_ALIASES.get(unit, unit), direction, strict)
     deadline = parse_deadline(text, year or 2000)
     if deadline is not None:
@@ -133,14 +135,31 @@ def compare(mine: Target, approved: Target, at_most: bool = False) -> tuple[str,
     return (EASIER, "X006_higher") if not lower else (HARDER, "")
 
 
+_comparator = functools.lru_cache(maxsize=1024)(comparator_word)  # 指标性质: a handful of words
+
+
 def indicator_key(name: object) -> str:
     """A 三级指标 as the two sides are matched: numbering dropped, then normalised."""
+    return _indicator_key(str(name or ""))
+
+
+@functools.lru_cache(maxsize=65536)  # the same indicator names recur across a county's projects
+def _indicator_key(name: str) -> str:
     from ..batchframes import normalize
 
-    return normalize(_NUMBERING.sub("", str(name or "")))
+    return normalize(_NUMBERING.sub("", name))
 
 
 # ---------------------------------------------------------------- the join
+# the columns of the joined table the comparison reads: the workbook's line, then the approved one
+_JOINED = (
+    "file", "side", "level1", "level2", "level3", "sheet", "cell", "target", "target_cell", "unit", "nature",
+    "a_file", "a_sheet", "a_year", "a_level1", "a_level2", "a_level3", "a_target", "a_target_cell",
+    "a_adjusted", "a_adjusted_cell", "a_nature", "a_measure",
+)  # fmt: skip
+_Line = collections.namedtuple("_Line", _JOINED)
+
+
 def target_comparison(frames: Frames, ctx: CrossContext) -> pd.DataFrame:
     """The 目标对照 table (COMPARISON_COLUMNS), built once per batch and kept on `ctx`; empty when
     the bureau supplied no approved targets."""
@@ -164,21 +183,21 @@ def _compare_all(frames: Frames, ctx: CrossContext) -> pd.DataFrame:
         return empty
     p = frames.batch_projects()
     workbooks = p[p["readable"]][["file", "name", "key", "code", "name_sheet", "name_cell"]]
-    workbooks = workbooks.assign(code_key=workbooks["code"].map(normalize))
+    workbooks = workbooks.assign(code_key=[normalize(c) for c in workbooks["code"].tolist()])
     approved_rows = pd.DataFrame(
         list(map(attrgetter(*ROW_COLUMNS), approved.rows)),
         columns=[f"a_{c}" for c in ROW_COLUMNS],
         dtype=object,
     )
     approved_rows = approved_rows.assign(
-        a_code_key=approved_rows["a_code"].map(normalize),
+        a_code_key=[normalize(c) for c in approved_rows["a_code"].tolist()],
         a_key=[
             key_of(n, u, y)
             for n, u, y in zip(
                 approved_rows["a_name"], approved_rows["a_unit"], approved_rows["a_year"], strict=True
             )
         ],
-        _l3=approved_rows["a_level3"].map(indicator_key),
+        _l3=[indicator_key(n) for n in approved_rows["a_level3"].tolist()],
     )
     # a project: by 项目编码 when both sides have one, else by 项目名称 + 实施单位 + 预算年度
     by_code = workbooks[workbooks["code_key"] != ""].merge(
@@ -191,8 +210,11 @@ def _compare_all(frames: Frames, ctx: CrossContext) -> pd.DataFrame:
         [by_code.assign(match=BY_CODE), by_name.assign(match=BY_NAME)], ignore_index=True
     ).drop_duplicates(["file", "_l3"])  # a project listed twice (two files): its first rows
     matched_files = set(approved_of_workbook["file"])
+    out = [] if matched_files else _not_found(workbooks, matched_files)
+    if not matched_files:
+        return pd.DataFrame.from_records(out, columns=list(COMPARISON_COLUMNS)) if out else empty
     indicators = frames.indicators[frames.indicators["file"].isin(matched_files)]
-    own_targets = indicators.assign(_l3=indicators["level3"].map(indicator_key))
+    own_targets = indicators.assign(_l3=[indicator_key(n) for n in indicators["level3"].tolist()])
     own_targets = own_targets[own_targets["_l3"] != ""]
     joined = own_targets.merge(
         approved_of_workbook.drop(columns=["name", "key", "code", "name_sheet", "name_cell"]),
@@ -204,8 +226,8 @@ def _compare_all(frames: Frames, ctx: CrossContext) -> pd.DataFrame:
     name_of = dict(zip(workbooks["file"], workbooks["name"], strict=True))
     how_of = dict(zip(approved_of_workbook["file"], approved_of_workbook["match"], strict=True))
     at_most_level2 = tuple(ctx.settings.scoring.at_most_level2)
-    out = []
-    for r in joined.itertuples(index=False):
+    lines = zip(*(joined[c].tolist() for c in _JOINED), strict=True)  # plain lists: 10x itertuples
+    for r in map(_Line._make, lines):
         common = (r.file, name_of.get(r.file), how_of.get(r.file, ""))
         if r.side == "right_only":  # approved, not in the workbook
             out.append(
@@ -219,26 +241,65 @@ def _compare_all(frames: Frames, ctx: CrossContext) -> pd.DataFrame:
                 (*common, *own, "", "", r.target, EXTRA, "", "X008", r.sheet or "绩效指标", r.cell, "", "", "")
             )  # fmt: skip
             continue
-        verdict, reason = _verdict(r, at_most_level2)
+        verdict, reason = _verdict(r, at_most_level2, normalize)
         out.append(
             (*common, *own, r.a_target, r.a_adjusted, r.target, verdict, reason,
              "" if verdict == SAME else "X006", r.sheet or "绩效指标", r.target_cell, r.a_file, r.a_sheet,
              r.a_adjusted_cell if r.a_adjusted else r.a_target_cell)
         )  # fmt: skip
-    for w in workbooks[~workbooks["file"].isin(matched_files)].itertuples(index=False):
-        out.append(
-            (w.file, w.name, "", "", "", "", "", "", "", NOT_FOUND, "", "X008", w.name_sheet or "项目信息",
-             w.name_cell or "B2", "", "", "")
-        )  # fmt: skip
+    out += _not_found(workbooks, matched_files)
+    position = {file: n for n, file in enumerate(workbooks["file"])}
+    out.sort(key=lambda row: position[row[0]])  # input order; a workbook's lines as the join gave them
     return pd.DataFrame.from_records(out, columns=list(COMPARISON_COLUMNS)) if out else empty
 
 
-def _verdict(r, at_most_level2: tuple[str, ...]) -> tuple[str, str]:
-    """X006's verdict on one matched line: the approved target (调整后 when filled) against the workbook's."""
-    from ..batchframes import normalize
+def comparison_view(table: pd.DataFrame) -> pd.DataFrame:
+    """目标对照 as 审核汇总 shows it: every line with a finding or an adjusted target, and for each
+    project one line counting the others (equal to the approved ones) — 40,000 lines of 相同 help no one."""
+    import pandas as pd
 
+    if table.empty:
+        return table
+    itemized = (table["rule"] != "") | (table["adjusted"].fillna("") != "")
+    quiet = table[~itemized]
+    counts = quiet.groupby("file", sort=False).agg(
+        project=("project", "first"), match=("match", "first"), n=("file", "size")
+    )
+    summary = pd.DataFrame(
+        {
+            **{c: "" for c in COMPARISON_COLUMNS},
+            "file": counts.index,
+            "project": counts["project"].to_numpy(),
+            "match": counts["match"].to_numpy(),
+            "level3": [MSG["X_equal_lines"].format(n=n) for n in counts["n"]],
+            "verdict": SAME,
+        },
+        columns=list(COMPARISON_COLUMNS),
+    )
+    shown = pd.concat([table[itemized], summary], ignore_index=True)
+    position = {file: n for n, file in enumerate(dict.fromkeys(table["file"]))}
+    return shown.iloc[sorted(range(len(shown)), key=lambda i: position[shown["file"].iat[i]])].reset_index(
+        drop=True
+    )
+
+
+def _not_found(workbooks, matched_files: set[str]) -> list[tuple]:
+    """One row per readable workbook whose project the approved targets do not hold."""
+    return [
+        (w.file, w.name, "", "", "", "", "", "", "", NOT_FOUND, "", "X008", w.name_sheet or "项目信息",
+         w.name_cell or "B2", "", "", "")
+        for w in workbooks[~workbooks["file"].isin(matched_files)].itertuples(index=False)
+    ]  # fmt: skip
+
+
+def _verdict(r, at_most_level2: tuple[str, ...], normalize) -> tuple[str, str]:
+    """X006's verdict on one matched line: the approved target (调整后 when filled) against the workbook's."""
     wanted = r.a_adjusted or r.a_target
-    if normalize(r.target) == normalize(wanted) and r.unit == r.a_measure and not (r.nature or r.a_nature):
+    if (
+        normalize(r.target) == normalize(wanted)
+        and normalize(r.unit) == normalize(r.a_measure)
+        and (r.nature == r.a_nature or _comparator(r.nature) == _comparator(r.a_nature))
+    ):
         return SAME, ""  # the common case: written alike
     year = r.a_year if isinstance(r.a_year, int) else None
     mine = read_target(r.target, r.unit, r.nature, year)

@@ -19,7 +19,7 @@ from pathlib import Path
 import python_calamine as calamine
 
 from .. import schema
-from ..cells import a1
+from ..cells import a1, col_letter
 from ..config import Limits
 from ..messages import KIND_WORDS, MSG, os_reason
 from ..model import Finding
@@ -165,43 +165,52 @@ def _rows(grid: Grid, label: str) -> tuple[list[ApprovedRow], list[Finding]]:
     if trouble:
         return [], trouble
 
-    def text(r: int, key: str) -> str:
-        col = cols.get(key)
-        return to_text(grid.value(r, col)).strip() if col is not None else ""
+    keys = [c.key for c in sheet.columns]
+    where = [(k, cols[k]) for k in keys if k in cols]
+    letters = {k: col_letter(c) for k, c in where}
+    width = max(c for _, c in where) + 1
 
     def at(r: int, key: str) -> str:
-        col = cols.get(key)
-        return a1(r, col) if col is not None else ""
+        return f"{letters[key]}{r + 1}" if key in letters else ""
 
+    years: dict[object, int | None] = {}  # an export repeats a few year cells 40,000 times
     found: list[ApprovedRow] = []
     above = dict.fromkeys(_PROJECT_KEYS, "") | {"level1": "", "level2": ""}
     above_year: int | None = None
     for r in range(header.row + 1, len(grid.rows)):
-        values = {key: text(r, key) for key in cols}
-        if not any(values.values()):
+        cells = grid.rows[r]
+        if len(cells) < width:
+            cells = cells + [""] * (width - len(cells))
+        values = dict.fromkeys(keys, "")
+        for key, c in where:
+            v = cells[c]
+            values[key] = (v if type(v) is str else to_text(v)).strip()
+        joined = "".join(values.values())
+        if not joined:
             continue
-        if any(normalize_label(v) in _TOTAL_ROW for v in values.values()):
-            continue
-        project = {key: values.get(key, "") for key in _PROJECT_KEYS}
+        if "计" in joined and any(normalize_label(v) in _TOTAL_ROW for v in values.values()):
+            continue  # a 合计 / 小计 row
+        project = {key: values[key] for key in _PROJECT_KEYS}
         carried = not any(project.values())
         if carried:  # written once above the project's rows
             project = {key: above[key] for key in _PROJECT_KEYS}
         year = above_year
         if not carried:
+            raw = cells[cols["year"]]
             try:
-                year = parse_year(grid.value(r, cols["year"]))
+                year = years[raw] if raw in years else years.setdefault(raw, parse_year(raw))
             except Unreadable as e:
                 year = None
                 trouble.append(_unreadable(grid, r, cols["year"], "预算年度", e.reason, values["year"]))
         above.update(project)
         above_year = year
-        level1 = values.get("level1") or (above["level1"] if carried else "")
-        level2 = values.get("level2") or (above["level2"] if carried else "")
+        level1 = values["level1"] or (above["level1"] if carried else "")
+        level2 = values["level2"] or (above["level2"] if carried else "")
         above.update(level1=level1, level2=level2)
         missing = [
             c.label
             for c in sheet.columns
-            if c.required and c.key in ("level3", "target") and not values.get(c.key)
+            if c.required and c.key in ("level3", "target") and not values[c.key]
         ]
         if not project["code"]:  # without a code, the project is known by its name, unit and year
             missing += [
@@ -233,10 +242,10 @@ def _rows(grid: Grid, label: str) -> tuple[list[ApprovedRow], list[Finding]]:
                 level3_cell=at(r, "level3"),
                 target=values["target"],
                 target_cell=at(r, "target"),
-                adjusted=values.get("adjusted", ""),
+                adjusted=values["adjusted"],
                 adjusted_cell=at(r, "adjusted"),
-                nature=values.get("nature", ""),
-                measure=values.get("measure", ""),
+                nature=values["nature"],
+                measure=values["measure"],
             )
         )
     return found, trouble
