@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.batchframes import build
+from pipeline.batch.frames import build
 from pipeline.checks.approved import EASIER, HARDER, SAME, compare, read_target, target_comparison
 from pipeline.checks.cross import CrossContext, run_cross
 from pipeline.config import Limits, Settings
@@ -287,7 +287,7 @@ def test_the_approved_template_reads_back_as_the_seed_table(tmp_path):
 
 def test_the_seed_reports_own_target_table_shares_no_indicator_with_its_form(tmp_path):
     """The opt-in demonstration the README describes: the example against its report's 项目目标 table."""
-    from pipeline.batchframes import Entry
+    from pipeline.batch.frames import Entry
     from pipeline.evaluate import evaluate
     from pipeline.render.findings_json import document
     from pipeline.template import write_approved_template

@@ -17,7 +17,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from pipeline.batchframes import Entry, build
+from pipeline.batch.frames import Entry, build
 from pipeline.checks.approved import comparison_view, target_comparison
 from pipeline.checks.cross import CrossContext, run_cross
 from pipeline.config import Limits, Settings

@@ -40,7 +40,7 @@ from .registry import RULES, rule
 if TYPE_CHECKING:
     import pandas as pd
 
-    from ..batchframes import Frames
+    from ..tables import Frames
     from .cross import CrossContext, Located
 
 SAME, EASIER, HARDER, DIFFERS = "相同", "较易", "较难", "不同"
@@ -101,7 +101,7 @@ def read_target(text: str, measure: str = "", nature: str = "", year: int | None
     deadline = parse_deadline(text, year or 2000)
     if deadline is not None:
         return Target("deadline", deadline)
-    from ..batchframes import normalize
+    from ..tables import normalize
 
     return Target("text", normalize(text))
 
@@ -145,7 +145,7 @@ def indicator_key(name: object) -> str:
 
 @functools.lru_cache(maxsize=65536)  # the same indicator names recur across a county's projects
 def _indicator_key(name: str) -> str:
-    from ..batchframes import normalize
+    from ..tables import normalize
 
     return normalize(_NUMBERING.sub("", name))
 
@@ -174,8 +174,8 @@ def target_comparison(frames: Frames, ctx: CrossContext) -> pd.DataFrame:
 def _compare_all(frames: Frames, ctx: CrossContext) -> pd.DataFrame:
     import pandas as pd
 
-    from ..batchframes import key_of, normalize
     from ..load.approved import ROW_COLUMNS
+    from ..tables import key_of, normalize
 
     empty = pd.DataFrame(columns=list(COMPARISON_COLUMNS))
     approved = ctx.approved

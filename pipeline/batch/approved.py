@@ -1,4 +1,5 @@
-"""The approved 绩效目标 in the batch's cross-workbook pass: the one place batch.py asks about them.
+"""The approved 绩效目标 in the batch's cross-workbook pass: the one place the batch asks about them
+(outputs.py).
 
 - `approved_state`: the folder's files and their digests (part of the batch key: a new export redoes
   the X pass) and the console line when there are none (X006–X008 off, said once per run);
@@ -14,14 +15,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .config import Settings
-from .decisions import OPEN
-from .load.approved import ApprovedTargets, approved_files, read_approved
-from .load.container import file_digest
-from .messages import MSG
+from ..config import Settings
+from ..decisions import OPEN
+from ..load.approved import ApprovedTargets, approved_files, read_approved
+from ..load.container import file_digest
+from ..messages import MSG
 
 if TYPE_CHECKING:
-    from .batchframes import Frames
+    from ..tables import Frames
 
 APPROVED_PROJECT = "（批复绩效目标）"  # the 项目名称 column of a reading problem's row
 
@@ -62,7 +63,7 @@ def with_reading_problems(frames: Frames, approved: ApprovedTargets | None) -> F
         return frames
     import pandas as pd
 
-    from .batchframes import FINDING_COLUMNS
+    from ..tables import FINDING_COLUMNS
 
     rows = [
         {"file": file, "project": APPROVED_PROJECT, **f.as_dict(), "decision": OPEN}
