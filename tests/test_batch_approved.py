@@ -11,8 +11,8 @@ import docx
 import openpyxl
 
 from pipeline.batch import RunOptions, run
-from pipeline.config import Settings
 from pipeline.batch.files import FINDINGS_JSON, SCORED_SUFFIX
+from pipeline.config import Settings
 from pipeline.render.summary import ALL_FINDINGS, TARGETS, TARGETS_OFF
 from tests.builders import set_info, write_workbook
 from tests.test_rules_approved import HEADER, approved_rows
