@@ -93,7 +93,14 @@ def test_targets_that_differ_without_a_direction(mine, approved, reason):
 
 
 def test_a_bare_number_takes_its_measure_unit():
-    assert compare(read_target("3.6", measure="万人次"), read_target("≥36000人次"))[0] == SAME
+    assert compare(read_target("3.6", measure_unit="万人次"), read_target("≥36000人次"))[0] == SAME
+
+
+def test_targets_are_read_as_the_scoring_reads_them():
+    """measure.py decides what a target means: a number among words, the direction of a bare number."""
+    assert compare(read_target("培训人数不少于200人"), read_target("≥200人"))[0] == SAME
+    cost = {"level2": "成本指标", "level3": "每公里维修成本"}  # a bare number on a cost line: at most
+    assert compare(read_target("4万元/公里", **cost), read_target("≤3万元/公里", **cost))[0] == EASIER
 
 
 # ---------------------------------------------------------------- X006

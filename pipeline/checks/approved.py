@@ -22,19 +22,11 @@ from datetime import date
 from operator import attrgetter
 from typing import TYPE_CHECKING
 
+from ..config import Settings
+from ..measure import deadline_of, measure
 from ..messages import MSG
-from ..model import Finding, Severity
-from ..values import (
-    AT_LEAST,
-    AT_MOST,
-    GREATER,
-    LESS,
-    comparator_word,
-    normalize_unit,
-    parse_deadline,
-    parse_quantity,
-    parse_zero_target,
-)
+from ..model import EMPTY, Cell, Finding, Indicator, Label, Severity
+from ..values import AT_LEAST, comparator_word
 from .registry import RULES, rule
 
 if TYPE_CHECKING:
@@ -50,12 +42,6 @@ _UNIT_ALIASES = {"百分比": "%", "百分率": "%"}
 _NUMBERING = re.compile(
     r"^\s*(?:指标\s*\d+\s*[:：.、．]?|[(（]?\d{1,2}[)）、.．](?!\d)|[一二三四五六七八九十]+[、.．])\s*"
 )
-_DIRECTIONS = {
-    AT_LEAST: (AT_LEAST, False),
-    GREATER: (AT_LEAST, True),
-    AT_MOST: (AT_MOST, False),
-    LESS: (AT_MOST, True),
-}
 
 COMPARISON_COLUMNS = (
     "file",
@@ -88,17 +74,26 @@ class Target:
     strict: bool = False  # `>` / `<`
 
 
-def read_target(text: str, measure: str = "", nature: str = "", year: int | None = None) -> Target:
-    """年度指标值 as written (with the 度量单位 of a bare number, and a comparator written in 指标性质)."""
-    q = parse_quantity(text) or parse_zero_target(text)
-    if q is not None:
-        unit, value = q.unit, q.value
-        if not unit and measure and measure not in ("—", "-", "/", "无"):
-            factor, unit = normalize_unit(measure)
-            value *= factor
-        direction, strict = _DIRECTIONS.get(q.comparator or _comparator(nature) or "", (None, False))
-        return Target("quantity", value, _UNIT_ALIASES.get(unit, unit), direction, strict)
-    deadline = parse_deadline(text, year or 2000)
+def read_target(
+    text: str,
+    measure_unit: str = "",
+    nature: str = "",
+    year: int | None = None,
+    *,
+    level1: str = "",
+    level2: str = "",
+    level3: str = "",
+    settings: Settings | None = None,
+) -> Target:
+    """年度指标值 as the scoring reads it (measure.py): with the 度量单位 of a bare number, a comparator
+    in 指标性质, and the direction a bare number or `零事故` is scored in on its line; a deadline as a
+    date; anything else as normalised text."""
+    line = _line(text, measure_unit, nature, level1, level2, level3)
+    m = measure(line, settings or Settings())
+    if m is not None:
+        unit = _UNIT_ALIASES.get(m.target.unit, m.target.unit)
+        return Target("quantity", m.target.value, unit, m.direction, m.strict)
+    deadline = deadline_of(line, year)
     if deadline is not None:
         return Target("deadline", deadline)
     from ..tables import normalize
@@ -106,9 +101,29 @@ def read_target(text: str, measure: str = "", nature: str = "", year: int | None
     return Target("text", normalize(text))
 
 
-def compare(mine: Target, approved: Target, at_most: bool = False) -> tuple[str, str]:
-    """(verdict, reason) of the workbook's target against the approved one; `at_most`: a bare number
-    on both sides reads as "at most" (成本, 时效 lines, as the scoring reads it)."""
+def _line(target: str, unit: str, nature: str, level1: str, level2: str, level3: str) -> Indicator:
+    """An indicator line holding just what reads a target (the approved side has no more)."""
+
+    def cell(text: str) -> Cell:
+        return Cell(text or None, None, text or "")
+
+    return Indicator(
+        row=0,
+        level1=Label(level1, None, None, level1),
+        level2=Label(level2, None, None, level2),
+        level3=cell(level3),
+        nature=cell(nature),
+        target=cell(target),
+        actual=EMPTY,
+        weight=EMPTY,
+        claimed=EMPTY,
+        deviation=EMPTY,
+        unit=cell(unit),
+    )
+
+
+def compare(mine: Target, approved: Target) -> tuple[str, str]:
+    """(verdict, reason) of the workbook's target against the approved one."""
     if mine.kind != approved.kind:
         return DIFFERS, "X006_kind"
     if mine.kind == "text":
@@ -119,9 +134,8 @@ def compare(mine: Target, approved: Target, at_most: bool = False) -> tuple[str,
         return (EASIER, "X006_later") if mine.value > approved.value else (HARDER, "")  # type: ignore[operator]
     if mine.unit != approved.unit:
         return DIFFERS, "X006_unit"
-    default = AT_MOST if at_most else AT_LEAST
-    mine_dir = mine.direction or approved.direction or default
-    approved_dir = approved.direction or mine.direction or default
+    mine_dir = mine.direction or approved.direction or AT_LEAST
+    approved_dir = approved.direction or mine.direction or AT_LEAST
     if mine_dir != approved_dir:
         return DIFFERS, "X006_direction"
     a, b = float(mine.value), float(approved.value)  # type: ignore[arg-type]
@@ -225,7 +239,6 @@ def _compare_all(frames: Frames, ctx: CrossContext) -> pd.DataFrame:
     )
     name_of = dict(zip(workbooks["file"], workbooks["name"], strict=True))
     how_of = dict(zip(approved_of_workbook["file"], approved_of_workbook["match"], strict=True))
-    at_most_level2 = tuple(ctx.settings.scoring.at_most_level2)
     lines = zip(*(joined[c].tolist() for c in _JOINED), strict=True)  # plain lists: 10x itertuples
     for r in map(_Line._make, lines):
         common = (r.file, name_of.get(r.file), how_of.get(r.file, ""))
@@ -241,7 +254,7 @@ def _compare_all(frames: Frames, ctx: CrossContext) -> pd.DataFrame:
                 (*common, *own, "", "", r.target, EXTRA, "", "X008", r.sheet or "绩效指标", r.cell, "", "", "")
             )  # fmt: skip
             continue
-        verdict, reason = _verdict(r, at_most_level2, normalize)
+        verdict, reason = _verdict(r, ctx.settings, normalize)
         out.append(
             (*common, *own, r.a_target, r.a_adjusted, r.target, verdict, reason,
              "" if verdict == SAME else "X006", r.sheet or "绩效指标", r.target_cell, r.a_file, r.a_sheet,
@@ -292,7 +305,7 @@ def _not_found(workbooks, matched_files: set[str]) -> list[tuple]:
     ]  # fmt: skip
 
 
-def _verdict(r, at_most_level2: tuple[str, ...], normalize) -> tuple[str, str]:
+def _verdict(r, settings: Settings, normalize) -> tuple[str, str]:
     """X006's verdict on one matched line: the approved target (调整后 when filled) against the workbook's."""
     wanted = r.a_adjusted or r.a_target
     if (
@@ -302,10 +315,14 @@ def _verdict(r, at_most_level2: tuple[str, ...], normalize) -> tuple[str, str]:
     ):
         return SAME, ""  # the common case: written alike
     year = r.a_year if isinstance(r.a_year, int) else None
-    mine = read_target(r.target, r.unit, r.nature, year)
-    theirs = read_target(wanted, r.a_measure, r.a_nature, year)
-    level2 = str(r.level2 or r.a_level2 or "")
-    return compare(mine, theirs, any(name in level2 for name in at_most_level2))
+    names = {
+        "level1": r.level1 or r.a_level1,
+        "level2": r.level2 or r.a_level2,
+        "level3": r.level3 or r.a_level3,
+    }
+    mine = read_target(r.target, r.unit, r.nature, year, **names, settings=settings)
+    theirs = read_target(wanted, r.a_measure, r.a_nature, year, **names, settings=settings)
+    return compare(mine, theirs)
 
 
 # ---------------------------------------------------------------- the rules
