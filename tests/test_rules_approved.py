@@ -306,3 +306,19 @@ def test_the_seed_reports_own_target_table_shares_no_indicator_with_its_form(tmp
     found = run_cross(build([Entry(EXAMPLE.name, "x", None, doc)]), CrossContext(Settings(), approved))
     rules = [f.rule for f in found[EXAMPLE.name]]
     assert (rules.count("X006"), rules.count("X007"), rules.count("X008")) == (0, 6, 15)
+
+
+def test_the_view_lists_flagged_lines_and_counts_the_rest(tmp_path):
+    from pipeline.checks.approved import comparison_view
+
+    mine = clean_sheets()
+    mine["绩效指标"][1][4] = "≥15公里"
+    view = comparison_view(target_comparison_of(tmp_path / "a", {"a.xlsx": mine}, approved_rows()))
+    assert [(v.level3, v.verdict, v.rule) for v in view.itertuples()] == [
+        ("维修管网长度", "较易", "X006"),
+        ("（其余 9 条三级指标与批复一致）", "相同", ""),
+    ]
+    alone = comparison_view(target_comparison_of(tmp_path / "b", {"a.xlsx": mine}, approved_rows(year=2022)))
+    assert [(v.file, v.verdict, v.rule) for v in alone.itertuples()] == [
+        ("a.xlsx", "批复中未找到本项目", "X008")
+    ]

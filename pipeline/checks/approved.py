@@ -220,13 +220,14 @@ def _compare_all(frames: Frames, ctx: CrossContext) -> pd.DataFrame:
     not_by_code = workbooks[~workbooks["file"].isin(set(by_code["file"]))]
     by_name = not_by_code[not_by_code["key"] != ""].merge(approved_rows, left_on="key", right_on="a_key")
     by_name = by_name[(by_name["code_key"] == "") | (by_name["a_code_key"] == "")]
-    approved_of_workbook = pd.concat(
-        [by_code.assign(match=BY_CODE), by_name.assign(match=BY_NAME)], ignore_index=True
-    ).drop_duplicates(["file", "_l3"])  # a project listed twice (two files): its first rows
+    matches = [m for m in (by_code.assign(match=BY_CODE), by_name.assign(match=BY_NAME)) if len(m)]
+    if not matches:
+        return pd.DataFrame.from_records(_not_found(workbooks, set()), columns=list(COMPARISON_COLUMNS))
+    approved_of_workbook = pd.concat(matches, ignore_index=True).drop_duplicates(
+        ["file", "_l3"]
+    )  # a project listed twice (two files): its first rows
     matched_files = set(approved_of_workbook["file"])
-    out = [] if matched_files else _not_found(workbooks, matched_files)
-    if not matched_files:
-        return pd.DataFrame.from_records(out, columns=list(COMPARISON_COLUMNS)) if out else empty
+    out = []
     indicators = frames.indicators[frames.indicators["file"].isin(matched_files)]
     own_targets = indicators.assign(_l3=[indicator_key(n) for n in indicators["level3"].tolist()])
     own_targets = own_targets[own_targets["_l3"] != ""]
@@ -289,11 +290,11 @@ def comparison_view(table: pd.DataFrame) -> pd.DataFrame:
         },
         columns=list(COMPARISON_COLUMNS),
     )
-    shown = pd.concat([table[itemized], summary], ignore_index=True)
+    pieces = [piece for piece in (table[itemized], summary) if len(piece)]
+    shown = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0].reset_index(drop=True)
     position = {file: n for n, file in enumerate(dict.fromkeys(table["file"]))}
-    return shown.iloc[sorted(range(len(shown)), key=lambda i: position[shown["file"].iat[i]])].reset_index(
-        drop=True
-    )
+    in_input_order = shown["file"].map(position).sort_values(kind="stable").index
+    return shown.loc[in_input_order].reset_index(drop=True)
 
 
 def _not_found(workbooks, matched_files: set[str]) -> list[tuple]:
