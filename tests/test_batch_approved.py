@@ -94,8 +94,15 @@ def test_approved_targets_reach_every_output(tmp_path):
     ]
     assert flagged == [
         ("a.xlsx", "维修管网长度", "≥20公里", "≥15公里", "较易", "X006"),
-        ("b.xlsx", "水质投诉次数", "<5次", None, "自评表中没有", "X007"),
-        ("b.xlsx", "长效管护机制", None, "建立长效管护机制", "批复中没有", "X008"),
+        (
+            "b.xlsx",
+            "长效管护机制",
+            None,
+            "建立长效管护机制",
+            "批复中没有",
+            "X008",
+        ),  # the workbook's lines first
+        ("b.xlsx", "水质投诉次数", "<5次", None, "自评表中没有", "X007"),  # then the approved ones it lacks
         ("c.xlsx", None, None, None, "批复中未找到本项目", "X008"),
     ]
     assert {t["项目对照方式"] for t in lines if t["文件"] == "b.xlsx"} == {"项目编码"}

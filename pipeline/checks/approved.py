@@ -167,7 +167,7 @@ def _indicator_key(name: str) -> str:
 # ---------------------------------------------------------------- the join
 # the columns of the joined table the comparison reads: the workbook's line, then the approved one
 _JOINED = (
-    "file", "side", "level1", "level2", "level3", "sheet", "cell", "target", "target_cell", "unit", "nature",
+    "file", "side", "row", "a_row", "level1", "level2", "level3", "sheet", "cell", "target", "target_cell", "unit", "nature",
     "a_file", "a_sheet", "a_year", "a_level1", "a_level2", "a_level3", "a_target", "a_target_cell",
     "a_adjusted", "a_adjusted_cell", "a_nature", "a_measure",
 )  # fmt: skip
@@ -241,7 +241,9 @@ def _compare_all(frames: Frames, ctx: CrossContext) -> pd.DataFrame:
     name_of = dict(zip(workbooks["file"], workbooks["name"], strict=True))
     how_of = dict(zip(approved_of_workbook["file"], approved_of_workbook["match"], strict=True))
     lines = zip(*(joined[c].tolist() for c in _JOINED), strict=True)  # plain lists: 10x itertuples
+    order: list[tuple] = []  # the workbook's lines in its row order, then the approved-only ones in theirs
     for r in map(_Line._make, lines):
+        order.append((r.file, 1, r.a_row) if r.side == "right_only" else (r.file, 0, r.row or 0))
         common = (r.file, name_of.get(r.file), how_of.get(r.file, ""))
         if r.side == "right_only":  # approved, not in the workbook
             out.append(
@@ -261,9 +263,11 @@ def _compare_all(frames: Frames, ctx: CrossContext) -> pd.DataFrame:
              "" if verdict == SAME else "X006", r.sheet or "绩效指标", r.target_cell, r.a_file, r.a_sheet,
              r.a_adjusted_cell if r.a_adjusted else r.a_target_cell)
         )  # fmt: skip
-    out += _not_found(workbooks, matched_files)
     position = {file: n for n, file in enumerate(workbooks["file"])}
-    out.sort(key=lambda row: position[row[0]])  # input order; a workbook's lines as the join gave them
+    ranked = sorted(zip(order, out, strict=True), key=lambda pair: (position[pair[0][0]], *pair[0][1:]))
+    out = [line for _, line in ranked]
+    out += _not_found(workbooks, matched_files)
+    out.sort(key=lambda line: position[line[0]])  # stable: a not-found workbook takes its input place
     return pd.DataFrame.from_records(out, columns=list(COMPARISON_COLUMNS)) if out else empty
 
 
