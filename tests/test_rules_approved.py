@@ -322,3 +322,10 @@ def test_the_view_lists_flagged_lines_and_counts_the_rest(tmp_path):
     assert [(v.file, v.verdict, v.rule) for v in alone.itertuples()] == [
         ("a.xlsx", "批复中未找到本项目", "X008")
     ]
+
+
+def test_a_batch_with_no_readable_workbook_compares_nothing(tmp_path):
+    approved = read_approved(write_approved(tmp_path / "targets", approved_rows()).parent, Limits())
+    frames = build(entries(tmp_path, {"bad.xlsx": b"PK\x03\x04 not a workbook"}))
+    assert target_comparison(frames, CrossContext(Settings(), approved)).empty
+    assert run_cross(frames, CrossContext(Settings(), approved)) == {}

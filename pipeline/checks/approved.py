@@ -197,6 +197,8 @@ def _compare_all(frames: Frames, ctx: CrossContext) -> pd.DataFrame:
         return empty
     p = frames.batch_projects()
     workbooks = p[p["readable"]][["file", "name", "key", "code", "name_sheet", "name_cell"]]
+    if workbooks.empty:
+        return empty
     workbooks = workbooks.assign(code_key=[normalize(c) for c in workbooks["code"].tolist()])
     approved_rows = pd.DataFrame(
         list(map(attrgetter(*ROW_COLUMNS), approved.rows)),
