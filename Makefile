@@ -28,7 +28,7 @@ reports: $(STAMP)  ## 处理 input/ 中的全部工作簿，结果写入 output/
 test: $(STAMP)  ## 运行全部测试
 	$(PY) -m pytest -n $${TEST_JOBS:-auto}
 
-template: $(STAMP)  ## 重新生成 input_templates/ 中的空白模板和填报示例
+template: $(STAMP)  ## 重新生成 input_templates/ 中的空白模板、填报示例和批复绩效目标模板
 	$(PY) -m pipeline template
 
 bench: $(STAMP)  ## 性能基准：N 个合成工作簿（N=300），与朴素实现对比

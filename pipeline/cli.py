@@ -157,7 +157,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     check.set_defaults(handler=_check)
 
-    template = sub.add_parser("template", help="重新生成 input_templates/ 中的空白模板和填报示例")
+    template = sub.add_parser(
+        "template", help="重新生成 input_templates/ 中的空白模板、填报示例和批复绩效目标模板"
+    )
     template.add_argument(
         "--dir", type=Path, metavar="目录", help="输出目录（默认：项目目录下的 input_templates）"
     )
@@ -231,6 +233,7 @@ def _run(args: argparse.Namespace) -> int:
         force=args.force,
         progress=True,
         run_date=args.date or date.today(),
+        approved=base / settings.paths.approved_targets,
     )
     report = run(opts)
     for name in report.removed:
@@ -312,15 +315,17 @@ def _pad(text: str, width: int) -> str:
 
 # ---------------------------------------------------------------- template, index, preview
 def _template(args: argparse.Namespace) -> int:
-    from .template import write_example, write_template
+    from .template import write_approved_template, write_example, write_template
 
     config = find_config(None)  # the templates belong next to the config in use (the project's)
     out: Path = args.dir or (config.parent if config else Path()) / "input_templates"
     out.mkdir(parents=True, exist_ok=True)
     template, example = out / "绩效自评填报模板.xlsx", out / "示例_子洲县政府办2021.xlsx"
+    approved = out / "批复绩效目标模板.xlsx"
     write_template(template)
     write_example(example)
-    print(f"已生成 {template} 和 {example}")
+    write_approved_template(approved)
+    print(f"已生成 {template}、{example} 和 {approved}")
     return 0
 
 

@@ -158,6 +158,25 @@ MSG: dict[str, str] = {
     "财预〔2020〕10号要求绩效指标不得无故调低，请说明理由",
     "X005": "{what}与 {prev_year} 年度同一项目的{prev_what}（{other}，{where}）一字不差：请按本年度实际情况重新撰写",
     "X_more": "等 {n} 个工作簿",
+    # X006–X008 (checks/approved.py): against the bureau's approved 绩效目标
+    "X006": "“{name}”的年度指标值“{target}”与批复的{which}“{approved}”不一致：{how}",
+    "X006_approved": "指标值",
+    "X006_adjusted": "调整后指标值",
+    "X006_lower": "自评表的目标比批复的低，更容易达到，自评得分因此偏易",
+    "X006_higher": "自评表的上限比批复的高，更容易达到，自评得分因此偏易",
+    "X006_weaker": "自评表的比较符比批复的宽（如“大于”改成了“不低于”），更容易达到，自评得分因此偏易",
+    "X006_later": "自评表的完成时限比批复的晚，更容易达到，自评得分因此偏易",
+    "X006_harder": "自评表的目标比批复的要求更高，请确认以哪一个为准",
+    "X006_text": "二者都是文字表述且不相同，请核对是否按批复的目标自评",
+    "X006_unit": "二者单位不同，无法比较高低，请核对是否按批复的目标自评",
+    "X006_kind": "一个是数值目标、一个不是，无法比较高低，请核对是否按批复的目标自评",
+    "X006_direction": "二者比较方向相反（一个是下限、一个是上限），请核对是否按批复的目标自评",
+    "X007": "批复的三级指标“{name}”（{approved}）不在自评表的绩效指标中：批复的指标都应自评，未完成的也不能删去",
+    "X008": "三级指标“{name}”（{target}）不在本项目批复的绩效目标中：请说明新增的来由，或按批复的指标自评",
+    "X008_not_found": "批复绩效目标中找不到本项目（项目编码，或项目名称、实施单位、预算年度均对不上），未做目标对照",
+    "X_equal_lines": "（其余 {n} 条三级指标与批复一致）",
+    "AT_off": "未提供批复绩效目标（{folder} 不存在或其中没有 .xlsx 文件），不做目标对照（X006–X008）",
+    "AT_problems": "批复绩效目标中有 {n} 处无法读取（{files}），已列入审核汇总的“全部审核意见”",
     # ------------------------------------------------------------ the batch run (operational, not findings)
     "RUN_closing": "处理 {total} 个工作簿{skipped}：{ok} 成功，{unreadable} 无法读取；错误 {errors} 条，警告 {warnings} 条；用时 {seconds:.1f} 秒",
     "RUN_where": "；结果在 {output}，汇总见 {summary}",
@@ -225,6 +244,9 @@ MSG: dict[str, str] = {
     "RUN_unreadable_named": "；无法读取的：{files}（原因见各自文件夹中的 findings.json）",
     "RUN_unreadable_more": " 等 {n} 个",
     "RUN_program_fault": "处理该工作簿时程序出错（{error}）：这是程序缺陷，不是工作簿的问题；请把该工作簿和 findings.json 发给维护人员。其他工作簿不受影响",
+    # 审核汇总 目标对照 when it has no rows
+    "TARGETS_NONE": "批复绩效目标中没有本批次的项目",
+    "TARGETS_OFF": "未提供批复绩效目标（config.toml 的 [paths] approved_targets 目录），未做目标对照",
 }
 
 # What the operating system said, in Chinese (strerror is English, or the Windows code page's language).

@@ -124,6 +124,7 @@ class ProjectInfo:
     eval_date: Cell[date] = EMPTY
     claimed_total: Cell[float] = EMPTY
     claimed_grade: Cell[str] = EMPTY
+    project_code: Cell[str] = EMPTY  # v3: 项目编码 of 预算管理一体化 (X006–X008 match on it)
 
 
 # ---------------------------------------------------------------- money (all amounts in 万元)

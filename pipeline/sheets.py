@@ -190,6 +190,26 @@ YEAR_OVER_YEAR = Sheet(
     ),
 )
 
+# v3: the approved 绩效目标 beside the workbook's (checks/approved.py's table, one row per line)
+TARGETS = Sheet(
+    "目标对照",
+    (
+        Column("文件", 22, "text"),
+        Column("项目名称", 28, "text"),
+        Column("三级指标", 28, "text"),
+        Column("批复指标值", 14, "text"),
+        Column("调整后指标值", 13, "text"),
+        Column("自评表指标值", 14, "text"),
+        Column("对照结果", 16),
+        Column("规则", 7),
+        Column("一级指标", 10, "text"),
+        Column("二级指标", 12, "text"),
+        Column("项目对照方式", 16, "text"),
+        Column("批复文件", 22, "text"),
+        Column("批复单元格", 16, "text"),
+    ),
+)
+
 # ---------------------------------------------------------------- `decisions --export`
 DECISION_RECORD = Sheet(
     "审核处理记录",

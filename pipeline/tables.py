@@ -59,6 +59,7 @@ PROJECT_COLUMNS = (
     "waived",
     "key",  # the project as X003 compares it: 项目名称 + 实施单位 + 预算年度, normalised
     "series",  # the project across years (X004, X005, 年度对比): 项目名称 without its year + 实施单位
+    "code",  # v3: 项目编码 as written ('' when none): X006–X008 match the approved targets on it
 )
 PAYMENT_COLUMNS = (
     "file",
@@ -91,6 +92,8 @@ INDICATOR_COLUMNS = (
     "computed",
     "deviation",
     "deviation_cell",
+    "unit",  # 度量单位 of a bare target, and 指标性质 / 指标方向 as written: how X006 reads the target
+    "nature",
 )
 FINDING_COLUMNS = (
     "file",

@@ -20,6 +20,7 @@ class RunOptions:
     force: bool
     progress: bool
     run_date: date
+    approved: Path | None = None  # the approved 绩效目标 folder (X006–X008); None: not configured
 
 
 @dataclass(frozen=True)

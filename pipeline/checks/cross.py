@@ -25,6 +25,7 @@ from ..values import AT_LEAST, AT_MOST, GREATER, LESS, parse_quantity
 from .registry import RULES, rule
 
 if TYPE_CHECKING:
+    from ..load.approved import ApprovedTargets
     from ..tables import Frames
 
 # A copied sentence shorter than this (`无。`, `无`) says nothing about copying.
@@ -35,6 +36,8 @@ LISTED_OTHERS = 3  # the message names this many other workbooks, then counts th
 @dataclass(frozen=True)
 class CrossContext:
     settings: Settings = field(default_factory=Settings)
+    approved: ApprovedTargets | None = None  # the bureau's approved 绩效目标 (X006–X008, checks/approved.py)
+    memo: dict = field(default_factory=dict, compare=False, repr=False)  # tables rules share, built once
 
 
 @dataclass(frozen=True)

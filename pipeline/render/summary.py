@@ -4,7 +4,8 @@ Rendered from the batch-wide tables (tables.Frames), which are built from findin
 documents, never from `Result`: a workbook skipped as unchanged contributes the findings.json stored
 by its last run. Sheets: 汇总 (one row per workbook), 全部审核意见 (every finding, X findings with the
 other workbook), 按主管部门 (the pivot, with a chart of grades), 年度对比 (a project beside its
-earlier year). Nothing here computes a figure the tables do not hold.
+earlier year), 目标对照 (v3: the approved 绩效目标 beside the workbooks', checks/approved.py's table).
+Nothing here computes a figure the tables do not hold.
 """
 
 from __future__ import annotations
@@ -13,12 +14,14 @@ import csv
 import io
 import math
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import xlsxwriter
 
 from .. import sheets
 from ..decisions import CONFIRMED, OPEN, PENDING, WAIVED, Conclusion
 from ..display import round_half_up
+from ..messages import MSG
 from ..model import Severity
 from ..schema import GRADES
 from ..tables import FINDING_COLUMNS as FRAME_FINDING_COLUMNS
@@ -26,10 +29,14 @@ from ..tables import Frames, by_department, year_over_year
 from .scored_workbook import RESERVED
 from .xlsx import OPTIONS, PINNED_CREATED, Formats, add_sheet, clean, fit_height, put, sheet_names
 
+if TYPE_CHECKING:
+    import pandas as pd
+
 SUMMARY = sheets.SUMMARY.name
 ALL_FINDINGS = sheets.ALL_FINDINGS.name
 BY_DEPARTMENT = sheets.BY_DEPARTMENT.name
 YEAR_OVER_YEAR = sheets.YEAR_OVER_YEAR.name
+TARGETS = sheets.TARGETS.name
 
 _SUMMARY = sheets.SUMMARY.col  # the position of a 汇总 column, by its header
 REVIEW_STATE_COLUMNS = {state: _SUMMARY(state) for state in (OPEN, CONFIRMED, WAIVED)}
@@ -66,10 +73,14 @@ def _py(value: object) -> object:
 
 
 def summary_workbook(
-    frames: Frames, conclusions: dict[str, Conclusion] | None = None, created: datetime = PINNED_CREATED
+    frames: Frames,
+    conclusions: dict[str, Conclusion] | None = None,
+    created: datetime = PINNED_CREATED,
+    targets: pd.DataFrame | None = None,
 ) -> bytes:
-    """审核汇总.xlsx: one row per workbook (汇总), every finding, 按主管部门, 年度对比. `conclusions`:
-    the reviewer's 审核结论 per input file (decisions.py), as the manifest stores them."""
+    """审核汇总.xlsx: one row per workbook (汇总), every finding, 按主管部门, 年度对比, 目标对照. `conclusions`:
+    the reviewer's 审核结论 per input file (decisions.py), as the manifest stores them; `targets`: the
+    目标对照 table of X006–X008 (checks/approved.py), None or empty when no approved targets were given."""
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, OPTIONS)
     workbook.set_properties({"created": created, "title": "绩效自评审核汇总", "author": ""})
@@ -78,6 +89,7 @@ def summary_workbook(
     _write_findings(add_sheet(workbook, ALL_FINDINGS), fmt, frames)
     _write_departments(add_sheet(workbook, BY_DEPARTMENT), workbook, fmt, frames)
     _write_years(add_sheet(workbook, YEAR_OVER_YEAR), fmt, frames)
+    _write_targets(add_sheet(workbook, TARGETS), fmt, targets)
     workbook.close()
     return buffer.getvalue()
 
@@ -346,6 +358,31 @@ def _write_years(ws, fmt: Formats, frames: Frames) -> None:
         ws.set_row(r, fit_height(zip(wrapped, sheet.wrap_widths, strict=True)))
     ws.freeze_panes(1, 1)
     ws.autofilter(0, 0, max(len(table), 1), sheet.last)
+    _landscape(ws)
+
+
+def _write_targets(ws, fmt: Formats, table: pd.DataFrame | None) -> None:
+    """Each approved line beside the workbook's (and each line only one side has), with its finding."""
+    sheet = sheets.TARGETS
+    for c, column in enumerate(sheet.columns):
+        ws.set_column(c, c, column.width)
+        ws.write_string(0, c, column.head, fmt("head"))
+    severities = {"X006": Severity.WARNING, "X007": Severity.WARNING, "X008": Severity.INFO}
+    rows = table.itertuples(index=False) if table is not None else ()
+    r = 0
+    for r, t in enumerate(rows, start=1):
+        at = f"{t.approved_sheet}!{t.approved_cell}" if t.approved_sheet and t.approved_cell else None
+        values = (t.file, t.project, t.level3, t.approved, t.adjusted, t.self)
+        for c, value in enumerate(values):
+            put(ws, r, c, value or None, fmt, "text")
+        put(ws, r, 6, t.verdict, fmt, "center", severities.get(t.rule))
+        put(ws, r, 7, t.rule or None, fmt, "center")
+        for c, value in enumerate((t.level1, t.level2, t.match, t.approved_file, at), start=8):
+            put(ws, r, c, value or None, fmt, "text")
+    if r == 0:
+        put(ws, 1, 0, MSG["TARGETS_OFF"] if table is None else MSG["TARGETS_NONE"], fmt, "text")
+    ws.freeze_panes(1, 2)
+    ws.autofilter(0, 0, max(r, 1), sheet.last)
     _landscape(ws)
 
 
