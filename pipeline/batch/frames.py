@@ -113,6 +113,7 @@ class Rows:
                 review[WAIVED],
                 key_of(name, unit, year),
                 series_of(name, unit),
+                str(project.get("code") or "").strip(),
             )
         ]
         payments = [
@@ -151,6 +152,8 @@ class Rows:
                     i.get("computed"),
                     i.get("deviation") or "",
                     deviation_cell,
+                    i.get("unit") or "",
+                    i.get("nature") or "",
                 )
             )
             if i.get("deviation"):

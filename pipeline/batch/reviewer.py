@@ -16,26 +16,21 @@ from datetime import datetime
 from pathlib import Path
 
 from ..config import Limits
-from ..decisions import (
+from ..decisions import CONCLUSIONS, OPEN, PENDING, Conclusion, location, value_text
+from ..load.container import Refused, inspect_bytes
+from ..messages import MSG, os_reason
+from ..model import Decision, DecisionKey
+from ..sheets import (
     CONCLUSION_HEAD,
-    CONCLUSIONS,
     DATE_HEAD,
     FILE_HEAD,
     KEY_HEADS,
     NOTE_HEAD,
-    OPEN,
-    PENDING,
-    REVIEW_SHEET,
+    REVIEW,
     REVIEWER_HEAD,
     STATE_HEAD,
-    SUMMARY_SHEET,
-    Conclusion,
-    location,
-    value_text,
+    SUMMARY,
 )
-from ..load.container import Refused, inspect_bytes
-from ..messages import MSG, os_reason
-from ..model import Decision, DecisionKey
 from .files import read_output
 
 
@@ -156,13 +151,13 @@ def read_scored(path: Path, limits: Limits | None = None) -> tuple[Saved, list[E
     A workbook from before v2 (no 审核处理 column) gives no entries. Raises Unreadable."""
     from openpyxl.utils import get_column_letter
 
-    wb, digest, deadline = _open(path, limits, REVIEW_SHEET)
+    wb, digest, deadline = _open(path, limits, REVIEW.name)
     limits = limits or Limits()
     try:
         saved = saved_by(path, wb, digest)
-        if REVIEW_SHEET not in wb.sheetnames:
+        if REVIEW.name not in wb.sheetnames:
             return saved, []
-        ws = wb[REVIEW_SHEET]
+        ws = wb[REVIEW.name]
         rows = iter(_Bounded(ws.iter_rows(values_only=True), limits, deadline))
         heads = _headers(next(rows, ()))
         if STATE_HEAD not in heads or any(h not in heads for h in KEY_HEADS):
@@ -202,13 +197,13 @@ def read_summary(path: Path, limits: Limits | None = None) -> tuple[Saved, list[
     """审核结论 / 审核人 / 审核日期 per workbook from 审核汇总.xlsx's 汇总 sheet. Raises Unreadable."""
     from openpyxl.utils import get_column_letter
 
-    wb, digest, deadline = _open(path, limits, SUMMARY_SHEET)
+    wb, digest, deadline = _open(path, limits, SUMMARY.name)
     limits = limits or Limits()
     try:
         saved = saved_by(path, wb, digest)
-        if SUMMARY_SHEET not in wb.sheetnames:
+        if SUMMARY.name not in wb.sheetnames:
             return saved, []
-        rows = iter(_Bounded(wb[SUMMARY_SHEET].iter_rows(values_only=True), limits, deadline))
+        rows = iter(_Bounded(wb[SUMMARY.name].iter_rows(values_only=True), limits, deadline))
         heads = _headers(next(rows, ()))
         if FILE_HEAD not in heads or CONCLUSION_HEAD not in heads:
             return saved, []
@@ -285,7 +280,13 @@ def conclusion_changes(
             continue
         if current is not None and current.at > saved.at:
             continue
-        problem = "" if state in CONCLUSIONS else MSG["D_conclusion_unknown"].format(value=state, cell=e.cell)
+        problem = (
+            ""
+            if state in CONCLUSIONS
+            else MSG["D_conclusion_unknown"].format(
+                value=state, cell=e.cell, states="/".join(CONCLUSIONS), pending=PENDING
+            )
+        )
         out.append(
             Conclusion(e.file, state, e.reviewer, e.day, saved.by, saved.at, f"{source}!{e.cell}", problem)
         )
