@@ -31,7 +31,7 @@ from datetime import date
 from pathlib import Path
 
 from . import __version__ as _PACKAGE_VERSION
-from . import decisions
+from . import county, decisions
 from .batchframes import Entry, Rows
 from .config import Settings
 from .files import (
@@ -755,7 +755,7 @@ def _write_batch_files(
     done = manifest.batch()
     if not opts.force and all(
         name in done and done[name][1] == key and _intact(opts.output, ((name, done[name][0]),))
-        for name in (SUMMARY_XLSX, FINDINGS_CSV)
+        for name in (SUMMARY_XLSX, FINDINGS_CSV, *county.recorded(done, SUMMARY_XLSX))
     ):
         return [], BatchTiming()
     t0 = time.perf_counter()
@@ -789,12 +789,20 @@ def _write_batch_files(
     build = {
         SUMMARY_XLSX: lambda: summary_workbook(frames, conclusions),
         FINDINGS_CSV: lambda: findings_csv(frames),
+        # the bureau's own report (county.py): its .docx, and its PDF once every project is 通过
+        **county.report_files(frames, opts.settings, conclusions, opts.run_date),
     }
+    for stale in set(county.recorded(done)) - set(build):  # another year's title, a PDF no longer final
+        with suppress(OSError):
+            (opts.output / stale).unlink()
     written: dict[str, str] = {}
     failed = []
-    for name in (SUMMARY_XLSX, FINDINGS_CSV):  # one that cannot be written does not stop the other
+    for name in build:  # one that cannot be written does not stop the others
         try:
-            written.update(put_files(opts.output, {name: build[name]()}))
+            data = build[name]()
+            if data is None:  # the county report's PDF, when LibreOffice could not convert it
+                continue
+            written.update(put_files(opts.output, {name: data}))
         except WriteFailed as e:  # open in Excel, a full disk: the old one stays, rebuilt next run
             failed.append(name)
             if "打开" in e.reason:  # held open: said as every open file is (D_locked)

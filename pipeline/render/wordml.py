@@ -109,7 +109,9 @@ STYLES: tuple[StyleSpec, ...] = (
     StyleSpec("AppendixLabel", "附件标注", HEITI, align=WD_ALIGN_PARAGRAPH.LEFT, page_break_before=True),
     StyleSpec("AppendixTitle", "附件标题", XIAOBIAOSONG, size=18, align=WD_ALIGN_PARAGRAPH.CENTER, line=30,
               before=6, after=6, grid=False),
-    StyleSpec("TableCaption", "表格说明", size=12, line=None, align=WD_ALIGN_PARAGRAPH.LEFT, after=3, grid=False),
+    StyleSpec("TableCaption", "表格说明", size=12, line=None, align=WD_ALIGN_PARAGRAPH.LEFT, after=3, grid=False,
+              keep_next=True),
+    StyleSpec("Addressee", "主送机关", align=WD_ALIGN_PARAGRAPH.LEFT),
     StyleSpec("TableText", "表格文字", size=12, **_CELL),
     StyleSpec("TableHead", "表头", HEITI, size=12, **_CELL),
     StyleSpec("TableTextSmall", "表格文字（小）", size=10.5, **_CELL),
@@ -137,6 +139,7 @@ PARAGRAPH_TAGS = {
     "unit-note": "UnitNote",
     "center": "Centered",
     "caption": "TableCaption",
+    "to": "Addressee",
     "blank": "Normal",
 }
 OTHER_TAGS = {
@@ -145,6 +148,7 @@ OTHER_TAGS = {
     "title",
     "closing",
     "form",
+    "block",
     "unit",
     "end-cover",
     "attachments",
@@ -441,6 +445,13 @@ class Writer:
             )
         self._raw(xml, is_table=True)
 
+    def _block(self, line: Line, appendices: list[str]) -> None:
+        """`@block NAME`: a table built elsewhere (the county report's charts), placed here."""
+        xml = self.blocks.get(line.text)
+        if xml is None:
+            raise ReportTemplateError(f"报告模板第 {line.number} 行：没有名为“{line.text}”的图表或表格")
+        self._raw(xml, is_table=True)
+
     def _raw(self, xml: str, is_table: bool) -> None:
         """A block built elsewhere (附件1's form grid), placed like a table or a paragraph."""
         self._flush_closing()
@@ -560,6 +571,11 @@ class GridCell:
     role: str
 
 
+# a filled cell: a table head, or a bar of a chart drawn as a table (the county report)
+_SHADE = {
+    role: f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>'
+    for role, fill in (("head", "F2F2F2"), ("bar", "7F7F7F"))
+}
 _ROLE_ALIGN = {"label": "center", "vlabel": "center", "head": "center", "text": "left", "center": "center"}
 
 
@@ -568,10 +584,12 @@ def grid_table(
     cells: list[GridCell],
     header_rows: tuple[int, ...] = (),
     bottom: bool = True,
+    whole: bool = False,
 ) -> str:
     """A table from placed cells (spans and merges as laid out), in the 五号 table styles.
     `header_rows`: rows repeated at the top of every page the table runs onto (they must open the
-    table); `bottom=False`: no bottom rule, for a table that another continues right below."""
+    table); `bottom=False`: no bottom rule, for a table that another continues right below;
+    `whole`: the table is kept on one page (a chart)."""
     total = sum(widths_mm)
     widths = [round(TEXT_WIDTH * w / total) for w in widths_mm]
     widths[-1] += TEXT_WIDTH - sum(widths)
@@ -584,6 +602,8 @@ def grid_table(
     # a row inside a group merged down an inner column (a 二级指标) keeps with the next: groups are
     # not split over pages where they fit on one (the outermost column's label may run on)
     together = {r for cell in cells if cell.c0 > 0 for r in range(cell.r0, cell.r1)}
+    if whole:
+        together.update(rows[:-1])
     grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
     borders = _TABLE_BORDERS if bottom else _TABLE_BORDERS.replace(_BORDER.format("bottom"), "")
     parts = [
@@ -611,7 +631,7 @@ def grid_table(
             keep = "<w:keepNext/>" if r in together else ""
             role = cell.role if cell else "text"
             style = "TableHeadSmall" if role in ("label", "vlabel", "head") else "TableTextSmall"
-            shade = '<w:shd w:val="clear" w:color="auto" w:fill="F2F2F2"/>' if role == "head" else ""
+            shade = _SHADE.get(role, "")
             # a label down a narrow merged column reads top to bottom, as printed forms have it
             vertical = '<w:textDirection w:val="tbRlV"/>' if role == "vlabel" else ""
             parts.append(
