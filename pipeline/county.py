@@ -65,7 +65,7 @@ class Share:
     label: str
     projects: int
     budget: float  # Σ 预算数 of those whose budget is known, 万元
-    share: float  # of the counted projects; the shares of one distribution add up to exactly 1
+    share: float  # of the counted projects
 
 
 @dataclass(frozen=True)
@@ -295,24 +295,12 @@ def _in(rate: float, low: float | None, high: float | None) -> bool:
 
 
 def _shares(groups: list[tuple[str, list[ProjectLine]]], n: int) -> tuple[Share, ...]:
-    """Counts and money per bin; shares rounded to 0.1% by largest remainder, so that they add up
-    to 100% as printed (the seed report's text says 95 where its table adds to 94)."""
-    counts = [len(ps) for _, ps in groups]
-    tenths = _largest_remainder(counts, 1000) if n else [0] * len(counts)
+    """Counts, money and share of the counted projects per bin. (Equal counts show equal shares; the
+    printed shares may add up to 99.9% or 100.1%, as rounded shares do.)"""
     return tuple(
-        Share(label, len(ps), sum(p.budget for p in ps if p.budget is not None), t / 1000)
-        for (label, ps), t in zip(groups, tenths, strict=True)
+        Share(label, len(ps), sum(p.budget for p in ps if p.budget is not None), len(ps) / n if n else 0.0)
+        for label, ps in groups
     )
-
-
-def _largest_remainder(counts: list[int], whole: int) -> list[int]:
-    n = sum(counts)
-    exact = [c * whole / n for c in counts]
-    floors = [math.floor(x) for x in exact]
-    order = sorted(range(len(counts)), key=lambda i: (-(exact[i] - floors[i]), i))
-    for i in order[: whole - sum(floors)]:
-        floors[i] += 1
-    return floors
 
 
 def _once(

@@ -134,7 +134,13 @@ def _context(f: CountyFigures) -> dict:
         "unreadable": list(f.unreadable),
         "other_years": [{"year": y, "files": list(files), "n": len(files)} for y, files in f.other_years],
         "duplicates": [
-            {"project": d.project, "kept": d.kept, "dropped": "、".join(d.dropped), "identical": d.identical}
+            {
+                "project": d.project,
+                "kept": d.kept,
+                "dropped": "、".join(d.dropped),
+                "copies": len(d.dropped) + 1,
+                "identical": d.identical,
+            }
             for d in f.duplicates
         ],
         "grades": grades[:-1],
@@ -180,7 +186,7 @@ def _context(f: CountyFigures) -> dict:
             {
                 "rule": g.rule,
                 "title": g.title,
-                "items": [
+                "entries": [
                     {
                         "project": i.project or i.file,
                         "file": i.file,
