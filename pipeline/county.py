@@ -216,7 +216,7 @@ def figures(
         other_years.setdefault(str(y) if y is not None and y == y else "", []).append(f)
     counted, duplicates = _once(this_year, conclusions)
     files = set(counted["file"])
-    lines = tuple(_line(r, conclusions) for r in counted.to_dict("records"))
+    lines = tuple(_line(r, conclusions) for r in counted[list(LINE_COLUMNS)].to_dict("records"))
     budget = pd.to_numeric(counted["budget"], errors="coerce")
     executed = pd.to_numeric(counted["executed"], errors="coerce")
     known = budget.notna() & executed.notna()
@@ -365,6 +365,20 @@ def _number(x: object) -> float | None:
 
 def _text(x: object) -> str:
     return "" if x is None or (isinstance(x, float) and math.isnan(x)) else str(x).strip()
+
+
+LINE_COLUMNS = (
+    "file",
+    "name",
+    "unit",
+    "department",
+    "budget",
+    "executed",
+    "rate",
+    "claimed_total",
+    "total",
+    "grade",
+)
 
 
 def _line(r: dict, conclusions: dict[str, Conclusion]) -> ProjectLine:
