@@ -429,7 +429,7 @@ def _archive_index(args: argparse.Namespace) -> int:
 
 
 def _decisions(args: argparse.Namespace) -> int:
-    from .manifest import read_only
+    from .batch.manifest import read_only
     from .messages import MSG
     from .render.record import record_workbook, row_of
 
@@ -470,14 +470,17 @@ def _export(args: argparse.Namespace) -> int:
                 "导出 parquet 需要 pyarrow（约 55 MB 下载、170 MB 安装，未列为依赖）："
                 "请先运行 .venv/bin/pip install pyarrow，或改用 --format csv"
             ) from None
-    from .batchframes import from_output
+    from .batch import atomic_write
+    from .batch.frames import from_output
     from .render.summary import export_tables
 
     frames = from_output(output)
     if frames is None:
         raise UsageError(f"{output} 中没有处理记录：先运行 make reports（或 python -m pipeline run）")
-    for path in export_tables(frames, args.dir, args.format):
-        print(path)
+    args.dir.mkdir(parents=True, exist_ok=True)
+    for name, data in export_tables(frames, args.format).items():
+        atomic_write(args.dir / name, data)
+        print(args.dir / name)
     return 0
 
 

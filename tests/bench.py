@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS_VERSION = 3  # bump when the generator changes: a new cache folder is used
 # v2+: vouchers, payment days and amounts (to the yuan) of their own per workbook (v1 gave all 2,000
 # the same 凭证号 记-031…, so X001 fired on every one), and a planted X001 pair every PLANT_EVERY
-# workbooks: ~1% of the workbooks get an X finding and so a second render (batch.py)
+# workbooks: ~1% of the workbooks get an X finding and so a second render (batch/second_pass.py)
 PLANT_EVERY = 200
 BENCH_DATE = date(2024, 4, 1)  # every run's --date
 UNREADABLE_EVERY = 150  # every 150th file is not a workbook (I001), as in a real submission round

@@ -22,7 +22,6 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from pipeline import batch, files
 from pipeline.batch import (
     BatchReport,
     InputMissing,
@@ -31,12 +30,14 @@ from pipeline.batch import (
     RunOptions,
     archive_index,
     discover,
+    files,
+    plan,
     run,
 )
+from pipeline.batch.files import FALLBACK_NAME, atomic_write, output_name, safe_name
+from pipeline.batch.manifest import FILENAME
 from pipeline.config import Settings
-from pipeline.files import FALLBACK_NAME, atomic_write, output_name, safe_name
 from pipeline.load import sha256_of
-from pipeline.manifest import FILENAME
 from tests.builders import clean_sheets, set_info, write_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -291,7 +292,7 @@ def test_a_changed_config_or_version_redoes_everything(folder, tmp_path, monkeyp
     out = tmp_path / "output"
     run(opts(folder, out))
     assert run(opts(folder, out, settings=Settings(fingerprint="another config"))).processed == 4
-    monkeypatch.setattr(batch, "__version__", "9.9.9")
+    monkeypatch.setattr(plan, "VERSION", "9.9.9")
     assert run(opts(folder, out, settings=Settings(fingerprint="another config"))).processed == 4
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import openpyxl
 
 from pipeline.batch import RunOptions, run
+from pipeline.batch.files import FINDINGS_JSON, SCORED_SUFFIX
 from pipeline.config import Settings
-from pipeline.files import FINDINGS_JSON, SCORED_SUFFIX
 from pipeline.render.summary import ALL_FINDINGS, BY_DEPARTMENT, YEAR_OVER_YEAR
 from tests.builders import write_workbook
 from tests.test_rules_cross import _two_years, distinct

@@ -15,11 +15,11 @@ import openpyxl
 import pytest
 
 from pipeline.batch import RunOptions, run
-from pipeline.batchframes import from_output
+from pipeline.batch.county import RATE_BINS, UNKNOWN_GRADE, figures
+from pipeline.batch.frames import from_output
+from pipeline.batch.pdf import soffice
 from pipeline.config import Bureau, Settings
-from pipeline.county import RATE_BINS, UNKNOWN_GRADE, figures
 from pipeline.display import percent
-from pipeline.pdf import soffice
 from pipeline.render.county_report import county_report_docx
 from tests.builders import clean_sheets, set_info, write_workbook
 from tests.test_decisions_e2e import bump

@@ -13,8 +13,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pipeline import decisions as dm
+from pipeline.batch import reviewer
+from pipeline.batch.manifest import SCHEMA_VERSION, Manifest, Record
 from pipeline.evaluate import evaluate
-from pipeline.manifest import SCHEMA_VERSION, Manifest, Record
 from pipeline.model import Decision, DecisionKey, Finding, Severity
 from pipeline.render.scored_workbook import scored_workbook
 from tests.builders import TODAY, clean_sheets, write_workbook
@@ -101,7 +102,7 @@ def problem_sheets():
 
 def test_a_scored_workbook_reads_back_one_blank_entry_per_finding_with_its_key(tmp_path):
     result, path = scored_file(tmp_path)
-    saved, entries = dm.read_scored(path)
+    saved, entries = reviewer.read_scored(path)
     assert len(entries) == len(result.findings) and all(e.blank for e in entries)
     assert {(e.rule, e.location, e.expected, e.actual) for e in entries} == {
         (k.rule, k.location, k.expected, k.actual) for k in (dm.key_of("t.xlsx", f) for f in result.findings)
@@ -117,7 +118,7 @@ def test_columns_moved_by_the_reviewer_are_found_by_their_headers(tmp_path):
     ws["A1"] = "我的备注"
     ws["I2"], ws["J2"] = "豁免", "已核实"
     wb.save(path)
-    _, entries = dm.read_scored(path)
+    _, entries = reviewer.read_scored(path)
     assert (entries[0].state, entries[0].note, entries[0].cell) == ("豁免", "已核实", "I2")
 
 
@@ -127,12 +128,12 @@ def test_a_workbook_from_before_v2_or_not_a_workbook(tmp_path):
     wb.active.append(["严重程度", "规则", "工作表", "单元格", "审核意见", "应为", "实为"])
     wb.active.append(["错误", "S011", "项目信息", "B13", "…", 94.55, 94])
     wb.save(tmp_path / "old.xlsx")
-    assert dm.read_scored(tmp_path / "old.xlsx")[1] == []
+    assert reviewer.read_scored(tmp_path / "old.xlsx")[1] == []
     (tmp_path / "bad.xlsx").write_bytes(b"PK\x03\x04garbage")
-    with pytest.raises(dm.Unreadable):
-        dm.read_scored(tmp_path / "bad.xlsx")
-    with pytest.raises(dm.Unreadable):
-        dm.read_scored(tmp_path / "gone.xlsx")
+    with pytest.raises(reviewer.Unreadable):
+        reviewer.read_scored(tmp_path / "bad.xlsx")
+    with pytest.raises(reviewer.Unreadable):
+        reviewer.read_scored(tmp_path / "gone.xlsx")
 
 
 def test_the_author_property_is_who_decided(tmp_path):
@@ -140,7 +141,7 @@ def test_the_author_property_is_who_decided(tmp_path):
     wb = openpyxl.load_workbook(path)
     wb.properties.lastModifiedBy = "张审核"
     wb.save(path)
-    assert dm.read_scored(path)[0].by == "张审核"
+    assert reviewer.read_scored(path)[0].by == "张审核"
 
 
 # ---------------------------------------------------------------- what a read-back changes
@@ -148,7 +149,7 @@ KEY = DecisionKey("a.xlsx", "P003", "支付明细!D4", "水质检测", "水质�
 
 
 def entry(state="豁免", note="简称"):
-    return dm.Entry(KEY.rule, KEY.location, KEY.expected, KEY.actual, state, note, "H5")
+    return reviewer.Entry(KEY.rule, KEY.location, KEY.expected, KEY.actual, state, note, "H5")
 
 
 def stored(state="豁免", note="简称", at="2024-04-01T09:00:00"):
@@ -156,8 +157,8 @@ def stored(state="豁免", note="简称", at="2024-04-01T09:00:00"):
 
 
 def test_changes_stores_new_and_changed_decisions_only():
-    saved = dm.Saved("张", "2024-04-02T09:00:00")
-    [new] = dm.changes("a.xlsx", [entry()], {}, saved, "a/x.xlsx")
+    saved = reviewer.Saved("张", "2024-04-02T09:00:00")
+    [new] = reviewer.changes("a.xlsx", [entry()], {}, saved, "a/x.xlsx")
     assert (new.state, new.note, new.by, new.at, new.source) == (
         "豁免",
         "简称",
@@ -165,25 +166,25 @@ def test_changes_stores_new_and_changed_decisions_only():
         saved.at,
         "a/x.xlsx!H5",
     )
-    assert dm.changes("a.xlsx", [entry("待核实", "")], {}, saved, "a/x.xlsx") == []  # no decision
-    assert dm.changes("a.xlsx", [entry("", "")], {}, saved, "a/x.xlsx") == []
-    assert dm.changes("a.xlsx", [entry()], {KEY: stored()}, saved, "a/x.xlsx") == []  # the same
-    [reset] = dm.changes("a.xlsx", [entry("待核实", "")], {KEY: stored()}, saved, "a/x.xlsx")
+    assert reviewer.changes("a.xlsx", [entry("待核实", "")], {}, saved, "a/x.xlsx") == []  # no decision
+    assert reviewer.changes("a.xlsx", [entry("", "")], {}, saved, "a/x.xlsx") == []
+    assert reviewer.changes("a.xlsx", [entry()], {KEY: stored()}, saved, "a/x.xlsx") == []  # the same
+    [reset] = reviewer.changes("a.xlsx", [entry("待核实", "")], {KEY: stored()}, saved, "a/x.xlsx")
     assert reset.state == "待核实"  # setting one back is a decision too
 
 
 def test_a_file_older_than_the_stored_decision_does_not_override_it():
-    old = dm.Saved("张", "2024-03-01T09:00:00")
-    assert dm.changes("a.xlsx", [entry("确认", "")], {KEY: stored()}, old, "a/x.xlsx") == []
+    old = reviewer.Saved("张", "2024-03-01T09:00:00")
+    assert reviewer.changes("a.xlsx", [entry("确认", "")], {KEY: stored()}, old, "a/x.xlsx") == []
 
 
 def test_conclusions_unknown_values_are_kept_and_flagged():
-    saved = dm.Saved("张", NOW)
-    found = dm.conclusion_changes(
+    saved = reviewer.Saved("张", NOW)
+    found = reviewer.conclusion_changes(
         [
-            dm.ConclusionEntry("a.xlsx", "通过", "张", "2024-04-02", "Q2"),
-            dm.ConclusionEntry("b.xlsx", "待审", "", "", "Q3"),
-            dm.ConclusionEntry("c.xlsx", "通过了", "", "", "Q4"),
+            reviewer.ConclusionEntry("a.xlsx", "通过", "张", "2024-04-02", "Q2"),
+            reviewer.ConclusionEntry("b.xlsx", "待审", "", "", "Q3"),
+            reviewer.ConclusionEntry("c.xlsx", "通过了", "", "", "Q4"),
         ],
         {},
         saved,
@@ -314,7 +315,7 @@ def test_a_round_1_manifest_is_upgraded_in_place(tmp_path):
 
 
 def test_read_summary_reads_the_conclusion_columns(tmp_path):
-    from pipeline.batchframes import Entry, build
+    from pipeline.batch.frames import Entry, build
     from pipeline.render.summary import summary_workbook
 
     doc = {"file": "a.xlsx", "project": {}, "computed": None, "findings": []}
@@ -326,7 +327,7 @@ def test_read_summary_reads_the_conclusion_columns(tmp_path):
     ws.cell(2, head.index("审核结论") + 1).value = "通过"
     ws.cell(2, head.index("审核日期") + 1).value = datetime(2024, 4, 2)
     wb.save(tmp_path / "s.xlsx")
-    _, [e] = dm.read_summary(tmp_path / "s.xlsx")
+    _, [e] = reviewer.read_summary(tmp_path / "s.xlsx")
     assert (e.file, e.state, e.day) == ("a.xlsx", "通过", "2024-04-02")
 
 

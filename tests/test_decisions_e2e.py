@@ -19,7 +19,7 @@ import openpyxl
 import pytest
 
 from pipeline.batch import run
-from pipeline.manifest import Manifest
+from pipeline.batch.manifest import Manifest
 from tests.builders import clean_sheets, write_workbook
 from tests.test_batch import _cli, _wait_for_group_to_end, opts, project
 

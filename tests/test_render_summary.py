@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 from xlsxwriter.worksheet import Worksheet
 
-from pipeline.batchframes import Entry, Frames, build
+from pipeline.batch.frames import Entry, build
 from pipeline.load.rules import loader_finding
 from pipeline.messages import MSG
 from pipeline.render import findings_json
@@ -22,6 +22,7 @@ from pipeline.render.summary import (
     findings_csv,
     summary_workbook,
 )
+from pipeline.tables import Frames
 from tests.builders import clean_sheets, run_sheets
 
 UNREADABLE = findings_json.build(

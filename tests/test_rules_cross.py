@@ -6,11 +6,12 @@ from datetime import date
 
 import pytest
 
-from pipeline.batchframes import Entry, build, by_department, key_of, series_of, year_over_year
+from pipeline.batch.frames import Entry, build
 from pipeline.checks.cross import run_cross
 from pipeline.config import Settings
 from pipeline.evaluate import evaluate
 from pipeline.render.findings_json import document
+from pipeline.tables import by_department, key_of, series_of, year_over_year
 from tests.builders import clean_sheets, set_info, write_workbook
 
 UNITS = ["县交通运输局", "县教育和体育局", "县卫生健康局", "县文化和旅游局", "县水利局"]

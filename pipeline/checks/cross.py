@@ -1,7 +1,7 @@
 """X rules: across the workbooks of one batch, and against the same project's earlier years.
 
-An X rule is `fn(frames, ctx) -> Iterator[Located]`, run once per batch by batch.py on the
-batch-wide tables (batchframes.py). Each finding belongs to one workbook of the batch and names
+An X rule is `fn(frames, ctx) -> Iterator[Located]`, run once per batch by batch/second_pass.py on the
+batch-wide tables (tables.py). Each finding belongs to one workbook of the batch and names
 the other one (`Finding.other`: file, sheet, cell). When several workbooks share what a rule looks
 for, each gets one finding that names the first of the others and counts the rest, so a batch of
 n look-alike workbooks gets n findings, not n².
@@ -25,7 +25,7 @@ from ..values import AT_LEAST, AT_MOST, GREATER, LESS, parse_quantity
 from .registry import RULES, rule
 
 if TYPE_CHECKING:
-    from ..batchframes import Frames
+    from ..tables import Frames
 
 # A copied sentence shorter than this (`无。`, `无`) says nothing about copying.
 MIN_COPIED_CHARS = 20
@@ -128,7 +128,7 @@ def voucher_in_two_workbooks(frames: Frames, ctx: CrossContext) -> Iterator[Loca
     一张凭证是账上的一笔支付，两个项目都列了它，就可能重复列支。凭证号每年重新编号，所以只在同一预算年度内比较；
     比较前去掉空格、统一全半角。
     """
-    from ..batchframes import normalize
+    from ..tables import normalize
 
     pay = _batch_payments(frames)
     pay = pay[pay["voucher"] != ""]
@@ -151,7 +151,7 @@ def payment_in_two_projects(frames: Frames, ctx: CrossContext) -> Iterator[Locat
     同一实施单位在同一天、以同一资金性质付出同样金额，又分别出现在两个项目的支付明细里，多半是一笔支付报了两次。
     金额比较到元。
     """
-    from ..batchframes import normalize
+    from ..tables import normalize
 
     pay = _batch_payments(frames)
     pay = pay[(pay["dates"] != "") & pay["amount"].notna()]
@@ -223,7 +223,7 @@ def target_lowered(frames: Frames, ctx: CrossContext) -> Iterator[Located]:
     财预〔2020〕10号要求绩效指标不得无故调低。同一项目指去掉年份后项目名称相同、实施单位相同；与本批或归档中最近的往年比较，
     三级指标名称、单位、方向都相同时才比：下限（≥）调小、上限（≤，成本、时效）调大，都是要求降低。
     """
-    from ..batchframes import normalize
+    from ..tables import normalize
 
     pairs = _pairs(frames)
     rows = _rows_by_file(frames.indicators, pairs)
@@ -297,6 +297,6 @@ def _rows_by_file(table, pairs: list[tuple[dict, dict]]) -> dict[str, list]:
 
 
 def _pairs(frames: Frames) -> list[tuple[dict, dict]]:
-    from ..batchframes import earlier_pairs
+    from ..tables import earlier_pairs
 
     return earlier_pairs(frames)

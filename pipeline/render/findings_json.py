@@ -1,12 +1,12 @@
 """findings.json (outputs.md): the machine-readable result of one workbook.
 
 Its shape is `FindingsDoc`, and `build` is the one place that writes it: for a scored workbook
-(`document`), and for one that could not be read or broke the program (files.failure_doc).
+(`document`), and for one that could not be read or broke the program (`failure_doc`, `refusal_doc`).
 
 Beyond the contract's keys it carries, cell by cell, what the batch-wide tables and the X rules
 need of a workbook (`payments`, `narrative`, the targets and 偏差原因 of `indicators`): a workbook
 skipped as unchanged, or kept in the archive from an earlier year, is seen by them through this
-file, never by reading the workbook again (batchframes.py).
+file, never by reading the workbook again (batch/frames.py).
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ from collections.abc import Iterable
 from typing import NotRequired, TypedDict
 
 from ..decisions import as_dict
+from ..load.rules import loader_finding
+from ..messages import MSG
 from ..model import Cell, CellRef, Decision, Finding, Result
 
 
@@ -235,3 +237,15 @@ def _finite(value):
 
 def to_bytes(result: Result) -> bytes:
     return encode(document(result))
+
+
+# ---------------------------------------------------------------- a workbook without a result
+def failure_doc(file: str, digest: str, error: str, trace: str = "") -> FindingsDoc:
+    """The findings.json of a workbook the program failed on: one I001 saying so."""
+    message = MSG["RUN_program_fault"].format(error=error.splitlines()[-1] if error else "未知错误")
+    return build(file, digest, [loader_finding("I001", "", "", message)], error=trace)
+
+
+def refusal_doc(file: str, digest: str, message: str) -> FindingsDoc:
+    """The findings.json of a workbook refused without being read through (处理超时): one I001."""
+    return build(file, digest, [loader_finding("I001", "", "", message)])

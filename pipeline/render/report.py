@@ -8,7 +8,7 @@ Three layers, each replaceable on its own:
    outline. It renders to lines tagged `@p`, `@h1`, `@tr` … (documented in the template itself):
    a county edits the text or moves chapters there, without touching Python. The unit's text
    reaches the template as data and is never parsed as a template or as a tag.
-3. `wordml.py` turns the tagged lines into WordprocessingML and wraps them in the package (GB/T 9704
+3. `wordml/` turns the tagged lines into WordprocessingML and wraps them in the package (GB/T 9704
    page and styles, built once per process with python-docx). That keeps one report at a few
    milliseconds.
 """

@@ -64,7 +64,7 @@ REVIEW_COLUMNS = (
     ("审核意见", 66),
     ("应为", 16),
     ("实为", 16),
-    (STATE_HEAD, 10),  # the reviewer's columns (decisions.py reads them back by these headers)
+    (STATE_HEAD, 10),  # the reviewer's columns (batch/reviewer.py reads them back by these headers)
     (NOTE_HEAD, 30),
 )
 STATE_COL, NOTE_COL = len(REVIEW_COLUMNS) - 2, len(REVIEW_COLUMNS) - 1

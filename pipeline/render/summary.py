@@ -1,6 +1,6 @@
 """The batch outputs (outputs.md "Per batch"): 审核汇总.xlsx and findings.csv.
 
-Rendered from the batch-wide tables (batchframes.Frames), which are built from findings.json
+Rendered from the batch-wide tables (tables.Frames), which are built from findings.json
 documents, never from `Result`: a workbook skipped as unchanged contributes the findings.json stored
 by its last run. Sheets: 汇总 (one row per workbook), 全部审核意见 (every finding, X findings with the
 other workbook), 按主管部门 (the pivot, with a chart of grades), 年度对比 (a project beside its
@@ -13,12 +13,9 @@ import csv
 import io
 import math
 from datetime import datetime
-from pathlib import Path
 
 import xlsxwriter
 
-from ..batchframes import FINDING_COLUMNS as FRAME_FINDING_COLUMNS
-from ..batchframes import GRADES, Frames, by_department, year_over_year
 from ..decisions import (
     CONCLUSION_HEAD,
     CONCLUSIONS,
@@ -32,6 +29,8 @@ from ..decisions import (
 )
 from ..display import round_half_up
 from ..model import Severity
+from ..tables import FINDING_COLUMNS as FRAME_FINDING_COLUMNS
+from ..tables import GRADES, Frames, by_department, year_over_year
 from .scored_workbook import RESERVED
 from .xlsx import OPTIONS, PINNED_CREATED, Formats, add_sheet, clean, fit_height, put, sheet_names
 
@@ -57,7 +56,7 @@ SUMMARY_COLUMNS = (
     ("提示", 6),
     ("审核表", 8),
     ("说明", 40),
-    # the review (decisions.py): findings per 审核处理, then the reviewer's columns, read back by header
+    # the review (batch/reviewer.py): findings per 审核处理, then the reviewer's columns, read back by header
     (OPEN, 7),
     (CONFIRMED, 6),
     (WAIVED, 6),
@@ -479,18 +478,16 @@ def findings_csv(frames: Frames) -> bytes:
 
 
 # ---------------------------------------------------------------- export
-def export_tables(frames: Frames, target: Path, fmt: str) -> list[Path]:
-    """The four tables into `target` as <table>.csv (UTF-8 with BOM, text never read as a formula,
-    as findings.csv) or <table>.parquet (needs pyarrow, which is not a dependency: README)."""
-    from ..batchframes import EXPORT_FORMATS
-    from ..files import atomic_write
+def export_tables(frames: Frames, fmt: str) -> dict[str, bytes]:
+    """The four tables as <table>.csv (UTF-8 with BOM, text never read as a formula, as
+    findings.csv) or <table>.parquet (needs pyarrow, which is not a dependency: README): file name
+    -> bytes, for the caller to write."""
+    from ..tables import EXPORT_FORMATS
 
     if fmt not in EXPORT_FORMATS:
         raise ValueError(f"unknown export format {fmt!r}")
-    target.mkdir(parents=True, exist_ok=True)
-    written = []
+    files = {}
     for name, table in frames.tables().items():
-        path = target / f"{name}.{fmt}"
         if fmt == "csv":
             out = io.StringIO()
             writer = csv.writer(out, lineterminator="\r\n")
@@ -504,6 +501,5 @@ def export_tables(frames: Frames, target: Path, fmt: str) -> list[Path]:
             mixed = {c: "string" for c in ("expected", "actual") if c in table.columns}
             table.astype(mixed).convert_dtypes().to_parquet(buffer, index=False)
             data = buffer.getvalue()
-        atomic_write(path, data)
-        written.append(path)
-    return written
+        files[f"{name}.{fmt}"] = data
+    return files

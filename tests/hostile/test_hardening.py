@@ -322,7 +322,7 @@ _PEAK = textwrap.dedent(
     import json, resource, sys
     from datetime import date
     from pathlib import Path
-    import importlib, pkgutil, pipeline.render, pipeline.workers
+    import importlib, pkgutil, pipeline.render, pipeline.batch.workers
     for m in pkgutil.iter_modules(pipeline.render.__path__):  # what a worker has loaded
         importlib.import_module("pipeline.render." + m.name)
     from pipeline.config import Settings
@@ -385,8 +385,9 @@ _SWAP = textwrap.dedent(
     from datetime import date
     from pathlib import Path
     import pipeline.batch as b
+    import pipeline.batch.runner as runner
     from pipeline.config import Settings
-    real, how = b._plan, sys.argv[3]
+    real, how = runner.plan, sys.argv[3]
 
     def swapped(inputs, records, opts):
         victim = sorted(inputs)[0]
@@ -399,7 +400,7 @@ _SWAP = textwrap.dedent(
         victim.write_bytes(data[: len(data) // 2])
         return items
 
-    b._plan = swapped
+    runner.plan = swapped
     opts = b.RunOptions(Path(sys.argv[1]), Path(sys.argv[2]), Settings(), 2, False, False, date(2024, 3, 1))
     print(b.run(opts).closing_line())
     """
@@ -517,7 +518,7 @@ def test_a_manifest_of_another_schema_is_kept_aside_and_rebuilt(tmp_path):
 
 
 def test_a_manifest_on_a_full_disk_is_a_line_not_a_traceback(tmp_path):
-    from pipeline.manifest import Manifest, Record
+    from pipeline.batch.manifest import Manifest, Record
 
     manifest = Manifest(tmp_path)
     real = manifest._db
@@ -614,7 +615,7 @@ def test_the_ratio_refusal_names_the_ratio_limit(tmp_path):
     ],
 )
 def test_a_write_error_is_said_in_the_users_words_never_as_a_program_fault(error, words):
-    from pipeline.files import WriteFailed
+    from pipeline.batch.files import WriteFailed
 
     failed = WriteFailed("项目乙_绩效自评表.xlsx", error)
     assert words in str(failed) and "项目乙_绩效自评表.xlsx" in str(failed) and "重新运行" in str(failed)

@@ -369,8 +369,8 @@ def test_the_fallback_builders_write_real_compound_files(tmp_path, monkeypatch):
 
 
 # ---------------------------------------------------------------- the batch, end to end
-BATCH = ROOT / "pipeline" / "batch.py"
-needs_batch = pytest.mark.skipif(not BATCH.exists(), reason="pipeline/batch.py is not there yet")
+BATCH = ROOT / "pipeline" / "batch"
+needs_batch = pytest.mark.skipif(not BATCH.exists(), reason="pipeline/batch/ is not there yet")
 
 
 def run_batch(inp: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
@@ -401,7 +401,7 @@ def run_batch(inp: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def batch_run(built, tmp_path_factory):
     if not BATCH.exists():
-        pytest.skip("pipeline/batch.py is not there yet")
+        pytest.skip("pipeline/batch/ is not there yet")
     root = tmp_path_factory.mktemp("batch")
     inp, out = root / "deep" / "input", root / "deep" / "output"
     inp.mkdir(parents=True)

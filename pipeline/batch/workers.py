@@ -29,22 +29,20 @@ from datetime import date
 from pathlib import Path
 from typing import Protocol
 
-from .config import Settings
+from ..config import Settings
+from ..messages import MSG
+from ..model import Decision, Finding
+from ..render.findings_json import encode, failure_doc, refusal_doc
 from .files import (
     FINDINGS_JSON,
     REPORT_SUFFIX,
     SCORED_SUFFIX,
     WriteFailed,
-    failure_doc,
     output_name,
-    refusal_doc,
     write_failure,
     write_folder,
 )
 from .manifest import FAILED, OK, UNREADABLE
-from .messages import MSG
-from .model import Decision, Finding
-from .render.findings_json import encode
 
 LOCKED = "locked"  # an output held open by another program: nothing of that workbook was recorded
 
@@ -94,10 +92,10 @@ def _init(settings: Settings, run_date: date, output: str, started, pids) -> Non
     _die_with_parent()
     _STATE.update(settings=settings, run_date=run_date, output=Path(output), started=started, pids=pids)
     try:
-        from .evaluate import evaluate
-        from .render.findings_json import to_bytes
-        from .render.report import prepare, report_docx
-        from .render.scored_workbook import scored_workbook
+        from ..evaluate import evaluate
+        from ..render.findings_json import to_bytes
+        from ..render.report import prepare, report_docx
+        from ..render.scored_workbook import scored_workbook
 
         prepare()  # the Word base document (styles, page set-up, footers), built once per worker
         _STATE.update(
@@ -161,8 +159,8 @@ def _work_chunk(tasks: list[tuple]) -> list[Outcome]:
             doc = {"file": doc["file"], "locked": path, "reason": e.reason, "todo": e.todo}
             outcomes.append(Outcome(index, LOCKED, e.replaced, doc, os.getpid(), *_memory(), cpu_ms, phases))
             continue
-        except ValueError as e:
-            doc = failure_doc(doc["file"], doc["sha256"], MSG["RUN_write_failed"].format(error=e))
+        except ValueError as e:  # a write guard refused a name: a bug, said like any other (I001)
+            doc = failure_doc(doc["file"], doc["sha256"], f"{type(e).__name__}: {e}", traceback.format_exc())
             status, outputs = FAILED, write_failure(target, doc)
         outcomes.append(
             Outcome(

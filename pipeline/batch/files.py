@@ -14,11 +14,12 @@ import re
 import unicodedata
 from pathlib import Path
 
-from .load.rules import loader_finding
-from .messages import MSG
-from .render.findings_json import FindingsDoc, build, encode
+from ..messages import MSG
+from ..render.findings_json import FindingsDoc, encode
 
-FINDINGS_JSON = "findings.json"
+FINDINGS_JSON = "findings.json"  # one per workbook folder
+SUMMARY_XLSX = "审核汇总.xlsx"  # the batch files, in output/
+FINDINGS_CSV = "findings.csv"
 SCORED_SUFFIX = "_绩效自评表.xlsx"
 REPORT_SUFFIX = "_绩效自评报告.docx"
 
@@ -214,17 +215,6 @@ def _check_replaceable(name: str, path: Path) -> None:
             return
         raise WriteFailed(name, e) from None
     os.close(fd)
-
-
-def failure_doc(file: str, digest: str, error: str, trace: str = "") -> FindingsDoc:
-    """The findings.json of a workbook the program failed on: one I001 saying so."""
-    message = MSG["RUN_program_fault"].format(error=error.splitlines()[-1] if error else "未知错误")
-    return build(file, digest, [loader_finding("I001", "", "", message)], error=trace)
-
-
-def refusal_doc(file: str, digest: str, message: str) -> FindingsDoc:
-    """The findings.json of a workbook refused without being read through (处理超时): one I001."""
-    return build(file, digest, [loader_finding("I001", "", "", message)])
 
 
 def write_failure(target: Path, doc: FindingsDoc) -> tuple[tuple[str, str], ...]:

@@ -29,9 +29,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from .decisions import ACTIVE, REPLACED, Conclusion
-from .messages import MSG
-from .model import Decision, DecisionKey
+from ..decisions import ACTIVE, REPLACED, Conclusion
+from ..messages import MSG
+from ..model import Decision, DecisionKey
 
 FILENAME = ".manifest.sqlite"
 

@@ -1,7 +1,7 @@
 """The bureau's own report on a year's self-evaluations (outputs.md v3, "the county report"): the
 batch tables -> `CountyFigures`, every figure that report prints, computed here and nowhere else.
 
-`figures()` is pure: the batch-wide tables (batchframes.Frames), the settings, the reviewer's
+`figures()` is pure: the batch-wide tables (tables.Frames), the settings, the reviewer's
 审核结论 per input file and the run date in; a frozen dataclass out. No workbook and no file is read.
 render/county_report.py formats and lays the figures out and never recomputes one.
 
@@ -22,14 +22,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .batchframes import GRADES, by_department
-from .decisions import PASSED, PENDING, RETURNED, WAIVED, Conclusion
+from ..decisions import PASSED, PENDING, RETURNED, WAIVED, Conclusion
+from ..tables import GRADES, by_department
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from .batchframes import Frames
-    from .config import Settings
+    from ..config import Settings
+    from ..tables import Frames
 
 UNKNOWN_GRADE = "无法复核"
 REPORT_SUFFIX = "年度项目支出绩效自评情况报告"
@@ -437,7 +437,7 @@ def _group_of(rule: str) -> str | None:
 
 
 def _title(rule: str) -> str:
-    from .checks import RULES
+    from ..checks import RULES
 
     r = RULES.get(rule)
     return r.summary.split("|")[0].strip() if r is not None else rule
@@ -508,9 +508,9 @@ def report_files(
 ) -> dict[str, Callable[[], bytes | None]]:
     """The county report's files for output/ (name -> builder): the .docx on every run, and its PDF
     when every project is 通过 and LibreOffice is installed (optional: without it, no PDF)."""
+    from ..render.county_report import county_report_docx
     from .files import safe_name
     from .pdf import docx_to_pdf, soffice
-    from .render.county_report import county_report_docx
 
     numbers = figures(frames, settings, conclusions, run_date)
     stem = safe_name(numbers.title)

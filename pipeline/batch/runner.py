@@ -1,0 +1,248 @@
+"""The batch: every workbook in input/ -> output/, in parallel, incrementally, atomically.
+
+Flow: plan (check the folders, hash the inputs: plan.py) -> read the reviewer's decisions back into
+the manifest before anything is replaced (readback.py) -> skip what is unchanged -> the workers
+evaluate and render the rest, each writing its own folder (workers.py) -> the manifest is committed
+per workbook as its files land (`settle`) -> the X rules over the whole folder (second_pass.py) and
+the batch files (outputs.py).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from .. import decisions
+from ..messages import MSG
+from . import plan as planning
+from .files import clean_temp
+from .frames import Rows, entry_of, read_doc
+from .interface import BatchReport, OutputNotWritable, RunOptions, WorkerSample
+from .manifest import OK, UNREADABLE, Manifest, Record, Unwritable, now, plain_name
+from .outputs import write_batch_files
+from .plan import Item, lock_output, plan, prepare, produced_by, unchanged
+from .readback import read_back
+from .workers import LOCKED, Outcome, execute
+
+
+def run(opts: RunOptions) -> BatchReport:
+    started = time.perf_counter()
+    early: list[str] = []  # files skipped at discovery
+    inputs = prepare(opts, early)
+    with lock_output(opts.output):
+        clean_temp(opts.output)
+        try:
+            manifest = Manifest(opts.output)
+        except Unwritable as e:
+            raise OutputNotWritable(str(e)) from None
+        try:
+            records = manifest.records()
+            items = plan(inputs, records, opts)
+            # the reviewer's decisions are read back, and stored, before any output is replaced
+            try:
+                notices = read_back(items, opts, manifest)
+            except Unwritable as e:  # they could not be stored: replace nothing
+                raise OutputNotWritable(str(e)) from None
+            started_at = now()
+            todo = []
+            for it in items:
+                if it.locked or unchanged(it, opts):
+                    it.record = it.previous
+                else:
+                    todo.append(it)
+            samples: list[WorkerSample] = []
+            rows = Rows()  # the batch-wide tables' rows, gathered while the workers work
+            told: dict[int, list[str]] = {}
+            if todo:
+                import_pandas_meanwhile()
+            reasons: dict[str, str] = {}  # outputs that could not be written -> why (said in a line)
+
+            def settle(item: Item, outcome: Outcome) -> None:
+                _settle(item, outcome, opts, manifest, started_at)
+                if item.record is not None and not item.locked:
+                    rows.add(item.index, entry_of(item, opts))
+                reason = outcome.doc.get("reason") if outcome.status == LOCKED else None
+                if reason and "打开" not in reason:  # full disk, no permission: why, what to do
+                    reasons[item.locked] = reason
+                    notices.append(
+                        MSG["RUN_unwritten_line"].format(
+                            path=item.locked, reason=outcome.doc["reason"], todo=outcome.doc["todo"]
+                        )
+                    )
+                problems = (item.doc or {}).get("review", {}).get("problems", ())
+                # by workbook: one rendered twice (its X findings changed, _write_batch_files) is told once
+                told[item.index] = [
+                    MSG["D_problem"].format(file=item.name, message=p["message"]) for p in problems
+                ]
+                samples.append(
+                    WorkerSample(
+                        len(samples) + 1,
+                        outcome.pid,
+                        outcome.rss_kb,
+                        outcome.peak_kb,
+                        outcome.cpu_ms,
+                        outcome.phases,
+                    )
+                )
+
+            with _progress(opts, len(todo)) as tick:
+                execute(todo, opts, lambda item, outcome: (settle(item, outcome), tick()), started_at)
+            # a worker stopped mid-write (its time limit, a broken pool) leaves its temporary file
+            clean_temp(opts.output)
+            removed = _removed(records, items, opts.output, manifest)
+            # a workbook first seen while its old output is open has no record: left for the next run
+            locked = [it.locked for it in items if it.locked]
+            items = [it for it in items if it.record is not None]
+            held, timing = write_batch_files(
+                items, [records[f] for f in removed], rows, opts, manifest, settle, notices, reasons
+            )
+            locked += held
+            notices += [line for _, lines in sorted(told.items()) for line in lines]
+        finally:
+            manifest.close()
+    notices += [MSG["D_locked"].format(file=name) for name in locked if name not in reasons]
+    # held open (the closing line says so) apart from a full disk, no permission …: 未能写入
+    unwritten = [name for name in locked if name in reasons]
+    locked = [name for name in locked if name not in unwritten]
+    notices[:0] = [*early, *manifest.notes]  # what was skipped, the manifest's own, first
+    counts = [(it.record.errors, it.record.warnings, it.record.infos) for it in items]
+    errors = sum(c[0] for c in counts)
+    held = sum(1 for it in items if it.locked)  # named in the closing line, neither done nor "unchanged"
+    done = sum(1 for it in todo if not it.locked)
+    return BatchReport(
+        total=len(items),
+        processed=done,
+        skipped=len(items) - done - held,
+        unreadable=sum(it.record.status != OK for it in items),
+        errors=errors,
+        warnings=sum(c[1] for c in counts),
+        infos=sum(c[2] for c in counts),
+        seconds=time.perf_counter() - started,
+        removed=tuple(removed),
+        any_error=any(_open_errors(it, opts.output) for it in items),
+        samples=tuple(samples),
+        notices=tuple(notices),
+        locked=tuple(locked),
+        unwritten=tuple(unwritten),
+        timing=timing,
+    )
+
+
+def _settle(item: Item, outcome: Outcome, opts: RunOptions, manifest: Manifest, started_at: str) -> None:
+    """A workbook's files are in place: drop the outputs it no longer has, retire the decisions
+    whose finding is gone, then commit its record."""
+    if outcome.status == LOCKED:  # another program holds an output open: all of it stays as it was
+        item.record, item.locked = item.previous, outcome.doc.get("locked") or item.name
+        return
+    # Only a complete new set replaces the old: when the program failed on the workbook, no old
+    # output is removed; the record keeps listing them (so a later complete run still tidies them)
+    # and says FAILED, so the next run does it again. Names come from the manifest: plain ones only.
+    folder = opts.output / item.folder
+    prev = item.previous
+    kept = prev.outputs if prev is not None and prev.folder == item.folder else ()
+    outputs = outcome.outputs
+    if outcome.status in (OK, UNREADABLE):
+        written = {name for name, _ in outcome.outputs}
+        if _inside(folder, opts.output):
+            for name, _ in kept:
+                if name not in written and plain_name(name):
+                    (folder / name).unlink(missing_ok=True)
+    else:
+        outputs = tuple(sorted({**dict(kept), **dict(outcome.outputs)}.items()))
+    digest = outcome.digest or item.digest  # what the worker read is what the outputs are of
+    errors, warnings, infos = _counts(outcome.doc)
+    item.doc = outcome.doc
+    shown = item.decisions
+    if outcome.status == OK:  # an unreadable or failed run judges no finding: its decisions stay
+        standing = {decisions.key_of_dict(item.name, f) for f in outcome.doc.get("findings", ())}
+        # An X finding is the batch's to judge: a run without it (the first pass) does not retire its decision
+        judged = bool(item.extras)
+        gone = [
+            dataclasses.replace(d, status=decisions.RETIRED, retired=started_at)
+            for d in item.decisions
+            if d.status == decisions.ACTIVE
+            and d.key not in standing
+            and (judged or not d.key.rule.startswith("X"))
+        ]
+        if gone:
+            manifest.retire(gone)
+            by_key = {d.key: d for d in gone}
+            shown = tuple(by_key.get(d.key, d) if d.status == decisions.ACTIVE else d for d in shown)
+    item.record = Record(
+        item.name,
+        digest,
+        produced_by(opts),
+        planning.VERSION,
+        item.folder,
+        outcome.status,
+        errors,
+        warnings,
+        infos,
+        now(),
+        outputs,
+        decisions.digest(shown) if outcome.status == OK else "",
+    )
+    manifest.record(item.record)
+
+
+def _inside(folder: Path, output: Path) -> bool:
+    """`folder` is a real folder directly in `output` (not a link out of it)."""
+    try:
+        return not folder.is_symlink() and folder.resolve().parent == output.resolve()
+    except OSError:
+        return False
+
+
+def _counts(doc: dict) -> tuple[int, int, int]:
+    severities = [f.get("severity") for f in doc.get("findings", ())]
+    return severities.count("错误"), severities.count("警告"), severities.count("提示")
+
+
+def _open_errors(item: Item, output: Path) -> bool:
+    """Any 错误 the reviewer has not waived or adjusted (what --strict counts)."""
+    if item.record.errors == 0:
+        return False
+    if not item.decisions:
+        return True
+    doc = item.doc if item.doc is not None else read_doc(output / item.record.folder, item.name, item.digest)
+    return any(
+        f.get("severity") == "错误"
+        and (f.get("decision") or {}).get("state", decisions.OPEN) in (decisions.OPEN, decisions.CONFIRMED)
+        for f in doc.get("findings", ())
+    )
+
+
+def _removed(records: dict[str, Record], items: list[Item], output: Path, manifest: Manifest) -> list[str]:
+    """Workbooks gone from input/ whose outputs are still in output/ (forgotten once those go too)."""
+    present = {it.name for it in items}
+    gone = sorted(f for f in records if f not in present)
+    vanished = [f for f in gone if not (output / records[f].folder).is_dir()]
+    if vanished:
+        manifest.forget(vanished)
+    return [f for f in gone if f not in vanished]
+
+
+@contextmanager
+def _progress(opts: RunOptions, total: int) -> Iterator[Callable[[], None]]:
+    if not (opts.progress and total and sys.stderr.isatty()):
+        yield lambda: None
+        return
+    from tqdm import tqdm
+
+    with tqdm(total=total, file=sys.stderr, unit="个", desc="处理工作簿", dynamic_ncols=True) as bar:
+        yield lambda: bar.update(1)
+
+
+def import_pandas_meanwhile() -> None:
+    """The batch-wide tables need pandas (~0.4 s to import): import it while the workers work, in
+    a thread of the otherwise waiting main process, instead of after them."""
+    import importlib
+    import threading
+
+    threading.Thread(
+        target=importlib.import_module, args=("pandas",), name="import-pandas", daemon=True
+    ).start()

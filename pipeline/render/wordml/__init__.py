@@ -1,0 +1,53 @@
+"""WordprocessingML for the report: GB/T 9704 page and styles, tagged lines -> body XML, the package.
+
+`report.py` decides what the report says (display values, the jinja2 outline); this package decides
+how it looks:
+- page.py: the page and the paragraph styles, declared as data
+- runs.py: text -> runs and paragraphs (stand-ins, comment marks, line breaks), text widths
+- tables.py: the template's tables and the form's grid, one table/row/cell XML
+- writer.py: tagged lines -> the children of <w:body>
+- package.py: the .docx around the body, its base parts built once per process with python-docx
+"""
+
+from .package import AUTHOR, COMMENT_AUTHOR, base_package, package
+from .page import FANGSONG, HEITI, KAITI, SONGTI, TITLE_CHARS, XIAOBIAOSONG
+from .runs import (
+    COMMENT_MARKS,
+    COMMENT_OPEN,
+    LINE_BREAK,
+    STANDINS,
+    Line,
+    ReportTemplateError,
+    balanced_lines,
+    commented,
+    text_chars,
+)
+from .tables import GridCell, grid_table
+from .writer import OTHER_TAGS, PARAGRAPH_TAGS, Writer
+
+__all__ = [
+    "AUTHOR",
+    "COMMENT_AUTHOR",
+    "COMMENT_MARKS",
+    "COMMENT_OPEN",
+    "FANGSONG",
+    "HEITI",
+    "KAITI",
+    "LINE_BREAK",
+    "OTHER_TAGS",
+    "PARAGRAPH_TAGS",
+    "SONGTI",
+    "STANDINS",
+    "TITLE_CHARS",
+    "XIAOBIAOSONG",
+    "GridCell",
+    "Line",
+    "ReportTemplateError",
+    "Writer",
+    "balanced_lines",
+    "base_package",
+    "commented",
+    "grid_table",
+    "package",
+    "text_chars",
+]

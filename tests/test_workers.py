@@ -1,0 +1,63 @@
+"""batch/workers.py in this process: what one chunk of workbooks gives back when a write goes wrong."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+from pipeline.batch import workers
+from pipeline.batch.manifest import FAILED
+from pipeline.config import Settings
+from pipeline.evaluate import evaluate
+from pipeline.render.findings_json import to_bytes
+from pipeline.render.report import report_docx
+from pipeline.render.scored_workbook import scored_workbook
+from tests.builders import clean_sheets, write_workbook
+
+
+def test_a_write_guard_refusing_a_name_fails_that_workbook_not_the_chunk(tmp_path, monkeypatch):
+    """put_files refuses (ValueError) a name that would land outside the workbook's folder: that
+    workbook gets a findings.json saying the program failed on it (one I001), and the others of its
+    chunk are written as usual — not a KeyError that loses the whole chunk."""
+    inp, out = tmp_path / "input", tmp_path / "output"
+    inp.mkdir()
+    out.mkdir()
+    good, bad = (
+        write_workbook(inp / "甲.xlsx", clean_sheets()),
+        write_workbook(inp / "乙.xlsx", clean_sheets()),
+    )
+    state = {
+        "settings": Settings(),
+        "run_date": date(2024, 4, 1),
+        "output": out,
+        "started": [0.0, 0.0],
+        "pids": [0, 0],
+        "evaluate": evaluate,
+        "to_bytes": to_bytes,
+        "report_docx": report_docx,
+        "scored_workbook": scored_workbook,
+    }
+    monkeypatch.setattr(workers, "_STATE", state)
+    real_name = workers.output_name
+    calls = []
+
+    def escaping(project: str, suffix: str) -> str:  # the second workbook's scored workbook escapes
+        calls.append(suffix)
+        return "../逃出.xlsx" if len(calls) == 3 else real_name(project, suffix)
+
+    monkeypatch.setattr(workers, "output_name", escaping)
+    tasks = [
+        (0, 0, str(good), good.name, "", "甲", (), "", ()),
+        (1, 1, str(bad), bad.name, "", "乙", (), "", ()),
+    ]
+    try:
+        first, second = workers._work_chunk(tasks)
+    finally:
+        state["writer"].shutdown()
+    assert first.status == "ok" and len(first.outputs) == 3
+    assert second.status == FAILED
+    assert [name for name, _ in second.outputs] == ["findings.json"]
+    doc = json.loads((out / "乙" / "findings.json").read_bytes())
+    assert [f["rule"] for f in doc["findings"]] == ["I001"]
+    assert "refusing to write outside" in doc["findings"][0]["message"]
+    assert not (out / "逃出.xlsx").exists()
