@@ -15,10 +15,11 @@ import openpyxl
 import pytest
 
 from pipeline.batch import RunOptions, run
-from pipeline.batch.county import RATE_BINS, UNKNOWN_GRADE, figures
+from pipeline.batch.county import figures
 from pipeline.batch.frames import from_output
 from pipeline.batch.pdf import soffice
 from pipeline.config import Bureau, Settings
+from pipeline.county import RATE_BINS, UNKNOWN_GRADE
 from pipeline.display import percent
 from pipeline.render.county_report import county_report_docx
 from tests.builders import clean_sheets, set_info, write_workbook
@@ -306,6 +307,11 @@ def test_the_reviewers_conclusions_reach_the_report_and_the_last_one_makes_it_fi
     assert pdf.is_file() == (soffice() is not None)
     if pdf.is_file():
         assert pdf.read_bytes().startswith(b"%PDF")
+    # b2 is sent back after all: the report is under review again, and a PDF saying final is gone
+    conclude(out, {"b2.xlsx": "退回修改"})
+    go(tmp_path / "in", out)
+    assert "审核状态：审核中，尚有 1 个项目未审结" in "\n".join(paragraphs(report(out)))
+    assert not pdf.exists()
 
 
 def test_a_total_that_is_unknown_counts_in_the_money_and_apart_in_the_grades(dozen):
@@ -345,6 +351,20 @@ def test_the_example_batch_without_a_region_has_a_neutral_title(tmp_path):
     assert "关于2021年度项目支出绩效自评情况的报告" in text and "县人民政府：" in text
     assert "纳入本报告统计的2021年度项目 1 个" in text and "审核中，尚有 1 个项目未审结" in text
     assert not any(p.text.startswith("某县") for p in d.paragraphs)
+
+
+def test_a_county_report_deleted_is_written_again_by_a_run_that_has_nothing_else_to_do(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    (example,) = (Path(__file__).parent.parent / "input").glob("*.xlsx")
+    shutil.copyfile(example, src / example.name)
+    options = RunOptions(src, tmp_path / "out", Settings(), 1, False, False, date(2025, 4, 1))
+    run(options)
+    path = tmp_path / "out" / "2021年度项目支出绩效自评情况报告.docx"
+    written = path.read_bytes()
+    path.unlink()
+    assert run(options).processed == 0
+    assert path.read_bytes() == written
 
 
 def test_a_bureau_key_misspelt_stops_with_its_name(tmp_path):

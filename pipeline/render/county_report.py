@@ -1,7 +1,7 @@
 """The county report (…年度项目支出绩效自评情况报告) as a .docx, laid out like the project reports.
 
 Same three layers as report.py, and the same Word layer: `_context(figures)` turns the finished
-`batch.county.CountyFigures` into display strings (nothing is computed here but the length of a chart's
+`county.CountyFigures` into display strings (nothing is computed here but the length of a chart's
 bars); `templates/county_report.txt.j2` and the chapters under `templates/county/` write the wording
 a county edits (outline, 结果应用 policy per grade); wordml.py lays the tagged lines out (GB/T 9704
 page and styles) and packages the document.
@@ -14,14 +14,10 @@ a heavy addition for two bar charts, and an image's labels would need a CJK font
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+from ..county import CountyFigures, DepartmentLine, ProjectLine, Share
 from ..display import fixed, percent, show
 from .report import _environment, _parse
 from .wordml import GridCell, Writer, grid_table, package
-
-if TYPE_CHECKING:  # the figures are the batch's (batch/county.py); a renderer only reads them
-    from ..batch.county import CountyFigures, DepartmentLine, ProjectLine, Share
 
 MAIN_TEMPLATE = "county_report.txt.j2"
 GRADE_CHART, RATE_CHART = "等级分布图", "执行率分布图"
