@@ -37,7 +37,8 @@ from ..county import (
     Share,
 )
 from ..decisions import PASSED, PENDING, RETURNED, WAIVED, Conclusion
-from ..tables import GRADES, by_department
+from ..schema import GRADES
+from ..tables import by_department
 
 if TYPE_CHECKING:
     import pandas as pd
