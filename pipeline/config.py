@@ -332,6 +332,12 @@ class Report:
 
 
 @dataclass(frozen=True)
+class Bureau:
+    name: str = ""  # 审核单位 (e.g. 子洲县财政局): the county report's 落款
+    region: str = ""  # 地区 (e.g. 子洲县): the county report's title; blank -> a title without it
+
+
+@dataclass(frozen=True)
 class Settings:
     paths: Paths = field(default_factory=Paths)
     tolerance: Tolerance = field(default_factory=Tolerance)
@@ -342,6 +348,7 @@ class Settings:
     checks: Checks = field(default_factory=Checks)
     limits: Limits = field(default_factory=Limits)
     report: Report = field(default_factory=Report)
+    bureau: Bureau = field(default_factory=Bureau)
     fingerprint: str = ""  # sha256 of the config file's bytes ('' = defaults)
 
     @property
@@ -573,29 +580,6 @@ def _validate(s: Settings) -> None:
         value = getattr(s.limits, f.name)
         if value <= 0:
             raise ConfigError(f"config.toml: limits.{f.name} = {value:g} 应大于 0（为 0 会拒读一切文件）")
-    _validate_words(s)
+    from .config_words import validate_words  # beside this module: it holds the keyword lists' checks
 
-
-SEVERITY_NAMES = ("错误", "警告", "提示")  # model.Severity's names, as a config value may give them
-
-
-def _validate_words(s: Settings) -> None:
-    """Values that change results without a word: no band, a band above 100%, a blank keyword (found
-    in every text), an empty qualitative.achieved, a severity that does not exist."""
-    if not s.scoring.budget_bands or any(rate > 1 for rate, _ in s.scoring.budget_bands):
-        raise ConfigError(
-            "config.toml: scoring.budget_bands 应为至少一组 [执行率下限（0–1）, 得分比例]，如 [[1.0, 1.0]]"
-        )
-    for name in ("scoring", "qualitative", "checks", "report"):
-        section = getattr(s, name)
-        for f in dataclasses.fields(section):
-            words = getattr(section, f.name)
-            if isinstance(words, tuple) and any(isinstance(w, str) and not w.strip() for w in words):
-                raise ConfigError(f"config.toml: {name}.{f.name} 含有空字符串：空词会匹配任何文字，请删去")
-    if not s.qualitative.achieved:
-        raise ConfigError("config.toml: qualitative.achieved 不能为空：否则没有任何定性指标能算作达成")
-    for value in s.report.findings_severities:
-        if value not in SEVERITY_NAMES:
-            raise ConfigError(
-                f"config.toml: report.findings_severities 中的 {value!r} 不是严重程度，可选：{' / '.join(SEVERITY_NAMES)}"
-            )
+    validate_words(s)
