@@ -328,6 +328,9 @@ def _run(args: argparse.Namespace) -> int:
     else:
         where = MSG["RUN_where"].format(output=f"{opts.output}{os.sep}", summary=opts.output / SUMMARY_XLSX)
         print(for_terminal(report.closing_line() + where))
+    if report.pdf_missing and settings.archive.pdf == "required":
+        print(for_terminal(MSG["FINAL_pdf_required"].format(n=len(report.pdf_missing))), file=sys.stderr)
+        return 1
     return 1 if args.strict and report.any_error else 0
 
 

@@ -330,6 +330,17 @@ class Report:
 
 
 @dataclass(frozen=True)
+class Bureau:
+    name: str = ""  # 审核单位 (e.g. 子洲县财政局): the county report's 落款
+    region: str = ""  # 地区 (e.g. 子洲县): the county report's title; blank -> a title without it
+
+
+@dataclass(frozen=True)
+class Archive:
+    pdf: str = "auto"  # a PDF beside the 定稿: auto (when LibreOffice is found) / off / required
+
+
+@dataclass(frozen=True)
 class Settings:
     paths: Paths = field(default_factory=Paths)
     tolerance: Tolerance = field(default_factory=Tolerance)
@@ -340,6 +351,8 @@ class Settings:
     checks: Checks = field(default_factory=Checks)
     limits: Limits = field(default_factory=Limits)
     report: Report = field(default_factory=Report)
+    bureau: Bureau = field(default_factory=Bureau)
+    archive: Archive = field(default_factory=Archive)
     fingerprint: str = ""  # sha256 of the config file's bytes ('' = defaults)
 
     @property
@@ -351,6 +364,7 @@ class Settings:
 _CHOICES = {
     ("scoring", "budget_method"): ("proportional", "banded"),
     ("scoring", "at_most_method"): ("ratio", "linear"),
+    ("archive", "pdf"): ("auto", "off", "required"),
 }
 # TOML keys that are Python keywords or read better in the file
 _TOML_NAMES = {"pass": "pass_"}

@@ -88,11 +88,14 @@ def key_of_dict(project: str, f: Mapping) -> DecisionKey:
     )
 
 
-def digest(decisions: Iterable[Decision]) -> str:
-    """What the outputs of one workbook were rendered with (part of what the manifest compares)."""
+def digest(decisions: Iterable[Decision], conclusion: Conclusion | None = None) -> str:
+    """What the outputs of one workbook were rendered with (part of what the manifest compares):
+    the decisions, and a 审核结论 of 通过 (it decides whether a 定稿 is written, and signs it)."""
     rows = sorted(
         [*_key_tuple(d.key), d.state, d.note, d.by, d.at, d.status] for d in decisions if d.status != REPLACED
     )
+    if conclusion is not None and conclusion.state == PASSED:
+        rows.append(["审核结论", conclusion.state, conclusion.reviewer, conclusion.day, "", "", "", "", ""])
     if not rows:
         return ""
     return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode("utf-8")).hexdigest()[:16]
@@ -115,6 +118,18 @@ class Conclusion:
     at: str
     source: str
     problem: str = ""
+
+
+def final_blockers(findings: Iterable[Mapping]) -> list[str]:
+    """The 错误 findings (as findings.json holds them) that keep a 通过 from its 定稿: those still
+    待核实 or 确认, each as `S002 绩效指标!G2:G17 待核实`."""
+    out = []
+    for f in findings:
+        state = (f.get("decision") or {}).get("state") or OPEN
+        if f.get("severity") == "错误" and state in (OPEN, CONFIRMED):
+            where = location(str(f.get("sheet") or ""), str(f.get("cell") or ""))
+            out.append(" ".join(x for x in (str(f.get("rule") or ""), where, state) if x))
+    return out
 
 
 # ---------------------------------------------------------------- applying them to a run

@@ -28,6 +28,13 @@ MSG: dict[str, str] = {
     "D_adjusted_line": "审核调整：复核得分 {value}（{note}）",
     "D_adjusted_total": "含审核调整",
     "D_none": "没有审核处理记录",
+    # ------------------------------------------------------------ FINAL: the 定稿 (outputs.md v3)
+    "FINAL_blocked": "{file} 审核结论为“通过”，但仍有未处理的“错误”，未生成定稿：{blockers}"
+    "（请在评分表“审核意见”中豁免或请单位改正后重新运行）",
+    "FINAL_no_soffice": "未找到 LibreOffice，{n} 份定稿未生成 PDF：{files}（安装 LibreOffice 后重新运行即可补齐；"
+    '不需要 PDF 时在 config.toml [archive] 设 pdf = "off"）',
+    "FINAL_pdf_failed": "LibreOffice 未能把 {n} 份定稿转为 PDF：{files}（重新运行会再试）",
+    "FINAL_pdf_required": 'config.toml [archive] pdf = "required"，但有 {n} 份定稿没有 PDF（见上）：退出码 1',
     "RUN_locked": "；{n} 个文件正被打开，未更新：{files}",
     # ------------------------------------------------------------ I: reading the workbook
     "I001_open": "无法打开文件（{error}）：请确认文件存在且未被其他程序占用",

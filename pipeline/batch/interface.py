@@ -69,6 +69,9 @@ class BatchReport:
     locked: tuple[str, ...] = ()  # outputs held open by another program: kept as they were
     unwritten: tuple[str, ...] = ()  # outputs that could not be written otherwise (full disk …): kept
     timing: BatchTiming = field(default_factory=lambda: BatchTiming(), repr=False, compare=False)
+    pdf_missing: tuple[
+        str, ...
+    ] = ()  # 定稿 written with no PDF beside it ([archive] pdf = "required": exit 1)
 
     def closing_line(self) -> str:
         skipped = MSG["RUN_skipped"].format(n=self.skipped) if self.skipped else ""

@@ -13,6 +13,7 @@ from pathlib import Path
 from ..messages import MSG
 from . import plan as planning
 from .files import FINDINGS_CSV, SUMMARY_XLSX, WriteFailed, put_files
+from .final import final_states
 from .frames import Rows
 from .interface import BatchTiming, RunOptions
 from .manifest import OK, Manifest, Record, now, read_only
@@ -64,8 +65,9 @@ def write_batch_files(
     from ..render.summary import findings_csv, summary_workbook
 
     frames = rows.frames()
+    finals = final_states(items, opts.output)
     build = {
-        SUMMARY_XLSX: lambda: summary_workbook(frames, conclusions),
+        SUMMARY_XLSX: lambda: summary_workbook(frames, conclusions, finals),
         FINDINGS_CSV: lambda: findings_csv(frames),
     }
     written: dict[str, str] = {}

@@ -17,6 +17,7 @@ from ..load import file_digest
 from ..messages import MSG, os_reason
 from ..model import Decision
 from .files import FINDINGS_CSV, SUMMARY_XLSX, atomic_write, safe_name
+from .final import pdf_due
 from .interface import AlreadyRunning, InputMissing, OutputIsInput, OutputNotWritable, RunOptions
 from .manifest import OK, UNREADABLE, Record
 
@@ -106,6 +107,7 @@ class Item:
     decisions: tuple[Decision, ...] = ()  # the reviewer's, from the manifest (active and retired)
     locked: str = ""  # an output another program holds open: this workbook is left as it was
     extras: tuple[dict, ...] = ()  # X findings to render with it (the second pass, _write_batch_files)
+    conclusion: decisions.Conclusion | None = None  # its 审核结论 in 审核汇总, as the manifest stores it
 
 
 def prepare(opts: RunOptions, notes: list[str]) -> list[Path]:
@@ -278,8 +280,10 @@ def unchanged(item: Item, opts: RunOptions) -> bool:
         or rec.folder != item.folder
         or rec.config != produced_by(opts)
         or rec.version != VERSION
-        or (rec.status == OK and rec.decisions != decisions.digest(item.decisions))
+        or (rec.status == OK and rec.decisions != decisions.digest(item.decisions, item.conclusion))
     ):
+        return False
+    if opts.settings.archive.pdf != "off" and pdf_due(rec.outputs):  # LibreOffice came since
         return False
     folder = opts.output / rec.folder
     return not folder.is_symlink() and intact(folder, rec.outputs)

@@ -20,6 +20,7 @@ from .. import decisions
 from ..messages import MSG
 from . import plan as planning
 from .files import clean_temp
+from .final import NOT_WRITTEN, PDF_OFF, final_states, soffice, without_pdf
 from .frames import Rows, entry_of, read_doc
 from .interface import BatchReport, OutputNotWritable, RunOptions, WorkerSample
 from .manifest import OK, UNREADABLE, Manifest, Record, Unwritable, now, plain_name
@@ -47,6 +48,9 @@ def run(opts: RunOptions) -> BatchReport:
                 notices = read_back(items, opts, manifest)
             except Unwritable as e:  # they could not be stored: replace nothing
                 raise OutputNotWritable(str(e)) from None
+            conclusions = manifest.conclusions()
+            for it in items:  # a 通过 decides whether a 定稿 is written, and signs it
+                it.conclusion = conclusions.get(it.name)
             started_at = now()
             todo = []
             for it in items:
@@ -102,6 +106,14 @@ def run(opts: RunOptions) -> BatchReport:
             )
             locked += held
             notices += [line for _, lines in sorted(told.items()) for line in lines]
+            # 通过 with an open 错误: no 定稿, and the line says which; a 定稿 without its PDF
+            for file, state in final_states(items, opts.output).items():
+                if state.startswith(NOT_WRITTEN):
+                    notices.append(MSG["FINAL_blocked"].format(file=file, blockers=state[len(NOT_WRITTEN) :]))
+            pdf_missing = without_pdf(items) if opts.settings.archive.pdf != PDF_OFF else []
+            if pdf_missing:
+                why = MSG["FINAL_no_soffice"] if soffice() is None else MSG["FINAL_pdf_failed"]
+                notices.append(why.format(n=len(pdf_missing), files="、".join(pdf_missing)))
         finally:
             manifest.close()
     notices += [MSG["D_locked"].format(file=name) for name in locked if name not in reasons]
@@ -129,6 +141,7 @@ def run(opts: RunOptions) -> BatchReport:
         locked=tuple(locked),
         unwritten=tuple(unwritten),
         timing=timing,
+        pdf_missing=tuple(pdf_missing),
     )
 
 
@@ -184,7 +197,7 @@ def _settle(item: Item, outcome: Outcome, opts: RunOptions, manifest: Manifest, 
         infos,
         now(),
         outputs,
-        decisions.digest(shown) if outcome.status == OK else "",
+        decisions.digest(shown, item.conclusion) if outcome.status == OK else "",
     )
     manifest.record(item.record)
 

@@ -24,11 +24,12 @@ from pathlib import Path
 import jinja2
 
 from ..config import Settings
-from ..decisions import WAIVED
+from ..decisions import WAIVED, Conclusion
 from ..display import fixed, percent, show
 from ..model import Cell, Finding, Indicator, IndicatorScore, Result
 from ..values import half_width
 from . import form
+from .final import final_context
 from .scored_workbook import resolver
 from .wordml import (
     COMMENT_MARKS,
@@ -52,20 +53,27 @@ MAIN_TEMPLATE = "report.txt.j2"
 
 
 # ================================================================ entry point
-def report_docx(result: Result, run_date: dt.date, settings: Settings) -> bytes:
-    """The 绩效自评报告 of one scored workbook, as .docx bytes (same input + config + date → same bytes)."""
+def report_docx(
+    result: Result, run_date: dt.date, settings: Settings, final: Conclusion | None = None
+) -> bytes:
+    """The 绩效自评报告 of one scored workbook, as .docx bytes (same input + config + date → same bytes).
+
+    `final`: the 通过 it is signed with — the 定稿 (outputs.md v3): no comments and no open list,
+    an 附件 审核情况 instead; otherwise the 审核稿, which says so on its cover."""
     if result.scores is None:
         raise ValueError("无法读取的工作簿没有评分结果，不生成报告")
     # a finding the reviewer waived (豁免) is listed as waived, not marked in the text
     open_findings = [f for f in result.findings if result.review.state(f) != WAIVED]
-    notes = Comments(open_findings)
+    notes = Comments(() if final else open_findings, silent=final is not None)
     context = _context(result, run_date, settings, notes)
+    context["final"] = final_context(result, final, settings) if final is not None else None
     text = _environment().get_template(MAIN_TEMPLATE).render(context)
     writer = Writer(blocks={"form": _form_grid(result, open_findings, notes)})
     body = writer.write(_parse(text))
     info = result.project.info
     used = {cid: notes.texts[cid] for cid in writer.comment_ids()}
-    return package(body, _inline(info.name.text) + "绩效自评报告", _inline(info.unit.text), run_date, used)
+    title = _inline(info.name.text) + "绩效自评报告" + ("（定稿）" if final else "")
+    return package(body, title, _inline(info.unit.text), run_date, None if final else used)
 
 
 def prepare() -> None:
@@ -82,7 +90,8 @@ class Comments:
     One comment per anchor (a sentence, a table cell), listing every finding that lands there.
     """
 
-    def __init__(self, findings: Iterable[Finding]):
+    def __init__(self, findings: Iterable[Finding], silent: bool = False):
+        self.silent = silent  # the 定稿: no comment at all, not even a reviewer's 调整 note
         self.by_cell: dict[tuple[str, str], list[Finding]] = {}
         for f in findings:
             if f.sheet and f.cell:
@@ -98,6 +107,8 @@ class Comments:
         """`text` carrying one comment for `findings` (and an `extra` line of ours), unchanged when
         there is neither."""
         findings = list(dict.fromkeys(findings))
+        if self.silent:
+            return text
         if not (findings or extra) or not text or COMMENT_OPEN in text:
             if text and extra and COMMENT_OPEN in text:  # already marked: add the line to its comment
                 cid = self._ids.get(anchor)

@@ -35,6 +35,7 @@ from .scored_workbook import RESERVED
 from .xlsx import OPTIONS, PINNED_CREATED, Formats, add_sheet, clean, fit_height, put, sheet_names
 
 SUMMARY = "汇总"
+FINAL_HEAD = "定稿"
 ALL_FINDINGS = "全部审核意见"
 BY_DEPARTMENT = "按主管部门"
 YEAR_OVER_YEAR = "年度对比"
@@ -63,6 +64,7 @@ SUMMARY_COLUMNS = (
     (CONCLUSION_HEAD, 10),
     (REVIEWER_HEAD, 10),
     (DATE_HEAD, 12),
+    (FINAL_HEAD, 16),  # v3: 已生成 / 未生成：<the open 错误> / blank while not 通过
 )
 _COLUMN = {head: c for c, (head, _) in enumerate(SUMMARY_COLUMNS)}
 REVIEW_STATE_COLUMNS = {state: _COLUMN[state] for state in (OPEN, CONFIRMED, WAIVED)}
@@ -138,15 +140,19 @@ def _py(value: object) -> object:
 
 
 def summary_workbook(
-    frames: Frames, conclusions: dict[str, Conclusion] | None = None, created: datetime = PINNED_CREATED
+    frames: Frames,
+    conclusions: dict[str, Conclusion] | None = None,
+    finals: dict[str, str] | None = None,
+    created: datetime = PINNED_CREATED,
 ) -> bytes:
     """审核汇总.xlsx: one row per workbook (汇总), every finding, 按主管部门, 年度对比. `conclusions`:
-    the reviewer's 审核结论 per input file (decisions.py), as the manifest stores them."""
+    the reviewer's 审核结论 per input file (decisions.py), as the manifest stores them; `finals`: the
+    定稿 column per input file (batch/final.py)."""
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, OPTIONS)
     workbook.set_properties({"created": created, "title": "绩效自评审核汇总", "author": ""})
     fmt = Formats(workbook)
-    _write_summary(add_sheet(workbook, SUMMARY), workbook, fmt, frames, conclusions or {})
+    _write_summary(add_sheet(workbook, SUMMARY), workbook, fmt, frames, conclusions or {}, finals or {})
     _write_findings(add_sheet(workbook, ALL_FINDINGS), fmt, frames)
     _write_departments(add_sheet(workbook, BY_DEPARTMENT), workbook, fmt, frames)
     _write_years(add_sheet(workbook, YEAR_OVER_YEAR), fmt, frames)
@@ -154,7 +160,9 @@ def summary_workbook(
     return buffer.getvalue()
 
 
-def _write_summary(ws, workbook, fmt: Formats, frames: Frames, conclusions: dict[str, Conclusion]) -> None:
+def _write_summary(
+    ws, workbook, fmt: Formats, frames: Frames, conclusions: dict[str, Conclusion], finals: dict[str, str]
+) -> None:
     for c, (head, width) in enumerate(SUMMARY_COLUMNS):
         ws.set_column(c, c, width)
         ws.write_string(0, c, head, fmt("head"))
@@ -196,6 +204,9 @@ def _write_summary(ws, workbook, fmt: Formats, frames: Frames, conclusions: dict
         put(ws, r, CONCLUSION_COL, conclusion.state if conclusion else PENDING, fmt, "center", severity)
         put(ws, r, CONCLUSION_COL + 1, conclusion.reviewer if conclusion else None, fmt, "center")
         put(ws, r, CONCLUSION_COL + 2, conclusion.day if conclusion else None, fmt, "center")
+        final = finals.get(p.file) or None
+        blocked = Severity.ERROR if final and final != "已生成" else None
+        put(ws, r, _COLUMN[FINAL_HEAD], final, fmt, "text", blocked)
         ws.set_row(
             r,
             fit_height(zip((p.file, p.name, p.unit, unreadable), SUMMARY_FIT_WIDTHS, strict=True)),
