@@ -504,7 +504,8 @@ def _preview(args: argparse.Namespace) -> int:
     if soffice is None:
         raise UsageError(
             "未安装 LibreOffice：Debian/Ubuntu 上运行 sudo apt-get install libreoffice-writer-nogui "
-            "libreoffice-calc-nogui poppler-utils fonts-noto-cjk fonts-arphic-ukai fonts-arphic-uming"
+            "libreoffice-calc-nogui poppler-utils fonts-noto-cjk fonts-arphic-ukai fonts-arphic-uming "
+            "fonts-crosextra-carlito（评分表按 Calibri 的宽度排版，Carlito 与之等宽）"
             "（可选 texlive-lang-chinese，提供 Fandol 字体），然后重试 make preview"
         )
     files = sources(output, SUMMARY_XLSX)

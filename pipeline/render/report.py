@@ -26,7 +26,7 @@ import jinja2
 from ..config import Settings
 from ..decisions import WAIVED, Conclusion
 from ..display import fixed, percent, show
-from ..model import Cell, Finding, Indicator, IndicatorScore, Result
+from ..model import Cell, Finding, Indicator, IndicatorScore, Result, Severity
 from ..values import half_width
 from . import form
 from .final import final_context
@@ -34,6 +34,7 @@ from .scored_workbook import resolver
 from .wordml import (
     COMMENT_MARKS,
     COMMENT_OPEN,
+    LANDSCAPE_WIDTH,
     LINE_BREAK,
     OTHER_TAGS,
     PARAGRAPH_TAGS,
@@ -73,7 +74,9 @@ def report_docx(
     info = result.project.info
     used = {cid: notes.texts[cid] for cid in writer.comment_ids()}
     title = _inline(info.name.text) + "绩效自评报告" + ("（定稿）" if final else "")
-    return package(body, title, _inline(info.unit.text), run_date, None if final else used)
+    return package(
+        body, title, _inline(info.unit.text), run_date, None if final else used, writer.last_sect_pr
+    )
 
 
 def prepare() -> None:
@@ -294,6 +297,16 @@ def _context(result: Result, run_date: dt.date, settings: Settings, notes: Comme
         "finding_counts": [
             (sev, sum(f["severity"] == sev for f in findings)) for sev in settings.report.findings_severities
         ],
+        # the severities the list leaves out (提示), counted so the total agrees with the workbook's
+        "unlisted": [
+            (sev.value, n)
+            for sev in Severity
+            if sev.value not in settings.report.findings_severities
+            and (n := sum(f.severity is sev for f in kept))
+        ]
+        if settings.report.include_findings
+        else [],
+        "region": _inline(settings.bureau.region),
         "run_date": _date(run_date),
     }
 
@@ -325,29 +338,25 @@ def _indicator(i: Indicator, sc: IndicatorScore | None, score, notes: Comments) 
     }
 
 
-# 附件1 on the 156 mm 版心 (the workbook's form is A4 landscape): the same grid, portrait widths in mm
-FORM_WIDTHS_MM = (8, 17, 16, 24, 19, 16, 10, 13, 13, 20)
+# 附件1 on a landscape page, as the official form is printed (the 225 mm 版心 turned): the workbook's
+# grid, widths in mm; the first column holds 项目资金 / 年度总体目标 / 绩效指标 four characters a line
+FORM_WIDTHS_MM = (17, 20, 22, 36, 24, 24, 12, 18, 18, 34)
 _FORM_ROLE = {"label": "label", "head": "head", "text": "text"}  # the rest: centred figures
 _FORM_SKIP = ("title", "subtitle", "note")  # the appendix title, year line and note are paragraphs
 
 
 def _form_grid(result: Result, findings: list[Finding], notes: Comments) -> str:
-    """附件1: the scored workbook's 项目支出绩效自评表 grid (workbook.form_layout), as Word tables.
-    A finding on a value the form shows becomes a comment on that cell, as in the workbook.
-
-    Two tables, one below the other: Word repeats header rows only at the top of a table, and the
-    indicator header is the one a second page needs."""
+    """附件1: the scored workbook's 项目支出绩效自评表 grid (workbook.form_layout), as one Word table
+    across the landscape 版心, as the official form is one table. A finding on a value the form
+    shows becomes a comment on that cell, as in the workbook."""
     s = result.scores
     assert s is not None
     lay = form.form_layout(result, s)
     marks = form.form_marks(lay, findings, resolver(result.project.sheets))
     items = [item for item in lay.items if item.style not in _FORM_SKIP]
-    head = next((i.r0 for i in items if i.value == form.INDICATOR_HEAD[0]), None)
     cells = []
     for item in items:
         role = _FORM_ROLE.get(item.style, "center")
-        if role == "label" and item.c0 == item.c1 == 0 and item.r1 > item.r0:
-            role = "vlabel"
         text = _form_value(item.value, item.style, role)
         anchor = ("form", item.r0, item.c0)
         text = notes.mark(text, marks.notes.get((item.r0, item.c0), ()), anchor)
@@ -359,12 +368,7 @@ def _form_grid(result: Result, findings: list[Finding], notes: Comments) -> str:
                 f"{text}（{form.ADJUSTED_LABEL}）", (), anchor, extra=lay.notes[(item.r0, item.c0)]
             )
         cells.append(GridCell(item.r0, item.c0, item.r1, item.c1, text, role))
-    if head is None:
-        return grid_table(FORM_WIDTHS_MM, cells)
-    top = [c for c in cells if c.r0 < head]
-    rest = [c for c in cells if c.r0 >= head]
-    gap = '<w:p><w:pPr><w:pStyle w:val="TableGap"/></w:pPr></w:p>'
-    return grid_table(FORM_WIDTHS_MM, top, bottom=False) + gap + grid_table(FORM_WIDTHS_MM, rest, (head,))
+    return grid_table(FORM_WIDTHS_MM, cells, text_width=LANDSCAPE_WIDTH)
 
 
 def _form_value(value: object, style: str, role: str) -> str:

@@ -23,6 +23,7 @@ from .page import (
     FONT_TABLE,
     FOOTER_DISTANCE,
     KEEP_STYLES,
+    LANDSCAPE_MARGINS,
     LATIN,
     LINE_PITCH,
     MARGINS,
@@ -75,17 +76,43 @@ class _Base:
     sect_pr: str  # the body's final <w:sectPr> (footers, page numbers from 1)
     cover_sect_pr: str  # the inside of the cover's sectPr (same page, no footer)
 
+    @property
+    def continued_sect_pr(self) -> str:
+        """A later portrait section: a new page, numbers running on."""
+        return self.sect_pr.replace('<w:pgNumType w:start="1"/>', "").replace(
+            '<w:type w:val="oddPage"/>', '<w:type w:val="nextPage"/>'
+        )
+
+    @property
+    def landscape_sect_pr(self) -> str:
+        """A landscape section (附件1, the form as the official one is printed): the 版心 turned, 225 ×
+        156 mm, the binding edge (订口) at the top; numbers running on."""
+        return re.sub(
+            r"<w:pgMar [^>]*/>",
+            LANDSCAPE_MARGINS,
+            self.continued_sect_pr.replace(
+                f'<w:pgSz w:w="{PAGE_W}" w:h="{PAGE_H}"/>',
+                f'<w:pgSz w:w="{PAGE_H}" w:h="{PAGE_W}" w:orient="landscape"/>',
+            ),
+        )
+
 
 def package(
-    body: str, title: str, subject: str, run_date: dt.date, comments: dict[int, list[str]] | None = None
+    body: str,
+    title: str,
+    subject: str,
+    run_date: dt.date,
+    comments: dict[int, list[str]] | None = None,
+    sect_pr: str | None = None,
 ) -> bytes:
     """The .docx: the shared base parts, this report's body, its comments and core properties.
 
     `comments` maps a comment id the body anchors (`commented()`) to its paragraphs; None: the
-    package has no comments part at all (the 定稿).
+    package has no comments part at all (the 定稿). `sect_pr`: the last section's properties when
+    the body has sections of its own (Writer.last_sect_pr).
     """
     base = base_package()
-    document = DOC_OPEN + body + base.sect_pr + "</w:body></w:document>"
+    document = DOC_OPEN + body + (sect_pr or base.sect_pr) + "</w:body></w:document>"
     stamp = f"{run_date.isoformat()}T00:00:00Z"
     notes = "".join(
         f'<w:comment w:id="{cid}" w:author="{xml_text(COMMENT_AUTHOR)}" w:initials="{xml_text(COMMENT_AUTHOR)}" w:date="{stamp}">'
