@@ -9,7 +9,10 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+if TYPE_CHECKING:
+    from .measure import Measurement
 
 T = TypeVar("T")
 
@@ -265,6 +268,10 @@ class IndicatorScore:
     # the score tolerance); the line scores below its 分值 (any deduction, however small)
     claimed_differs: bool = False
     lost: bool = False
+    # what scoring read of the line (measure.py), for the checks and renderers to read, not re-parse:
+    # the target and actual as quantities (None: 年度指标值 is not one); a 定量 line's deadline
+    measurement: Measurement | None = field(default=None, compare=False, repr=False)
+    deadline: date | None = field(default=None, compare=False, repr=False)
 
     @property
     def final(self) -> float | None:

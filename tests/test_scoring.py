@@ -9,21 +9,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from pipeline.config import Grades, Settings
-from pipeline.model import Cell, CellRef, FundRow, Indicator, Label, Project
-from pipeline.scoring import (
+from pipeline.measure import (
     ACHIEVED,
     FAILED,
     PARTIAL,
     QUALITATIVE,
     QUANTITATIVE,
     UNVERIFIABLE,
-    grade_of,
     measure,
     qualitative_level,
-    round_score,
-    score,
-    score_indicator,
 )
+from pipeline.model import Cell, CellRef, FundRow, Indicator, Label, Project
+from pipeline.scoring import grade_of, round_score, score, score_indicator
 from tests.builders import CLEAN_GRADE, CLEAN_TOTAL, TODAY, clean_sheets, run_sheets
 
 SETTINGS = Settings()

@@ -9,10 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..display import percent, quantity, show
-from ..messages import MSG
-from ..model import CellRef, Finding, Indicator, IndicatorScore, Label, Project, Severity
-from ..schema import INDICATORS, LEVEL1, LEVEL2
-from ..scoring import (
+from ..measure import (
     DEADLINE,
     FULL_RATE,
     PERCENT,
@@ -20,12 +17,12 @@ from ..scoring import (
     QUANTITATIVE,
     Measurement,
     column_comparator,
-    deadline_of,
-    in_band,
-    measure,
-    target_quantity,
     unit_column,
 )
+from ..messages import MSG
+from ..model import CellRef, Finding, Indicator, IndicatorScore, Label, Project, Severity
+from ..schema import INDICATORS, LEVEL1, LEVEL2
+from ..scoring import in_band
 from ..values import AT_LEAST, CLOSEST, GREATER, UNKNOWN, closest_name, indicator_name
 from .registry import Context, finding, rule
 
@@ -52,7 +49,7 @@ def _lines(project: Project, ctx: Context) -> Iterator[tuple[Indicator, Indicato
 def _measured(project: Project, ctx: Context) -> Iterator[tuple[Indicator, Measurement]]:
     """定量 lines whose 年度指标值 is a quantity."""
     for ind, line in _lines(project, ctx):
-        if line.kind == QUANTITATIVE and (m := measure(ind, ctx.settings)) is not None:
+        if line.kind == QUANTITATIVE and (m := line.measurement) is not None:
             yield ind, m
 
 
@@ -261,14 +258,14 @@ def quantitative_actual_comparable(project: Project, ctx: Context) -> Iterator[F
     for ind, line in _lines(project, ctx):
         if line.kind != QUANTITATIVE:
             continue
-        if deadline_of(ind, project.info.year.value) is not None:  # a 时限 line: a date or 按时完成
+        if line.deadline is not None:  # a 时限 line: a date or 按时完成
             if line.computed is None and line.weight is not None:
                 key = "S008_blank" if ind.actual.blank else "S008_deadline"
                 yield finding(
                     "S008", ind.actual, key, name=_name(ind), done=ind.actual.text, target=ind.target.text
                 )
             continue
-        m = measure(ind, ctx.settings)
+        m = line.measurement
         if m is None:
             continue
         target = ind.target.text
@@ -347,7 +344,7 @@ def full_marks_without_shortfall(project: Project, ctx: Context) -> Iterator[Fin
             if line.method == DEADLINE:
                 done = ind.actual.text
             else:
-                m = measure(ind, ctx.settings)
+                m = line.measurement
                 done = (
                     quantity(m.actual, m.unit) if m is not None and m.actual is not None else ind.actual.text
                 )
@@ -469,10 +466,10 @@ def cost_target_capped(project: Project, ctx: Context) -> Iterator[Finding]:
     """成本指标应设上限而非下限 | A 成本指标 target should be a cap (≤), not a floor (≥).
     成本是控制上限的；成本指标写成“≥”，几乎总是比较符号写反了。
     """
-    for ind in project.indicators:
+    for ind, line in _lines(project, ctx):
         if not (ind.level2.name.endswith(COST_LABEL) or ind.level1.name == COST_LABEL):
             continue
-        target = target_quantity(ind, ctx.settings)
+        target = line.measurement.target if line.measurement is not None else None
         comparator = target and (target.comparator or column_comparator(ind))
         if target is not None and comparator in _FLOORS:
             yield finding("S014", ind.target, name=_name(ind), target=ind.target.text, comparator=comparator)
@@ -484,10 +481,11 @@ def capped_rate_at_most_full(project: Project, ctx: Context) -> Iterator[Finding
     合格率、满意度、覆盖率等是占整体的比例，超过 100% 一定是录入错误。
     """
     words = ctx.settings.checks.capped_rate_words
-    for ind in project.indicators:
+    for ind, line in _lines(project, ctx):
         if _first_word(f"{ind.level2.name}{ind.level3.text}", words) is None:
             continue
-        target = target_quantity(ind, ctx.settings)
+        m = line.measurement
+        target = m.target if m is not None else None
         if target is not None and target.unit == PERCENT and target.value > FULL_RATE:
             yield finding(
                 "S015",
@@ -498,7 +496,6 @@ def capped_rate_at_most_full(project: Project, ctx: Context) -> Iterator[Finding
                 what="年度指标值",
                 value=ind.target.text,
             )
-        m = measure(ind, ctx.settings)
         if m is not None and m.comparable and m.unit == PERCENT and m.actual > FULL_RATE:
             yield finding(
                 "S015",
