@@ -13,6 +13,9 @@ MSG: dict[str, str] = {
     "R_rescaled": "分值合计 {weight} 分（应为 {scale} 分），按百分制折算：{raw} ÷ {weight} × {scale} = {total}",
     "R_budget_line": "执行率 {rate}（全年执行数 {executed} 万元 ÷ 预算数 {budget} 万元）",
     "R_no_findings": "未发现问题",
+    "R_held_twice": "与 {other} 是同一项目（X003），只计入一次：合计与“按主管部门”按 {other} 计",
+    "R_held_twice_note": "注：{n} 个工作簿与另一工作簿是同一项目（X003），已只计一次，未计入：{files}",
+    "R_no_year_over_year": "本批工作簿中没有可与往年对比的项目（同一项目往年的输出不在 output/ 中）",
     # ------------------------------------------------------------ D: reviewer decisions (审核处理)
     "D_state_unknown": "审核处理“{value}”（{cell}）不是 待核实/确认/豁免/调整 之一，未采用，按待核实处理：请从下拉列表中选择",
     "D_adjust_no_score": "{cell} 选择了“调整”，但审核说明中没有调整后的得分，未采用：请在审核说明中填写得分（如“7”）",

@@ -4,6 +4,7 @@ findings.csv from the batch-wide tables; and the archive index (what produced wh
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import hashlib
 import json
 import time
@@ -62,12 +63,15 @@ def write_batch_files(
     t2 = time.perf_counter()
     if held_open(opts.output / SUMMARY_XLSX):  # the reviewer is still in it: theirs stays, rebuilt next run
         return [SUMMARY_XLSX], BatchTiming(t1 - t0, t2 - t1, len(redo), 0.0)
-    from ..render.summary import findings_csv, summary_workbook
+    from ..render.summary import Letterhead, findings_csv, summary_workbook
 
     frames = rows.frames()
     finals = final_states(items, opts.output)
+    bureau = opts.settings.bureau
+    head = Letterhead(bureau.region, bureau.name, opts.run_date)
+    created = datetime.datetime.combine(opts.run_date, datetime.time())
     build = {
-        SUMMARY_XLSX: lambda: summary_workbook(frames, conclusions, finals),
+        SUMMARY_XLSX: lambda: summary_workbook(frames, conclusions, finals, created, head),
         FINDINGS_CSV: lambda: findings_csv(frames),
     }
     written: dict[str, str] = {}

@@ -12,7 +12,8 @@ from __future__ import annotations
 import csv
 import io
 import math
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 
 import xlsxwriter
 
@@ -22,15 +23,17 @@ from ..decisions import (
     CONFIRMED,
     DATE_HEAD,
     OPEN,
+    PASSED,
     PENDING,
     REVIEWER_HEAD,
     WAIVED,
     Conclusion,
 )
 from ..display import round_half_up
+from ..messages import MSG
 from ..model import Severity
 from ..tables import FINDING_COLUMNS as FRAME_FINDING_COLUMNS
-from ..tables import GRADES, Frames, by_department, year_over_year
+from ..tables import GRADES, Frames, by_department, held_twice, year_over_year
 from .scored_workbook import RESERVED
 from .xlsx import OPTIONS, PINNED_CREATED, Formats, add_sheet, clean, fit_height, put, sheet_names
 
@@ -69,18 +72,18 @@ SUMMARY_COLUMNS = (
 _COLUMN = {head: c for c, (head, _) in enumerate(SUMMARY_COLUMNS)}
 REVIEW_STATE_COLUMNS = {state: _COLUMN[state] for state in (OPEN, CONFIRMED, WAIVED)}
 CONCLUSION_COL = _COLUMN[CONCLUSION_HEAD]  # then 审核人, 审核日期
-FINDING_COLUMNS = (
-    ("文件", 28),
-    ("项目名称", 30),
+FINDING_COLUMNS = (  # widths: A4 landscape at about 80 % (no sheet prints below 70 %)
+    ("文件", 20),
+    ("项目名称", 22),
     ("严重程度", 9),
     ("规则", 7),
-    ("工作表", 12),
+    ("工作表", 11),
     ("单元格", 10),
-    ("审核意见", 72),
-    ("应为", 12),
-    ("实为", 12),
-    ("关联工作簿", 24),  # X findings: the other workbook and where it says it
-    ("关联单元格", 12),
+    ("审核意见", 56),
+    ("应为", 11),
+    ("实为", 11),
+    ("关联工作簿", 18),  # X findings: the other workbook and where it says it
+    ("关联单元格", 11),
 )
 DEPARTMENT_COLUMNS = (
     ("主管部门", 26),
@@ -94,21 +97,24 @@ DEPARTMENT_COLUMNS = (
     ("警告", 7),
 )
 YEAR_COLUMNS = (
-    ("项目名称", 32),
-    ("实施单位", 22),
-    ("本年度文件", 24),
+    ("项目名称", 26),
+    ("实施单位", 18),
+    ("本年度文件", 18),
     ("预算年度", 9),
     ("复核总分", 9),
     ("等级", 6),
     ("执行率", 9),
-    ("往年文件", 24),
+    ("往年文件", 18),
     ("往年预算年度", 11),
     ("往年复核总分", 11),
     ("往年等级", 8),
     ("往年执行率", 10),
     ("总分变化", 9),
-    ("调低的指标（X004）", 30),
+    ("调低的指标（X004）", 26),
 )
+YEAR_FIT_WIDTHS = tuple(YEAR_COLUMNS[c][1] for c in (0, 1, 2, 7, 13))
+# what each sheet is printed on: 汇总's 21 columns on A3 (about 80 %), the others on A4; landscape
+PAPER = {"A4": (9, 297), "A3": (8, 420)}  # xlsxwriter paper code, width in mm when landscape
 SUMMARY_FIT_WIDTHS = tuple(SUMMARY_COLUMNS[c][1] for c in (0, 1, 2, 13))  # the columns that wrap
 
 TOTAL_LABEL = "合计"
@@ -139,29 +145,65 @@ def _py(value: object) -> object:
     return value
 
 
+@dataclass(frozen=True)
+class Letterhead:
+    """What every printed page of 审核汇总 says above the table: `<地区><年度>年度项目支出绩效自评审核
+    汇总`, 制表单位 (config [bureau]) and the date of the run."""
+
+    region: str = ""
+    bureau: str = ""
+    day: date | None = None
+
+
 def summary_workbook(
     frames: Frames,
     conclusions: dict[str, Conclusion] | None = None,
     finals: dict[str, str] | None = None,
     created: datetime = PINNED_CREATED,
+    letterhead: Letterhead | None = None,
 ) -> bytes:
     """审核汇总.xlsx: one row per workbook (汇总), every finding, 按主管部门, 年度对比. `conclusions`:
     the reviewer's 审核结论 per input file (decisions.py), as the manifest stores them; `finals`: the
     定稿 column per input file (batch/final.py)."""
+    conclusions = conclusions or {}
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, OPTIONS)
-    workbook.set_properties({"created": created, "title": "绩效自评审核汇总", "author": ""})
+    head = letterhead or Letterhead()
+    title = _title(frames, head.region)
+    workbook.set_properties({"created": created, "title": title, "author": head.bureau})
     fmt = Formats(workbook)
-    _write_summary(add_sheet(workbook, SUMMARY), workbook, fmt, frames, conclusions or {}, finals or {})
-    _write_findings(add_sheet(workbook, ALL_FINDINGS), fmt, frames)
-    _write_departments(add_sheet(workbook, BY_DEPARTMENT), workbook, fmt, frames)
-    _write_years(add_sheet(workbook, YEAR_OVER_YEAR), fmt, frames)
+    # a project held twice (X003) counts once in every sum and count
+    passed = frozenset(f for f, c in conclusions.items() if c.state == PASSED and not c.problem)
+    twice = held_twice(frames.batch_projects(), passed)
+    sheets = (
+        (SUMMARY, "A3", lambda ws: _write_summary(ws, workbook, fmt, frames, conclusions, finals or {}, twice)),
+        (ALL_FINDINGS, "A4", lambda ws: _write_findings(ws, fmt, frames)),
+        (BY_DEPARTMENT, "A4", lambda ws: _write_departments(ws, workbook, fmt, frames, twice)),
+        (YEAR_OVER_YEAR, "A4", lambda ws: _write_years(ws, fmt, frames)),
+    )
+    for name, paper, write in sheets:
+        ws = add_sheet(workbook, name)
+        write(ws)
+        _landscape(ws, paper, title, head)
     workbook.close()
     return buffer.getvalue()
 
 
+def _title(frames: Frames, region: str) -> str:
+    """`<地区><年度>年度项目支出绩效自评审核汇总`: the budget year most workbooks of the batch have."""
+    years = [y for y in map(_py, frames.batch_projects()["year"]) if isinstance(y, (int, float))]
+    year = f"{int(max(set(years), key=years.count))}年度" if years else ""
+    return f"{clean(region).strip()}{year}项目支出绩效自评审核汇总"
+
+
 def _write_summary(
-    ws, workbook, fmt: Formats, frames: Frames, conclusions: dict[str, Conclusion], finals: dict[str, str]
+    ws,
+    workbook,
+    fmt: Formats,
+    frames: Frames,
+    conclusions: dict[str, Conclusion],
+    finals: dict[str, str],
+    twice: dict[str, str],
 ) -> None:
     for c, (head, width) in enumerate(SUMMARY_COLUMNS):
         ws.set_column(c, c, width)
@@ -178,6 +220,8 @@ def _write_summary(
     problems = f[f["decision_problem"].notna() & (f["decision_problem"] != "")]
     for file, problem in zip(problems["file"], problems["decision_problem"], strict=True):
         notes_of.setdefault(file, []).append(problem)
+    for file, kept in twice.items():
+        notes_of.setdefault(file, []).append(MSG["R_held_twice"].format(other=kept))
     projects = frames.batch_projects()
     for r, p in enumerate(projects.itertuples(index=False), start=1):
         put(ws, r, 0, p.file, fmt, "text")
@@ -212,7 +256,7 @@ def _write_summary(
             fit_height(zip((p.file, p.name, p.unit, unreadable), SUMMARY_FIT_WIDTHS, strict=True)),
         )
     last = max(len(projects), 1)
-    _totals(ws, fmt, projects, last + 1)
+    _totals(ws, fmt, projects[~projects["file"].isin(set(twice))], last + 1)
     for grade, (bg, font) in GRADE_FILLS.items():
         ws.conditional_format(
             1,
@@ -254,7 +298,6 @@ def _write_summary(
         )
     ws.freeze_panes(1, 1)
     ws.autofilter(0, 0, last, len(SUMMARY_COLUMNS) - 1)
-    _landscape(ws)
 
 
 _URL_ESCAPES = {
@@ -359,15 +402,15 @@ def _write_findings(ws, fmt: Formats, frames: Frames) -> None:
         )
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, max(r, 1), len(FINDING_COLUMNS) - 1)
-    _landscape(ws)
 
 
-def _write_departments(ws, workbook, fmt: Formats, frames: Frames) -> None:
-    """The pivot per 主管部门, and a stacked column chart of its grade counts beside it."""
+def _write_departments(ws, workbook, fmt: Formats, frames: Frames, twice: dict[str, str]) -> None:
+    """The pivot per 主管部门 (a project held twice counted once, said under the table), and a
+    stacked column chart of its grade counts below it."""
     for c, (head, width) in enumerate(DEPARTMENT_COLUMNS):
         ws.set_column(c, c, width)
         ws.write_string(0, c, head, fmt("head"))
-    pivot = by_department(frames)
+    pivot = by_department(frames, twice)
     styles = (
         "text",
         "score",
@@ -387,7 +430,9 @@ def _write_departments(ws, workbook, fmt: Formats, frames: Frames) -> None:
     n = len(pivot)
     ws.freeze_panes(1, 1)
     ws.autofilter(0, 0, max(n, 1), len(DEPARTMENT_COLUMNS) - 1)
-    _landscape(ws)
+    if twice:
+        note = MSG["R_held_twice_note"].format(n=len(twice), files="、".join(sorted(twice)))
+        ws.write_string(n + 1, 0, note, fmt("text"))
     if not n:
         return
     chart = workbook.add_chart({"type": "column", "subtype": "stacked"})
@@ -403,10 +448,13 @@ def _write_departments(ws, workbook, fmt: Formats, frames: Frames) -> None:
             }
         )
     chart.set_title({"name": "各主管部门项目自评等级分布（复核）"})
-    chart.set_y_axis({"name": "项目数", "major_gridlines": {"visible": True}})
+    # whole projects: an axis of 0.2, 0.5 … projects says nothing a count can be
+    chart.set_y_axis(
+        {"name": "项目数", "major_gridlines": {"visible": True}, "major_unit": 1, "min": 0, "num_format": "0"}
+    )
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 760, "height": 360})
-    ws.insert_chart(n + 3, 0, chart)
+    ws.insert_chart(n + 3 + bool(twice), 0, chart)
 
 
 def _write_years(ws, fmt: Formats, frames: Frames) -> None:
@@ -439,24 +487,45 @@ def _write_years(ws, fmt: Formats, frames: Frames) -> None:
             fit_height(
                 zip(
                     (row.name, row.unit, row.file, row.prev_file, row.lowered),
-                    (32, 22, 24, 24, 30),
+                    YEAR_FIT_WIDTHS,
                     strict=True,
                 )
             ),
         )
+    if table.empty:  # printed, a bare header would look like a page that failed
+        ws.write_string(1, 0, MSG["R_no_year_over_year"], fmt("text"))
     ws.freeze_panes(1, 1)
     ws.autofilter(0, 0, max(len(table), 1), len(YEAR_COLUMNS) - 1)
-    _landscape(ws)
 
 
-def _landscape(ws) -> None:
-    ws.set_paper(9)
+def _landscape(ws, paper: str, title: str, head: Letterhead) -> None:
+    """Landscape on `paper`, one page wide, the header row on every page; the title, 制表单位 and
+    date above the table on every page (a page header: the sheet's first row stays the header a
+    reviewer's 审核结论 is read back by)."""
+    code, _ = PAPER[paper]
+    ws.set_paper(code)
     ws.set_landscape()
     ws.fit_to_pages(1, 0)
-    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    ws.set_margins(left=0.4, right=0.4, top=0.9, bottom=0.6)
     ws.center_horizontally()
     ws.repeat_rows(0)
+    left = f"制表单位：{_header_text(head.bureau)}" if head.bureau.strip() else ""
+    right = f"日期：{head.day.year}年{head.day.month}月{head.day.day}日" if head.day else ""
+    ws.set_header(f'&L{left}&C&"黑体,Regular"&14{_header_text(title)}&R{right}', {"margin": 0.3})
     ws.set_footer("&C第 &P 页 共 &N 页")
+
+
+def _header_text(text: str) -> str:
+    """Text for a page header: & starts a code there."""
+    return clean(text).replace("&", "&&")[:80]
+
+
+def print_scale(widths: tuple[float, ...], paper: str) -> float:
+    """The scale Excel prints `widths` (characters) at, one page wide on `paper` landscape with
+    _landscape's margins: what keeps every sheet at 70 % or more."""
+    _, mm = PAPER[paper]
+    printable = (mm / 25.4 - 0.8) * 72
+    return min(1.0, printable / sum(int(w * 7 + 5) * 0.75 for w in widths))
 
 
 # ---------------------------------------------------------------- findings.csv
