@@ -259,10 +259,16 @@ def form_marks(lay: Layout, findings: Iterable[Finding], resolve: Callable[[str]
     """The form cells showing the values the findings point at (the scored workbook's notes, the
     report's comments); `resolve`: a finding's sheet -> the input sheet name the layout knows."""
     placed = Marks()
+    total_row = next((i.r0 for i in lay.items if i.c0 == 0 and i.value == "总分"), None)
     for f in findings:
         key = resolve(f.sheet)
         if key is not None:
             anchors = {lay.sources.get((key, r, c)) for r, c in finding_cells(f)} - {None}
+            columns = {c for _, c in anchors}
+            # a finding on a whole column of lines (S002: the 分值 add up wrong) is about their sum:
+            # marked once, on the 总分 line's cell of that column, not on every line
+            if ":" in (f.cell or "") and len(anchors) > 1 and len(columns) == 1 and total_row is not None:
+                anchors = {(total_row, columns.pop())}
             placed.add(f, sorted(anchors))
     return placed
 
@@ -317,7 +323,10 @@ def page_breaks(lay: Layout, heights: dict[int, float], scale: float) -> list[in
     breaks = []
     for n, (a, b) in enumerate(blocks):
         need = height(a, b)
-        if y + need > capacity and y > height(head, head) + 1e-9:
+        # the last block (总分, 等级, the note) is measured against the whole page: the few per cent
+        # kept back for Excel's rows must not send it alone to a page of its own when the form fits
+        room = PRINT_HEIGHT_PT / 0.97 if n == len(blocks) - 1 else capacity
+        if y + need > room and y > height(head, head) + 1e-9:
             # the first group takes the header along: a page never ends on a lone header row
             breaks.append(head if n == 0 else a)
             y = height(head, head) if n else 0.0

@@ -176,7 +176,11 @@ def summary_workbook(
     passed = frozenset(f for f, c in conclusions.items() if c.state == PASSED and not c.problem)
     twice = held_twice(frames.batch_projects(), passed)
     sheets = (
-        (SUMMARY, "A3", lambda ws: _write_summary(ws, workbook, fmt, frames, conclusions, finals or {}, twice)),
+        (
+            SUMMARY,
+            "A3",
+            lambda ws: _write_summary(ws, workbook, fmt, frames, conclusions, finals or {}, twice),
+        ),
         (ALL_FINDINGS, "A4", lambda ws: _write_findings(ws, fmt, frames)),
         (BY_DEPARTMENT, "A4", lambda ws: _write_departments(ws, workbook, fmt, frames, twice)),
         (YEAR_OVER_YEAR, "A4", lambda ws: _write_years(ws, fmt, frames)),
