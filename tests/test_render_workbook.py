@@ -541,3 +541,31 @@ def test_the_form_tail_is_not_sent_alone_to_a_second_page_when_the_form_fits():
     assert form.page_breaks(lay, heights, 1.0) == []
     heights = {r: h * 1.02 for r, h in heights.items()}  # really over the page: the tail moves
     assert form.page_breaks(lay, heights, 1.0) == [12]
+
+
+def test_copied_tables_keep_number_formats_and_a_long_text_is_never_cut(tmp_path, example):
+    """Round 3 (issue 24, point 7): 资金情况 showed 执行率 as "1" and amounts lost their format; a
+    报告正文 cell past Excel's 409 pt row lost its first and last lines in print."""
+    _, data = example
+    funds = read(data)["资金情况"]
+    head = {c.value: c.column for c in funds[1]}
+    rate = next(col for name, col in head.items() if name and "率" in name)
+    money = next(col for name, col in head.items() if name and "执行数" in name)
+    rates = [
+        funds.cell(r, rate)
+        for r in range(2, funds.max_row + 1)
+        if isinstance(funds.cell(r, rate).value, (int, float))
+    ]
+    assert rates and all(c.number_format == "0.00%" for c in rates)
+    amounts = [
+        funds.cell(r, money)
+        for r in range(2, funds.max_row + 1)
+        if isinstance(funds.cell(r, money).value, (int, float))
+    ]
+    assert amounts and all(c.number_format == "#,##0.00##" for c in amounts)
+    sheets = clean_sheets()
+    sheets["报告正文"][3][1] = "资金使用规范，" * 900  # 6300 characters
+    text = read(scored_workbook(run_sheets(tmp_path, sheets)))["报告正文"]
+    cell = text["B4"]
+    assert cell.alignment.vertical == "top"  # what cannot be shown is the end, never the beginning
+    assert text.column_dimensions["B"].width > 100

@@ -32,6 +32,7 @@ from ..decisions import (
 )
 from ..messages import MSG
 from ..model import Decision, DecisionKey
+from ..render.wordml.package import AUTHOR
 
 MAX_READ_BYTES = 50 * 1024 * 1024  # a scored workbook is ~50 KB; anything this big is not one of ours
 
@@ -81,6 +82,8 @@ def saved_by(path: Path, workbook=None) -> Saved:
     if workbook is not None:
         props = workbook.properties
         author = (props.lastModifiedBy or props.creator or "").strip()
+        if author == AUTHOR:  # our own name on the file as we wrote it: no reviewer's
+            author = ""
     return Saved(author, mtime)
 
 

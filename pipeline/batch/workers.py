@@ -25,7 +25,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolE
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -203,7 +203,9 @@ def _compute(
         files: dict[str, bytes] = {}
         if result.scores is not None:
             project = str(result.project.info.name.value or "").strip() or path.stem
-            files[output_name(project, SCORED_SUFFIX)] = s["scored_workbook"](result)
+            files[output_name(project, SCORED_SUFFIX)] = s["scored_workbook"](
+                result, datetime.combine(s["run_date"], datetime.min.time())
+            )
             marks.append(time.thread_time())
             files[output_name(project, REPORT_SUFFIX)] = s["report_docx"](
                 result, s["run_date"], s["settings"]

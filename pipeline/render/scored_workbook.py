@@ -23,6 +23,7 @@ from ..model import NO_REVIEW, Decision, Finding, Result, Review, Scores, Severi
 from ..schema import template_widths
 from ..values import normalize_label
 from .form import ADJUSTED_LABEL, FORM, form_layout, form_marks, write_form
+from .wordml.package import AUTHOR
 from .xlsx import (
     OPTIONS,
     PINNED_CREATED,
@@ -34,6 +35,7 @@ from .xlsx import (
     comment,
     finding_cells,
     finding_order,
+    MAX_ROW,
     fit_height,
     internal_link,
     print_setup,
@@ -300,6 +302,8 @@ def _write_detail(
 
 # ---------------------------------------------------------------- the input sheets
 COPY_MIN_WIDTH, COPY_MAX_WIDTH = 6.0, 50.0
+COPY_LONG_WIDTH = 120.0  # about the width of a landscape page: the most a long text is given
+MONEY_WORDS = ("预算数", "执行数", "金额", "万元", "资金")
 HEADER_SEARCH_ROWS = 5  # staff put a title row or two above the header
 
 
@@ -327,10 +331,16 @@ def _write_copy(ws: Worksheet, fmt: Formats, rows: list[list[object]], marks: Ma
     fixed_width = set(widths)
     width_of = len(max(rows, key=len)) if rows else 0
     texts: list[tuple[int, list[tuple[int, str]]]] = []  # (row, its text cells): what sets row heights
+    # a number in a copied table keeps the format of what its column holds (执行率 as 100.00%, not 1)
+    number_style = {
+        c: ("percent" if "率" in value else "money" if any(w in value for w in MONEY_WORDS) else "text")
+        for c, value in enumerate(rows[head] if boxed else ())
+        if isinstance(value, str)
+    }
     for r, row in enumerate(rows):
         row_texts = []
         in_table = boxed and r >= head
-        style = ("head" if r == head else "text") if in_table else "copy"
+        style = ("head" if r == head else "table_text") if in_table else "copy"
         for c in range(width_of if in_table else len(row)):
             value = row[c] if c < len(row) else None
             severity = fill.get((r, c)) if fill else None
@@ -344,7 +354,11 @@ def _write_copy(ws: Worksheet, fmt: Formats, rows: list[list[object]], marks: Ma
                     ws.write_blank(r, c, None, fmt(style, severity))
                 continue
             else:
-                put(ws, r, c, value, fmt, style, severity)
+                number = isinstance(value, (int, float)) and not isinstance(value, bool)
+                cell_style = number_style.get(c, "text") if in_table and r != head and number else style
+                if cell_style == "percent" and not 0 <= value <= 5:  # typed as 97 (per cent): as typed
+                    cell_style = "text"
+                put(ws, r, c, value, fmt, cell_style, severity)
                 w = 12.0
             if c not in fixed_width and w > widths.get(c, 0):
                 widths[c] = w
@@ -357,7 +371,15 @@ def _write_copy(ws: Worksheet, fmt: Formats, rows: list[list[object]], marks: Ma
         comment(ws, r, c, found)
     for c, w in widths.items():
         widths[c] = max(w, COPY_MIN_WIDTH)
-        ws.set_column(c, c, widths[c])
+    # a text taller than Excel's tallest row (409 pt) widens its column, up to a landscape page
+    for _, row_texts in texts:
+        for c, value in row_texts:
+            width = widths.get(c, COPY_MIN_WIDTH)
+            while fit_height([(value, width)]) >= MAX_ROW and width < COPY_LONG_WIDTH:
+                width = min(width + 10, COPY_LONG_WIDTH)
+            widths[c] = width
+    for c, w in widths.items():
+        ws.set_column(c, c, w)
     for r, row_texts in texts:
         ws.set_row(r, fit_height((value, widths.get(c, COPY_MIN_WIDTH)) for c, value in row_texts))
     if boxed:
@@ -418,7 +440,7 @@ def scored_workbook(result: Result, created: datetime = PINNED_CREATED) -> bytes
         {
             "created": created,
             "title": clean(f"{shown(result.project.info.name) or ''}绩效自评表"),
-            "author": "",
+            "author": AUTHOR,
             "comments": "复核评分与审核意见",
         }
     )

@@ -74,6 +74,9 @@ STYLES: dict[str, dict] = {
     },
     "list_label": {**_BASE, "align": "left", "bold": True, "bottom": 4, "bottom_color": "#BFBFBF"},
     "copy": {**_BASE, "valign": "top", "num_format": "General"},
+    # a copied table's text: from the top, so a cell taller than Excel's 409 pt row loses its end
+    # only (centred, it lost its first and last lines in print)
+    "table_text": {**_BOX, "align": "left", "valign": "top"},
     "copy_date": {**_BASE, "valign": "top", "num_format": "yyyy-mm-dd"},
     "copy_datetime": {**_BASE, "valign": "top", "num_format": "yyyy-mm-dd hh:mm"},
     "copy_time": {**_BASE, "valign": "top", "num_format": "hh:mm:ss"},
