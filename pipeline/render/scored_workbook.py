@@ -25,6 +25,7 @@ from ..values import normalize_label
 from .form import ADJUSTED_LABEL, FORM, form_layout, form_marks, write_form
 from .wordml.package import AUTHOR
 from .xlsx import (
+    MAX_ROW,
     OPTIONS,
     PINNED_CREATED,
     Formats,
@@ -35,7 +36,6 @@ from .xlsx import (
     comment,
     finding_cells,
     finding_order,
-    MAX_ROW,
     fit_height,
     internal_link,
     print_setup,
