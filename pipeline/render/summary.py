@@ -497,7 +497,7 @@ def _write_years(ws, fmt: Formats, frames: Frames) -> None:
             ),
         )
     if table.empty:  # printed, a bare header would look like a page that failed
-        ws.write_string(1, 0, MSG["R_no_year_over_year"], fmt("text"))
+        ws.merge_range(1, 0, 1, len(YEAR_COLUMNS) - 1, MSG["R_no_year_over_year"], fmt("text"))
     ws.freeze_panes(1, 1)
     ws.autofilter(0, 0, max(len(table), 1), len(YEAR_COLUMNS) - 1)
 
