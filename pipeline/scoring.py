@@ -63,6 +63,7 @@ from .measure import (
     qualitative_level,
 )
 from .model import FundRow, Indicator, IndicatorScore, Project, Scores, Subtotal
+from .schema import FUND_TOTAL, GRADES
 from .values import (
     AT_LEAST,
     AT_MOST,
@@ -74,14 +75,15 @@ from .values import (
 
 # ---------------------------------------------------------------- grades
 def grade_of(total: float, grades: Grades) -> str:
-    """第十三条: 优 / 良 / 中 / 差 by the thresholds of `[grades]`."""
+    """第十三条: 优 / 良 / 中 / 差 (schema.GRADES) by the thresholds of `[grades]`."""
+    excellent, good, passed, failed = GRADES
     if total >= grades.excellent:
-        return "优"
+        return excellent
     if total >= grades.good:
-        return "良"
+        return good
     if total >= grades.pass_:
-        return "中"
-    return "差"
+        return passed
+    return failed
 
 
 def _comparator_word(m: Measurement) -> str:
@@ -340,7 +342,7 @@ def score_budget(total: FundRow | None, settings: Settings) -> BudgetScore:
     weight = settings.weights.budget_execution
     if total is None:
         return BudgetScore(
-            None, None, None, None, "资金情况缺少年度资金总额，预算执行率得分无法计算，按 0 计"
+            None, None, None, None, f"资金情况缺少{FUND_TOTAL}，预算执行率得分无法计算，按 0 计"
         )
     base, executed = total.budget.value, total.executed.value
     base_name = "全年预算数" if total.adjusted.value is not None else "年初预算数"
@@ -399,12 +401,14 @@ def _level1_weights(indicators: tuple[Indicator, ...]) -> dict[str, float]:
 
 def _adjust(line: IndicatorScore, value: float, note: str, decimals: int) -> IndicatorScore:
     """A reviewer's 调整 (decisions.py, checked there): the 定性 line's 复核得分 is theirs."""
-    why = f"（{note}）" if note and note.strip() != show(value) else ""
+    reason = note.strip() if note and note.strip() != show(value) else ""  # more than the score
     return dataclasses.replace(
         line,
         computed=round_score(value, decimals),
         adjusted=True,
-        arithmetic=f"{line.arithmetic}；审核调整为 {show(value, decimals)}{why}",
+        adjust_reason=reason,
+        arithmetic=f"{line.arithmetic}；审核调整为 {show(value, decimals)}"
+        + (f"（{note}）" if reason else ""),
     )
 
 
@@ -479,6 +483,7 @@ def score(
         claimed_total_differs=claimed_total is not None
         and abs(claimed_total - total) > tol + 1e-9,  # 96.9 − 96.89: float noise
         claimed_grade_differs=claimed_grade is not None and claimed_grade != grade,
+        decimals=d,
     )
 
 
@@ -488,7 +493,8 @@ def _decided(line: IndicatorScore, tol: float) -> IndicatorScore:
     return dataclasses.replace(
         line,
         claimed_differs=computed is not None and claimed is not None and abs(computed - claimed) > tol,
-        lost=weight is not None and final is not None and final < weight - 1e-9,
+        # a line without any usable score has lost its points too: nothing may call it full marks
+        lost=weight is not None and (final is None or final < weight - 1e-9),
     )
 
 

@@ -18,6 +18,7 @@ from pipeline.render.summary import (
     BY_DEPARTMENT,
     CSV_COLUMNS,
     SUMMARY,
+    TARGETS,
     YEAR_OVER_YEAR,
     findings_csv,
     summary_workbook,
@@ -120,7 +121,7 @@ def test_findings_csv_has_a_bom_and_parses_back(entries):
 
 def test_empty_batch_still_gives_valid_outputs():
     wb = openpyxl.load_workbook(io.BytesIO(summary_workbook(build([]))))
-    assert wb.sheetnames == [SUMMARY, ALL_FINDINGS, BY_DEPARTMENT, YEAR_OVER_YEAR]
+    assert wb.sheetnames == [SUMMARY, ALL_FINDINGS, BY_DEPARTMENT, YEAR_OVER_YEAR, TARGETS]
     assert findings_csv(build([])).decode("utf-8-sig").splitlines() == [",".join(CSV_COLUMNS)]
 
 
@@ -156,22 +157,17 @@ def test_every_sheet_prints_at_70_percent_or_more_with_the_title_unit_and_date(e
     columns for the others; the title, 制表单位 and date on every printed page."""
     from datetime import date
 
-    from pipeline.render.summary import (
-        DEPARTMENT_COLUMNS,
-        FINDING_COLUMNS,
-        SUMMARY_COLUMNS,
-        YEAR_COLUMNS,
-        Letterhead,
-        print_scale,
-    )
+    from pipeline import sheets
+    from pipeline.render.summary import Letterhead, print_scale
 
-    for columns, paper in (
-        (SUMMARY_COLUMNS, "A3"),
-        (FINDING_COLUMNS, "A4"),
-        (DEPARTMENT_COLUMNS, "A4"),
-        (YEAR_COLUMNS, "A4"),
+    for sheet, paper in (
+        (sheets.SUMMARY, "A3"),
+        (sheets.ALL_FINDINGS, "A4"),
+        (sheets.BY_DEPARTMENT, "A4"),
+        (sheets.YEAR_OVER_YEAR, "A4"),
+        (sheets.TARGETS, "A3"),
     ):
-        assert print_scale(tuple(w for _, w in columns), paper) >= 0.7, columns[0]
+        assert print_scale(tuple(c.width for c in sheet.columns), paper) >= 0.7, sheet.name
     data = summary_workbook(entries, letterhead=Letterhead("某县", "某县财政局", date(2024, 4, 1)))
     wb = openpyxl.load_workbook(io.BytesIO(data))
     assert wb.properties.title == "某县2023年度项目支出绩效自评审核汇总"

@@ -25,8 +25,9 @@ import jinja2
 
 from ..config import Settings
 from ..decisions import WAIVED, Conclusion
-from ..display import fixed, percent, show
+from ..display import day, percent, show, wan, wan_column
 from ..model import Cell, Finding, Indicator, IndicatorScore, Result, Severity
+from ..schema import FUND_TOTAL
 from ..values import half_width
 from . import form
 from .final import final_context
@@ -63,10 +64,9 @@ def report_docx(
     an 附件 审核情况 instead; otherwise the 审核稿, which says so on its cover."""
     if result.scores is None:
         raise ValueError("无法读取的工作簿没有评分结果，不生成报告")
-    # a finding the reviewer waived (豁免) is listed as waived, not marked in the text
-    open_findings = [f for f in result.findings if result.review.state(f) != WAIVED]
+    open_findings = _not_waived(result)
     notes = Comments(() if final else open_findings, silent=final is not None)
-    context = _context(result, run_date, settings, notes)
+    context = _context(result, run_date, settings, notes, open_findings)
     context["final"] = final_context(result, final, settings) if final is not None else None
     text = _environment().get_template(MAIN_TEMPLATE).render(context)
     writer = Writer(blocks={"form": _form_grid(result, open_findings, notes)})
@@ -77,6 +77,12 @@ def report_docx(
     return package(
         body, title, _inline(info.unit.text), run_date, None if final else used, writer.last_sect_pr
     )
+
+
+def _not_waived(result: Result) -> list[Finding]:
+    """The findings the report shows as open: a finding the reviewer waived (豁免) is listed as
+    waived, never marked in the text."""
+    return [f for f in result.findings if result.review.state(f) != WAIVED]
 
 
 def prepare() -> None:
@@ -178,7 +184,15 @@ def _narrative(section, notes: Comments) -> list[str]:
 
 
 # ================================================================ 1. display values
-def _context(result: Result, run_date: dt.date, settings: Settings, notes: Comments | None = None) -> dict:
+def _context(
+    result: Result,
+    run_date: dt.date,
+    settings: Settings,
+    notes: Comments | None = None,
+    open_findings: list[Finding] | None = None,
+) -> dict:
+    """The template's variables. `open_findings`: the findings the reviewer has not waived (as
+    report_docx found them); the rest are listed as waived."""
     p, s = result.project, result.scores
     assert s is not None
     info = p.info
@@ -210,8 +224,9 @@ def _context(result: Result, run_date: dt.date, settings: Settings, notes: Comme
     placed = {id(i) for t in subtotals for i in t["lost"]}
     narrative = {sec.title: _narrative(sec, notes) for sec in p.narrative}
     review = result.review
-    waived = [f for f in result.findings if review.state(f) == WAIVED]
-    kept = [f for f in result.findings if review.state(f) != WAIVED]
+    kept = _not_waived(result) if open_findings is None else open_findings
+    listed = set(kept)
+    waived = [f for f in result.findings if f not in listed]
     seq_at = _payment_numbers(result)
     findings = _findings(kept, settings, seq_at) if settings.report.include_findings else []
     waived_list = (
@@ -230,7 +245,7 @@ def _context(result: Result, run_date: dt.date, settings: Settings, notes: Comme
             "leader": _inline(info.leader.text),
             "contact": _inline(info.contact.text),
             "phone": _inline(info.phone.text),
-            "eval_date": _date(info.eval_date.value) or _inline(info.eval_date.text),
+            "eval_date": day(info.eval_date.value) or _inline(info.eval_date.text),
         },
         "scores": {
             "total": score(s.total),
@@ -239,8 +254,8 @@ def _context(result: Result, run_date: dt.date, settings: Settings, notes: Comme
             "weight_total": score(s.weight_total),
             "scale": score(s.scale),
             "rescaled": s.rescaled,
-            "budget": show(s.budget, 4),
-            "executed": show(s.executed, 4),
+            "budget": wan(s.budget),
+            "executed": wan(s.executed),
             "rate": percent(s.execution_rate),
             "budget_weight": score(s.budget_weight),
             "budget_score": score(s.budget_score),
@@ -256,13 +271,13 @@ def _context(result: Result, run_date: dt.date, settings: Settings, notes: Comme
         },
         "funds": _funds(result),
         "subitems": [
-            {"name": _inline(i.name.text), "amount": show(i.amount.value, 4) or _inline(i.amount.text)}
+            {"name": _inline(i.name.text), "amount": wan(i.amount.value) or _inline(i.amount.text)}
             for i in p.subitems
         ],
         "structure": [
             {
                 "category": _inline(r.category.text),
-                "amount": show(r.amount.value, 4) or _inline(r.amount.text),
+                "amount": wan(r.amount.value) or _inline(r.amount.text),
             }
             for r in p.structure
         ],
@@ -289,11 +304,7 @@ def _context(result: Result, run_date: dt.date, settings: Settings, notes: Comme
         "include_findings": settings.report.include_findings,
         "findings": findings,
         "waived": waived_list,
-        "adjusted": [  # the reviewer's reason, when the 审核说明 says more than the score
-            {**i, "note": _inline(d.note) if d.note.strip() != i["final"] else ""}
-            for i in indicators
-            if i["adjusted"] and (d := review.adjustments.get(i["row"])) is not None
-        ],
+        "adjusted": [i for i in indicators if i["adjusted"]],  # with the reviewer's reason, if any
         "finding_counts": [
             (sev, sum(f["severity"] == sev for f in findings)) for sev in settings.report.findings_severities
         ],
@@ -307,7 +318,7 @@ def _context(result: Result, run_date: dt.date, settings: Settings, notes: Comme
         if settings.report.include_findings
         else [],
         "region": _inline(settings.bureau.region),
-        "run_date": _date(run_date),
+        "run_date": day(run_date),
     }
 
 
@@ -332,8 +343,8 @@ def _indicator(i: Indicator, sc: IndicatorScore | None, score, notes: Comments) 
         "adjusted": sc is not None and sc.adjusted,  # a reviewer's 调整 set this 复核得分 (审核调整)
         "unverified": sc is not None and sc.computed is None,
         "claimed_differs": sc is not None and sc.claimed_differs,
-        # a line without any usable score has lost its points too: no sentence may call it full marks
-        "lost": (sc is not None and sc.lost) or (weight is not None and final is None),
+        "lost": sc is not None and sc.lost,
+        "note": _inline(sc.adjust_reason) if sc is not None else "",  # why a reviewer's 调整
         "deviation": notes.cell_text(_inline(i.deviation.text).rstrip("。；;，, "), i.deviation),
     }
 
@@ -357,7 +368,7 @@ def _form_grid(result: Result, findings: list[Finding], notes: Comments) -> str:
     cells = []
     for item in items:
         role = _FORM_ROLE.get(item.style, "center")
-        text = _form_value(item.value, item.style, role)
+        text = _form_value(item.value, item.style, role, s.decimals)
         anchor = ("form", item.r0, item.c0)
         text = notes.mark(text, marks.notes.get((item.r0, item.c0), ()), anchor)
         if (
@@ -371,7 +382,7 @@ def _form_grid(result: Result, findings: list[Finding], notes: Comments) -> str:
     return grid_table(FORM_WIDTHS_MM, cells, text_width=LANDSCAPE_WIDTH)
 
 
-def _form_value(value: object, style: str, role: str) -> str:
+def _form_value(value: object, style: str, role: str, decimals: int) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
@@ -383,10 +394,10 @@ def _form_value(value: object, style: str, role: str) -> str:
         )
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if style == "money":
-            return show(float(value), 4)
+            return wan(float(value))
         if style == "percent":
             return percent(float(value))
-        return show(float(value), 2)
+        return show(float(value), decimals)
     return _inline(str(value))
 
 
@@ -399,11 +410,11 @@ def _funds(result: Result) -> dict:
         rows.append(
             {
                 "source": f.source,
-                "total": f.source == "年度资金总额",
-                "initial": show(f.initial.value, 4),
-                "adjusted": show(f.adjusted.value, 4),
-                "budget": show(f.budget.value, 4),
-                "executed": show(f.executed.value, 4),
+                "total": f.source == FUND_TOTAL,
+                "initial": wan(f.initial.value),
+                "adjusted": wan(f.adjusted.value),
+                "budget": wan(f.budget.value),
+                "executed": wan(f.executed.value),
                 "adjusted_blank": f.adjusted.value is None,
                 "adjusted_differs": (
                     f.adjusted.value is not None
@@ -428,13 +439,13 @@ def _payment(pay, notes: Comments) -> dict:
         "dates": notes.cell_text(dates, pay.dates),
         "fund_type": _inline(pay.fund_type),
         "item": notes.cell_text(_inline("；".join(x for x in (items, purpose) if x)), pay.items),
-        "amount": notes.cell_text(fixed(pay.amount.value, 4) or _inline(pay.amount.text), pay.amount),
+        "amount": notes.cell_text(wan_column(pay.amount.value) or _inline(pay.amount.text), pay.amount),
     }
 
 
 def _payments_total(result: Result) -> str:
     paid = result.scores.paid if result.scores else None
-    return "" if paid is None else fixed(paid, 4)
+    return wan_column(paid)
 
 
 def _findings(
@@ -469,10 +480,6 @@ def _finding(f: Finding, seq_at: dict[tuple[str, int], str]) -> dict:
 
 
 # ---------------------------------------------------------------- formatting and cleaning
-def _date(d: dt.date | None) -> str:
-    return f"{d.year}年{d.month}月{d.day}日" if isinstance(d, dt.date) else ""
-
-
 _LINE_BREAKS = re.compile("\r\n|[\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 _NOT_XML = re.compile("[\x00-\x08\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
@@ -511,7 +518,7 @@ def _finalize(value: object) -> str:
     if value is None:
         raise ReportTemplateError("模板输出了空值（None）：请用 {% if … %} 判断后再输出")
     if isinstance(value, float):
-        value = show(value, 4)
+        value = wan(value)  # a float the template computed: to the yuan, as amounts are shown
     text = value if isinstance(value, str) else str(value)
     if _SPECIAL.search(text) is None:
         return text

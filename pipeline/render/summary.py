@@ -4,7 +4,8 @@ Rendered from the batch-wide tables (tables.Frames), which are built from findin
 documents, never from `Result`: a workbook skipped as unchanged contributes the findings.json stored
 by its last run. Sheets: 汇总 (one row per workbook), 全部审核意见 (every finding, X findings with the
 other workbook), 按主管部门 (the pivot, with a chart of grades), 年度对比 (a project beside its
-earlier year). Nothing here computes a figure the tables do not hold.
+earlier year), 目标对照 (v3: the approved 绩效目标 beside the workbooks', checks/approved.py's table).
+Nothing here computes a figure the tables do not hold.
 """
 
 from __future__ import annotations
@@ -14,121 +15,50 @@ import io
 import math
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import xlsxwriter
 
-from ..decisions import (
-    CONCLUSION_HEAD,
-    CONCLUSIONS,
-    CONFIRMED,
-    DATE_HEAD,
-    OPEN,
-    PASSED,
-    PENDING,
-    REVIEWER_HEAD,
-    WAIVED,
-    Conclusion,
-)
+from .. import sheets
+from ..decisions import CONFIRMED, OPEN, PASSED, PENDING, WAIVED, Conclusion
 from ..display import round_half_up
 from ..messages import MSG
 from ..model import Severity
+from ..schema import GRADES
 from ..tables import FINDING_COLUMNS as FRAME_FINDING_COLUMNS
-from ..tables import GRADES, Frames, by_department, held_twice, year_over_year
+from ..tables import Frames, by_department, held_twice, year_over_year
 from .scored_workbook import RESERVED
 from .xlsx import OPTIONS, PINNED_CREATED, Formats, add_sheet, clean, fit_height, put, sheet_names
 
-SUMMARY = "汇总"
-FINAL_HEAD = "定稿"
-ALL_FINDINGS = "全部审核意见"
-BY_DEPARTMENT = "按主管部门"
-YEAR_OVER_YEAR = "年度对比"
+if TYPE_CHECKING:
+    import pandas as pd
 
+SUMMARY = sheets.SUMMARY.name
+ALL_FINDINGS = sheets.ALL_FINDINGS.name
+BY_DEPARTMENT = sheets.BY_DEPARTMENT.name
+YEAR_OVER_YEAR = sheets.YEAR_OVER_YEAR.name
+TARGETS = sheets.TARGETS.name
 
-# ---------------------------------------------------------------- layouts
-SUMMARY_COLUMNS = (
-    ("文件", 24),
-    ("项目名称", 32),
-    ("实施单位", 22),
-    ("预算（万元）", 12),
-    ("执行数（万元）", 14),
-    ("执行率", 9),
-    ("自评总分", 9),
-    ("复核总分", 9),
-    ("等级", 6),
-    ("错误", 6),
-    ("警告", 6),
-    ("提示", 6),
-    ("审核表", 8),
-    ("说明", 40),
-    # the review (batch/reviewer.py): findings per 审核处理, then the reviewer's columns, read back by header
-    (OPEN, 7),
-    (CONFIRMED, 6),
-    (WAIVED, 6),
-    (CONCLUSION_HEAD, 10),
-    (REVIEWER_HEAD, 10),
-    (DATE_HEAD, 12),
-    (FINAL_HEAD, 16),  # v3: 已生成 / 未生成：<the open 错误> / blank while not 通过
-)
-_COLUMN = {head: c for c, (head, _) in enumerate(SUMMARY_COLUMNS)}
-REVIEW_STATE_COLUMNS = {state: _COLUMN[state] for state in (OPEN, CONFIRMED, WAIVED)}
-CONCLUSION_COL = _COLUMN[CONCLUSION_HEAD]  # then 审核人, 审核日期
-FINDING_COLUMNS = (  # widths: A4 landscape at about 80 % (no sheet prints below 70 %)
-    ("文件", 20),
-    ("项目名称", 22),
-    ("严重程度", 9),
-    ("规则", 7),
-    ("工作表", 11),
-    ("单元格", 10),
-    ("审核意见", 56),
-    ("应为", 11),
-    ("实为", 11),
-    ("关联工作簿", 18),  # X findings: the other workbook and where it says it
-    ("关联单元格", 11),
-)
-DEPARTMENT_COLUMNS = (
-    ("主管部门", 26),
-    ("项目数", 8),
-    ("预算（万元）", 13),
-    ("执行数", 13),
-    ("执行率", 9),
-    ("平均复核总分", 11),
-    *((f"等级：{g}", 8) for g in GRADES),
-    ("错误", 7),
-    ("警告", 7),
-)
-YEAR_COLUMNS = (
-    ("项目名称", 26),
-    ("实施单位", 18),
-    ("本年度文件", 18),
-    ("预算年度", 9),
-    ("复核总分", 9),
-    ("等级", 6),
-    ("执行率", 9),
-    ("往年文件", 18),
-    ("往年预算年度", 11),
-    ("往年复核总分", 11),
-    ("往年等级", 8),
-    ("往年执行率", 10),
-    ("总分变化", 9),
-    ("调低的指标（X004）", 26),
-)
-YEAR_FIT_WIDTHS = tuple(YEAR_COLUMNS[c][1] for c in (0, 1, 2, 7, 13))
-# what each sheet is printed on: 汇总's 21 columns on A3 (about 80 %), the others on A4; landscape
+_SUMMARY = sheets.SUMMARY.col  # the position of a 汇总 column, by its header
+REVIEW_STATE_COLUMNS = {state: _SUMMARY(state) for state in (OPEN, CONFIRMED, WAIVED)}
+CONCLUSION_COL = _SUMMARY(sheets.CONCLUSION_HEAD)
+GRADE_COL = _SUMMARY("等级")
+COUNT_COLS = tuple(_SUMMARY(head) for head in sheets.SEVERITY_HEADS)  # 错误, 警告, 提示
+# what each sheet is printed on: 汇总 (21 columns) and 目标对照 (13 wide ones) on A3, the others on A4; landscape
 PAPER = {"A4": (9, 297), "A3": (8, 420)}  # xlsxwriter paper code, width in mm when landscape
-SUMMARY_FIT_WIDTHS = tuple(SUMMARY_COLUMNS[c][1] for c in (0, 1, 2, 13))  # the columns that wrap
-
 TOTAL_LABEL = "合计"
-FINDING_FIT_WIDTHS = tuple(FINDING_COLUMNS[c][1] for c in (0, 1, 6, 7, 8, 9))
 # the first nine as in v1; v2 appends the reviewer's decision and where an X finding's other
 # workbook says it
 CSV_COLUMNS = tuple(c for c in FRAME_FINDING_COLUMNS if c != "decision_problem")  # said in 说明 instead
-GRADE_FILLS = {
-    "优": ("#C6EFCE", "#006100"),
-    "良": ("#DDEBF7", "#1F4E78"),
-    "中": ("#FFEB9C", "#9C5700"),
-    "差": ("#FFC7CE", "#9C0006"),
-}
-CHART_COLORS = {"优": "#70AD47", "良": "#5B9BD5", "中": "#FFC000", "差": "#C00000"}
+# per grade, best first (schema.GRADES): its cell's fill and font, its colour in the chart
+GRADE_FILLS = dict(
+    zip(
+        GRADES,
+        (("#C6EFCE", "#006100"), ("#DDEBF7", "#1F4E78"), ("#FFEB9C", "#9C5700"), ("#FFC7CE", "#9C0006")),
+        strict=True,
+    )
+)
+CHART_COLORS = dict(zip(GRADES, ("#70AD47", "#5B9BD5", "#FFC000", "#C00000"), strict=True))
 LINK_TEXT = "打开"
 UNREADABLE_RULE = "I001"
 
@@ -158,13 +88,15 @@ class Letterhead:
 def summary_workbook(
     frames: Frames,
     conclusions: dict[str, Conclusion] | None = None,
-    finals: dict[str, str] | None = None,
     created: datetime = PINNED_CREATED,
+    targets: pd.DataFrame | None = None,
+    finals: dict[str, str] | None = None,
     letterhead: Letterhead | None = None,
 ) -> bytes:
-    """审核汇总.xlsx: one row per workbook (汇总), every finding, 按主管部门, 年度对比. `conclusions`:
-    the reviewer's 审核结论 per input file (decisions.py), as the manifest stores them; `finals`: the
-    定稿 column per input file (batch/final.py)."""
+    """审核汇总.xlsx: one row per workbook (汇总), every finding, 按主管部门, 年度对比, 目标对照. `conclusions`:
+    the reviewer's 审核结论 per input file (decisions.py), as the manifest stores them; `targets`: the
+    目标对照 table of X006–X008 (checks/approved.py), None or empty when no approved targets were given;
+    `finals`: the 定稿 column per input file (batch/final.py)."""
     conclusions = conclusions or {}
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, OPTIONS)
@@ -175,7 +107,7 @@ def summary_workbook(
     # a project held twice (X003) counts once in every sum and count
     passed = frozenset(f for f, c in conclusions.items() if c.state == PASSED and not c.problem)
     twice = held_twice(frames.batch_projects(), passed)
-    sheets = (
+    write = (
         (
             SUMMARY,
             "A3",
@@ -184,10 +116,11 @@ def summary_workbook(
         (ALL_FINDINGS, "A4", lambda ws: _write_findings(ws, fmt, frames)),
         (BY_DEPARTMENT, "A4", lambda ws: _write_departments(ws, workbook, fmt, frames, twice)),
         (YEAR_OVER_YEAR, "A4", lambda ws: _write_years(ws, fmt, frames)),
+        (TARGETS, "A3", lambda ws: _write_targets(ws, fmt, targets)),
     )
-    for name, paper, write in sheets:
+    for name, paper, writer in write:
         ws = add_sheet(workbook, name)
-        write(ws)
+        writer(ws)
         _landscape(ws, paper, title, head)
     workbook.close()
     return buffer.getvalue()
@@ -200,6 +133,13 @@ def _title(frames: Frames, region: str) -> str:
     return f"{clean(region).strip()}{year}项目支出绩效自评审核汇总"
 
 
+def _heads(ws, sheet: sheets.Sheet, fmt: Formats) -> None:
+    """The header row and the column widths of `sheet`."""
+    for c, column in enumerate(sheet.columns):
+        ws.set_column(c, c, column.width)
+        ws.write_string(0, c, column.head, fmt("head"))
+
+
 def _write_summary(
     ws,
     workbook,
@@ -209,9 +149,8 @@ def _write_summary(
     finals: dict[str, str],
     twice: dict[str, str],
 ) -> None:
-    for c, (head, width) in enumerate(SUMMARY_COLUMNS):
-        ws.set_column(c, c, width)
-        ws.write_string(0, c, head, fmt("head"))
+    _heads(ws, sheets.SUMMARY, fmt)
+    style = [column.style for column in sheets.SUMMARY.columns]
     f = frames.findings
     # 说明: why it could not be read, and any reviewer's entry that could not be applied
     notes_of: dict[str, list[str]] = {}
@@ -228,45 +167,43 @@ def _write_summary(
         notes_of.setdefault(file, []).append(MSG["R_held_twice"].format(other=kept))
     projects = frames.batch_projects()
     for r, p in enumerate(projects.itertuples(index=False), start=1):
-        put(ws, r, 0, p.file, fmt, "text")
-        put(ws, r, 1, p.name, fmt, "text")
-        put(ws, r, 2, p.unit, fmt, "text")
-        put(ws, r, 3, _py(p.budget), fmt, "money")
-        put(ws, r, 4, _py(p.executed), fmt, "money")
-        put(ws, r, 5, _py(p.rate), fmt, "percent")
-        put(ws, r, 6, _py(p.claimed_total), fmt, "score")
-        put(ws, r, 7, _py(p.total), fmt, "score")
-        put(ws, r, 8, p.grade, fmt, "center")
-        for c, n in enumerate((p.errors, p.warnings, p.infos), start=9):
-            ws.write_number(r, c, int(n), fmt("score"))
-        link = _COLUMN["审核表"]
+        values = (
+            p.file,
+            p.name,
+            p.unit,
+            *map(_py, (p.budget, p.executed, p.rate, p.claimed_total, p.total)),
+            p.grade,
+        )
+        for c, value in enumerate(values):  # 文件 … 等级
+            put(ws, r, c, value, fmt, style[c])
+        for c, n in zip(COUNT_COLS, (p.errors, p.warnings, p.infos), strict=True):
+            ws.write_number(r, c, int(n), fmt(style[c]))
+        link = _SUMMARY("审核表")
         if not (p.scored and file_link(ws, r, link, p.scored, "", fmt("link"), LINK_TEXT)):
             put(ws, r, link, p.scored or None, fmt, "text" if p.scored else "center")
         conclusion = conclusions.get(p.file)
         notes = [*notes_of.get(p.file, ()), *((conclusion.problem,) if conclusion is not None else ())]
         unreadable = "；".join(n for n in notes if n)
-        put(ws, r, _COLUMN["说明"], unreadable, fmt, "text")
+        put(ws, r, _SUMMARY("说明"), unreadable, fmt, "text")
         for state, n in zip((OPEN, CONFIRMED, WAIVED), (p.open, p.confirmed, p.waived), strict=True):
             ws.write_number(r, REVIEW_STATE_COLUMNS[state], int(n), fmt("score"))
         severity = Severity.ERROR if conclusion is not None and conclusion.problem else None
         put(ws, r, CONCLUSION_COL, conclusion.state if conclusion else PENDING, fmt, "center", severity)
-        put(ws, r, CONCLUSION_COL + 1, conclusion.reviewer if conclusion else None, fmt, "center")
-        put(ws, r, CONCLUSION_COL + 2, conclusion.day if conclusion else None, fmt, "center")
+        put(ws, r, _SUMMARY(sheets.REVIEWER_HEAD), conclusion.reviewer if conclusion else None, fmt, "center")
+        put(ws, r, _SUMMARY(sheets.DATE_HEAD), conclusion.day if conclusion else None, fmt, "center")
         final = finals.get(p.file) or None
         blocked = Severity.ERROR if final and final != "已生成" else None
-        put(ws, r, _COLUMN[FINAL_HEAD], final, fmt, "text", blocked)
-        ws.set_row(
-            r,
-            fit_height(zip((p.file, p.name, p.unit, unreadable), SUMMARY_FIT_WIDTHS, strict=True)),
-        )
+        put(ws, r, _SUMMARY(sheets.FINAL_HEAD), final, fmt, "text", blocked)
+        wrapped = (p.file, p.name, p.unit, unreadable)
+        ws.set_row(r, fit_height(zip(wrapped, sheets.SUMMARY.wrap_widths, strict=True)))
     last = max(len(projects), 1)
     _totals(ws, fmt, projects[~projects["file"].isin(set(twice))], last + 1)
     for grade, (bg, font) in GRADE_FILLS.items():
         ws.conditional_format(
             1,
-            8,
+            GRADE_COL,
             last,
-            8,
+            GRADE_COL,
             {
                 "type": "cell",
                 "criteria": "==",
@@ -274,11 +211,12 @@ def _write_summary(
                 "format": workbook.add_format({"bg_color": bg, "font_color": font}),
             },
         )
+    errors = COUNT_COLS[0]
     ws.conditional_format(
         1,
-        9,
+        errors,
         last,
-        9,
+        errors,
         {
             "type": "cell",
             "criteria": ">",
@@ -287,6 +225,7 @@ def _write_summary(
         },
     )
     if len(projects):
+        conclusion = sheets.SUMMARY.columns[CONCLUSION_COL]
         ws.data_validation(
             1,
             CONCLUSION_COL,
@@ -294,14 +233,14 @@ def _write_summary(
             CONCLUSION_COL,
             {
                 "validate": "list",
-                "source": list(CONCLUSIONS),
+                "source": list(conclusion.choices),
                 "error_type": "warning",
-                "error_title": CONCLUSION_HEAD,
-                "error_message": "请选择 待审、通过 或 退回修改",
+                "error_title": conclusion.head,
+                "error_message": f"请选择 {sheets.choice_list(conclusion.choices)}",
             },
         )
     ws.freeze_panes(1, 1)
-    ws.autofilter(0, 0, last, len(SUMMARY_COLUMNS) - 1)
+    ws.autofilter(0, 0, last, sheets.SUMMARY.last)
 
 
 _URL_ESCAPES = {
@@ -334,15 +273,15 @@ def _totals(ws, fmt: Formats, projects, r: int) -> None:
     Values, not formulas: nothing in this workbook is a formula."""
     # labelled under 项目名称 with 文件 left blank: a reviewer's 审核结论 is read back by 文件, and
     # this line is no workbook
-    ws.write_string(r, 1, TOTAL_LABEL, fmt("label"))
-    for c in (0, 2, 6, 7, 8, _COLUMN["审核表"], _COLUMN["说明"]):
-        ws.write_blank(r, c, None, fmt("label"))
+    ws.write_string(r, _SUMMARY("项目名称"), TOTAL_LABEL, fmt("label"))
+    for head in (sheets.FILE_HEAD, "实施单位", "自评总分", "复核总分", "等级", "审核表", "说明"):
+        ws.write_blank(r, _SUMMARY(head), None, fmt("label"))
     budget = sum(v for v in map(_py, projects["budget"]) if isinstance(v, (int, float)))
     executed = sum(v for v in map(_py, projects["executed"]) if isinstance(v, (int, float)))
-    put(ws, r, 3, budget, fmt, "money")
-    put(ws, r, 4, executed, fmt, "money")
-    put(ws, r, 5, executed / budget if budget else None, fmt, "percent")
-    for c, col in enumerate(("errors", "warnings", "infos"), start=9):
+    put(ws, r, _SUMMARY("预算（万元）"), budget, fmt, "money")
+    put(ws, r, _SUMMARY("执行数（万元）"), executed, fmt, "money")
+    put(ws, r, _SUMMARY("执行率"), executed / budget if budget else None, fmt, "percent")
+    for c, col in zip(COUNT_COLS, ("errors", "warnings", "infos"), strict=True):
         ws.write_number(r, c, int(sum(int(n) for n in projects[col])), fmt("score"))
 
 
@@ -370,78 +309,65 @@ def file_link(ws, r: int, c: int, path: str, anchor: str, cell_format, text: str
 
 
 def _write_findings(ws, fmt: Formats, frames: Frames) -> None:
-    for c, (head, width) in enumerate(FINDING_COLUMNS):
-        ws.set_column(c, c, width)
-        ws.write_string(0, c, head, fmt("head"))
+    _heads(ws, sheets.ALL_FINDINGS, fmt)
+    col = sheets.ALL_FINDINGS.col
     severities = {s.value: s for s in Severity}
     scored_of = dict(zip(frames.projects["file"], frames.projects["scored"], strict=True))
     r = 0
     for f in frames.findings.itertuples(index=False):
         r += 1
-        put(ws, r, 0, f.file, fmt, "text")
-        put(ws, r, 1, f.project, fmt, "text")
-        put(ws, r, 2, f.severity, fmt, "center", severities.get(f.severity))
-        for c, value in enumerate((f.rule, f.sheet, f.cell), start=3):
-            put(ws, r, c, value, fmt, "center")
+        put(ws, r, col("文件"), f.file, fmt, "text")
+        put(ws, r, col("项目名称"), f.project, fmt, "text")
+        put(ws, r, col("严重程度"), f.severity, fmt, "center", severities.get(f.severity))
+        for head, value in (("规则", f.rule), ("工作表", f.sheet), ("单元格", f.cell)):
+            put(ws, r, col(head), value, fmt, "center")
         scored = scored_of.get(f.file)
         if scored and f.sheet and f.cell:  # jump to the cell in its scored workbook
             sheet = sheet_names([f.sheet], RESERVED)[f.sheet]
             anchor = "'{}'!{}".format(sheet.replace("'", "''"), str(f.cell).split(":")[0].replace("$", ""))
-            file_link(ws, r, 5, scored, anchor, fmt("link"), clean(str(f.cell)))
-        put(ws, r, 6, f.message, fmt, "text")
-        for c, value in ((7, _py(f.expected)), (8, _py(f.actual))):
-            put(ws, r, c, value, fmt, "score" if isinstance(value, (int, float)) else "center")
+            file_link(ws, r, col("单元格"), scored, anchor, fmt("link"), clean(str(f.cell)))
+        put(ws, r, col("审核意见"), f.message, fmt, "text")
+        for head, value in (("应为", _py(f.expected)), ("实为", _py(f.actual))):
+            put(ws, r, col(head), value, fmt, "score" if isinstance(value, (int, float)) else "center")
         other_at = f"{f.other_sheet}!{f.other_cell}" if f.other_sheet and f.other_cell else f.other_sheet
-        put(ws, r, 9, f.other_file, fmt, "text")
-        put(ws, r, 10, other_at or None, fmt, "center")
-        ws.set_row(
-            r,
-            fit_height(
-                zip(
-                    (f.file, f.project, f.message, _py(f.expected), _py(f.actual), f.other_file),
-                    FINDING_FIT_WIDTHS,
-                    strict=True,
-                )
-            ),
-        )
+        put(ws, r, col("关联工作簿"), f.other_file, fmt, "text")
+        put(ws, r, col("关联单元格"), other_at or None, fmt, "center")
+        wrapped = (f.file, f.project, f.message, _py(f.expected), _py(f.actual), f.other_file)
+        ws.set_row(r, fit_height(zip(wrapped, sheets.ALL_FINDINGS.wrap_widths, strict=True)))
     ws.freeze_panes(1, 0)
-    ws.autofilter(0, 0, max(r, 1), len(FINDING_COLUMNS) - 1)
+    ws.autofilter(0, 0, max(r, 1), sheets.ALL_FINDINGS.last)
 
 
 def _write_departments(ws, workbook, fmt: Formats, frames: Frames, twice: dict[str, str]) -> None:
     """The pivot per 主管部门 (a project held twice counted once, said under the table), and a
     stacked column chart of its grade counts below it."""
-    for c, (head, width) in enumerate(DEPARTMENT_COLUMNS):
-        ws.set_column(c, c, width)
-        ws.write_string(0, c, head, fmt("head"))
+    sheet = sheets.BY_DEPARTMENT
+    _heads(ws, sheet, fmt)
     pivot = by_department(frames, twice)
-    styles = (
-        "text",
-        "score",
-        "money",
-        "money",
-        "percent",
-        "score",
-        *("score" for _ in GRADES),
-        "score",
-        "score",
-    )
+    mean = sheet.col("平均复核总分")
     for r, row in enumerate(pivot.itertuples(index=False), start=1):
-        for c, (value, style) in enumerate(zip(row, styles, strict=True)):
+        for c, (value, column) in enumerate(zip(row, sheet.columns, strict=True)):
             value = _py(value)
-            put(ws, r, c, round_half_up(value, 2) if c == 5 and value is not None else value, fmt, style)
-        ws.set_row(r, fit_height([(row.department, DEPARTMENT_COLUMNS[0][1])]))
+            put(
+                ws,
+                r,
+                c,
+                round_half_up(value, 2) if c == mean and value is not None else value,
+                fmt,
+                column.style,
+            )
+        ws.set_row(r, fit_height(zip((row.department,), sheet.wrap_widths, strict=True)))
     n = len(pivot)
     ws.freeze_panes(1, 1)
-    ws.autofilter(0, 0, max(n, 1), len(DEPARTMENT_COLUMNS) - 1)
+    ws.autofilter(0, 0, max(n, 1), sheet.last)
     if twice:
         note = MSG["R_held_twice_note"].format(n=len(twice), files="、".join(sorted(twice)))
         ws.write_string(n + 1, 0, note, fmt("text"))
     if not n:
         return
     chart = workbook.add_chart({"type": "column", "subtype": "stacked"})
-    for i, grade in enumerate(GRADES):
-        col = 6 + i  # the 等级 columns of DEPARTMENT_COLUMNS
+    for grade in GRADES:
+        col = sheet.col(f"等级：{grade}")
         chart.add_series(
             {
                 "name": [BY_DEPARTMENT, 0, col],
@@ -463,9 +389,8 @@ def _write_departments(ws, workbook, fmt: Formats, frames: Frames, twice: dict[s
 
 def _write_years(ws, fmt: Formats, frames: Frames) -> None:
     """Each project of the batch beside its nearest earlier year (this batch or the archive)."""
-    for c, (head, width) in enumerate(YEAR_COLUMNS):
-        ws.set_column(c, c, width)
-        ws.write_string(0, c, head, fmt("head"))
+    sheet = sheets.YEAR_OVER_YEAR
+    _heads(ws, sheet, fmt)
     f = frames.findings
     lowered: dict[str, list[str]] = {}
     x004 = f[f["rule"] == "X004"]
@@ -474,32 +399,47 @@ def _write_years(ws, fmt: Formats, frames: Frames) -> None:
         for file, cell in zip(x004["file"], x004["cell"], strict=True):
             lowered.setdefault(file, []).append(names.get((file, cell), cell))
     table = year_over_year(frames, lowered)
-    styles = ("text", "text", "text", "center", "score", "center", "percent")
     for r, row in enumerate(table.itertuples(index=False), start=1):
-        now = (row.name, row.unit, row.file, row.year, row.total, row.grade, row.rate)
-        before = (row.prev_file, row.prev_year, row.prev_total, row.prev_grade, row.prev_rate)
-        for c, value in enumerate(now):
-            put(ws, r, c, _py(value), fmt, styles[c])
-        for c, value in enumerate(before, start=7):
-            put(ws, r, c, _py(value), fmt, styles[c - 5])
         total, prev = _py(row.total), _py(row.prev_total)
         change = round_half_up(total - prev, 2) if total is not None and prev is not None else None
-        put(ws, r, 12, change, fmt, "score")
-        put(ws, r, 13, row.lowered, fmt, "text")
-        ws.set_row(
-            r,
-            fit_height(
-                zip(
-                    (row.name, row.unit, row.file, row.prev_file, row.lowered),
-                    YEAR_FIT_WIDTHS,
-                    strict=True,
-                )
-            ),
+        values = (
+            *(row.name, row.unit, row.file, row.year, row.total, row.grade, row.rate),
+            *(row.prev_file, row.prev_year, row.prev_total, row.prev_grade, row.prev_rate),
+            change,
+            row.lowered,
         )
+        for c, (value, column) in enumerate(zip(values, sheet.columns, strict=True)):
+            put(ws, r, c, _py(value), fmt, column.style)
+        wrapped = (row.name, row.unit, row.file, row.prev_file, row.lowered)
+        ws.set_row(r, fit_height(zip(wrapped, sheet.wrap_widths, strict=True)))
     if table.empty:  # printed, a bare header would look like a page that failed
-        ws.merge_range(1, 0, 1, len(YEAR_COLUMNS) - 1, MSG["R_no_year_over_year"], fmt("text"))
+        ws.merge_range(1, 0, 1, sheet.last, MSG["R_no_year_over_year"], fmt("text"))
     ws.freeze_panes(1, 1)
-    ws.autofilter(0, 0, max(len(table), 1), len(YEAR_COLUMNS) - 1)
+    ws.autofilter(0, 0, max(len(table), 1), sheet.last)
+
+
+def _write_targets(ws, fmt: Formats, table: pd.DataFrame | None) -> None:
+    """Each approved line beside the workbook's (and each line only one side has), with its finding."""
+    sheet = sheets.TARGETS
+    for c, column in enumerate(sheet.columns):
+        ws.set_column(c, c, column.width)
+        ws.write_string(0, c, column.head, fmt("head"))
+    severities = {"X006": Severity.WARNING, "X007": Severity.WARNING, "X008": Severity.INFO}
+    rows = table.itertuples(index=False) if table is not None else ()
+    r = 0
+    for r, t in enumerate(rows, start=1):
+        at = f"{t.approved_sheet}!{t.approved_cell}" if t.approved_sheet and t.approved_cell else None
+        values = (t.file, t.project, t.level3, t.approved, t.adjusted, t.self)
+        for c, value in enumerate(values):
+            put(ws, r, c, value or None, fmt, "text")
+        put(ws, r, 6, t.verdict, fmt, "center", severities.get(t.rule))
+        put(ws, r, 7, t.rule or None, fmt, "center")
+        for c, value in enumerate((t.level1, t.level2, t.match, t.approved_file, at), start=8):
+            put(ws, r, c, value or None, fmt, "text")
+    if r == 0:
+        put(ws, 1, 0, MSG["TARGETS_OFF"] if table is None else MSG["TARGETS_NONE"], fmt, "text")
+    ws.freeze_panes(1, 2)
+    ws.autofilter(0, 0, max(r, 1), sheet.last)
 
 
 def _landscape(ws, paper: str, title: str, head: Letterhead) -> None:
