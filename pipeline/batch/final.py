@@ -8,10 +8,6 @@ The worker calls `final_files` with the findings.json it just built; the main pr
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -19,6 +15,7 @@ from typing import TYPE_CHECKING
 from ..decisions import PASSED, Conclusion, final_blockers
 from .files import output_name
 from .manifest import OK
+from .pdf import docx_to_pdf, soffice
 
 if TYPE_CHECKING:  # the workers import this module: they need neither the plan nor the tables
     from .plan import Item
@@ -28,7 +25,6 @@ FINAL_PDF_SUFFIX = "_绩效自评报告（定稿）.pdf"
 WRITTEN = "已生成"
 NOT_WRITTEN = "未生成："
 PDF_AUTO, PDF_OFF, PDF_REQUIRED = "auto", "off", "required"
-PDF_SECONDS = 120  # one conversion; the first of a worker also starts LibreOffice
 
 
 def passed(conclusion: Conclusion | None) -> bool:
@@ -104,54 +100,6 @@ def has_pdf(outputs: tuple[tuple[str, str], ...]) -> bool:
 
 
 # ---------------------------------------------------------------- the PDF
-def soffice() -> str | None:
-    return shutil.which("soffice") or shutil.which("libreoffice")
-
-
-_PROFILE: dict[int, str] = {}  # per process: a LibreOffice profile of its own, kept for its life
-
-
-def _profile() -> str:
-    """A profile folder for this process: a LibreOffice the user has open, or another worker's,
-    never takes the conversion over."""
-    pid = os.getpid()
-    if pid not in _PROFILE:
-        _PROFILE[pid] = tempfile.mkdtemp(prefix="jixiao-lo-")
-    return _PROFILE[pid]
-
-
 def to_pdf(docx: bytes) -> bytes | None:
-    """The PDF LibreOffice makes of `docx` (fonts embedded: its PDF export embeds every font it
-    uses), or None when LibreOffice is missing or fails. On Linux the official font names are
-    mapped to installed look-alikes (render/preview/fonts.conf), as `make preview` does."""
-    program = soffice()
-    if program is None:
-        return None
-    from ..render.preview import FONTS_CONF, PDF_FILTER
-
-    env = {**os.environ, "FONTCONFIG_FILE": str(FONTS_CONF)} if os.name != "nt" else None
-    with tempfile.TemporaryDirectory(prefix="jixiao-pdf-") as work:
-        source = Path(work) / "定稿.docx"
-        source.write_bytes(docx)
-        try:
-            subprocess.run(
-                [
-                    program,
-                    f"-env:UserInstallation={Path(_profile()).as_uri()}",
-                    "--headless",
-                    "--norestore",
-                    "--convert-to",
-                    PDF_FILTER,
-                    "--outdir",
-                    work,
-                    str(source),
-                ],
-                check=False,
-                capture_output=True,
-                timeout=PDF_SECONDS,
-                env=env,
-            )
-        except (OSError, subprocess.SubprocessError):
-            return None
-        pdf = source.with_suffix(".pdf")
-        return pdf.read_bytes() if pdf.is_file() and pdf.stat().st_size else None
+    """The PDF of the 定稿 (batch/pdf.py: LibreOffice, fonts embedded), or None without LibreOffice."""
+    return docx_to_pdf(docx, "定稿")

@@ -161,6 +161,11 @@ class GridCell:
     role: str
 
 
+# a filled cell: a table head, or a bar of a chart drawn as a table (the county report)
+_SHADE = {
+    role: f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>'
+    for role, fill in (("head", "F2F2F2"), ("bar", "7F7F7F"))
+}
 _ROLE_ALIGN = {"label": "center", "vlabel": "center", "head": "center", "text": "left", "center": "center"}
 
 
@@ -169,12 +174,14 @@ def grid_table(
     cells: list[GridCell],
     header_rows: tuple[int, ...] = (),
     bottom: bool = True,
+    whole: bool = False,
     text_width: int = TEXT_WIDTH,
 ) -> str:
     """A table from placed cells (spans and merges as laid out), in the 五号 table styles, across
     `text_width` (twips: the portrait 版心, or the landscape one). `header_rows`: rows repeated at the
     top of every page the table runs onto (they must open the table); `bottom=False`: no bottom
-    rule, for a table that another continues right below."""
+    rule, for a table that another continues right below; `whole`: the table is kept on one page (a
+    chart)."""
     widths = _widths(widths_mm, text_width)
     edges = [sum(widths[:i]) for i in range(len(widths) + 1)]
     at: dict[tuple[int, int], GridCell] = {}
@@ -186,6 +193,8 @@ def grid_table(
     # group is not split over pages where it fits on one. The labels of the first two columns (绩效
     # 指标, 产出指标) may run on: keeping their groups whole would move the whole indicator table.
     together = {r for cell in cells if cell.c0 == 2 for r in range(cell.r0, cell.r1)}
+    if whole:
+        together.update(rows[:-1])
     parts = [_table_open(widths, bottom)]
     for r in rows:
         parts.append(_row_open(r in header_rows))
@@ -198,7 +207,7 @@ def grid_table(
                 merge = '<w:vMerge w:val="restart"/>' if r == cell.r0 else "<w:vMerge/>"
             role = cell.role if cell else "text"
             style = "TableHeadSmall" if role in ("label", "vlabel", "head") else "TableTextSmall"
-            shade = '<w:shd w:val="clear" w:color="auto" w:fill="F2F2F2"/>' if role == "head" else ""
+            shade = _SHADE.get(role, "")
             # a label down a narrow merged column reads top to bottom, as printed forms have it
             vertical = '<w:textDirection w:val="tbRlV"/>' if role == "vlabel" else ""
             parts.append(
