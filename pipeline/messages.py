@@ -10,6 +10,7 @@ MSG: dict[str, str] = {
     # ------------------------------------------------------------ R: the scored workbook and the batch summary
     "R_form_note": "注：自评得分为单位填报，复核得分按财预〔2020〕10号复核计算；填色单元格有审核意见"
     "（红：错误，黄：警告，蓝：提示），详见批注和“审核意见”表。",
+    "R_unknown": "无法复核",  # v3: a figure the workbook does not give (scoring.md "Unknown figures")
     "R_rescaled": "分值合计 {weight} 分（应为 {scale} 分），按百分制折算：{raw} ÷ {weight} × {scale} = {total}",
     "R_budget_line": "执行率 {rate}（全年执行数 {executed} 万元 ÷ 预算数 {budget} 万元）",
     "R_no_findings": "未发现问题",
@@ -18,7 +19,7 @@ MSG: dict[str, str] = {
     "D_adjust_no_score": "{cell} 选择了“调整”，但审核说明中没有调整后的得分，未采用：请在审核说明中填写得分（如“7”）",
     "D_adjust_range": "{cell} 调整后的得分 {value} 不在 0–{weight} 分（该指标分值）之间，未采用：请更正",
     "D_adjust_not_qualitative": "{cell} 选择了“调整”，但该条审核意见不在定性指标的行上，未采用："
-    "“调整”只用于改定性指标的复核得分，其他请选择确认或豁免",
+    "“调整”只用于改定性指标的复核得分（或补上无法读取的数值），其他请选择确认或豁免",
     "D_conclusion_unknown": "审核结论“{value}”（{cell}）不是 待审/通过/退回修改 之一，按待审处理：请从下拉列表中选择",
     "D_too_big": "文件 {mb:.0f} MB，不像本程序生成的评分表",
     "D_unreadable": "审核处理无法读取：{file}（{error}）；已保存的审核处理不受影响",

@@ -179,6 +179,7 @@ def by_department(frames: Frames) -> pd.DataFrame:
         "rate",
         "mean_total",
         *GRADES,
+        "unknown",  # v3: readable projects whose 总分 is unknown (left out of mean_total)
         "errors",
         "warnings",
     ]
@@ -189,6 +190,7 @@ def by_department(frames: Frames) -> pd.DataFrame:
     )
     for col in ("budget", "executed", "total", "errors", "warnings"):
         p[col] = pd.to_numeric(p[col], errors="coerce")
+    p["unknown"] = (p["readable"].astype(bool) & p["total"].isna()).astype(int)
     g = p.groupby("department", sort=True)
     out = pd.DataFrame(
         {
@@ -196,6 +198,7 @@ def by_department(frames: Frames) -> pd.DataFrame:
             "budget": g["budget"].sum(min_count=1),
             "executed": g["executed"].sum(min_count=1),
             "mean_total": g["total"].mean(),
+            "unknown": g["unknown"].sum(),
             "errors": g["errors"].sum(),
             "warnings": g["warnings"].sum(),
         }

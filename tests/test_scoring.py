@@ -242,11 +242,14 @@ def test_budget_banded_method_from_config():
     assert score(project(executed=50), banded).budget_score == 0  # below the last band
 
 
-def test_unknown_execution_stays_none_and_counts_zero_saying_so():
+def test_unknown_execution_is_unknown_never_zero_and_so_is_the_total():
+    """v3 (scoring.md "Unknown figures"): v2 counted the 预算执行率 line as 0 here."""
     s = score(project(line("≥36次", "40次", claimed=10), executed=None), SETTINGS)
     assert (s.executed, s.execution_rate, s.budget_score) == (None, None, None)
-    assert s.raw_total == 10
-    assert "按 0 计" in s.budget_arithmetic
+    assert (s.raw_total, s.total, s.grade) == (None, None, None)
+    assert [u.what for u in s.unknown] == ["年度资金总额·全年执行数"]
+    assert (s.verified.lines, s.verified.score, s.verified.weight) == (1, 10, 10)
+    assert "无法复核" in s.budget_arithmetic and "按 0 计" not in s.budget_arithmetic
 
 
 # ---------------------------------------------------------------- totals
@@ -299,9 +302,18 @@ def test_each_line_says_whether_its_claim_differs_and_whether_it_lost_points():
     assert [t.claimed_differs for t in s.subtotals] == [True]  # Σ自评 36.885 against Σ复核 37.78
 
 
-def test_rows_without_weight_count_nothing():
-    s = score(project(*_ninety_points(), line("≥10次", "10次", None, 10, row=11)), SETTINGS)
+def test_rows_without_weight_or_score_count_nothing():
+    s = score(project(*_ninety_points(), line("≥10次", "10次", None, None, row=11)), SETTINGS)
     assert (s.indicator_weight, s.indicator_score, s.total) == (90, 90, 100)
+
+
+def test_a_row_with_a_score_but_no_weight_is_unknown_not_dropped():
+    """v3: one of 分值 / 自评得分 blank makes the line unknown (v2 dropped it and rescaled)."""
+    s = score(project(*_ninety_points(), line("≥10次", "10次", None, 10, row=11)), SETTINGS)
+    assert (s.indicator_weight, s.indicator_score, s.total, s.grade) == (None, None, None, None)
+    assert [u.what for u in s.unknown] == ["第 11 行分值"]
+    assert s.for_row(11).final is None and s.for_row(11).unknown
+    assert (s.verified.lines, s.verified.score, s.verified.weight) == (10, 100, 100)
 
 
 def test_subtotals_and_level1_weights_in_table_order():

@@ -23,8 +23,9 @@ from ..messages import MSG
 from ..model import CellRef, Finding, Indicator, IndicatorScore, Label, Project, Severity
 from ..schema import INDICATORS, LEVEL1, LEVEL2
 from ..scoring import in_band
+from ..unknown import weight_unknown
 from ..values import AT_LEAST, CLOSEST, GREATER, UNKNOWN, closest_name, indicator_name
-from .registry import Context, finding, rule
+from .registry import LINES, TOTAL, WEIGHTS, Context, finding, rule
 
 INDICATOR_SHEET = INDICATORS.name
 COST_LABEL = "成本指标"
@@ -74,7 +75,7 @@ def _differs(a: float, b: float, ctx: Context) -> bool:
 
 
 # ---------------------------------------------------------------- rules
-@rule("S001", Severity.ERROR)
+@rule("S001", Severity.ERROR, needs=(LINES,))
 def claimed_within_weight(project: Project, ctx: Context) -> Iterator[Finding]:
     """自评得分应在 0 与分值之间 | A line's 自评得分 must lie between 0 and its 分值.
     高于分值或小于 0 的得分是录入错误，会扭曲总分；复核时按 0 至分值计。
@@ -91,7 +92,7 @@ def claimed_within_weight(project: Project, ctx: Context) -> Iterator[Finding]:
             yield finding("S001", ind.claimed, "S001_negative", expected=0.0, actual=claimed, **words)
 
 
-@rule("S002", Severity.ERROR)
+@rule("S002", Severity.ERROR, needs=(WEIGHTS,))
 def weights_add_to_total(project: Project, ctx: Context) -> Iterator[Finding]:
     """指标分值加预算执行率分值应为 100 | Indicator weights plus the budget weight must add to 100.
     否则得分不在等级线所依据的百分制上；复核总分按百分制折算，两个数都列出。
@@ -121,11 +122,13 @@ def level1_weights_as_standard(project: Project, ctx: Context) -> Iterator[Findi
     """
     if not project.indicators:
         return
-    written: dict[str, float] = {}
+    written: dict[str, float | None] = {}
     labels: dict[str, Label] = {}
-    for ind in project.indicators:
+    for ind in project.indicators:  # a group holding an unknown 分值 has an unknown sum (v3)
         level1 = _FILED_UNDER.get(ind.level1.name, ind.level1.name)
-        written[level1] = written.get(level1, 0.0) + (ind.weight.value or 0.0)
+        had = written.get(level1, 0.0)
+        unknown = had is None or weight_unknown(ind, project)
+        written[level1] = None if unknown else had + (ind.weight.value or 0.0)
         labels.setdefault(level1, ind.level1)
     for level1, standard in ctx.settings.level1_weights.items():
         if level1 not in written:
@@ -139,7 +142,7 @@ def level1_weights_as_standard(project: Project, ctx: Context) -> Iterator[Findi
                 level1=level1,
                 standard=show(standard),
             )
-        elif _differs(written[level1], standard, ctx):
+        elif written[level1] is not None and _differs(written[level1], standard, ctx):
             yield finding(
                 "S003",
                 labels[level1],
@@ -156,7 +159,7 @@ def label_weights_add_up(project: Project, ctx: Context) -> Iterator[Finding]:
     """标签中写明的分值应等于其下指标分值之和 | A weight written in a label must equal its rows' sum.
     “数量指标（30分）”写明了 30 分，各行分值之和不是 30，说明其中某一处写错了。
     """
-    groups: dict[tuple[str, ...], tuple[Label | None, float]] = {}
+    groups: dict[tuple[str, ...], tuple[Label | None, float | None]] = {}
     for ind in project.indicators:
         for key, label in (
             ((ind.level1.name,), ind.level1),
@@ -165,9 +168,10 @@ def label_weights_add_up(project: Project, ctx: Context) -> Iterator[Finding]:
             written, total = groups.get(key, (None, 0.0))
             if written is None and label.weight is not None:
                 written = label  # a merged label repeats on each row: the first written one counts
-            groups[key] = (written, total + (ind.weight.value or 0.0))
+            unknown = total is None or weight_unknown(ind, project)  # v3: the group's sum is unknown
+            groups[key] = (written, None if unknown else total + (ind.weight.value or 0.0))
     for label, rows in groups.values():
-        if label is not None and _differs(label.weight, rows, ctx):
+        if label is not None and rows is not None and _differs(label.weight, rows, ctx):
             yield finding(
                 "S004",
                 label,
@@ -179,7 +183,7 @@ def label_weights_add_up(project: Project, ctx: Context) -> Iterator[Finding]:
             )
 
 
-@rule("S005", Severity.ERROR)
+@rule("S005", Severity.ERROR, needs=(LINES,))
 def quantitative_score_as_computed(project: Project, ctx: Context) -> Iterator[Finding]:
     """定量指标自评得分应等于按完成比例计算的得分 | A 定量 line's score must equal the computed one.
     按评分规则（scoring.md）：达到目标得满分，否则按完成比例计分；这是算术，复核得分以计算结果为准。
@@ -201,7 +205,7 @@ def quantitative_score_as_computed(project: Project, ctx: Context) -> Iterator[F
             )
 
 
-@rule("S006", Severity.WARNING)
+@rule("S006", Severity.WARNING, needs=(LINES,))
 def qualitative_score_in_band(project: Project, ctx: Context) -> Iterator[Finding]:
     """定性指标自评得分应在其完成程度对应的区间内 | A 定性 score should lie in the band of its completion level.
 
@@ -227,7 +231,7 @@ def qualitative_score_in_band(project: Project, ctx: Context) -> Iterator[Findin
             )
 
 
-@rule("S007", Severity.ERROR)
+@rule("S007", Severity.ERROR, needs=(LINES,))
 def deduction_explained(project: Project, ctx: Context) -> Iterator[Finding]:
     """扣分须填写偏差原因 | Points deducted need a reason in 偏差原因分析及改进措施.
     财预〔2020〕10号要求对每项未完成的指标说明原因和改进措施。
@@ -247,7 +251,7 @@ def deduction_explained(project: Project, ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("S008", Severity.WARNING)
+@rule("S008", Severity.WARNING, needs=(LINES,))
 def quantitative_actual_comparable(project: Project, ctx: Context) -> Iterator[Finding]:
     """定量指标的实际完成值应为同单位的数值 | A 定量 actual should be one number in the target's unit.
 
@@ -291,7 +295,7 @@ def gives_a_reason(text: str, ctx: Context) -> bool:
     return bool(said) and said not in ctx.settings.checks.no_reason_texts
 
 
-@rule("S009", Severity.WARNING)
+@rule("S009", Severity.WARNING, needs=(LINES,))
 def overshoot_explained(project: Project, ctx: Context) -> Iterator[Finding]:
     """超额完成幅度过大且未说明原因 | A target exceeded by more than the margin, with no reason given.
 
@@ -329,7 +333,7 @@ def shortfall_word(text: str, words: tuple[str, ...]) -> str | None:
     return None
 
 
-@rule("S010", Severity.WARNING)
+@rule("S010", Severity.WARNING, needs=(LINES,))
 def full_marks_without_shortfall(project: Project, ctx: Context) -> Iterator[Finding]:
     """满分却写有未完成情况 | Full marks, yet the line describes or shows a shortfall.
 
@@ -406,7 +410,7 @@ def total_differences(project: Project, ctx: Context) -> list[str]:
     return parts
 
 
-@rule("S011", Severity.ERROR)
+@rule("S011", Severity.ERROR, needs=(TOTAL,))
 def claimed_total_as_computed(project: Project, ctx: Context) -> Iterator[Finding]:
     """自评总分应等于复核总分 | The unit's 自评总分 must equal the computed total.
 
@@ -431,7 +435,7 @@ def claimed_total_as_computed(project: Project, ctx: Context) -> Iterator[Findin
     )
 
 
-@rule("S012", Severity.ERROR)
+@rule("S012", Severity.ERROR, needs=(TOTAL,))
 def claimed_grade_as_computed(project: Project, ctx: Context) -> Iterator[Finding]:
     """自评等级应与复核总分的等级一致 | The unit's 自评等级 must be the computed total's grade.
     第十三条按总分定等级：90 分（含）以上优、80 分（含）以上良、60 分（含）以上中，以下为差（分数线在 config.toml）。
@@ -461,7 +465,7 @@ def line_complete(project: Project, ctx: Context) -> Iterator[Finding]:
             yield finding("S013", ind.level3, "S013_level3", row=ind.row)
 
 
-@rule("S014", Severity.WARNING)
+@rule("S014", Severity.WARNING, needs=(LINES,))
 def cost_target_capped(project: Project, ctx: Context) -> Iterator[Finding]:
     """成本指标应设上限而非下限 | A 成本指标 target should be a cap (≤), not a floor (≥).
     成本是控制上限的；成本指标写成“≥”，几乎总是比较符号写反了。
@@ -475,7 +479,7 @@ def cost_target_capped(project: Project, ctx: Context) -> Iterator[Finding]:
             yield finding("S014", ind.target, name=_name(ind), target=ind.target.text, comparator=comparator)
 
 
-@rule("S015", Severity.WARNING)
+@rule("S015", Severity.WARNING, needs=(LINES,))
 def capped_rate_at_most_full(project: Project, ctx: Context) -> Iterator[Finding]:
     """比率不应超过 100% | A rate that cannot exceed 100% is stated above it.
     合格率、满意度、覆盖率等是占整体的比例，超过 100% 一定是录入错误。
@@ -508,7 +512,7 @@ def capped_rate_at_most_full(project: Project, ctx: Context) -> Iterator[Finding
             )
 
 
-@rule("S016", Severity.INFO)
+@rule("S016", Severity.INFO, needs=(LINES,))
 def quantitative_target_has_unit(project: Project, ctx: Context) -> Iterator[Finding]:
     """定量指标值应写明单位 | A 定量 target should name its unit.
 

@@ -76,6 +76,13 @@ class Layout:
     sources: dict[tuple[str, int, int], tuple[int, int]] = field(default_factory=dict)
     heights: dict[int, float] = field(default_factory=dict)
     notes: dict[tuple[int, int], str] = field(default_factory=dict)  # cell -> a note of ours (审核调整)
+    # v3: cell -> why it shows 无法复核 (the cells that block it; what was verified)
+    unknown: dict[tuple[int, int], str] = field(default_factory=dict)
+
+    def put_unknown(self, r: int, c: int, why: str, to: tuple[int, int] | None = None) -> None:
+        """无法复核 (amber) where a figure the workbook does not give would be (scoring.md v3)."""
+        self.put(r, c, MSG["R_unknown"], "unknown", to)
+        self.unknown[(r, c)] = why
 
     def put(
         self,
@@ -159,6 +166,10 @@ def form_layout(result: Result, s: Scores) -> Layout:
             lay.put(i, c, value, "money" if isinstance(value, (int, float)) else "center", src=[cell])
         if source == "年度资金总额":
             lay.put(i, 6, s.budget_weight, "score")
+            if s.budget_score is None and s.unknown:
+                lay.put_unknown(i, 7, s.budget_arithmetic)
+                lay.put_unknown(i, 8, s.budget_arithmetic, (i, last))
+                continue
             lay.put(i, 7, s.execution_rate, "percent")
             lay.put(i, 8, s.budget_score, "score", (i, last))
         else:
@@ -229,10 +240,17 @@ def form_layout(result: Result, s: Scores) -> Layout:
 
     # 总分 and 等级
     lay.put(r, 0, "总分", "label", (r, 5))
-    lay.put(r, 6, s.weight_total, "score")
+    if s.weight_total is None:
+        lay.put_unknown(r, 6, s.total_arithmetic)
+    else:
+        lay.put(r, 6, s.weight_total, "score")
     lay.put(r, 7, shown(info.claimed_total), "score", src=[info.claimed_total])
-    lay.put(r, 8, s.total, "score")  # a number, whatever the scale: the note beside it says how
-    if s.rescaled:
+    if s.total is None:  # v3: the cells that block it and what was verified, beside it
+        lay.put_unknown(r, 8, s.total_arithmetic)
+        lay.put(r, last, s.total_arithmetic.removeprefix(MSG["R_unknown"] + "："), "text")
+    else:
+        lay.put(r, 8, s.total, "score")  # a number, whatever the scale: the note beside it says how
+    if s.total is not None and s.rescaled:
         lay.put(
             r,
             last,
@@ -244,12 +262,15 @@ def form_layout(result: Result, s: Scores) -> Layout:
             ),
             "text",
         )
-    else:
+    elif s.total is not None:
         lay.put(r, last, MSG["D_adjusted_total"] if s.adjusted else None, "text")
     lay.put(r + 1, 0, "等级", "label", (r + 1, 5))
     lay.put(r + 1, 6, None, "center")
     lay.put(r + 1, 7, shown(info.claimed_grade), "center", src=[info.claimed_grade])
-    lay.put(r + 1, 8, s.grade, "center")
+    if s.grade is None:
+        lay.put_unknown(r + 1, 8, s.total_arithmetic)
+    else:
+        lay.put(r + 1, 8, s.grade, "center")
     lay.put(r + 1, last, None, "text")
     lay.put(r + 2, 0, MSG["R_form_note"], "note", (r + 2, last))
     return lay
@@ -273,7 +294,10 @@ def _indicator_line(lay: Layout, r: int, ind: Indicator, sc: IndicatorScore | No
     lay.put(r, 5, shown(ind.actual), "center", src=[ind.actual])
     lay.put(r, 6, shown(ind.weight), "score", src=[ind.weight])
     lay.put(r, 7, shown(ind.claimed), "score", src=[ind.claimed])
-    lay.put(r, 8, sc.final if sc else None, "score")
+    if sc is not None and sc.unknown:
+        lay.put_unknown(r, 8, sc.arithmetic)
+    else:
+        lay.put(r, 8, sc.final if sc else None, "score")
     if sc is not None and sc.adjusted:
         lay.notes[(r, 8)] = ADJUSTED_LABEL + "：" + sc.arithmetic.rsplit("；", 1)[-1]
     lay.put(r, 9, shown(ind.deviation), "text", src=[ind.deviation])
@@ -368,7 +392,7 @@ def write_form(ws: Worksheet, fmt: Formats, lay: Layout, marks: Marks) -> None:
             put(ws, item.r0, item.c0, item.value, fmt, item.style, severity)
     for (r, c), found in marks.notes.items():
         comment(ws, r, c, found)
-    for (r, c), text in lay.notes.items():
+    for (r, c), text in (lay.notes | lay.unknown).items():
         if (r, c) not in marks.notes:
             ws.write_comment(r, c, text, {"author": "复核", "width": 320, "height": 60})
     for r, h in heights.items():

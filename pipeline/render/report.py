@@ -26,7 +26,8 @@ import jinja2
 from ..config import Settings
 from ..decisions import WAIVED
 from ..display import fixed, percent, show
-from ..model import Cell, Finding, Indicator, IndicatorScore, Result
+from ..model import Cell, Finding, Indicator, IndicatorScore, Result, Unknown
+from ..schema import FUNDS
 from ..values import half_width
 from . import form
 from .scored_workbook import resolver
@@ -188,6 +189,7 @@ def _context(result: Result, run_date: dt.date, settings: Settings, notes: Comme
                 "weight": score(t.weight),
                 "computed": score(t.computed),
                 "claimed": score(t.claimed),
+                "unknown": t.computed is None,  # v3: a line of the group is 无法复核
                 "claimed_differs": t.claimed_differs,
                 "full": not mine,  # no line lost points (a line without any score counts as lost)
                 "lost": mine,
@@ -233,6 +235,19 @@ def _context(result: Result, run_date: dt.date, settings: Settings, notes: Comme
             "indicator_weight": score(s.indicator_weight),
             "indicator_score": score(s.indicator_score),
             "adjusted": s.adjusted,
+            # v3 (scoring.md "Unknown figures"): the cells that block the total, what was verified
+            "unknown": not s.known,
+            "blocking": _cells(s.unknown),
+            "budget_blocking": ""
+            if s.budget_score is not None
+            else _cells(u for u in s.unknown if u.sheet == FUNDS.name),
+            "verified": {
+                "lines": s.verified.lines,
+                "score": fixed(s.verified.score, d),
+                "weight": score(s.verified.weight),
+            }
+            if s.verified
+            else None,
         },
         "claimed": {
             "total": score(claimed_total),
@@ -262,6 +277,7 @@ def _context(result: Result, run_date: dt.date, settings: Settings, notes: Comme
         "subtotals": subtotals,
         "other_lost": [i for i in lost if id(i) not in placed],
         "unverified": [i for i in indicators if i["unverified"]],
+        "unknown": [i for i in indicators if i["unknown"]],
         "narrative": {title: paras for title, paras in narrative.items() if paras},
         "team": [
             {
@@ -306,17 +322,24 @@ def _indicator(i: Indicator, sc: IndicatorScore | None, score, notes: Comments) 
         "final": score(final),
         "method": sc.method if sc else "",
         "adjusted": sc is not None and sc.adjusted,  # a reviewer's 调整 set this 复核得分 (审核调整)
-        "unverified": sc is not None and sc.computed is None,
+        "unverified": sc is not None and sc.computed is None and not sc.unknown,
+        "unknown": _cells(sc.unknown) if sc is not None else "",  # v3: what blocks this line
         "claimed_differs": sc is not None and sc.claimed_differs,
         # a line without any usable score has lost its points too: no sentence may call it full marks
-        "lost": (sc is not None and sc.lost) or (weight is not None and final is None),
+        "lost": (sc is not None and sc.lost)
+        or (weight is not None and final is None and not (sc and sc.unknown)),
         "deviation": notes.cell_text(_inline(i.deviation.text).rstrip("。；;，, "), i.deviation),
     }
 
 
+def _cells(unknown: Iterable[Unknown]) -> str:
+    """The cells that block a figure, as a sentence names them: 资金情况!D2（年度资金总额·全年执行数）."""
+    return "、".join(f"{u.location}（{u.what}）" for u in unknown)
+
+
 # 附件1 on the 156 mm 版心 (the workbook's form is A4 landscape): the same grid, portrait widths in mm
 FORM_WIDTHS_MM = (8, 17, 16, 24, 19, 16, 10, 13, 13, 20)
-_FORM_ROLE = {"label": "label", "head": "head", "text": "text"}  # the rest: centred figures
+_FORM_ROLE = {"label": "label", "head": "head", "text": "text", "unknown": "unknown"}  # the rest: centred
 _FORM_SKIP = ("title", "subtitle", "note")  # the appendix title, year line and note are paragraphs
 
 
@@ -347,6 +370,8 @@ def _form_grid(result: Result, findings: list[Finding], notes: Comments) -> str:
             text = notes.mark(
                 f"{text}（{form.ADJUSTED_LABEL}）", (), anchor, extra=lay.notes[(item.r0, item.c0)]
             )
+        elif (item.r0, item.c0) in lay.unknown:  # 无法复核: the comment names the cells that block it
+            text = notes.mark(text, (), anchor, extra=lay.unknown[(item.r0, item.c0)])
         cells.append(GridCell(item.r0, item.c0, item.r1, item.c1, text, role))
     if head is None:
         return grid_table(FORM_WIDTHS_MM, cells)

@@ -28,6 +28,7 @@ from ..decisions import (
     Conclusion,
 )
 from ..display import round_half_up
+from ..messages import MSG
 from ..model import Severity
 from ..tables import FINDING_COLUMNS as FRAME_FINDING_COLUMNS
 from ..tables import GRADES, Frames, by_department, year_over_year
@@ -88,6 +89,7 @@ DEPARTMENT_COLUMNS = (
     ("执行率", 9),
     ("平均复核总分", 11),
     *((f"等级：{g}", 8) for g in GRADES),
+    ("无法复核", 8),  # v3: 总分 unknown; left out of 平均复核总分, counted here
     ("错误", 7),
     ("警告", 7),
 )
@@ -179,8 +181,12 @@ def _write_summary(ws, workbook, fmt: Formats, frames: Frames, conclusions: dict
         put(ws, r, 4, _py(p.executed), fmt, "money")
         put(ws, r, 5, _py(p.rate), fmt, "percent")
         put(ws, r, 6, _py(p.claimed_total), fmt, "score")
-        put(ws, r, 7, _py(p.total), fmt, "score")
-        put(ws, r, 8, p.grade, fmt, "center")
+        if p.readable and _py(p.total) is None:  # v3: 总分 unknown (findings.json total null)
+            put(ws, r, 7, MSG["R_unknown"], fmt, "unknown")
+            put(ws, r, 8, MSG["R_unknown"], fmt, "unknown")
+        else:
+            put(ws, r, 7, _py(p.total), fmt, "score")
+            put(ws, r, 8, p.grade, fmt, "center")
         for c, n in enumerate((p.errors, p.warnings, p.infos), start=9):
             ws.write_number(r, c, int(n), fmt("score"))
         link = _COLUMN["审核表"]
@@ -365,6 +371,7 @@ def _write_departments(ws, workbook, fmt: Formats, frames: Frames) -> None:
         "percent",
         "score",
         *("score" for _ in GRADES),
+        "score",
         "score",
         "score",
     )

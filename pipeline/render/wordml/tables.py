@@ -161,7 +161,16 @@ class GridCell:
     role: str
 
 
-_ROLE_ALIGN = {"label": "center", "vlabel": "center", "head": "center", "text": "left", "center": "center"}
+_ROLE_ALIGN = {
+    "label": "center",
+    "vlabel": "center",
+    "head": "center",
+    "text": "left",
+    "center": "center",
+    "unknown": "center",
+}
+# a cell whose figure is unknown (无法复核, scoring.md v3): amber, as a 警告 is in the workbook
+_SHADE = {"head": "F2F2F2", "unknown": "FFEB9C"}
 
 
 def grid_table(
@@ -195,7 +204,8 @@ def grid_table(
                 merge = '<w:vMerge w:val="restart"/>' if r == cell.r0 else "<w:vMerge/>"
             role = cell.role if cell else "text"
             style = "TableHeadSmall" if role in ("label", "vlabel", "head") else "TableTextSmall"
-            shade = '<w:shd w:val="clear" w:color="auto" w:fill="F2F2F2"/>' if role == "head" else ""
+            fill = _SHADE.get(role)
+            shade = f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>' if fill else ""
             # a label down a narrow merged column reads top to bottom, as printed forms have it
             vertical = '<w:textDirection w:val="tbRlV"/>' if role == "vlabel" else ""
             parts.append(
