@@ -488,8 +488,8 @@ def score(
         subtotals=subtotals,
         level1_weights=level1_weights,
         paid=_paid(project),
-        budget_arithmetic=budget.arithmetic,
-        adjusted=any(line.adjusted for line in lines),
+        budget_arithmetic=_budget_supplied(budget.arithmetic, project, figures),
+        adjusted=any(line.adjusted for line in lines) or bool(figures),
         scale=settings.weights.total,
     )
     if unknown:
@@ -547,6 +547,16 @@ def score(
         and abs(claimed_total - total) > tol + 1e-9,  # 96.9 − 96.89: float noise
         claimed_grade_differs=claimed_grade is not None and claimed_grade != grade,
     )
+
+
+def _budget_supplied(arithmetic: str, project: Project, figures: frozenset[CellRef]) -> str:
+    """The 年度资金总额 amounts a reviewer's 调整 supplied, said after the line's arithmetic."""
+    total = project.total
+    if total is None or not figures:
+        return arithmetic
+    cells = (("年初预算数", total.initial), ("全年预算数", total.adjusted), ("全年执行数", total.executed))
+    named = "、".join(name for name, cell in cells if cell.ref in figures)
+    return f"{arithmetic}（{named}为审核调整）" if named else arithmetic
 
 
 def _unknown_total_text(unknown: tuple[Unknown, ...], verified: Verified, d: int) -> str:

@@ -72,13 +72,13 @@ def budget_unknowns(total: FundRow | None, project: Project) -> tuple[Unknown, .
         return (Unknown(sheet, "", what),)
     label = FUNDS.column
     out = []
-    if total.executed.value is None:
-        out.append(_fund(total.executed, f"{FUND_TOTAL}·{label('executed').label}"))
     adjusted = total.adjusted
     if adjusted.value is None and (unread(adjusted, project) or adjusted.raw.strip()):
         out.append(_fund(adjusted, f"{FUND_TOTAL}·{label('adjusted').label}"))  # unreadable: no fallback
     elif adjusted.value is None and total.initial.value is None:
         out.append(_fund(total.initial, f"{FUND_TOTAL}·{label('initial').label}"))
+    if total.executed.value is None:
+        out.append(_fund(total.executed, f"{FUND_TOTAL}·{label('executed').label}"))
     return tuple(out)
 
 

@@ -191,7 +191,8 @@ def _context(result: Result, run_date: dt.date, settings: Settings, notes: Comme
                 "claimed": score(t.claimed),
                 "unknown": t.computed is None,  # v3: a line of the group is 无法复核
                 "claimed_differs": t.claimed_differs,
-                "full": not mine,  # no line lost points (a line without any score counts as lost)
+                "full": not mine
+                and t.computed is not None,  # no line lost points (a line without any score counts as lost)
                 "lost": mine,
             }
         )

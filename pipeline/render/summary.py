@@ -289,7 +289,14 @@ def _totals(ws, fmt: Formats, projects, r: int) -> None:
     executed = sum(v for v in map(_py, projects["executed"]) if isinstance(v, (int, float)))
     put(ws, r, 3, budget, fmt, "money")
     put(ws, r, 4, executed, fmt, "money")
-    put(ws, r, 5, executed / budget if budget else None, fmt, "percent")
+    # the rate over the projects that state both (v3: an unknown 执行数 is left out, never 0)
+    pairs = [
+        (b, e)
+        for b, e in zip(map(_py, projects["budget"]), map(_py, projects["executed"]), strict=True)
+        if isinstance(b, (int, float)) and isinstance(e, (int, float))
+    ]
+    known_budget = sum(b for b, _ in pairs)
+    put(ws, r, 5, sum(e for _, e in pairs) / known_budget if known_budget else None, fmt, "percent")
     for c, col in enumerate(("errors", "warnings", "infos"), start=9):
         ws.write_number(r, c, int(sum(int(n) for n in projects[col])), fmt("score"))
 
