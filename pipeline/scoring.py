@@ -61,6 +61,7 @@ from .measure import (
     mentions,
     nature_of,
     qualitative_level,
+    stated_level,
 )
 from .model import CellRef, FundRow, Indicator, IndicatorScore, Project, Scores, Subtotal, Unknown, Verified
 from .unknown import budget_unknowns, line_unknowns, table_unknowns, weight_unknown
@@ -275,23 +276,30 @@ def band_of(level: str, weight: float, settings: Settings) -> tuple[float, float
     return round_score(weight * fractions[0], d), round_score(weight * fractions[1], d)
 
 
-def in_band(claimed: float, band: tuple[float, float], settings: Settings) -> bool:
-    tolerance = settings.tolerance.score + 1e-9
-    return band[0] - tolerance <= claimed <= band[1] + tolerance
+def in_band(claimed: float, band: tuple[float, float], settings: Settings, level: str = ACHIEVED) -> bool:
+    """scoring.md v3, exact edges: 达成 [80%, 100%], 部分达成 [60%, 80%), 未达成 [0, 60%) of 分值 —
+    a claim of exactly 80% is 达成's, exactly 60% 部分达成's."""
+    low, high = band
+    if claimed < low - 1e-9:
+        return False
+    return claimed <= high + 1e-9 if level == ACHIEVED else claimed < high - 1e-9
 
 
 def _score_qualitative(ind: Indicator, weight: float, settings: Settings) -> IndicatorScore:
-    """The unit's claim is the 复核得分; the band of the level read from 实际完成值 is shown beside it."""
+    """The unit's claim is the 复核得分; the band of its level is shown beside it: the 完成程度 the
+    unit states (v3), else the level read from 实际完成值."""
     d = settings.scoring.decimals
     claimed = ind.claimed.value
-    level = qualitative_level(ind, settings)
+    stated = stated_level(ind)
+    level = stated or qualitative_level(ind, settings)
     band = band_of(level, weight, settings)
     stands = _claim_stands(claimed, weight, d)
     if band is None:
         lead = f"定性·完成程度无法从“{ind.actual.text}”判断"
     else:
-        lead = f"定性·{level}·区间 {show(band[0], d)}–{show(band[1], d)}"
-        if claimed is not None and not in_band(claimed, band, settings):
+        source = "（单位填报完成程度）" if stated else ""
+        lead = f"定性·{level}{source}·区间 {show(band[0], d)}–{show(band[1], d)}"
+        if claimed is not None and not in_band(claimed, band, settings, level):
             stands = f"自评 {show(claimed, d)} 不在区间内（待审核认定），{stands}"
     return IndicatorScore(
         ind.row,
@@ -303,6 +311,7 @@ def _score_qualitative(ind: Indicator, weight: float, settings: Settings) -> Ind
         band,
         level,
         f"{lead}：{stands}",
+        stated_level=bool(stated),
     )
 
 

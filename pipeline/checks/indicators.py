@@ -211,12 +211,18 @@ def qualitative_score_in_band(project: Project, ctx: Context) -> Iterator[Findin
 
     财预〔2020〕10号第十二条：达成年度指标得分值的 80%–100%，部分达成 60%–80%，未达成 0–60%。完成程度只看
     实际完成值，是一种判断，所以只提示区间、不改分；复核得分仍为自评得分，是否调整由审核人员决定。
+    单位在完成程度列自己选了档次的，不在此列（由 S018 核对）。
     """
     for ind, line in _lines(project, ctx):
-        if line.kind != QUALITATIVE or line.band is None or not _claim_in_range(ind, ctx):
-            continue
+        if (
+            line.kind != QUALITATIVE
+            or line.band is None
+            or line.stated_level
+            or not _claim_in_range(ind, ctx)
+        ):
+            continue  # v3: a band the unit stated itself is S018's
         low, high = line.band
-        if not in_band(line.claimed, line.band, ctx.settings):
+        if not in_band(line.claimed, line.band, ctx.settings, line.level):
             yield finding(
                 "S006",
                 ind.claimed,
