@@ -1,4 +1,5 @@
-"""S018 and S019 (checks.md v3), the 完成程度 column and the exact band edges (scoring.md v3)."""
+"""The v3 rule changes (checks.md v3): S018, S019, the 完成程度 column and the exact band edges
+(scoring.md v3), S008 on units equal after normalising."""
 
 from __future__ import annotations
 
@@ -116,3 +117,43 @@ def test_s019_does_not_run_on_an_unknown_total(tmp_path):
     sheets = _low_spending(60)
     sheets["绩效指标"][2][6] = "1O"  # 分值 unreadable: the indicator score is unknown
     assert rules_at(run_sheets(tmp_path, sheets), "S019") == []
+
+
+@pytest.mark.parametrize(
+    ("target", "actual"), [("≥90百分比", "94%"), ("≥90%", "94百分比"), ("≥90百分比", "百分之94")]
+)
+def test_s008_is_silent_on_units_equal_after_normalising(tmp_path, target, actual):
+    sheets = clean_sheets()
+    sheets["绩效指标"][10][4:6] = [target, actual]  # 受益群众满意度
+    result = run_sheets(tmp_path, sheets)
+    assert rules_at(result, "S008") == []
+    assert result.scores.for_row(11).computed == 10
+
+
+def test_s008_still_fires_on_a_different_unit(tmp_path):
+    sheets = clean_sheets()
+    sheets["绩效指标"][10][4:6] = ["≥90%", "94分"]
+    assert rules_at(run_sheets(tmp_path, sheets), "S008") == [("S008", "绩效指标!F11")]
+
+
+def _rate(executed: float, stated: str) -> dict:
+    sheets = clean_sheets()
+    funds = sheets["资金情况"]
+    funds[1][2:5] = [200, executed, stated]  # 全年预算数 200
+    funds[2][2:5] = [180, executed - 20, None]
+    funds[3][2:5] = [20, 20, None]
+    return sheets
+
+
+@pytest.mark.parametrize(
+    ("executed", "stated", "fires"),
+    [
+        (199.99, "100%", False),  # 99.995% rounds half up to 100%
+        (199.99, "99.9%", True),  # …and to 100.0%, not 99.9%
+        (199.9, "99.9%", True),  # 99.95% rounds half up to 100.0%: written 99.9% it does not agree
+        (199.9, "100.0%", False),
+        (199.9, "99.95%", False),
+    ],
+)
+def test_b003_compares_at_the_precision_written_rounding_half_up(tmp_path, executed, stated, fires):
+    assert bool(rules_at(run_sheets(tmp_path, _rate(executed, stated)), "B003")) is fires

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ..display import money, percent
+from ..display import money, percent, round_half_up
 from ..model import Cell, Finding, FundRow, Project, Severity
 from ..schema import FUND_COMPONENTS, FUNDS
 from ..values import half_width
@@ -115,22 +115,29 @@ def no_over_execution(p: Project, ctx: Context) -> Iterator[Finding]:
 
 
 def stated_rate_agrees(row: FundRow, computed: float, tolerance: float) -> bool:
-    """The stated 执行率 is the computed one, to the tolerance or to the percentage digits written.
+    """The stated 执行率 is the computed one, to the tolerance or at the precision written (v3): the
+    computed rate rounded half up to the percentage digits the unit wrote is the stated one — 99.995%
+    written `100%` agrees, written `99.9%` it does not.
 
     A rate is read as a percentage: `95%` typed as text, or 0.95 stored by Excel (shown as 95%), both
     hold whole percentage points, so they agree with any rate that rounds to 95%.
     """
     stated = row.rate.value
+    if abs(stated - computed) <= tolerance + 1e-12:
+        return True
     raw = half_width(row.rate.raw)
     percentage = raw if "%" in raw else f"{stated * 100:.8f}".rstrip("0")
-    allowed = max(tolerance, written_half_unit(percentage, percent_written=True))
-    return abs(stated - computed) <= allowed + 1e-12
+    m = _WRITTEN_NUMBER.search(percentage)
+    digits = len(m.group(1) or "") if m else 2
+    as_written = round_half_up(round(computed * 100, 9), digits)  # 9 places: no float noise
+    return as_written == round_half_up(round(stated * 100, 9), digits)
 
 
 @rule("B003", Severity.ERROR, needs=(BUDGET,))
 def stated_rate_matches(p: Project, ctx: Context) -> Iterator[Finding]:
     """所填执行率须等于全年执行数 ÷ 全年预算数 | The stated execution rate equals executed ÷ budget.
-    执行率决定预算执行率的 10 分，手填的执行率常与旁边的金额对不上。少写几位小数（94.55% 写成“95%”）时，只要是计算值按所写位数四舍五入的结果，就算一致。
+    执行率决定预算执行率的 10 分，手填的执行率常与旁边的金额对不上。少写几位小数（94.55% 写成“95%”）时，只要是计算值按所写位数四舍五入的结果，就算一致：
+    99.995% 写成“100%”一致，写成“99.9%”不一致；其余按 0.01 个百分点比较。
     """
     for row in p.funds.values():
         budget, executed, stated = row.budget.value, row.executed.value, row.rate.value

@@ -263,7 +263,7 @@ def quantitative_actual_comparable(project: Project, ctx: Context) -> Iterator[F
 
     “超额完成”“按时完成”这类文字、含多个数字的句子（“计划40所完成38所”）或单位不同的数值，无法与年度指标值
     比较，得分无法核验，暂按自评得分计。句子中只有一个数字（“实际受益4812人”）就按这个数字核验；
-    时限指标（“12月底前”）写“按时完成”视为按期完成，不在此列。
+    时限指标（“12月底前”）写“按时完成”视为按期完成，不在此列。“百分比”“百分之”与“%”是同一单位，不提示。
     """
     for ind, line in _lines(project, ctx):
         if line.kind != QUANTITATIVE:
