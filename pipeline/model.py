@@ -341,7 +341,7 @@ class Scores:
     grade: str | None  # 优 / 良 / 中 / 差; None: 无法复核
     indicators: tuple[IndicatorScore, ...] = ()
     subtotals: tuple[Subtotal, ...] = ()  # per (一级, 二级), in table order
-    level1_weights: dict[str, float] = field(default_factory=dict)  # 产出指标 -> 80.0
+    level1_weights: dict[str, float | None] = field(default_factory=dict)  # 产出指标 -> 80.0; None: unknown
     paid: float | None = None  # Σ 支付明细 (万元); None when the sheet is missing or an amount unknown
     budget_arithmetic: str = ""  # "执行率 121/121（年初预算数）=100%：10×100%=10"
     total_arithmetic: str = ""  # "分值合计 110，折算为 100 分制：(10+94)÷110×100=94.55"

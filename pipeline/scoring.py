@@ -1,4 +1,4 @@
-"""Project -> Scores: the 复核得分 of every line, by scoring.md v2 (财预〔2020〕10号 第十一–十三条).
+"""Project -> Scores: the 复核得分 of every line, by scoring.md v3 (财预〔2020〕10号 第十一–十三条).
 
 Pure: the same project and settings always give the same scores; every weight, band, keyword and
 method comes from `Settings`. Each line keeps the arithmetic a reviewer can follow.
@@ -30,7 +30,12 @@ Decisions worth knowing:
 - Optional provincial rules, off by default: `deviation_penalty` (points off a 定量 line whose
   actual deviates from the target by a configured share either way) and `total_caps` (a total
   capped when 执行率 is low). Both are arithmetic and appear in the line's / total's arithmetic.
-- Rows with no 分值 count nothing (neither weight nor score): S013 flags them.
+- Rows with neither 分值 nor 自评得分 count nothing: S013 flags them. v3 (unknown.py): a figure the
+  workbook does not give — one of those two blank, an unreadable cell, a missing sheet or column —
+  makes its line unknown, and 总分 and 等级 with it (None, never a guessed 0); Scores.unknown names
+  the cells, Scores.verified what could be verified. A reviewer's 调整 supplies the figure.
+- Rounding (v3): lines and the 预算执行率 score are rounded first, 总分 is the sum of the rounded
+  lines, a rescaled total is rounded once more.
 - The total is Σ得分 when the 分值 add to `weights.total`, else rescaled: Σ得分 ÷ Σ分值 × total.
 """
 
