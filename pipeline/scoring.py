@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .config import Grades, Settings
-from .display import fixed, quantity, show
+from .display import quantity, show
 from .display import round_half_up as round_score  # a score rounds as it is shown
 from .measure import (
     ACHIEVED,
@@ -69,7 +69,14 @@ from .measure import (
     stated_level,
 )
 from .model import CellRef, FundRow, Indicator, IndicatorScore, Project, Scores, Subtotal, Unknown, Verified
-from .unknown import budget_unknowns, line_unknowns, table_unknowns, weight_unknown
+from .unknown import (
+    budget_supplied,
+    budget_unknowns,
+    line_unknowns,
+    table_unknowns,
+    unknown_total_text,
+    weight_unknown,
+)
 from .values import (
     AT_LEAST,
     AT_MOST,
@@ -502,7 +509,7 @@ def score(
         subtotals=subtotals,
         level1_weights=level1_weights,
         paid=_paid(project),
-        budget_arithmetic=_budget_supplied(budget.arithmetic, project, figures),
+        budget_arithmetic=budget_supplied(budget.arithmetic, project, figures),
         adjusted=any(line.adjusted for line in lines) or bool(figures),
         scale=settings.weights.total,
     )
@@ -519,7 +526,7 @@ def score(
             raw_total=None,
             total=None,
             grade=None,
-            total_arithmetic=_unknown_total_text(unknown, verified, d),
+            total_arithmetic=unknown_total_text(unknown, verified, d),
             unknown=unknown,
             verified=verified,
         )
@@ -560,24 +567,6 @@ def score(
         claimed_total_differs=claimed_total is not None
         and abs(claimed_total - total) > tol + 1e-9,  # 96.9 − 96.89: float noise
         claimed_grade_differs=claimed_grade is not None and claimed_grade != grade,
-    )
-
-
-def _budget_supplied(arithmetic: str, project: Project, figures: frozenset[CellRef]) -> str:
-    """The 年度资金总额 amounts a reviewer's 调整 supplied, said after the line's arithmetic."""
-    total = project.total
-    if total is None or not figures:
-        return arithmetic
-    cells = (("年初预算数", total.initial), ("全年预算数", total.adjusted), ("全年执行数", total.executed))
-    named = "、".join(name for name, cell in cells if cell.ref in figures)
-    return f"{arithmetic}（{named}为审核调整）" if named else arithmetic
-
-
-def _unknown_total_text(unknown: tuple[Unknown, ...], verified: Verified, d: int) -> str:
-    cells = "、".join(f"{u.location}（{u.what}）" for u in unknown)
-    return (
-        f"无法复核：{cells}缺失或无法读取；已复核 {verified.lines} 项，计 {fixed(verified.score, d)} 分"
-        f" / 分值 {show(verified.weight, d)} 分"
     )
 
 

@@ -8,8 +8,9 @@ the result (Scores.unknown, IndicatorScore.unknown) through the registry's `need
 
 from __future__ import annotations
 
+from .display import fixed, show
 from .measure import QUALITATIVE
-from .model import Cell, FundRow, Indicator, IndicatorScore, Project, Unknown
+from .model import Cell, CellRef, FundRow, Indicator, IndicatorScore, Project, Unknown, Verified
 from .schema import FUND_TOTAL, FUNDS, INDICATORS
 
 # the indicator table's columns without which no line can be scored (checks.md v3)
@@ -85,3 +86,21 @@ def budget_unknowns(total: FundRow | None, project: Project) -> tuple[Unknown, .
 def _fund(cell: Cell, what: str) -> Unknown:
     ref = cell.ref
     return Unknown(ref.sheet if ref else FUNDS.name, ref.cell if ref else "", what)
+
+
+def budget_supplied(arithmetic: str, project: Project, figures: frozenset[CellRef]) -> str:
+    """The 年度资金总额 amounts a reviewer's 调整 supplied, said after the line's arithmetic."""
+    total = project.total
+    if total is None or not figures:
+        return arithmetic
+    cells = (("年初预算数", total.initial), ("全年预算数", total.adjusted), ("全年执行数", total.executed))
+    named = "、".join(name for name, cell in cells if cell.ref in figures)
+    return f"{arithmetic}（{named}为审核调整）" if named else arithmetic
+
+
+def unknown_total_text(unknown: tuple[Unknown, ...], verified: Verified, d: int) -> str:
+    cells = "、".join(f"{u.location}（{u.what}）" for u in unknown)
+    return (
+        f"无法复核：{cells}缺失或无法读取；已复核 {verified.lines} 项，计 {fixed(verified.score, d)} 分"
+        f" / 分值 {show(verified.weight, d)} 分"
+    )
