@@ -157,3 +157,19 @@ def _rate(executed: float, stated: str) -> dict:
 )
 def test_b003_compares_at_the_precision_written_rounding_half_up(tmp_path, executed, stated, fires):
     assert bool(rules_at(run_sheets(tmp_path, _rate(executed, stated)), "B003")) is fires
+
+
+def test_s013_names_the_blank_score_that_blocks_the_total(tmp_path):
+    sheets = clean_sheets()
+    sheets["绩效指标"][QUALITATIVE_ROW - 1][7] = None  # 定性 line with 分值 10 and no 自评得分
+    result = run_sheets(tmp_path, sheets)
+    assert rules_at(result, "S013") == [("S013", "绩效指标!H10")]
+    assert result.scores.total is None and [u.location for u in result.scores.unknown] == ["绩效指标!H10"]
+    assert "无法复核" in next(f.message for f in result.findings if f.rule == "S013")
+
+
+def test_s013_is_silent_on_a_complete_quantitative_line_without_a_claim(tmp_path):
+    sheets = clean_sheets()
+    sheets["绩效指标"][1][7] = None  # 定量 line met: its 复核得分 is arithmetic, the claim is not needed
+    result = run_sheets(tmp_path, sheets)
+    assert rules_at(result, "S013") == [] and result.scores.total == 96.5

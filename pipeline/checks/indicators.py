@@ -461,12 +461,17 @@ def claimed_grade_as_computed(project: Project, ctx: Context) -> Iterator[Findin
 
 @rule("S013", Severity.WARNING)
 def line_complete(project: Project, ctx: Context) -> Iterator[Finding]:
-    """指标行缺少分值或三级指标 | An indicator line without 分值 or without a 三级指标.
-    没有分值的指标不计入总分；没有名称的指标无法在报告中说明。
+    """指标行缺少分值、自评得分或三级指标 | An indicator line without 分值, 自评得分 or a 三级指标.
+    分值和自评得分都没填的行不计分；只填了其中一个的，本行和总分无法复核（不按 0 计）；没有名称的指标无法在报告中说明。
     """
     for ind in project.indicators:
         if ind.weight.ref is not None and ind.weight.blank:
-            yield finding("S013", ind.weight, "S013_weight", row=ind.row, name=_name(ind))
+            key = "S013_weight" if ind.claimed.blank else "S013_weight_scored"  # v3: the latter is unknown
+            yield finding("S013", ind.weight, key, row=ind.row, name=_name(ind))
+        line = ctx.scores.for_row(ind.row)
+        blocked = {u.cell for u in line.unknown} if line is not None else set()
+        if ind.claimed.ref is not None and ind.claimed.blank and ind.claimed.ref.cell in blocked:
+            yield finding("S013", ind.claimed, "S013_claimed", row=ind.row, name=_name(ind))
         if ind.level3.ref is not None and ind.level3.blank:
             yield finding("S013", ind.level3, "S013_level3", row=ind.row)
 
