@@ -8,18 +8,17 @@ STAMP  := $(VENV)/.installed-stamp
 BYTECODE = @$(PY) -m compileall -q pipeline > /dev/null || true
 
 .DEFAULT_GOAL := help
-.PHONY: help reports test template bench fuzz preview docs lint format clean
+.PHONY: help reports test template bench fuzz preview docs lint format clean bundle
 
 help:  ## 列出可用命令
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
 
-# The interpreter is checked first, in one Chinese line: pip on an older one only backtracks for minutes.
+# tools/launch.py sets up (as the Windows launchers do): the interpreter checked first, in one Chinese
+# line (pip on an older one only backtracks for minutes); a .venv an interrupted run left without pip
+# rebuilt; a lock so that two at once do not install over each other; wheels/ (make bundle) used
+# with no network when it is there.
 $(STAMP): pyproject.toml
-	@test -x $(PY) || $(PYTHON) tools/launch.py check-python
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	@$(PY) tools/launch.py check-python
-	@echo "安装依赖到 $(VENV)（首次运行需要一两分钟）…"
-	@$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
+	@$(PYTHON) tools/launch.py setup --dev --venv $(VENV)
 	@touch $(STAMP)
 
 reports: $(STAMP)  ## 处理 input/ 中的全部工作簿，结果写入 output/
@@ -29,7 +28,7 @@ reports: $(STAMP)  ## 处理 input/ 中的全部工作簿，结果写入 output/
 test: $(STAMP)  ## 运行全部测试
 	$(PY) -m pytest -n $${TEST_JOBS:-auto}
 
-template: $(STAMP)  ## 重新生成 input_templates/ 中的空白模板和填报示例
+template: $(STAMP)  ## 重新生成 input_templates/ 中的空白模板、填报示例和批复绩效目标模板
 	$(PY) -m pipeline template
 
 bench: $(STAMP)  ## 性能基准：N 个合成工作簿（N=300），与朴素实现对比
@@ -51,5 +50,8 @@ lint: $(STAMP)  ## ruff 检查
 format: $(STAMP)  ## ruff 格式化
 	$(VENV)/bin/ruff format .
 
-clean:  ## 删除 output/ 中的生成文件
-	find output -mindepth 1 ! -name .gitkeep -exec rm -rf {} +
+bundle: $(STAMP)  ## 打离线安装包 dist/*.zip（项目 + 全部依赖的 wheel：Windows 64 位 Python 3.11–3.13 和本机）
+	$(PY) -m pipeline bundle
+
+clean: $(STAMP)  ## 删除 output/ 中的生成文件（审核处理记录和审核人改过的文件保留）
+	$(PY) -m pipeline clean

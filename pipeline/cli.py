@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
-import re
 import shutil
 import sys
 import unicodedata
@@ -18,10 +17,12 @@ from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
+from .argparse_zh import ChineseParser
+from .argparse_zh import width as _width
 from .batch import SUMMARY_XLSX, BatchError
 from .config import ConfigError, Settings, find_config, load_settings
 from .display import percent, show
-from .messages import MSG
+from .messages import MSG, os_reason
 from .model import Finding, Severity
 
 # More worker processes than that is refused (ProcessPoolExecutor's limit on Windows is 61).
@@ -105,99 +106,6 @@ def _shown(path: Path) -> str:
     return f'"{text}"' if " " in text else text
 
 
-# ---------------------------------------------------------------- argparse, in Chinese
-# argparse looks its own words up through gettext at the moment it uses them; there is no zh_CN
-# catalogue, so ChineseParser swaps in this one while it builds, parses and prints.
-_ARGPARSE_ZH = {
-    "usage: ": "用法：",
-    "positional arguments": "位置参数",
-    "options": "选项",
-    "optional arguments": "选项",
-    "show this help message and exit": "显示本帮助并退出",
-    "the following arguments are required: %s": "缺少必需的参数：%s",
-    "argument %(argument_name)s: %(message)s": "参数 %(argument_name)s：%(message)s",
-    "invalid %(type)s value: %(value)r": "值 %(value)r 无效",
-    "invalid choice: %(value)r (choose from %(choices)s)": "没有 %(value)r 这一项（可选：%(choices)s）",
-    "unrecognized arguments: %s": "无法识别的参数：%s",
-    "expected one argument": "需要一个值",
-    "expected at most one argument": "最多一个值",
-    "expected at least one argument": "至少需要一个值",
-    "expected %s argument": "需要 %s 个值",
-    "expected %s arguments": "需要 %s 个值",
-    "ambiguous option: %(option)s could match %(matches)s": "选项 %(option)s 不明确，可能是：%(matches)s",
-    "not allowed with argument %s": "不能与参数 %s 同时使用",
-    "ignored explicit argument %r": "选项不接受值 %r",
-    "one of the arguments %s is required": "必须给出以下参数之一：%s",
-}
-
-
-@contextmanager
-def _argparse_in_chinese() -> Iterator[None]:
-    saved = argparse._, argparse.ngettext  # type: ignore[attr-defined]
-    argparse._ = lambda text: _ARGPARSE_ZH.get(text, text)  # type: ignore[attr-defined]
-    argparse.ngettext = lambda one, many, n: _ARGPARSE_ZH.get(
-        one if n == 1 else many, one if n == 1 else many
-    )  # type: ignore[attr-defined]
-    try:
-        yield
-    finally:
-        argparse._, argparse.ngettext = saved  # type: ignore[attr-defined]
-
-
-class ChineseParser(argparse.ArgumentParser):
-    """An ArgumentParser whose headings, usage errors and help are in Chinese (its sub-parsers too)."""
-
-    def __init__(self, *args, **kwargs) -> None:
-        with _argparse_in_chinese():
-            super().__init__(*args, **kwargs)
-
-    def add_subparsers(self, **kwargs):
-        with _argparse_in_chinese():
-            return super().add_subparsers(**kwargs)
-
-    def parse_args(self, args=None, namespace=None):
-        with _argparse_in_chinese():
-            return super().parse_args(args, namespace)
-
-    def parse_known_args(self, args=None, namespace=None):
-        with _argparse_in_chinese():
-            return super().parse_known_args(args, namespace)
-
-    def format_usage(self) -> str:
-        with _argparse_in_chinese():
-            return super().format_usage()
-
-    def format_help(self) -> str:
-        with _argparse_in_chinese():
-            text = super().format_help()
-        text = re.sub(r"^(\S.*):$", r"\1：", text, flags=re.M)  # section headings: 选项：
-        return _align(text)
-
-    def error(self, message: str):
-        self.print_usage(sys.stderr)
-        self.exit(2, f"错误：{message}\n查看全部参数：{self.prog} -h\n")
-
-
-_ROW = re.compile(r"^(  \S.*?)( {2,})(\S.*)$")
-
-
-def _align(text: str) -> str:
-    """argparse lines the help column up by characters; `--config 文件` is two columns wider than
-    it counts. Move the column (and the wrapped lines under it) to the widest option's end."""
-    lines = text.split("\n")
-    rows = [(i, m) for i, line in enumerate(lines) if (m := _ROW.match(line))]
-    if not rows:
-        return text
-    old = len(rows[0][1][1]) + len(rows[0][1][2])  # where argparse put the help column
-    new = max(old, *(_width(m[1]) + 2 for _, m in rows))
-    for i, m in rows:
-        lines[i] = m[1] + " " * (new - _width(m[1])) + m[3]
-    for i, line in enumerate(lines):  # a wrapped help text goes on under its column
-        if line.startswith(" " * old) and not line[old : old + 1].isspace():
-            lines[i] = " " * new + line[old:]
-    return "\n".join(lines)
-
-
 def _jobs(text: str) -> int:
     cores = os.cpu_count() or 1
     try:
@@ -249,7 +157,9 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
     check.set_defaults(handler=_check)
 
-    template = sub.add_parser("template", help="重新生成 input_templates/ 中的空白模板和填报示例")
+    template = sub.add_parser(
+        "template", help="重新生成 input_templates/ 中的空白模板、填报示例和批复绩效目标模板"
+    )
     template.add_argument(
         "--dir", type=Path, metavar="目录", help="输出目录（默认：项目目录下的 input_templates）"
     )
@@ -282,6 +192,16 @@ def _parser() -> argparse.ArgumentParser:
     preview.add_argument("--output", type=Path, metavar="目录", help="输出目录（默认取 config.toml）")
     preview.add_argument("--config", type=Path, metavar="文件", help=_CONFIG_HELP)
     preview.set_defaults(handler=_preview)
+
+    tidy = sub.add_parser("clean", help="删除输出目录中的生成文件（审核处理记录和审核人改过的文件保留）")
+    tidy.add_argument("--output", type=Path, metavar="目录", help="输出目录（默认取 config.toml）")
+    tidy.add_argument("--config", type=Path, metavar="文件", help=_CONFIG_HELP)
+    tidy.set_defaults(handler=_clean)
+
+    bundle = sub.add_parser("bundle", help="打包离线安装包（含全部依赖），供无法联网的电脑使用")
+    bundle.add_argument("--dist", type=Path, metavar="目录", help="写到的目录（默认：项目目录下的 dist）")
+    bundle.set_defaults(handler=_bundle)
+    parser.commands = sub.choices
     return parser
 
 
@@ -313,6 +233,7 @@ def _run(args: argparse.Namespace) -> int:
         force=args.force,
         progress=True,
         run_date=args.date or date.today(),
+        approved=base / settings.paths.approved_targets,
     )
     report = run(opts)
     for name in report.removed:
@@ -390,25 +311,23 @@ def _check_report(path: Path, findings: tuple[Finding, ...], scores) -> str:
     return "\n".join(lines)
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
 def _pad(text: str, width: int) -> str:
     return text + " " * (width - _width(text))
 
 
 # ---------------------------------------------------------------- template, index, preview
 def _template(args: argparse.Namespace) -> int:
-    from .template import write_example, write_template
+    from .template import write_approved_template, write_example, write_template
 
     config = find_config(None)  # the templates belong next to the config in use (the project's)
     out: Path = args.dir or (config.parent if config else Path()) / "input_templates"
     out.mkdir(parents=True, exist_ok=True)
     template, example = out / "绩效自评填报模板.xlsx", out / "示例_子洲县政府办2021.xlsx"
+    approved = out / "批复绩效目标模板.xlsx"
     write_template(template)
     write_example(example)
-    print(f"已生成 {template} 和 {example}")
+    write_approved_template(approved)
+    print(f"已生成 {template}、{example} 和 {approved}")
     return 0
 
 
@@ -419,7 +338,7 @@ def _archive_index(args: argparse.Namespace) -> int:
     output = args.output or base / settings.paths.output
     entries = archive_index(output)
     if not entries:
-        print(f"{output} 中还没有归档记录：先运行 {command()} run（或 make reports）")
+        print(MSG["CLI_nothing_yet"].format(path=output, run=_run_hint()))
         return 0
     for e in entries:
         print(
@@ -432,11 +351,9 @@ def _archive_index(args: argparse.Namespace) -> int:
 
 def _decisions(args: argparse.Namespace) -> int:
     from .batch.manifest import read_only
-    from .messages import MSG
     from .render.record import record_workbook, row_of
 
-    settings = _settings(args.config)
-    output = args.output or Path(settings.paths.output)
+    output = _existing_output(args)
     manifest = read_only(output)
     try:
         found = manifest.decisions() if manifest is not None else []
@@ -456,33 +373,75 @@ def _decisions(args: argparse.Namespace) -> int:
 
         if args.export.suffix.lower() != ".xlsx":
             raise UsageError("--export 须是 .xlsx 文件")
-        atomic_write(args.export, record_workbook(found))
+        with _writing(args.export):
+            atomic_write(args.export, record_workbook(found))
         print(f"已导出 {len(found)} 条审核处理记录到 {args.export}")
     return 0
 
 
+def _existing_output(args: argparse.Namespace) -> Path:
+    """The batch's output folder (--output, else config.toml's), which must be there."""
+    settings, base = _settings(args.config)
+    output = args.output or base / settings.paths.output
+    if not output.is_dir():
+        raise UsageError(MSG["CLI_no_output"].format(path=output, run=_run_hint()))
+    return output
+
+
+def _run_hint(windows: bool = os.name == "nt") -> str:
+    """How to run the batch, as this user would: 生成报告.bat on Windows, make elsewhere."""
+    return MSG["CLI_run_hint_windows" if windows else "CLI_run_hint"].format(command=command())
+
+
+@contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """An output the user named that cannot be written: one line saying why, not a traceback."""
+    try:
+        yield
+    except OSError as e:
+        raise UsageError(MSG["CLI_unwritable"].format(path=path, reason=os_reason(e))) from None
+
+
 def _export(args: argparse.Namespace) -> int:
-    settings = _settings(args.config)
-    output = args.output or Path(settings.paths.output)
+    output = _existing_output(args)
     if args.format == "parquet":
         try:
             import pyarrow  # noqa: F401
         except ImportError:
-            raise UsageError(
-                "导出 parquet 需要 pyarrow（约 55 MB 下载、170 MB 安装，未列为依赖）："
-                "请先运行 .venv/bin/pip install pyarrow，或改用 --format csv"
-            ) from None
+            raise UsageError(MSG["CLI_no_pyarrow"].format(python=_shown(Path(sys.executable)))) from None
+    if args.dir.exists() and not args.dir.is_dir():
+        raise UsageError(MSG["CLI_export_not_dir"].format(path=args.dir))
     from .batch import atomic_write
     from .batch.frames import from_output
     from .render.summary import export_tables
 
     frames = from_output(output)
     if frames is None:
-        raise UsageError(f"{output} 中没有处理记录：先运行 make reports（或 python -m pipeline run）")
-    args.dir.mkdir(parents=True, exist_ok=True)
-    for name, data in export_tables(frames, args.format).items():
-        atomic_write(args.dir / name, data)
-        print(args.dir / name)
+        raise UsageError(MSG["CLI_nothing_yet"].format(path=output, run=_run_hint()))
+    with _writing(args.dir):
+        args.dir.mkdir(parents=True, exist_ok=True)
+        for name, data in export_tables(frames, args.format).items():
+            atomic_write(args.dir / name, data)
+            print(args.dir / name)
+    return 0
+
+
+def _clean(args: argparse.Namespace) -> int:
+    from .clean import clean
+
+    settings, base = _settings(args.config)
+    output = args.output or base / settings.paths.output
+    done = clean(output)
+    if not done.manifest:
+        print(MSG["CLEAN_no_manifest" if done.unknown else "CLEAN_nothing"].format(path=output))
+        return 0
+    kept = (
+        MSG["CLEAN_kept_edited"].format(n=len(done.edited), files="、".join(done.edited))
+        if done.edited
+        else ""
+    )
+    unknown = MSG["CLEAN_kept_unknown"].format(n=done.unknown) if done.unknown else ""
+    print(for_terminal(MSG["CLEAN_done"].format(path=output, n=done.removed, edited=kept, unknown=unknown)))
     return 0
 
 
@@ -508,10 +467,26 @@ def _preview(args: argparse.Namespace) -> int:
         )
     files = sources(output, SUMMARY_XLSX)
     if not files:
-        raise UsageError(f"{output} 中没有可预览的文件：先运行 {command()} run（或 make reports）")
+        raise UsageError(MSG["CLI_nothing_yet"].format(path=output, run=_run_hint()))
     for p in render(soffice, files, Path("preview")):
         if p.pdf is None:
             print(f"{p.source} → 转换失败")
         else:
             print(f"{p.source} → {p.pdf}（{len(p.pages)} 页 PNG）")
+    return 0
+
+
+def _bundle(args: argparse.Namespace) -> int:
+    import subprocess
+
+    from .bundle import BundleError, build
+
+    root = Path(__file__).resolve().parent.parent
+    try:
+        zipped = build(
+            root, args.dist or root / "dist", subprocess.call, lambda line: print(line, flush=True)
+        )
+    except BundleError as e:
+        raise UsageError(str(e)) from None
+    print(MSG["BUNDLE_done"].format(path=zipped, mb=zipped.stat().st_size / 1e6))
     return 0

@@ -27,6 +27,8 @@ class ConfigError(Exception):
 class Paths:
     input: str = "input"
     output: str = "output"
+    # v3: the bureau's approved 绩效目标 (X006–X008); a missing or empty folder turns them off
+    approved_targets: str = "targets"
 
 
 @dataclass(frozen=True)
@@ -526,6 +528,9 @@ _DECIMALS = (0, 6)  # 复核得分 to at most 6 decimals; more is noise (and rou
 
 def _validate(s: Settings) -> None:
     """Ranges and relations (scoring.md, 总分与等级): one ConfigError naming the key."""
+    for f in dataclasses.fields(Paths):
+        if not getattr(s.paths, f.name).strip():  # "" would be the config's own folder
+            raise ConfigError(f"config.toml: paths.{f.name} 不能为空：请写目录名，如 {f.default!r}")
     w = s.weights
     if w.total <= 0:
         raise ConfigError(f"config.toml: weights.total = {w.total:g} 应大于 0")

@@ -35,13 +35,6 @@ CONCLUSIONS = (PENDING, PASSED, RETURNED)
 ACTIVE, RETIRED, REPLACED = "有效", "已失效", "已更改"
 QUALITATIVE = "定性"
 
-# The headers a reviewer's file is read by (found by name: a reviewer may move a column).
-STATE_HEAD, NOTE_HEAD = "审核处理", "审核说明"
-KEY_HEADS = ("规则", "工作表", "单元格", "应为", "实为")
-REVIEW_SHEET = "审核意见"
-SUMMARY_SHEET = "汇总"
-FILE_HEAD, CONCLUSION_HEAD, REVIEWER_HEAD, DATE_HEAD = "文件", "审核结论", "审核人", "审核日期"
-
 
 # ---------------------------------------------------------------- keys
 def value_text(value: object) -> str:
@@ -163,7 +156,12 @@ def _check(
     the unknown figure it supplies — scoring.md v3)."""
     cell = d.source.rsplit("!", 1)[-1]
     if d.state not in STATES:
-        return replace(d, problem=MSG["D_state_unknown"].format(value=d.state, cell=cell)), None
+        return replace(
+            d,
+            problem=MSG["D_state_unknown"].format(
+                value=d.state, cell=cell, states="/".join(STATES), open=OPEN
+            ),
+        ), None
     if d.state != ADJUSTED:
         return d, None
     value = adjusted_score(d.note)

@@ -7,10 +7,13 @@ same rule (scoring.py), so a score and the text that shows it cannot disagree.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from decimal import ROUND_HALF_UP, Decimal
 
 _HUGE = 1e15  # beyond any real amount or score: written as is (Decimal would overflow the quantum)
+MONEY_DECIMALS = 4  # 万元 to the yuan: amounts are compared and shown to this place
+# (scores: settings.scoring.decimals, which Scores.decimals carries to the renderers)
 
 
 def round_half_up(x: float, decimals: int) -> float:
@@ -55,4 +58,24 @@ def quantity(value: float, unit: str) -> str:
 
 def money(x: float) -> str:
     """万元 in a message: `120.50`, or four decimals when the yuan matter (`19.6970`)."""
-    return fixed(x, 2) if abs(x - round_half_up(x, 2)) < 5e-7 else fixed(x, 4)
+    return fixed(x, 2) if abs(x - round_half_up(x, 2)) < 5e-7 else fixed(x, MONEY_DECIMALS)
+
+
+def wan(x: float | None) -> str:
+    """万元 as a figure in running text: to the yuan, no trailing zeros (`120.5`, `19.697`); '' for None."""
+    return show(x, MONEY_DECIMALS)
+
+
+def wan_column(x: float | None) -> str:
+    """万元 in a table column: always to the yuan (`19.6970`); '' for None."""
+    return fixed(x, MONEY_DECIMALS)
+
+
+def money_key(x: float) -> float:
+    """An amount as two amounts are compared: to the yuan, half up."""
+    return round_half_up(x, MONEY_DECIMALS)
+
+
+def day(d: dt.date | None) -> str:
+    """A date as a document writes it: `2024年5月6日`; '' for None (or anything not a date)."""
+    return f"{d.year}年{d.month}月{d.day}日" if isinstance(d, dt.date) else ""

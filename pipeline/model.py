@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Generic, TypeVar
 
+from .schema import FUND_TOTAL
+
 if TYPE_CHECKING:
     from .measure import Measurement
 
@@ -69,7 +71,11 @@ class Severity(enum.StrEnum):
 
     @property
     def rank(self) -> int:
-        return {"错误": 0, "警告": 1, "提示": 2}[self.value]
+        """0 for the worst: the order the members are declared in."""
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {s: n for n, s in enumerate(Severity)}
 
 
 @dataclass(frozen=True)
@@ -134,6 +140,7 @@ class ProjectInfo:
     eval_date: Cell[date] = EMPTY
     claimed_total: Cell[float] = EMPTY
     claimed_grade: Cell[str] = EMPTY
+    project_code: Cell[str] = EMPTY  # v3: 项目编码 of 预算管理一体化 (X006–X008 match on it)
 
 
 # ---------------------------------------------------------------- money (all amounts in 万元)
@@ -257,7 +264,7 @@ class Project:
 
     @property
     def total(self) -> FundRow | None:
-        return self.funds.get("年度资金总额")
+        return self.funds.get(FUND_TOTAL)
 
     def has(self, *names: str) -> bool:
         """True when none of these sheets (or `sheet.column` keys) is missing."""
@@ -283,6 +290,7 @@ class IndicatorScore:
     arithmetic: str = ""  # "定量·不低于·36次→完成32次：10×32/36=8.89"
     met: bool | None = None  # the numbers (or a deadline) show the target met / missed; None: unknown
     adjusted: bool = False  # 复核得分 set by a reviewer's 调整 (审核调整), not computed
+    adjust_reason: str = ""  # the reviewer's 审核说明 of a 调整, when it says more than the score
     # decided by scoring, rendered as they are: the claim differs from the computed score (beyond
     # the score tolerance); the line scores below its 分值 (any deduction, however small)
     claimed_differs: bool = False
@@ -351,6 +359,7 @@ class Scores:
     rescaled: bool = False  # the 分值 do not add to `scale`: total = raw_total ÷ weight_total × scale
     claimed_total_differs: bool = False  # 自评总分 ≠ total beyond the score tolerance (S011)
     claimed_grade_differs: bool = False  # 自评等级 ≠ grade (S012)
+    decimals: int = 2  # scoring.decimals: every score above is rounded to it, and shown to it
     # v3: the cells that block the total (empty: the total is known), and what could be verified
     unknown: tuple[Unknown, ...] = ()
     verified: Verified | None = None

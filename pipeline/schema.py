@@ -72,6 +72,10 @@ INFO_FIELDS: tuple[InfoField, ...] = (
     InfoField("eval_date", "评价时间", True, "date", hint="如 2022-04-12"),
     InfoField("claimed_total", "自评总分", False, "number", hint="单位自评的总分"),
     InfoField("claimed_grade", "自评等级", False, "grade", hint="优 / 良 / 中 / 差"),
+    # v3, last so that every other field keeps its row: matches the bureau's approved targets (X006–X008)
+    InfoField(
+        "project_code", "项目编码", False, aliases=("项目代码",), hint="预算管理一体化中的项目编码，可空"
+    ),
 )
 
 # 资金情况 rows, by 资金来源
@@ -214,6 +218,28 @@ TEAM = Sheet(
         Column("role", "角色", required=False, width=8),
     ),
     required=False,
+)
+
+# v3 (workbook.md "Approved targets"): the bureau's export of the approved 绩效目标, one row per
+# indicator, many projects per sheet; read by load/approved.py, laid out by the template's
+# 批复绩效目标模板.xlsx. Not a sheet of the unit's workbook.
+APPROVED = Sheet(
+    "批复绩效目标",
+    (
+        Column(
+            "code", "项目编码", required=False, width=18, aliases=("项目代码",), hint="有编码时按编码对照"
+        ),
+        Column("name", "项目名称", width=36),
+        Column("unit", "实施单位", width=24, aliases=("项目单位",)),
+        Column("year", "预算年度", kind="year", width=10, aliases=("年度",)),
+        Column("level1", "一级指标", required=False, width=12),
+        Column("level2", "二级指标", required=False, width=16),
+        Column("level3", "三级指标", width=30),
+        Column("target", "指标值", width=16, aliases=("年度指标值", "批复指标值"), hint="如 ≥36次、≤5%"),
+        Column("adjusted", "调整后指标值", required=False, width=16, hint="年中调整过的才填"),
+        Column("nature", "指标性质", required=False, width=8),
+        Column("measure", "度量单位", required=False, width=8, aliases=("计量单位",)),
+    ),
 )
 
 TABLE_SHEETS: tuple[Sheet, ...] = (FUNDS, SUBITEMS, PAYMENTS, STRUCTURE, GOALS, INDICATORS, NARRATIVE, TEAM)

@@ -69,6 +69,7 @@ from .measure import (
     stated_level,
 )
 from .model import CellRef, FundRow, Indicator, IndicatorScore, Project, Scores, Subtotal, Unknown, Verified
+from .schema import GRADES
 from .unknown import (
     budget_supplied,
     budget_unknowns,
@@ -88,14 +89,15 @@ from .values import (
 
 # ---------------------------------------------------------------- grades
 def grade_of(total: float, grades: Grades) -> str:
-    """第十三条: 优 / 良 / 中 / 差 by the thresholds of `[grades]`."""
+    """第十三条: 优 / 良 / 中 / 差 (schema.GRADES) by the thresholds of `[grades]`."""
+    excellent, good, passed, failed = GRADES
     if total >= grades.excellent:
-        return "优"
+        return excellent
     if total >= grades.good:
-        return "良"
+        return good
     if total >= grades.pass_:
-        return "中"
-    return "差"
+        return passed
+    return failed
 
 
 def _comparator_word(m: Measurement) -> str:
@@ -431,14 +433,16 @@ def _level1_weights(project: Project) -> dict[str, float | None]:
 
 def _adjust(line: IndicatorScore, value: float, note: str, decimals: int) -> IndicatorScore:
     """A reviewer's 调整 (decisions.py, checked there): the 定性 or unknown line's 复核得分 is theirs."""
-    why = f"（{note}）" if note and note.strip() != show(value) else ""
+    reason = note.strip() if note and note.strip() != show(value) else ""  # more than the score
     lead = "" if not line.unknown else "无法复核"
     return dataclasses.replace(
         line,
         computed=round_score(value, decimals),
         adjusted=True,
         unknown=(),
-        arithmetic=f"{line.arithmetic}{lead}；审核调整为 {show(value, decimals)}{why}",
+        adjust_reason=reason,
+        arithmetic=f"{line.arithmetic}{lead}；审核调整为 {show(value, decimals)}"
+        + (f"（{note}）" if reason else ""),
     )
 
 
@@ -567,6 +571,7 @@ def score(
         claimed_total_differs=claimed_total is not None
         and abs(claimed_total - total) > tol + 1e-9,  # 96.9 − 96.89: float noise
         claimed_grade_differs=claimed_grade is not None and claimed_grade != grade,
+        decimals=d,
     )
 
 
@@ -576,7 +581,9 @@ def _decided(line: IndicatorScore, tol: float) -> IndicatorScore:
     return dataclasses.replace(
         line,
         claimed_differs=computed is not None and claimed is not None and abs(computed - claimed) > tol,
-        lost=weight is not None and final is not None and final < weight - 1e-9,
+        # a line without any usable score has lost its points too: nothing may call it full marks
+        # (an unknown line is neither: it is 无法复核, scoring.md v3)
+        lost=weight is not None and not line.unknown and (final is None or final < weight - 1e-9),
     )
 
 

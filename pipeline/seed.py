@@ -252,6 +252,7 @@ EXAMPLE = WorkbookData(
         "eval_date": date(2022, 4, 12),
         "claimed_total": 94,
         "claimed_grade": "优",
+        "project_code": None,  # the seed report gives none
     },
     tables={
         schema.FUNDS.name: (
@@ -295,4 +296,25 @@ EXAMPLE = WorkbookData(
             {"name": "王彪", "title": "主任科员", "unit": UNIT, "role": "成员"},
         ),
     },
+)
+
+
+# The seed report's second target table ("（二）项目目标", 年初设定目标) as approved 绩效目标 in the
+# bureau's export layout (schema.APPROVED): the example rows of input_templates/批复绩效目标模板.xlsx.
+# Its indicators are not the 自评表's — which is what X007/X008 show when it is put in targets/.
+APPROVED_EXAMPLE: tuple[Row, ...] = tuple(
+    {
+        "code": None,
+        "name": PROJECT_NAME,
+        "unit": UNIT,
+        "year": 2021,
+        "level1": level1,
+        "level2": level2,
+        "level3": content,
+        "target": target,
+        "adjusted": None,
+        "nature": None,
+        "measure": None,
+    }
+    for level1, level2, content, target, _actual, _reason in _SECOND_TABLE_INDICATORS
 )

@@ -25,6 +25,8 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .model import Severity
+from .schema import GRADES
 from .values import half_width
 
 if TYPE_CHECKING:
@@ -57,6 +59,7 @@ PROJECT_COLUMNS = (
     "waived",
     "key",  # the project as X003 compares it: 项目名称 + 实施单位 + 预算年度, normalised
     "series",  # the project across years (X004, X005, 年度对比): 项目名称 without its year + 实施单位
+    "code",  # v3: 项目编码 as written ('' when none): X006–X008 match the approved targets on it
 )
 PAYMENT_COLUMNS = (
     "file",
@@ -89,6 +92,8 @@ INDICATOR_COLUMNS = (
     "computed",
     "deviation",
     "deviation_cell",
+    "unit",  # 度量单位 of a bare target, and 指标性质 / 指标方向 as written: how X006 reads the target
+    "nature",
 )
 FINDING_COLUMNS = (
     "file",
@@ -108,7 +113,7 @@ FINDING_COLUMNS = (
     "other_cell",
 )
 TEXT_COLUMNS = ("file", "kind", "title", "text", "sheet", "cell")  # kind: 报告正文 / 偏差原因
-SEVERITY_RANK = {"错误": 0, "警告": 1, "提示": 2}
+SEVERITY_RANK = {s.value: s.rank for s in Severity}  # findings.json holds a severity as its text
 
 
 @dataclass(frozen=True)
@@ -162,7 +167,6 @@ def key_of(name: object, unit: object, year: object) -> str:
 
 
 # ---------------------------------------------------------------- views (审核汇总.xlsx)
-GRADES = ("优", "良", "中", "差")
 
 
 def by_department(frames: Frames) -> pd.DataFrame:

@@ -22,7 +22,7 @@ from xlsxwriter.worksheet import Worksheet
 from pipeline import schema
 from pipeline.cells import col_letter
 from pipeline.schema import Column, InfoField, Sheet
-from pipeline.seed import EXAMPLE, Row, Value, WorkbookData
+from pipeline.seed import APPROVED_EXAMPLE, EXAMPLE, Row, Value, WorkbookData
 
 Styles = dict[str, Format]
 
@@ -282,6 +282,37 @@ def write_template(path: Path) -> None:
 def write_example(path: Path) -> None:
     """The standard workbook filled with the seed project (子洲县人民政府办公室 2021)."""
     _write_workbook(path, EXAMPLE)
+
+
+APPROVED_NOTES = (
+    ("title", "批复绩效目标（财政局填写，不是单位填报的工作簿）"),
+    (
+        "para",
+        "把预算管理一体化导出的批复绩效目标（每行一个三级指标，多个项目可在同一张表中）整理成"
+        "“批复绩效目标”表的列，放进 config.toml 中 [paths] approved_targets 所指的目录（默认 targets）。"
+        "表头上方可以有标题行，列的顺序不限，合并单元格、项目信息只在第一行填写均可。",
+    ),
+    (
+        "para",
+        "有项目编码的，按项目编码与自评工作簿对照；没有的，按项目名称、实施单位、预算年度对照；"
+        "三级指标按名称对照。年中调整过的指标填“调整后指标值”，以它为准。",
+    ),
+    ("para", "表中的示例行是子洲县示例报告“（二）项目目标”一表（年初设定目标），用前请删除。"),
+)
+
+
+def write_approved_template(path: Path) -> None:
+    """The approved-targets sheet the bureau fills from its export, with the seed's rows as example."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with xlsxwriter.Workbook(str(path), WORKBOOK_OPTIONS) as workbook:
+        workbook.set_properties(PROPERTIES | {"title": "批复绩效目标"})
+        styles = {name: workbook.add_format(spec) for name, spec in STYLE_SPECS.items()}
+        _write_table(workbook.add_worksheet(schema.APPROVED.name), schema.APPROVED, APPROVED_EXAMPLE, styles)
+        notes = workbook.add_worksheet(schema.INSTRUCTIONS)
+        notes.set_column(0, 0, 80)
+        for row, (style, text) in enumerate(APPROVED_NOTES):
+            notes.write_string(row, 0, text, styles[style])
+            _fit_row(notes, row, [(text, 80)])
 
 
 # ---------------------------------------------------------------- writer

@@ -76,6 +76,20 @@ def test_relative_paths_in_a_config_start_from_its_folder(tmp_path):
     assert (county / "结果" / "a" / "findings.json").exists()
 
 
+def test_the_approved_targets_folder_starts_from_the_configs_folder(tmp_path):
+    county = tmp_path / "county"
+    (county / "收件").mkdir(parents=True)
+    (county / "批复").mkdir()
+    shutil.copy(EXAMPLE, county / "收件" / "a.xlsx")
+    shutil.copy(ROOT / "input_templates" / "批复绩效目标模板.xlsx", county / "批复" / "2021.xlsx")
+    config = '[paths]\ninput = "收件"\noutput = "结果"\napproved_targets = "批复"\n'
+    (county / "config.toml").write_text(config, encoding="utf-8")
+    proc = run("run", "--config", county / "config.toml", "--jobs", "1", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "不做目标对照" not in proc.stderr
+    assert '"X007"' in (county / "结果" / "a" / "findings.json").read_text("utf-8")
+
+
 def test_without_any_config_the_run_says_it_uses_the_defaults(tmp_path, monkeypatch):
     monkeypatch.setattr("pipeline.config.PROJECT_DIR", tmp_path / "nowhere")
     monkeypatch.chdir(tmp_path)

@@ -25,6 +25,8 @@ def test_the_shipped_config_holds_exactly_the_documented_defaults():
         ("[weights]\noutput = -5\n", "weights.output"),
         ("[qualitative]\nachieved_band = [0.8]\n", "qualitative.achieved_band"),
         ("[nonsense]\n", "nonsense"),
+        ("[paths]\napproved_targets = ' '\n", "paths.approved_targets"),
+        ("[paths]\napproved_target = 'targets'\n", "paths.approved_target"),
         ("[grades\n", "TOML"),
     ],
 )

@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from pipeline import decisions as dm
 from pipeline.batch import reviewer
-from pipeline.batch.manifest import SCHEMA_VERSION, Manifest, Record
+from pipeline.batch.manifest import Manifest, Record
+from pipeline.batch.manifest_schema import SCHEMA_VERSION
 from pipeline.evaluate import evaluate
 from pipeline.model import Decision, DecisionKey, Finding, Severity
 from pipeline.render.scored_workbook import scored_workbook
@@ -233,6 +234,17 @@ def test_a_decision_that_cannot_be_applied_counts_as_open_and_says_why(result, r
     assert review.state(f) == "待核实" and review.adjustments == {}
     [problem] = review.problems
     assert says in problem.problem and problem.state == state  # what was typed is kept
+
+
+@pytest.mark.parametrize("note", ["10", "0", "10.0分"])
+def test_an_adjustment_to_either_end_of_the_range_is_valid(result, note):
+    """Guards the bounds of a 调整: 0 and the line's whole 分值 (10) are scores a reviewer may give
+    (0–分值 inclusive); only a score outside them is refused (12, −1 above)."""
+    d = decision_on(result, "S006", "调整", note)
+    review = dm.resolve(result.project, result.findings, [d], result.scores, NOW)
+    assert review.problems == ()
+    assert review.adjustments.keys() == {10}
+    assert dm.adjustments_of(review) == {10: (float(note.rstrip("分")), note)}
 
 
 def test_a_valid_adjustment_sets_the_line_and_so_the_total(tmp_path, result):

@@ -6,7 +6,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pipeline.display import fixed, money, percent, quantity, round_half_up, show
+from pipeline.display import (
+    day,
+    fixed,
+    money,
+    money_key,
+    percent,
+    quantity,
+    round_half_up,
+    show,
+    wan,
+    wan_column,
+)
 
 
 @pytest.mark.parametrize(
@@ -61,3 +72,18 @@ def test_any_float_shows_without_raising_and_rounds_as_shown(x, decimals):
     assert text
     if math.isfinite(x) and abs(x) < 1e15:
         assert float(text) == pytest.approx(round_half_up(x, decimals), abs=10**-decimals)
+
+
+def test_amounts_are_shown_and_compared_to_the_yuan():
+    """万元 to four decimals (the yuan), half up: in running text without trailing zeros, in a table
+    column always four; two amounts are the same when they are the same to the yuan (P005, X001)."""
+    assert (wan(120.5), wan(19.697), wan(None)) == ("120.5", "19.697", "")
+    assert (wan_column(19.697), wan_column(None)) == ("19.6970", "")
+    assert money_key(25.00005) == 25.0001  # half up, where round() gives 25.0 (binary 25.0000499…)
+    assert money_key(25.00004) == money_key(24.99996) == 25.0
+
+
+def test_a_date_as_a_document_writes_it():
+    from datetime import date
+
+    assert (day(date(2024, 5, 6)), day(None), day("2024-05-06")) == ("2024年5月6日", "", "")

@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 import tomllib
 from pathlib import Path
 
@@ -32,11 +33,13 @@ def test_a_launcher_is_what_cmd_exe_can_read_and_runs_the_python_part(name, comm
     assert all(line.isascii() for line in lines[:chcp]), "nothing but ASCII before the code page is UTF-8"
     text = data.decode("utf-8")
     assert f"%PY% tools\\launch.py {command} %*" in text
-    assert 'cd /d "%~dp0"' in text  # the project folder, wherever the file was double-clicked from
+    # the project folder, wherever the file was double-clicked from (pushd: a network share too)
+    assert 'pushd "%~dp0" 2>nul || goto nofolder' in text and "\ncd /d" not in text
     assert text.index("py -3.11") < text.index("py -3 ") < text.index("python -c")
     assert "pause" in text  # the window stays open with the closing line
 
 
+@pytest.mark.skipif(not (ROOT / ".git").exists(), reason="not a git checkout (an unpacked offline bundle)")
 def test_git_keeps_the_launchers_crlf_whatever_the_platform():
     for name in LAUNCHERS:
         attrs = subprocess.run(
@@ -115,7 +118,9 @@ class Calls:
     def __init__(self, root: Path, codes=()):
         self.root, self.codes, self.lines = root, list(codes), []
 
-    def __call__(self, line, cwd=None):
+    def __call__(self, line, cwd=None, stdout=None, stderr=None):
+        if line[1:] == ["-m", "pip", "--version"]:  # the venv is complete when its python has pip
+            return 0 if Path(line[0]).exists() and not (self.root / "no-pip").exists() else 1
         self.lines.append([str(x) for x in line])
         code = self.codes.pop(0) if self.codes else 0
         if line[1:3] == ["-m", "venv"] and code == 0:
@@ -200,3 +205,158 @@ def test_the_launcher_checks_a_dropped_workbook_from_another_folder(tmp_path):
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "复核总分 94.55 分" in proc.stdout and "使用配置文件 config.toml" in proc.stderr
+
+
+# ---------------------------------------------------------------- issue 27: offline, interrupted, impatient
+def test_with_a_wheels_folder_the_install_uses_it_and_no_network_and_says_so(tmp_path, capsys):
+    root = _project(tmp_path)
+    (root / "wheels").mkdir()
+    calls = Calls(root)
+    assert launch.setup(str(root), calls, "py311") == 0
+    pip = calls.lines[-1]
+    assert pip[pip.index("--no-index") + 1 :][:2] == ["--find-links", str(root / "wheels")]
+    assert "离线安装" in capsys.readouterr().out
+
+
+def test_make_installs_the_test_tools_from_wheels_too(tmp_path):
+    root = _project(tmp_path)
+    (root / "wheels").mkdir()
+    calls = Calls(root)
+    assert launch.setup(str(root), calls, "py311", dev=True) == 0
+    assert calls.lines[-1][-2:] == ["-e", f"{root}[dev]"] and "--no-index" in calls.lines[-1]
+    assert (root / ".venv" / ".installed-stamp").exists()
+    recipe = subprocess.run(
+        ["make", "-n", "-B", ".venv/.installed-stamp"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert "tools/launch.py setup --dev" in recipe.stdout  # make sets up through the same code
+
+
+def test_a_venv_an_interrupted_first_run_left_without_pip_is_rebuilt_saying_so(tmp_path, capsys):
+    root = _project(tmp_path)
+    calls = Calls(root)
+    assert launch.setup(str(root), calls, "py311") == 0  # the first run
+    (root / ".venv" / launch.STAMPS[1]).unlink()  # interrupted before the stamp …
+    (root / "no-pip").write_text("")  # … while venv was still creating pip
+    (root / ".venv" / "leftover").write_text("")
+    capsys.readouterr()
+    again = Calls(root)
+    (root / "no-pip").unlink()  # the rebuilt one has pip
+    os.rename(root / ".venv", root / ".venv-half")
+    shutil.copytree(root / ".venv-half", root / ".venv")
+    (root / "no-pip").write_text("")
+
+    def pip_comes_back(line, cwd=None, stdout=None, stderr=None):
+        if line[1:3] == ["-m", "venv"]:
+            (root / "no-pip").unlink()
+        return again(line, cwd, stdout, stderr)
+
+    assert launch.setup(str(root), pip_comes_back, "py311") == 0
+    assert "不完整" in capsys.readouterr().out
+    assert [line[1:3] for line in again.lines] == [["-m", "venv"], ["-m", "pip"]]
+    assert not (root / ".venv" / "leftover").exists()  # the half-built one was deleted first
+
+
+def test_a_real_venv_without_pip_is_seen_as_half_built(tmp_path):
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", tmp_path / "v"], check=True)
+    python = launch.venv_python(str(tmp_path), venv=str(tmp_path / "v"))
+    assert os.path.exists(python) and not launch._has_pip(python, subprocess.call)
+    assert launch._has_pip(sys.executable, subprocess.call)
+
+
+def test_the_launchers_use_a_venv_only_once_its_install_finished():
+    for name in LAUNCHERS:
+        text = (ROOT / name).read_bytes().decode("utf-8")
+        assert 'if defined READY if exist ".venv\\Scripts\\python.exe"' in text
+        assert text.index(".installed-launcher-stamp") < text.index("py -3.11 -c")
+
+
+def test_a_second_window_waits_for_the_first_ones_install(tmp_path, capsys):
+    root = _project(tmp_path)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; sys.path.insert(0, sys.argv[1]); from pathlib import Path;"
+            "from pipeline.lockfile import holding\n"
+            "with holding(Path(sys.argv[2])):\n print('held', flush=True); time.sleep(2)",
+            str(ROOT),
+            str(root / launch.LOCK),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout.readline() == "held\n"
+    started = time.monotonic()
+    with launch.install_lock(str(root), wait=60, pause=0.1):
+        waited = time.monotonic() - started
+    holder.wait()
+    holder.stdout.close()
+    assert waited > 0.5 and "另一个窗口正在安装" in capsys.readouterr().out
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; sys.path.insert(0, sys.argv[1]); from pathlib import Path;"
+            "from pipeline.lockfile import holding\nwith holding(Path(sys.argv[2])): time.sleep(30)",
+            str(ROOT),
+            str(root / launch.LOCK),
+        ],
+    )
+    time.sleep(1)
+    try:
+        with pytest.raises(launch.Waited), launch.install_lock(str(root), wait=0.3, pause=0.1):
+            pass
+    finally:
+        holder.kill()
+        holder.wait()
+    with launch.install_lock(str(root), wait=0):  # a killed holder holds nothing
+        pass
+
+
+def test_ctrl_c_during_the_first_install_is_one_line(monkeypatch, capsys):
+    def interrupted(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(launch, "setup", interrupted)
+    assert launch.main(["reports"]) == 130
+    out = capsys.readouterr().out
+    assert out.count("\n") == 1 and "已中断安装" in out
+
+
+@pytest.mark.parametrize("offline", [True, False])
+def test_a_failed_install_says_the_likely_cause_for_how_it_installed(offline):
+    line = launch.install_failed(offline)
+    assert ("wheels" in line and "联网" not in line) if offline else ("联网" in line and "离线安装包" in line)
+
+
+def test_a_32_bit_python_is_told_before_anything_is_installed():
+    line = launch.python_problem((3, 12, 4), (3, 11), "C:\\Python312-32\\python.exe", windows=True, bits=32)
+    assert "32 位" in line and "64 位" in line and "\n" not in line
+    assert launch.python_problem((3, 12, 4), (3, 11), "python", bits=64) is None
+
+
+def test_a_python_the_bundles_wheels_do_not_serve_is_told_which_ones_do(tmp_path):
+    for name in (
+        "pandas-3.1.1-cp311-cp311-win_amd64.whl",
+        "pandas-3.1.1-cp313-cp313-win_amd64.whl",
+        "x-1-py3-none-any.whl",
+    ):
+        (tmp_path / name).write_text("")
+    line = launch.wheels_problem(str(tmp_path), (3, 14), windows=True)
+    assert "3.11、3.13" in line and "3.14" in line
+    assert launch.wheels_problem(str(tmp_path), (3, 13), windows=True) is None
+
+
+def test_a_workbook_dropped_on_the_reports_launcher_says_where_it_goes(tmp_path, capsys):
+    dropped = shutil.copy(EXAMPLE, tmp_path / "单位.xlsx")
+    assert launch.main(["reports", str(dropped)]) == 2
+    out = capsys.readouterr().out
+    assert "input" in out and "自查.bat" in out and "无法识别" not in out
+
+
+def test_opened_inside_a_zip_or_on_a_share_the_launcher_says_what_to_do():
+    for name in LAUNCHERS:
+        text = (ROOT / name).read_bytes().decode("utf-8")
+        assert 'if not exist "tools\\launch.py" goto unzipped' in text
+        assert text.index("goto unzipped") < text.index("call :findpython")
+        assert "全部解压缩" in text and "复制到本机磁盘" in text

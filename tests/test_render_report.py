@@ -22,8 +22,9 @@ from docx.shared import Pt
 from docx.text.paragraph import Paragraph
 
 from pipeline.config import Report, Settings
+from pipeline.decisions import WAIVED, key_of, resolve
 from pipeline.evaluate import evaluate
-from pipeline.model import Cell, Result, Section
+from pipeline.model import Cell, Decision, Result, Section
 from pipeline.render import form, report, wordml
 from pipeline.render.findings_json import document as findings_document
 from pipeline.render.report import ReportTemplateError, report_docx
@@ -450,6 +451,22 @@ def test_a_report_without_findings_has_no_comments(tmp_path: Path):
     assert list(doc.comments) == [] and not anchored(doc)
 
 
+def test_a_waived_finding_is_listed_as_waived_and_comments_no_text(example: Result, doc: DocumentObject):
+    """Guards the reviewer's 豁免 in the report: the waived finding leaves every comment (on the
+    narrative and on 附件1's form) and appears only in the 已豁免 list with the reviewer's note."""
+    p003 = next(f for f in example.findings if f.rule == "P003")
+    assert any("P003" in c.text for c in doc.comments)  # commented while open
+    waive = Decision(
+        key_of(example.project.file, p003), WAIVED, "简称，核实无误", "张", "2024-05-06T09:00:00", "x!H2"
+    )
+    review = resolve(example.project, example.findings, [waive], example.scores, "2024-05-06T09:00:00")
+    waived = open_docx(report_docx(dataclasses.replace(example, review=review), RUN_DATE, Settings()))
+    assert not any("P003" in c.text for c in waived.comments)
+    assert len(waived.comments) == len(doc.comments) - 1  # P003 was alone on its cell
+    body = "\n".join(p.text for p in waived.paragraphs)
+    assert "简称，核实无误" in body
+
+
 def test_unit_text_cannot_forge_a_comment_mark(example: Result):
     forged = with_narrative(example, 项目管理情况="制度\ue0107\ue011健全\ue012完善\ue004。")
     doc = open_docx(report_docx(forged, RUN_DATE, Settings()))
@@ -569,7 +586,9 @@ def test_a_line_without_a_readable_score_is_never_called_full_marks(example: Res
     scores = example.scores
     row = next(i.row for i in example.project.indicators if i.level2.name == "社会效益指标")
     lines = tuple(
-        dataclasses.replace(s, computed=None, claimed=None) if s.row == row else s for s in scores.indicators
+        # as scoring decides such a line (tests/test_scoring.py): lost, whatever its 分值
+        dataclasses.replace(s, computed=None, claimed=None, lost=True) if s.row == row else s
+        for s in scores.indicators
     )
     subtotals = tuple(
         dataclasses.replace(t, computed=0.0, claimed=0.0) if t.level2 == "社会效益指标" else t

@@ -18,6 +18,7 @@ from pipeline.render.summary import (
     BY_DEPARTMENT,
     CSV_COLUMNS,
     SUMMARY,
+    TARGETS,
     YEAR_OVER_YEAR,
     findings_csv,
     summary_workbook,
@@ -120,7 +121,7 @@ def test_findings_csv_has_a_bom_and_parses_back(entries):
 
 def test_empty_batch_still_gives_valid_outputs():
     wb = openpyxl.load_workbook(io.BytesIO(summary_workbook(build([]))))
-    assert wb.sheetnames == [SUMMARY, ALL_FINDINGS, BY_DEPARTMENT, YEAR_OVER_YEAR]
+    assert wb.sheetnames == [SUMMARY, ALL_FINDINGS, BY_DEPARTMENT, YEAR_OVER_YEAR, TARGETS]
     assert findings_csv(build([])).decode("utf-8-sig").splitlines() == [",".join(CSV_COLUMNS)]
 
 

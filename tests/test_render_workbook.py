@@ -60,7 +60,8 @@ def _address(f: Finding) -> str:
 
 
 def dump(data: bytes) -> str:
-    """A reviewer-readable text form of a workbook: per sheet its cells, merges, fills, notes, links."""
+    """A reviewer-readable text form of a workbook: per sheet its cells, merges, fills, notes, links,
+    dropdowns."""
     wb = read(data)
     out: list[str] = []
     for ws in wb.worksheets:
@@ -89,6 +90,9 @@ def dump(data: bytes) -> str:
                     fills.setdefault(color, []).append(cell.coordinate)
         for color, cells in sorted(fills.items()):
             out.append(f"fill {color}: " + " ".join(cells))
+        # dropdowns: where a reviewer can pick, and from what (the 审核处理 column, row by row)
+        for dv in ws.data_validations.dataValidation:
+            out.append(f"dropdown {dv.sqref}: {dv.type} {dv.formula1} ({dv.errorStyle})")
     return "\n".join(out) + "\n"
 
 

@@ -66,6 +66,20 @@ def test_money_differs_at_one_yuan():
     assert money_differs(121.0, 121.0001, 0.0001)
 
 
+def test_money_differs_from_half_a_yuan_not_a_whole_one():
+    """Guards the tolerance of B001/B002/B004/P001/P004 (money_differs): two amounts differ once they
+    are more than half a unit (0.5 元) apart, so 0.6 元 is a difference and 0.4 元 is not. Widened to a
+    whole unit, a 0.6 元 difference would pass unseen (the one-yuan test above passes either way)."""
+    assert money_differs(121.0, 121.00006, 0.0001)
+    assert money_differs(121.00006, 121.0, 0.0001)
+    assert not money_differs(121.0, 121.00004, 0.0001)
+
+
+def test_b001_a_difference_of_six_jiao_is_a_difference(tmp_path):
+    """The rule itself, not only the helper: 0.6 元 off (万元 amounts) is reported."""
+    assert rules_at(run_sheets(tmp_path, bent_funds(D3=76.00006)), "B001") == [("B001", "资金情况!D2")]
+
+
 # ---------------------------------------------------------------- B001
 def test_b001_total_is_not_the_sum_of_its_sources(tmp_path):
     assert rules_at(run_sheets(tmp_path, bent_funds(D3=70)), "B001") == [("B001", "资金情况!D2")]

@@ -127,6 +127,16 @@ def test_p005_same_amount_on_another_day_is_not_a_duplicate(tmp_path):
     assert rules_at(run_sheets(tmp_path, sheets), "P005") == []
 
 
+def test_p005_same_day_and_amount_under_another_subitem_is_not_a_duplicate(tmp_path):
+    """Guards the 分项 in P005's key: one day's 25 万元 paid for 管网维修 and another 25 万元 for 水质检测
+    are two payments, not one entered twice."""
+    sheets = clean_sheets()
+    other = list(sheets["支付明细"][2])
+    other[0], other[3], other[4], other[6] = 5, "水质检测", "加测一次", "记-103"
+    sheets["支付明细"].append(other)
+    assert rules_at(run_sheets(tmp_path, sheets), "P005") == []
+
+
 # ---------------------------------------------------------------- P006
 def test_p006_one_row_several_items(tmp_path):
     assert rules_at(run_sheets(tmp_path, bent_payments(D4="管网维修、水质检测")), "P006") == [

@@ -221,6 +221,8 @@ def test_rounding_is_half_up_to_configured_decimals():
     assert round_score(8.885, 2) == 8.89
     one_decimal = with_scoring(decimals=1)
     assert score_indicator(line("≥36次", "32次"), one_decimal).computed == 8.9
+    # the renderers show every score to the same places (Scores.decimals), never a fixed 2 or 4
+    assert score(project(line("≥36次", "32次")), one_decimal).decimals == 1
 
 
 # ---------------------------------------------------------------- budget
@@ -300,6 +302,22 @@ def test_each_line_says_whether_its_claim_differs_and_whether_it_lost_points():
         (False, False),
     ]
     assert [t.claimed_differs for t in s.subtotals] == [True]  # Σ自评 36.885 against Σ复核 37.78
+
+
+def test_a_line_without_any_usable_score_is_unknown_not_lost():
+    """Decided by scoring, read by the report: an unverifiable line whose claim is blank too is unknown
+    (v3: 无法复核, never 计0分), neither lost nor full marks; a line with neither 分值 nor claim counts
+    nothing and loses nothing."""
+    s = score(
+        project(
+            line("≥36次", "超额完成", claimed=None, row=2), line("≥36次", "超额完成", weight=None, row=3)
+        ),
+        SETTINGS,
+    )
+    assert [(x.final, x.lost, bool(x.unknown)) for x in s.indicators] == [
+        (None, False, True),
+        (None, False, False),
+    ]
 
 
 def test_rows_without_weight_or_score_count_nothing():

@@ -110,6 +110,7 @@ class Rows:
                 review[WAIVED],
                 key_of(name, unit, year),
                 series_of(name, unit),
+                str(project.get("code") or "").strip(),
             )
         ]
         payments = [
@@ -148,6 +149,8 @@ class Rows:
                     i.get("computed"),
                     i.get("deviation") or "",
                     deviation_cell,
+                    i.get("unit") or "",
+                    i.get("nature") or "",
                 )
             )
             if i.get("deviation"):

@@ -20,6 +20,7 @@ class RunOptions:
     force: bool
     progress: bool
     run_date: date
+    approved: Path | None = None  # the approved 绩效目标 folder (X006–X008); None: not configured
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class BatchReport:
     locked: tuple[str, ...] = ()  # outputs held open by another program: kept as they were
     unwritten: tuple[str, ...] = ()  # outputs that could not be written otherwise (full disk …): kept
     timing: BatchTiming = field(default_factory=lambda: BatchTiming(), repr=False, compare=False)
+    unreadable_files: tuple[str, ...] = ()  # named in the closing line (the first few)
 
     def closing_line(self) -> str:
         skipped = MSG["RUN_skipped"].format(n=self.skipped) if self.skipped else ""
@@ -81,6 +83,12 @@ class BatchReport:
             warnings=self.warnings,
             seconds=self.seconds,
         )
+        if self.unreadable_files:  # which ones, where the user looks
+            names = "、".join(self.unreadable_files[:5])
+            more = MSG["RUN_unreadable_more"].format(n=len(self.unreadable_files))
+            line += MSG["RUN_unreadable_named"].format(
+                files=names + (more if len(self.unreadable_files) > 5 else "")
+            )
         if self.locked:  # named at the end, where the user looks
             line += MSG["RUN_locked"].format(n=len(self.locked), files="、".join(self.locked))
         if self.unwritten:

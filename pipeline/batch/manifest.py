@@ -32,68 +32,13 @@ from pathlib import Path
 from ..decisions import ACTIVE, REPLACED, Conclusion
 from ..messages import MSG
 from ..model import Decision, DecisionKey
+from .manifest_schema import SCHEMA, Foreign, check_schema, upgrade
 
 FILENAME = ".manifest.sqlite"
 
 OK = "ok"  # read, scored, rendered
 UNREADABLE = "unreadable"  # I001: findings.json only; same bytes give the same answer
 FAILED = "failed"  # a bug or a write error: always redone
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS workbooks (
-    file     TEXT PRIMARY KEY,   -- name in input/
-    sha256   TEXT NOT NULL,      -- of the input's bytes
-    config   TEXT NOT NULL,      -- Settings.fingerprint ('' = defaults)
-    version  TEXT NOT NULL,      -- pipeline.__version__
-    folder   TEXT NOT NULL,      -- output/<folder>/
-    status   TEXT NOT NULL,      -- ok / unreadable / failed
-    errors   INTEGER NOT NULL,
-    warnings INTEGER NOT NULL,
-    infos    INTEGER NOT NULL,
-    done     TEXT NOT NULL       -- local time the outputs were written
-);
-CREATE TABLE IF NOT EXISTS outputs (
-    file   TEXT NOT NULL REFERENCES workbooks(file) ON DELETE CASCADE,
-    name   TEXT NOT NULL,        -- file name inside output/<folder>/
-    sha256 TEXT NOT NULL,
-    PRIMARY KEY (file, name)
-);
-CREATE TABLE IF NOT EXISTS decisions (
-    id       INTEGER PRIMARY KEY,
-    file     TEXT NOT NULL,      -- project key: the input's name (kept when the input goes)
-    rule     TEXT NOT NULL,
-    location TEXT NOT NULL,      -- sheet!cell of the finding
-    expected TEXT NOT NULL,      -- decisions.value_text
-    actual   TEXT NOT NULL,
-    state    TEXT NOT NULL,      -- as typed: 待核实 / 确认 / 豁免 / 调整 (or not, then never applied)
-    note     TEXT NOT NULL,      -- 审核说明
-    by       TEXT NOT NULL,      -- the saved file's lastModifiedBy
-    at       TEXT NOT NULL,      -- the saved file's modification time
-    source   TEXT NOT NULL,      -- file under output/ and cell it was typed in
-    status   TEXT NOT NULL,      -- 有效 / 已失效 / 已更改
-    retired  TEXT NOT NULL       -- when it stopped being 有效
-);
-CREATE UNIQUE INDEX IF NOT EXISTS decisions_active
-    ON decisions (file, rule, location, expected, actual) WHERE status = '有效';
-CREATE TABLE IF NOT EXISTS conclusions (
-    file     TEXT PRIMARY KEY,   -- the input's name
-    state    TEXT NOT NULL,      -- 待审 / 通过 / 退回修改 (as typed)
-    reviewer TEXT NOT NULL,      -- 审核人
-    day      TEXT NOT NULL,      -- 审核日期
-    by       TEXT NOT NULL,
-    at       TEXT NOT NULL,
-    source   TEXT NOT NULL,
-    problem  TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS batch (
-    name    TEXT PRIMARY KEY,    -- 审核汇总.xlsx / findings.csv
-    sha256  TEXT NOT NULL,
-    key     TEXT NOT NULL,       -- digest of every workbook's record the file was built from
-    config  TEXT NOT NULL,
-    version TEXT NOT NULL,
-    done    TEXT NOT NULL
-);
-"""
 
 
 @dataclass(frozen=True)
@@ -112,34 +57,11 @@ class Record:
     decisions: str = ""  # decisions.digest of what the outputs were rendered with
 
 
-class Foreign(sqlite3.DatabaseError):
-    """A database, but not a manifest of a schema this program knows."""
-
-
 class Unwritable(Exception):
     """Reviewer decisions could not be stored: the run must not replace any output."""
 
 
 _SIDE_FILES = ("-wal", "-shm", "-journal")
-# The tables and columns of each schema this program reads (v0: round 1, without `decisions`).
-_TABLES = {"workbooks", "outputs", "batch", "decisions", "conclusions"}
-_WORKBOOK_COLUMNS = [
-    "file",
-    "sha256",
-    "config",
-    "version",
-    "folder",
-    "status",
-    "errors",
-    "warnings",
-    "infos",
-    "done",
-]
-_KNOWN_COLUMNS = {
-    "workbooks": ([*_WORKBOOK_COLUMNS], [*_WORKBOOK_COLUMNS, "decisions"]),
-    "outputs": (["file", "name", "sha256"],),
-    "batch": (["name", "sha256", "key", "config", "version", "done"],),
-}
 
 
 def plain_name(name: object) -> bool:
@@ -152,20 +74,6 @@ def plain_name(name: object) -> bool:
         and not name.startswith(".")
         and not any(ch in name for ch in "/\\\0:")
     )
-
-
-def _check_schema(db: sqlite3.Connection) -> None:
-    check = db.execute("PRAGMA quick_check").fetchall()
-    if check != [("ok",)]:
-        raise sqlite3.DatabaseError(f"quick_check: {check[:3]}")
-    (version,) = db.execute("PRAGMA user_version").fetchone()
-    tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    if version > SCHEMA_VERSION or tables - _TABLES:
-        raise Foreign(f"user_version {version}, tables {sorted(tables)}")
-    for table, shapes in _KNOWN_COLUMNS.items():
-        found = [r[1] for r in db.execute(f"PRAGMA table_info({table})")]
-        if found and found not in shapes:
-            raise Foreign(f"{table}: {found}")
 
 
 class Manifest:
@@ -218,9 +126,9 @@ class Manifest:
             db.execute("PRAGMA journal_mode=WAL")  # a killed process never corrupts it
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("PRAGMA foreign_keys=ON")
-            _check_schema(db)
-            db.executescript(_SCHEMA)
-            _upgrade(db)
+            check_schema(db)
+            db.executescript(SCHEMA)
+            upgrade(db)
         except sqlite3.DatabaseError:
             db.close()
             raise
@@ -427,20 +335,6 @@ class _Transaction:
         self.db.execute("COMMIT" if kind is None else "ROLLBACK")
 
 
-SCHEMA_VERSION = 1
-
-
-def _upgrade(db: sqlite3.Connection) -> None:
-    """v0 (round 1) -> v1: the workbooks table learns which decisions its outputs show."""
-    (version,) = db.execute("PRAGMA user_version").fetchone()
-    if version >= SCHEMA_VERSION:
-        return
-    columns = {row[1] for row in db.execute("PRAGMA table_info(workbooks)")}
-    if "decisions" not in columns:
-        db.execute("ALTER TABLE workbooks ADD COLUMN decisions TEXT NOT NULL DEFAULT ''")
-    db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-
-
 def _key(k: DecisionKey) -> tuple[str, str, str, str, str]:
     return k.project, k.rule, k.location, k.expected, k.actual
 
@@ -459,7 +353,7 @@ def read_only(output: Path) -> Manifest | None:
     m.notes, m._unwritable = [], True
     m._db = sqlite3.connect(path.resolve().as_uri() + "?mode=ro", uri=True, timeout=30)
     try:
-        _check_schema(m._db)  # another schema reads as no manifest
+        check_schema(m._db)  # another schema reads as no manifest
         m._db.execute("SELECT 1 FROM workbooks LIMIT 1").fetchall()
     except sqlite3.DatabaseError:
         m._db.close()

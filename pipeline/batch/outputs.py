@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..messages import MSG
+from . import approved as approved_targets
 from . import plan as planning
 from .files import FINDINGS_CSV, SUMMARY_XLSX, WriteFailed, put_files
 from .frames import Rows
@@ -45,7 +46,9 @@ def write_batch_files(
     input, output, archive entry, reviewer's conclusion, config or version — the X findings cannot
     have changed either, and nothing is redone."""
     conclusions = manifest.conclusions()
-    key = batch_key(items, archive, conclusions, opts)
+    approved_state, approved_notes = approved_targets.approved_state(opts.approved, opts.settings)
+    notes += approved_notes
+    key = batch_key(items, archive, conclusions, opts, approved_state)
     done = manifest.batch()
     if not opts.force and all(
         name in done and done[name][1] == key and intact(opts.output, ((name, done[name][0]),))
@@ -53,19 +56,28 @@ def write_batch_files(
     ):
         return [], BatchTiming()
     t0 = time.perf_counter()
-    redo = to_redo(items, gather(items, archive, rows, opts), opts)
+    from ..checks.approved import comparison_view, target_comparison
+    from ..checks.cross import CrossContext
+
+    approved, approved_notes = approved_targets.read_for_pass(approved_state, opts.settings)
+    notes += approved_notes
+    ctx = CrossContext(opts.settings, approved)
+    crossed = gather(items, archive, rows, opts)
+    redo = to_redo(items, crossed, opts, ctx)
     t1 = time.perf_counter()
     if redo:
         execute(redo, opts, settle, now())  # settle puts their rows in again
-        key = batch_key(items, archive, conclusions, opts)
+        key = batch_key(items, archive, conclusions, opts, approved_state)
     t2 = time.perf_counter()
     if held_open(opts.output / SUMMARY_XLSX):  # the reviewer is still in it: theirs stays, rebuilt next run
         return [SUMMARY_XLSX], BatchTiming(t1 - t0, t2 - t1, len(redo), 0.0)
     from ..render.summary import findings_csv, summary_workbook
 
-    frames = rows.frames()
+    frames = approved_targets.with_reading_problems(rows.frames(), approved)
+    # built by X006–X008 a moment ago, not again; None: no approved targets were given
+    targets = comparison_view(target_comparison(crossed, ctx)) if approved is not None else None
     build = {
-        SUMMARY_XLSX: lambda: summary_workbook(frames, conclusions),
+        SUMMARY_XLSX: lambda: summary_workbook(frames, conclusions, targets=targets),
         FINDINGS_CSV: lambda: findings_csv(frames),
     }
     written: dict[str, str] = {}
@@ -86,7 +98,13 @@ def write_batch_files(
     return failed, BatchTiming(t1 - t0, t2 - t1, len(redo), time.perf_counter() - t2)
 
 
-def batch_key(items: list[Item], archive: list[Record], conclusions: dict, opts: RunOptions) -> str:
+def batch_key(
+    items: list[Item],
+    archive: list[Record],
+    conclusions: dict,
+    opts: RunOptions,
+    approved: approved_targets.ApprovedState,
+) -> str:
     """What the batch files and the X findings are a function of."""
     return hashlib.sha256(
         json.dumps(
@@ -96,6 +114,7 @@ def batch_key(items: list[Item], archive: list[Record], conclusions: dict, opts:
                 *([it.name, it.record.sha256, it.record.folder, it.record.outputs] for it in items),
                 *(["archive", r.file, r.sha256, r.folder, r.outputs] for r in archive),
                 sorted(dataclasses.astuple(c) for c in conclusions.values()),
+                *(["approved", name, digest] for name, digest in approved.digests),
             ],
             ensure_ascii=False,
         ).encode("utf-8")

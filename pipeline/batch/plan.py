@@ -14,6 +14,7 @@ from pathlib import Path
 from .. import __version__ as _PACKAGE_VERSION
 from .. import decisions
 from ..load import file_digest
+from ..lockfile import Busy, holding
 from ..messages import MSG, os_reason
 from ..model import Decision
 from .files import FINDINGS_CSV, SUMMARY_XLSX, atomic_write, safe_name
@@ -202,23 +203,12 @@ def _below(root: Path, wanted: tuple[int, int]) -> bool:
 
 @contextmanager
 def lock_output(output: Path) -> Iterator[None]:
+    """One batch at a time per output folder, on Windows as on Linux (lockfile.py)."""
     try:
-        import fcntl
-    except ImportError:  # Windows: no advisory locks; two runs at once are the user's to avoid
-        yield
-        return
-    lock = output / ".lock"
-    if lock.is_symlink():  # never open through a link planted as .lock
-        lock.unlink()
-    fd = os.open(lock, os.O_WRONLY | os.O_CREAT | os.O_APPEND | getattr(os, "O_NOFOLLOW", 0), 0o644)
-    with open(fd, "a") as fh:
-        try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise AlreadyRunning(MSG["RUN_already_running"].format(path=output)) from None
-        except OSError:  # a file system without locks (some network shares): go on unlocked
-            pass
-        yield
+        with holding(output / ".lock"):
+            yield
+    except Busy:
+        raise AlreadyRunning(MSG["RUN_already_running"].format(path=output)) from None
 
 
 def plan(inputs: list[Path], records: dict[str, Record], opts: RunOptions) -> list[Item]:

@@ -13,25 +13,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from ..decisions import (
+from ..decisions import CONCLUSIONS, OPEN, PENDING, Conclusion, location, value_text
+from ..messages import MSG
+from ..model import Decision, DecisionKey
+from ..sheets import (
     CONCLUSION_HEAD,
-    CONCLUSIONS,
     DATE_HEAD,
     FILE_HEAD,
     KEY_HEADS,
     NOTE_HEAD,
-    OPEN,
-    PENDING,
-    REVIEW_SHEET,
+    REVIEW,
     REVIEWER_HEAD,
     STATE_HEAD,
-    SUMMARY_SHEET,
-    Conclusion,
-    location,
-    value_text,
+    SUMMARY,
 )
-from ..messages import MSG
-from ..model import Decision, DecisionKey
 
 MAX_READ_BYTES = 50 * 1024 * 1024  # a scored workbook is ~50 KB; anything this big is not one of ours
 
@@ -126,9 +121,9 @@ def read_scored(path: Path) -> tuple[Saved, list[Entry]]:
     wb = _open(path)
     try:
         saved = saved_by(path, wb)
-        if REVIEW_SHEET not in wb.sheetnames:
+        if REVIEW.name not in wb.sheetnames:
             return saved, []
-        ws = wb[REVIEW_SHEET]
+        ws = wb[REVIEW.name]
         rows = ws.iter_rows(values_only=True)
         heads = _headers(next(rows, ()))
         if STATE_HEAD not in heads or any(h not in heads for h in KEY_HEADS):
@@ -171,9 +166,9 @@ def read_summary(path: Path) -> tuple[Saved, list[ConclusionEntry]]:
     wb = _open(path)
     try:
         saved = saved_by(path, wb)
-        if SUMMARY_SHEET not in wb.sheetnames:
+        if SUMMARY.name not in wb.sheetnames:
             return saved, []
-        rows = wb[SUMMARY_SHEET].iter_rows(values_only=True)
+        rows = wb[SUMMARY.name].iter_rows(values_only=True)
         heads = _headers(next(rows, ()))
         if FILE_HEAD not in heads or CONCLUSION_HEAD not in heads:
             return saved, []
@@ -250,7 +245,13 @@ def conclusion_changes(
             continue
         if current is not None and current.at > saved.at:
             continue
-        problem = "" if state in CONCLUSIONS else MSG["D_conclusion_unknown"].format(value=state, cell=e.cell)
+        problem = (
+            ""
+            if state in CONCLUSIONS
+            else MSG["D_conclusion_unknown"].format(
+                value=state, cell=e.cell, states="/".join(CONCLUSIONS), pending=PENDING
+            )
+        )
         out.append(
             Conclusion(e.file, state, e.reviewer, e.day, saved.by, saved.at, f"{source}!{e.cell}", problem)
         )

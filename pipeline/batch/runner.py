@@ -18,6 +18,7 @@ from pathlib import Path
 
 from .. import decisions
 from ..messages import MSG
+from ..model import Severity
 from . import plan as planning
 from .files import clean_temp
 from .frames import Rows, entry_of, read_doc
@@ -118,6 +119,7 @@ def run(opts: RunOptions) -> BatchReport:
         processed=done,
         skipped=len(items) - done - held,
         unreadable=sum(it.record.status != OK for it in items),
+        unreadable_files=tuple(it.name for it in items if it.record.status != OK),
         errors=errors,
         warnings=sum(c[1] for c in counts),
         infos=sum(c[2] for c in counts),
@@ -199,7 +201,8 @@ def _inside(folder: Path, output: Path) -> bool:
 
 def _counts(doc: dict) -> tuple[int, int, int]:
     severities = [f.get("severity") for f in doc.get("findings", ())]
-    return severities.count("错误"), severities.count("警告"), severities.count("提示")
+    errors, warnings, infos = (severities.count(s.value) for s in Severity)
+    return errors, warnings, infos
 
 
 def _open_errors(item: Item, output: Path) -> bool:
@@ -210,7 +213,7 @@ def _open_errors(item: Item, output: Path) -> bool:
         return True
     doc = item.doc if item.doc is not None else read_doc(output / item.record.folder, item.name, item.digest)
     return any(
-        f.get("severity") == "错误"
+        f.get("severity") == Severity.ERROR.value
         and (f.get("decision") or {}).get("state", decisions.OPEN) in (decisions.OPEN, decisions.CONFIRMED)
         for f in doc.get("findings", ())
     )

@@ -4,12 +4,16 @@ workbooks whose X findings differ from those their outputs list, to be rendered 
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from ..tables import Frames
 from .frames import Entry, Rows, entry_of, read_doc, scored_path
 from .interface import RunOptions
 from .manifest import OK, UNREADABLE, Record
 from .plan import Item
+
+if TYPE_CHECKING:
+    from ..checks.cross import CrossContext
 
 
 def gather(items: list[Item], archive: list[Record], rows: Rows, opts: RunOptions) -> Frames:
@@ -26,12 +30,14 @@ def gather(items: list[Item], archive: list[Record], rows: Rows, opts: RunOption
     return rows.frames()
 
 
-def to_redo(items: list[Item], frames: Frames, opts: RunOptions) -> list[Item]:
+def to_redo(
+    items: list[Item], frames: Frames, opts: RunOptions, ctx: CrossContext | None = None
+) -> list[Item]:
     """The X rules over `frames`; the workbooks whose X findings changed, each with its new ones
     in `extras` (the workers render them like its own findings)."""
     from ..checks.cross import CrossContext, run_cross
 
-    found = run_cross(frames, CrossContext(opts.settings))
+    found = run_cross(frames, ctx or CrossContext(opts.settings))
     redo = []
     for it in items:
         want = [f.as_dict() for f in found.get(it.name, ())]

@@ -18,13 +18,14 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ..config import Settings
-from ..display import money
+from ..display import money, money_key
 from ..messages import MSG
 from ..model import Finding, Severity
 from ..values import AT_LEAST, AT_MOST, GREATER, LESS, parse_quantity
 from .registry import RULES, rule
 
 if TYPE_CHECKING:
+    from ..load.approved import ApprovedTargets
     from ..tables import Frames
 
 # A copied sentence shorter than this (`无。`, `无`) says nothing about copying.
@@ -35,6 +36,8 @@ LISTED_OTHERS = 3  # the message names this many other workbooks, then counts th
 @dataclass(frozen=True)
 class CrossContext:
     settings: Settings = field(default_factory=Settings)
+    approved: ApprovedTargets | None = None  # the bureau's approved 绩效目标 (X006–X008, checks/approved.py)
+    memo: dict = field(default_factory=dict, compare=False, repr=False)  # tables rules share, built once
 
 
 @dataclass(frozen=True)
@@ -163,7 +166,7 @@ def payment_in_two_projects(frames: Frames, ctx: CrossContext) -> Iterator[Locat
         return
     pay = pay.assign(
         _u=pay["unit"].map(normalize),
-        _a=pay["amount"].map(lambda a: round(float(a), 4)),
+        _a=pay["amount"].map(lambda a: money_key(float(a))),
         _f=pay["fund_type"].map(normalize),
     )
     pay = _in_several(pay[pay["_u"] != ""], ["_u", "dates", "_a", "_f"])

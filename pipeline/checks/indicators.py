@@ -41,8 +41,10 @@ def _name(ind: Indicator) -> str:
 
 
 def _lines(project: Project, ctx: Context) -> Iterator[tuple[Indicator, IndicatorScore]]:
+    """Each indicator with its scored line (scoring scores every row, one line per row)."""
+    by_row = {line.row: line for line in reversed(ctx.scores.indicators)}  # the first of a row wins
     for ind in project.indicators:
-        line = ctx.scores.for_row(ind.row)
+        line = by_row.get(ind.row)
         if line is not None:
             yield ind, line
 
@@ -500,27 +502,16 @@ def capped_rate_at_most_full(project: Project, ctx: Context) -> Iterator[Finding
         if _first_word(f"{ind.level2.name}{ind.level3.text}", words) is None:
             continue
         m = line.measurement
-        target = m.target if m is not None else None
-        if target is not None and target.unit == PERCENT and target.value > FULL_RATE:
-            yield finding(
-                "S015",
-                ind.target,
-                expected=FULL_RATE,
-                actual=target.value,
-                name=_name(ind),
-                what="年度指标值",
-                value=ind.target.text,
-            )
-        if m is not None and m.comparable and m.unit == PERCENT and m.actual > FULL_RATE:
-            yield finding(
-                "S015",
-                ind.actual,
-                expected=FULL_RATE,
-                actual=m.actual,
-                name=_name(ind),
-                what="实际完成值",
-                value=ind.actual.text,
-            )
+        if m is None:
+            continue
+        stated = [(ind.target, "年度指标值", m.target.value if m.target.unit == PERCENT else None)]
+        if m.comparable and m.unit == PERCENT:
+            stated.append((ind.actual, "实际完成值", m.actual))
+        for cell, what, rate in stated:
+            if rate is not None and rate > FULL_RATE:
+                yield finding(
+                    "S015", cell, expected=FULL_RATE, actual=rate, name=_name(ind), what=what, value=cell.text
+                )
 
 
 @rule("S016", Severity.INFO, needs=(LINES,))

@@ -96,8 +96,8 @@ def stated_total_matches(p: Project, ctx: Context) -> Iterator[Finding]:
                     expected=scores.total,
                     actual=claim,
                     section=section.title,
-                    stated=show(claim, 2),
-                    total=show(scores.total, 2),
+                    stated=show(claim, ctx.settings.scoring.decimals),
+                    total=show(scores.total, ctx.settings.scoring.decimals),
                 )
 
 
@@ -128,7 +128,7 @@ def stated_grade_matches(p: Project, ctx: Context) -> Iterator[Finding]:
                     actual=stated,
                     section=section.title,
                     stated=m.group(1),
-                    total=show(ctx.scores.total, 2),
+                    total=show(ctx.scores.total, ctx.settings.scoring.decimals),
                     grade=grade,
                 )
 
@@ -170,7 +170,7 @@ def stated_subtotals_match(p: Project, ctx: Context) -> Iterator[Finding]:
     """
     by_level2, by_level1 = table_subtotals(ctx.scores)
     known = set(LEVEL1) | set(LEVEL2) | set(by_level2) | set(by_level1)
-    tolerance = ctx.settings.tolerance.score
+    tolerance, d = ctx.settings.tolerance.score, ctx.settings.scoring.decimals
     for section in p.narrative:
         for m in _SUBTOTAL_CLAIM.finditer(plain_text(section)):
             name = indicator_name(m.group(1), known)
@@ -187,14 +187,14 @@ def stated_subtotals_match(p: Project, ctx: Context) -> Iterator[Finding]:
                     "N003",
                     section.text,
                     quote=m.group(0),
-                    expected=f"{show(table.weight, 2)}/{show(table.claimed, 2)}",
-                    actual=f"{show(weight, 2)}/{show(score, 2)}",
+                    expected=f"{show(table.weight, d)}/{show(table.claimed, d)}",
+                    actual=f"{show(weight, d)}/{show(score, d)}",
                     section=section.title,
                     level2=name,
-                    weight=show(weight, 2),
-                    score=show(score, 2),
-                    table_weight=show(table.weight, 2),
-                    table_score=show(table.claimed, 2),
+                    weight=show(weight, d),
+                    score=show(score, d),
+                    table_weight=show(table.weight, d),
+                    table_score=show(table.claimed, d),
                 )
 
 

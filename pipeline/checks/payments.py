@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from datetime import date
 
-from ..display import money
+from ..display import money, money_key
 from ..model import Finding, Payment, Project, Severity, SubItem
 from ..values import half_width
 from .budget import money_differs, sum_against, total_cell
@@ -152,7 +152,7 @@ def no_duplicate_payments(p: Project, ctx: Context) -> Iterator[Finding]:
             continue
         key = (
             pay.dates.value,
-            round(pay.amount.value, 4),
+            money_key(pay.amount.value),  # the same to the yuan
             tuple(sorted(map(normalize_name, payment_items(pay)))),
         )
         if key in first_row:

@@ -13,7 +13,7 @@ import python_calamine as calamine
 from .. import schema
 from ..cells import a1
 from ..config import Settings
-from ..display import show
+from ..display import wan
 from ..messages import KIND_WORDS, MSG, os_reason
 from ..model import (
     EMPTY,
@@ -329,7 +329,7 @@ class _Reader:
                     "I007",
                     grid.name,
                     ref.cell if ref else "",
-                    MSG["I007"].format(initial=show(total.initial.value, 4)),
+                    MSG["I007"].format(initial=wan(total.initial.value)),
                 )
         return funds
 

@@ -29,6 +29,7 @@ class ProjectDoc(TypedDict):
     unit: object
     department: object
     name_at: NotRequired[list[str] | None]  # [sheet, cell] of 项目名称 (X003 points there)
+    code: NotRequired[object]  # v3: 项目编码, when the workbook gives it (X006–X008 match on it)
 
 
 class ClaimedDoc(TypedDict):
@@ -157,6 +158,13 @@ def document(result: Result) -> FindingsDoc:
                     "level3_at": _at(ind.level3) if ind else None,
                     "target": ind.target.text if ind else "",
                     "target_at": _at(ind.target) if ind else None,
+                    # what reads a bare target (X006 compares it with the approved one)
+                    **({"unit": ind.unit.text} if ind and ind.unit.text else {}),
+                    **(
+                        {"nature": ind.comparator.text or ind.nature.text}
+                        if ind and (ind.comparator.text or ind.nature.text)
+                        else {}
+                    ),
                     "actual": ind.actual.text if ind else "",
                     "deviation": ind.deviation.text if ind else "",
                     "deviation_at": _at(ind.deviation) if ind else None,
@@ -173,6 +181,7 @@ def document(result: Result) -> FindingsDoc:
             "unit": info.unit.value,
             "department": info.department.value,
             "name_at": _at(info.name),
+            **({"code": info.project_code.value} if info.project_code.value else {}),
         },
         claimed={"total": info.claimed_total.value, "grade": info.claimed_grade.value},
         computed=computed,

@@ -17,6 +17,7 @@ from ..cells import parse_a1
 from ..display import show
 from ..messages import MSG
 from ..model import Finding, Indicator, IndicatorScore, Result, Scores
+from ..schema import FUND_TOTAL
 from .xlsx import (
     MIN_ROW,
     STYLES,
@@ -48,8 +49,16 @@ INDICATOR_HEAD = (
     "偏差原因分析及改进措施",
 )
 FUND_HEAD = ("年初预算数", "全年预算数", "全年执行数", "分值", "执行率", "得分")
+# Columns by what they hold: INDICATOR_HEAD runs from column B (A holds the block's label), so its
+# third header on (三级指标 … 偏差原因分析及改进措施) names columns D…J; the fund block and the total
+# lines put their 分值, 自评 and 复核 figures in the same columns.
+LEVEL3_COL, TARGET_COL, ACTUAL_COL, WEIGHT_COL, CLAIMED_COL, COMPUTED_COL, DEVIATION_COL = (
+    1 + c for c in range(2, len(INDICATOR_HEAD))
+)
+FUND_AMOUNT_COLS = tuple(LEVEL3_COL + i for i in range(3))  # 年初预算数, 全年预算数, 全年执行数
+RATE_COL = CLAIMED_COL  # the fund block's 执行率 sits where the claims do
 FUND_LINES = (
-    ("年度资金总额", "年度资金总额"),
+    (FUND_TOTAL, FUND_TOTAL),
     ("财政拨款", "其中：当年财政拨款"),
     ("上年结转资金", "　　　上年结转资金"),
     ("其他资金", "　　　其他资金"),
@@ -116,11 +125,11 @@ def _address(cell: str) -> tuple[int, int] | None:
         return None
 
 
-def _level_label(name: str, weight: float | None, width: float) -> str:
+def _level_label(name: str, weight: float | None, width: float, decimals: int) -> str:
     """`产出指标(50分)`; on two lines, the weight below the name, when one line does not fit `width`."""
     if not name or weight is None:
         return name
-    points = f"({show(weight, 4)}分)"
+    points = f"({show(weight, decimals)}分)"
     return name + points if text_width(name + points) <= width - 1.5 else f"{name}\n{points}"
 
 
@@ -155,25 +164,26 @@ def form_layout(result: Result, s: Scores) -> Layout:
     lay.put(top, 0, "项目资金\n（万元）", "label", (top + len(FUND_LINES), 0), fit=False)
     lay.put(top, 1, "", "label", (top, 2))
     for i, head in enumerate(FUND_HEAD):  # 得分 runs to the last column: no empty box beside it
-        lay.put(top, 3 + i, head, "head", (top, last) if 3 + i == 8 else None)
+        c = FUND_AMOUNT_COLS[0] + i
+        lay.put(top, c, head, "head", (top, last) if c == COMPUTED_COL else None)
     for i, (source, label) in enumerate(FUND_LINES, start=top + 1):
         row = p.funds.get(source)
         lay.put(i, 1, label, "text", (i, 2))
         for c, cell in zip(
-            (3, 4, 5), (row.initial, row.adjusted, row.executed) if row else (None,) * 3, strict=True
+            FUND_AMOUNT_COLS, (row.initial, row.adjusted, row.executed) if row else (None,) * 3, strict=True
         ):
             value = shown(cell)
             lay.put(i, c, value, "money" if isinstance(value, (int, float)) else "center", src=[cell])
-        if source == "年度资金总额":
-            lay.put(i, 6, s.budget_weight, "score")
+        if source == FUND_TOTAL:
+            lay.put(i, WEIGHT_COL, s.budget_weight, "score")
             if s.budget_score is None and s.unknown:
-                lay.put_unknown(i, 7, s.budget_arithmetic)
-                lay.put_unknown(i, 8, s.budget_arithmetic, (i, last))
+                lay.put_unknown(i, RATE_COL, s.budget_arithmetic)
+                lay.put_unknown(i, COMPUTED_COL, s.budget_arithmetic, (i, last))
                 continue
-            lay.put(i, 7, s.execution_rate, "percent")
-            lay.put(i, 8, s.budget_score, "score", (i, last))
+            lay.put(i, RATE_COL, s.execution_rate, "percent")
+            lay.put(i, COMPUTED_COL, s.budget_score, "score", (i, last))
         else:
-            lay.put(i, 6, "—", "center")
+            lay.put(i, WEIGHT_COL, "—", "center")
             rate = shown(row.rate) if row else None  # the unit's own figure on a 其中 line
             lay.put(
                 i,
@@ -182,7 +192,7 @@ def form_layout(result: Result, s: Scores) -> Layout:
                 "percent" if isinstance(rate, (int, float)) else "center",
                 src=[row.rate] if row else (),
             )
-            lay.put(i, 8, "—", "center", (i, last))
+            lay.put(i, COMPUTED_COL, "—", "center", (i, last))
     r = top + len(FUND_LINES) + 1
 
     # 年度总体目标
@@ -214,7 +224,7 @@ def form_layout(result: Result, s: Scores) -> Layout:
         lay.put(
             first + a,
             1,
-            _level_label(name, s.level1_weights.get(name), FORM_WIDTHS[1]),
+            _level_label(name, s.level1_weights.get(name), FORM_WIDTHS[1], s.decimals),
             "center",
             (first + b, 1),
             [ind.level1 for ind in inds[a : b + 1]],
@@ -225,7 +235,7 @@ def form_layout(result: Result, s: Scores) -> Layout:
             lay.put(
                 first + a + c,
                 2,
-                _level_label(l2, sub_weight.get((name, l2)), FORM_WIDTHS[2]),
+                _level_label(l2, sub_weight.get((name, l2)), FORM_WIDTHS[2], s.decimals),
                 "center",
                 (first + a + d, 2),
                 [ind.level2 for ind in inds[a + c : a + d + 1]],
@@ -241,36 +251,38 @@ def form_layout(result: Result, s: Scores) -> Layout:
     # 总分 and 等级
     lay.put(r, 0, "总分", "label", (r, 5))
     if s.weight_total is None:
-        lay.put_unknown(r, 6, s.total_arithmetic)
+        lay.put_unknown(r, WEIGHT_COL, s.total_arithmetic)
     else:
-        lay.put(r, 6, s.weight_total, "score")
-    lay.put(r, 7, shown(info.claimed_total), "score", src=[info.claimed_total])
+        lay.put(r, WEIGHT_COL, s.weight_total, "score")
+    lay.put(r, CLAIMED_COL, shown(info.claimed_total), "score", src=[info.claimed_total])
     if s.total is None:  # v3: the cells that block it and what was verified, beside it
-        lay.put_unknown(r, 8, s.total_arithmetic)
+        lay.put_unknown(r, COMPUTED_COL, s.total_arithmetic)
         lay.put(r, last, s.total_arithmetic.removeprefix(MSG["R_unknown"] + "："), "text")
     else:
-        lay.put(r, 8, s.total, "score")  # a number, whatever the scale: the note beside it says how
+        lay.put(
+            r, COMPUTED_COL, s.total, "score"
+        )  # a number, whatever the scale: the note beside it says how
     if s.total is not None and s.rescaled:
         lay.put(
             r,
             last,
             MSG["R_rescaled"].format(
-                raw=show(s.raw_total, 4),
-                weight=show(s.weight_total, 4),
-                scale=show(s.scale, 4),
-                total=show(s.total, 4),
+                raw=show(s.raw_total, s.decimals),
+                weight=show(s.weight_total, s.decimals),
+                scale=show(s.scale, s.decimals),
+                total=show(s.total, s.decimals),
             ),
             "text",
         )
     elif s.total is not None:
         lay.put(r, last, MSG["D_adjusted_total"] if s.adjusted else None, "text")
     lay.put(r + 1, 0, "等级", "label", (r + 1, 5))
-    lay.put(r + 1, 6, None, "center")
-    lay.put(r + 1, 7, shown(info.claimed_grade), "center", src=[info.claimed_grade])
+    lay.put(r + 1, WEIGHT_COL, None, "center")
+    lay.put(r + 1, CLAIMED_COL, shown(info.claimed_grade), "center", src=[info.claimed_grade])
     if s.grade is None:
-        lay.put_unknown(r + 1, 8, s.total_arithmetic)
+        lay.put_unknown(r + 1, COMPUTED_COL, s.total_arithmetic)
     else:
-        lay.put(r + 1, 8, s.grade, "center")
+        lay.put(r + 1, COMPUTED_COL, s.grade, "center")
     lay.put(r + 1, last, None, "text")
     lay.put(r + 2, 0, MSG["R_form_note"], "note", (r + 2, last))
     return lay
@@ -289,18 +301,18 @@ def form_marks(lay: Layout, findings: Iterable[Finding], resolve: Callable[[str]
 
 
 def _indicator_line(lay: Layout, r: int, ind: Indicator, sc: IndicatorScore | None) -> None:
-    lay.put(r, 3, shown(ind.level3), "text", src=[ind.level3, ind.nature])
-    lay.put(r, 4, shown(ind.target), "center", src=[ind.target])
-    lay.put(r, 5, shown(ind.actual), "center", src=[ind.actual])
-    lay.put(r, 6, shown(ind.weight), "score", src=[ind.weight])
-    lay.put(r, 7, shown(ind.claimed), "score", src=[ind.claimed])
+    lay.put(r, LEVEL3_COL, shown(ind.level3), "text", src=[ind.level3, ind.nature])
+    lay.put(r, TARGET_COL, shown(ind.target), "center", src=[ind.target])
+    lay.put(r, ACTUAL_COL, shown(ind.actual), "center", src=[ind.actual])
+    lay.put(r, WEIGHT_COL, shown(ind.weight), "score", src=[ind.weight])
+    lay.put(r, CLAIMED_COL, shown(ind.claimed), "score", src=[ind.claimed])
     if sc is not None and sc.unknown:
-        lay.put_unknown(r, 8, sc.arithmetic)
+        lay.put_unknown(r, COMPUTED_COL, sc.arithmetic)
     else:
-        lay.put(r, 8, sc.final if sc else None, "score")
+        lay.put(r, COMPUTED_COL, sc.final if sc else None, "score")
     if sc is not None and sc.adjusted:
-        lay.notes[(r, 8)] = ADJUSTED_LABEL + "：" + sc.arithmetic.rsplit("；", 1)[-1]
-    lay.put(r, 9, shown(ind.deviation), "text", src=[ind.deviation])
+        lay.notes[(r, COMPUTED_COL)] = ADJUSTED_LABEL + "：" + sc.arithmetic.rsplit("；", 1)[-1]
+    lay.put(r, DEVIATION_COL, shown(ind.deviation), "text", src=[ind.deviation])
 
 
 # A4 landscape, print_setup's margins, in points: what one printed page holds at 100%

@@ -7,24 +7,10 @@ import io
 import xlsxwriter
 
 from ..model import Decision
+from ..sheets import DECISION_RECORD
 from .xlsx import OPTIONS, PINNED_CREATED, Formats, add_sheet, fit_height, put
 
-RECORD = "审核处理记录"
-COLUMNS = (
-    ("项目（文件）", 24),
-    ("规则", 7),
-    ("位置", 16),
-    ("应为", 14),
-    ("实为", 14),
-    ("审核处理", 9),
-    ("审核说明", 30),
-    ("审核人", 12),
-    ("时间", 18),
-    ("状态", 8),
-    ("失效/更改时间", 18),
-    ("录入位置", 40),
-)
-WRAPPED = (0, 3, 4, 6, 11)
+RECORD = DECISION_RECORD.name
 
 
 def row_of(d: Decision) -> tuple[str, ...]:
@@ -51,16 +37,17 @@ def record_workbook(decisions: list[Decision]) -> bytes:
     workbook.set_properties({"created": PINNED_CREATED, "title": RECORD, "author": ""})
     fmt = Formats(workbook)
     ws = add_sheet(workbook, RECORD)
-    for c, (head, width) in enumerate(COLUMNS):
-        ws.set_column(c, c, width)
-        ws.write_string(0, c, head, fmt("head"))
+    columns = DECISION_RECORD.columns
+    for c, column in enumerate(columns):
+        ws.set_column(c, c, column.width)
+        ws.write_string(0, c, column.head, fmt("head"))
     for r, d in enumerate(decisions, start=1):
         values = row_of(d)
         for c, value in enumerate(values):
-            put(ws, r, c, value, fmt, "text" if c in WRAPPED else "center")
-        ws.set_row(r, fit_height((values[c], COLUMNS[c][1]) for c in WRAPPED))
+            put(ws, r, c, value, fmt, columns[c].style)
+        ws.set_row(r, fit_height((values[c], columns[c].width) for c in DECISION_RECORD.wrapped))
     ws.freeze_panes(1, 1)
-    ws.autofilter(0, 0, max(len(decisions), 1), len(COLUMNS) - 1)
+    ws.autofilter(0, 0, max(len(decisions), 1), DECISION_RECORD.last)
     ws.set_paper(9)
     ws.set_landscape()
     ws.fit_to_pages(1, 0)

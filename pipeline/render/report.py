@@ -25,9 +25,9 @@ import jinja2
 
 from ..config import Settings
 from ..decisions import WAIVED
-from ..display import fixed, percent, show
+from ..display import day, fixed, percent, show, wan, wan_column
 from ..model import Cell, Finding, Indicator, IndicatorScore, Result, Unknown
-from ..schema import FUNDS
+from ..schema import FUND_TOTAL, FUNDS
 from ..values import half_width
 from . import form
 from .scored_workbook import resolver
@@ -57,16 +57,21 @@ def report_docx(result: Result, run_date: dt.date, settings: Settings) -> bytes:
     """The 绩效自评报告 of one scored workbook, as .docx bytes (same input + config + date → same bytes)."""
     if result.scores is None:
         raise ValueError("无法读取的工作簿没有评分结果，不生成报告")
-    # a finding the reviewer waived (豁免) is listed as waived, not marked in the text
-    open_findings = [f for f in result.findings if result.review.state(f) != WAIVED]
+    open_findings = _not_waived(result)
     notes = Comments(open_findings)
-    context = _context(result, run_date, settings, notes)
+    context = _context(result, run_date, settings, notes, open_findings)
     text = _environment().get_template(MAIN_TEMPLATE).render(context)
     writer = Writer(blocks={"form": _form_grid(result, open_findings, notes)})
     body = writer.write(_parse(text))
     info = result.project.info
     used = {cid: notes.texts[cid] for cid in writer.comment_ids()}
     return package(body, _inline(info.name.text) + "绩效自评报告", _inline(info.unit.text), run_date, used)
+
+
+def _not_waived(result: Result) -> list[Finding]:
+    """The findings the report shows as open: a finding the reviewer waived (豁免) is listed as
+    waived, never marked in the text."""
+    return [f for f in result.findings if result.review.state(f) != WAIVED]
 
 
 def prepare() -> None:
@@ -165,7 +170,15 @@ def _narrative(section, notes: Comments) -> list[str]:
 
 
 # ================================================================ 1. display values
-def _context(result: Result, run_date: dt.date, settings: Settings, notes: Comments | None = None) -> dict:
+def _context(
+    result: Result,
+    run_date: dt.date,
+    settings: Settings,
+    notes: Comments | None = None,
+    open_findings: list[Finding] | None = None,
+) -> dict:
+    """The template's variables. `open_findings`: the findings the reviewer has not waived (as
+    report_docx found them); the rest are listed as waived."""
     p, s = result.project, result.scores
     assert s is not None
     info = p.info
@@ -199,8 +212,9 @@ def _context(result: Result, run_date: dt.date, settings: Settings, notes: Comme
     placed = {id(i) for t in subtotals for i in t["lost"]}
     narrative = {sec.title: _narrative(sec, notes) for sec in p.narrative}
     review = result.review
-    waived = [f for f in result.findings if review.state(f) == WAIVED]
-    kept = [f for f in result.findings if review.state(f) != WAIVED]
+    kept = _not_waived(result) if open_findings is None else open_findings
+    listed = set(kept)
+    waived = [f for f in result.findings if f not in listed]
     seq_at = _payment_numbers(result)
     findings = _findings(kept, settings, seq_at) if settings.report.include_findings else []
     waived_list = (
@@ -219,7 +233,7 @@ def _context(result: Result, run_date: dt.date, settings: Settings, notes: Comme
             "leader": _inline(info.leader.text),
             "contact": _inline(info.contact.text),
             "phone": _inline(info.phone.text),
-            "eval_date": _date(info.eval_date.value) or _inline(info.eval_date.text),
+            "eval_date": day(info.eval_date.value) or _inline(info.eval_date.text),
         },
         "scores": {
             "total": score(s.total),
@@ -228,8 +242,8 @@ def _context(result: Result, run_date: dt.date, settings: Settings, notes: Comme
             "weight_total": score(s.weight_total),
             "scale": score(s.scale),
             "rescaled": s.rescaled,
-            "budget": show(s.budget, 4),
-            "executed": show(s.executed, 4),
+            "budget": wan(s.budget),
+            "executed": wan(s.executed),
             "rate": percent(s.execution_rate),
             "budget_weight": score(s.budget_weight),
             "budget_score": score(s.budget_score),
@@ -258,13 +272,13 @@ def _context(result: Result, run_date: dt.date, settings: Settings, notes: Comme
         },
         "funds": _funds(result),
         "subitems": [
-            {"name": _inline(i.name.text), "amount": show(i.amount.value, 4) or _inline(i.amount.text)}
+            {"name": _inline(i.name.text), "amount": wan(i.amount.value) or _inline(i.amount.text)}
             for i in p.subitems
         ],
         "structure": [
             {
                 "category": _inline(r.category.text),
-                "amount": show(r.amount.value, 4) or _inline(r.amount.text),
+                "amount": wan(r.amount.value) or _inline(r.amount.text),
             }
             for r in p.structure
         ],
@@ -292,15 +306,11 @@ def _context(result: Result, run_date: dt.date, settings: Settings, notes: Comme
         "include_findings": settings.report.include_findings,
         "findings": findings,
         "waived": waived_list,
-        "adjusted": [  # the reviewer's reason, when the 审核说明 says more than the score
-            {**i, "note": _inline(d.note) if d.note.strip() != i["final"] else ""}
-            for i in indicators
-            if i["adjusted"] and (d := review.adjustments.get(i["row"])) is not None
-        ],
+        "adjusted": [i for i in indicators if i["adjusted"]],  # with the reviewer's reason, if any
         "finding_counts": [
             (sev, sum(f["severity"] == sev for f in findings)) for sev in settings.report.findings_severities
         ],
-        "run_date": _date(run_date),
+        "run_date": day(run_date),
     }
 
 
@@ -326,9 +336,8 @@ def _indicator(i: Indicator, sc: IndicatorScore | None, score, notes: Comments) 
         "unverified": sc is not None and sc.computed is None and not sc.unknown,
         "unknown": _cells(sc.unknown) if sc is not None else "",  # v3: what blocks this line
         "claimed_differs": sc is not None and sc.claimed_differs,
-        # a line without any usable score has lost its points too: no sentence may call it full marks
-        "lost": (sc is not None and sc.lost)
-        or (weight is not None and final is None and not (sc and sc.unknown)),
+        "lost": sc is not None and sc.lost,
+        "note": _inline(sc.adjust_reason) if sc is not None else "",  # why a reviewer's 调整
         "deviation": notes.cell_text(_inline(i.deviation.text).rstrip("。；;，, "), i.deviation),
     }
 
@@ -361,7 +370,7 @@ def _form_grid(result: Result, findings: list[Finding], notes: Comments) -> str:
         role = _FORM_ROLE.get(item.style, "center")
         if role == "label" and item.c0 == item.c1 == 0 and item.r1 > item.r0:
             role = "vlabel"
-        text = _form_value(item.value, item.style, role)
+        text = _form_value(item.value, item.style, role, s.decimals)
         anchor = ("form", item.r0, item.c0)
         text = notes.mark(text, marks.notes.get((item.r0, item.c0), ()), anchor)
         if (
@@ -382,7 +391,7 @@ def _form_grid(result: Result, findings: list[Finding], notes: Comments) -> str:
     return grid_table(FORM_WIDTHS_MM, top, bottom=False) + gap + grid_table(FORM_WIDTHS_MM, rest, (head,))
 
 
-def _form_value(value: object, style: str, role: str) -> str:
+def _form_value(value: object, style: str, role: str, decimals: int) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
@@ -394,10 +403,10 @@ def _form_value(value: object, style: str, role: str) -> str:
         )
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         if style == "money":
-            return show(float(value), 4)
+            return wan(float(value))
         if style == "percent":
             return percent(float(value))
-        return show(float(value), 2)
+        return show(float(value), decimals)
     return _inline(str(value))
 
 
@@ -410,11 +419,11 @@ def _funds(result: Result) -> dict:
         rows.append(
             {
                 "source": f.source,
-                "total": f.source == "年度资金总额",
-                "initial": show(f.initial.value, 4),
-                "adjusted": show(f.adjusted.value, 4),
-                "budget": show(f.budget.value, 4),
-                "executed": show(f.executed.value, 4),
+                "total": f.source == FUND_TOTAL,
+                "initial": wan(f.initial.value),
+                "adjusted": wan(f.adjusted.value),
+                "budget": wan(f.budget.value),
+                "executed": wan(f.executed.value),
                 "adjusted_blank": f.adjusted.value is None,
                 "adjusted_differs": (
                     f.adjusted.value is not None
@@ -439,13 +448,13 @@ def _payment(pay, notes: Comments) -> dict:
         "dates": notes.cell_text(dates, pay.dates),
         "fund_type": _inline(pay.fund_type),
         "item": notes.cell_text(_inline("；".join(x for x in (items, purpose) if x)), pay.items),
-        "amount": notes.cell_text(fixed(pay.amount.value, 4) or _inline(pay.amount.text), pay.amount),
+        "amount": notes.cell_text(wan_column(pay.amount.value) or _inline(pay.amount.text), pay.amount),
     }
 
 
 def _payments_total(result: Result) -> str:
     paid = result.scores.paid if result.scores else None
-    return "" if paid is None else fixed(paid, 4)
+    return wan_column(paid)
 
 
 def _findings(
@@ -480,10 +489,6 @@ def _finding(f: Finding, seq_at: dict[tuple[str, int], str]) -> dict:
 
 
 # ---------------------------------------------------------------- formatting and cleaning
-def _date(d: dt.date | None) -> str:
-    return f"{d.year}年{d.month}月{d.day}日" if isinstance(d, dt.date) else ""
-
-
 _LINE_BREAKS = re.compile("\r\n|[\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]")
 _NOT_XML = re.compile("[\x00-\x08\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
@@ -522,7 +527,7 @@ def _finalize(value: object) -> str:
     if value is None:
         raise ReportTemplateError("模板输出了空值（None）：请用 {% if … %} 判断后再输出")
     if isinstance(value, float):
-        value = show(value, 4)
+        value = wan(value)  # a float the template computed: to the yuan, as amounts are shown
     text = value if isinstance(value, str) else str(value)
     if _SPECIAL.search(text) is None:
         return text

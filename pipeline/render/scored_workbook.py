@@ -15,9 +15,10 @@ from io import BytesIO
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
+from .. import sheets
 from ..cells import a1, parse_a1
-from ..decisions import NOTE_HEAD, OPEN, RETIRED, STATE_HEAD, STATES
-from ..display import percent, show
+from ..decisions import OPEN, RETIRED
+from ..display import percent, show, wan
 from ..messages import MSG
 from ..model import NO_REVIEW, Decision, Finding, Result, Review, Scores, Severity
 from ..schema import template_widths
@@ -43,9 +44,10 @@ from .xlsx import (
     text_width,
 )
 
-REVIEW = "审核意见"
-DETAIL = "评分明细"
-RESERVED = (FORM, REVIEW, DETAIL, "审核记录", "History")  # Excel reserves "History"
+REVIEW = sheets.REVIEW.name
+DETAIL = sheets.DETAIL.name
+RECORD = sheets.RECORD.name
+RESERVED = (FORM, REVIEW, DETAIL, RECORD, "History")  # Excel reserves "History"
 
 
 def _norm_cell(cell: str) -> str:
@@ -56,21 +58,8 @@ def _norm_cell(cell: str) -> str:
 
 
 # ---------------------------------------------------------------- 审核意见
-REVIEW_COLUMNS = (
-    ("严重程度", 9),
-    ("规则", 7),
-    ("工作表", 12),
-    ("单元格", 10),
-    ("审核意见", 66),
-    ("应为", 16),
-    ("实为", 16),
-    (STATE_HEAD, 10),  # the reviewer's columns (batch/reviewer.py reads them back by these headers)
-    (NOTE_HEAD, 30),
-)
-STATE_COL, NOTE_COL = len(REVIEW_COLUMNS) - 2, len(REVIEW_COLUMNS) - 1
-
-
-REVIEW_WIDTHS = tuple(REVIEW_COLUMNS[c][1] for c in (2, 4, 5, 6))  # the columns that may wrap
+# the reviewer's columns: batch/reviewer.py reads them back by their headers
+STATE_COL, NOTE_COL = sheets.REVIEW.col(sheets.STATE_HEAD), sheets.REVIEW.col(sheets.NOTE_HEAD)
 
 
 def _write_review(
@@ -80,9 +69,9 @@ def _write_review(
     target_of: Callable[[str], str | None],
     review: Review = NO_REVIEW,
 ) -> None:
-    for c, (head, width) in enumerate(REVIEW_COLUMNS):
-        ws.set_column(c, c, width)
-        ws.write_string(0, c, head, fmt("reviewer_head" if c >= STATE_COL else "head"))
+    for c, column in enumerate(sheets.REVIEW.columns):
+        ws.set_column(c, c, column.width)
+        ws.write_string(0, c, column.head, fmt("reviewer_head" if c >= STATE_COL else "head"))
     ordered = sorted(findings, key=finding_order)
     for r, f in enumerate(ordered, start=1):
         decision = review.decided.get(f)
@@ -105,10 +94,12 @@ def _write_review(
         put(ws, r, 4, f.message, fmt, "text")
         put(ws, r, 5, f.expected, fmt, "score" if isinstance(f.expected, (int, float)) else "center")
         put(ws, r, 6, f.actual, fmt, "score" if isinstance(f.actual, (int, float)) else "center")
-        ws.set_row(r, fit_height(zip((f.sheet, f.message, f.expected, f.actual), REVIEW_WIDTHS, strict=True)))
+        wrapped = (f.sheet, f.message, f.expected, f.actual)
+        ws.set_row(r, fit_height(zip(wrapped, sheets.REVIEW.wrap_widths, strict=True)))
     if not ordered:
-        ws.merge_range(1, 0, 1, len(REVIEW_COLUMNS) - 1, MSG["R_no_findings"], fmt("center"))
+        ws.merge_range(1, 0, 1, sheets.REVIEW.last, MSG["R_no_findings"], fmt("center"))
     else:
+        state = sheets.REVIEW.columns[STATE_COL]
         ws.data_validation(
             1,
             STATE_COL,
@@ -116,16 +107,16 @@ def _write_review(
             STATE_COL,
             {
                 "validate": "list",
-                "source": list(STATES),
+                "source": list(state.choices),
                 "error_type": "warning",  # Excel warns; a value it lets through is checked on the next run
-                "error_title": STATE_HEAD,
-                "error_message": "请选择 待核实、确认、豁免 或 调整",
-                "input_title": STATE_HEAD,
+                "error_title": state.head,
+                "error_message": f"请选择 {sheets.choice_list(state.choices)}",
+                "input_title": state.head,
                 "input_message": "调整：在审核说明中填写调整后的得分（仅定性指标）",
             },
         )
     ws.freeze_panes(1, 0)
-    ws.autofilter(0, 0, max(len(ordered), 1), len(REVIEW_COLUMNS) - 1)
+    ws.autofilter(0, 0, max(len(ordered), 1), sheets.REVIEW.last)
     print_setup(ws)
 
 
@@ -134,55 +125,28 @@ def _problem(decision: Decision | None) -> Severity | None:
 
 
 # ---------------------------------------------------------------- 审核记录
-RECORD = "审核记录"
-RECORD_COLUMNS = (
-    ("状态", 9),
-    ("规则", 7),
-    ("位置", 16),
-    ("应为", 14),
-    ("实为", 14),
-    ("审核处理", 9),
-    ("审核说明", 30),
-    ("审核人", 12),
-    ("时间", 18),
-    ("说明", 50),
-)
-RECORD_WIDTHS = (RECORD_COLUMNS[3][1], RECORD_COLUMNS[4][1], RECORD_COLUMNS[6][1], RECORD_COLUMNS[9][1])
 
 
 def _write_record(ws: Worksheet, fmt: Formats, review: Review) -> None:
     """Decisions that no longer apply (已失效, with the old text) and those that cannot be applied."""
-    for c, (head, width) in enumerate(RECORD_COLUMNS):
-        ws.set_column(c, c, width)
-        ws.write_string(0, c, head, fmt("head"))
+    columns = sheets.RECORD.columns
+    for c, column in enumerate(columns):
+        ws.set_column(c, c, column.width)
+        ws.write_string(0, c, column.head, fmt("head"))
     rows = [(d, RETIRED, MSG["D_retired_note"]) for d in review.retired]
     rows += [(d, "未采用", d.problem) for d in review.problems]
     for r, (d, status, why) in enumerate(rows, start=1):
         k = d.key
         values = (status, k.rule, k.location, k.expected, k.actual, d.state, d.note, d.by, d.at, why)
         for c, value in enumerate(values):
-            put(ws, r, c, value, fmt, "text" if c in (6, 9) else "center")
-        ws.set_row(r, fit_height(zip((k.expected, k.actual, d.note, why), RECORD_WIDTHS, strict=True)))
+            put(ws, r, c, value, fmt, columns[c].style)
+        wrapped = (values[c] for c in sheets.RECORD.wrapped)
+        ws.set_row(r, fit_height(zip(wrapped, sheets.RECORD.wrap_widths, strict=True)))
     ws.freeze_panes(1, 0)
     print_setup(ws)
 
 
 # ---------------------------------------------------------------- 评分明细
-# (key, header, width, style of text in it)
-DETAIL_COLUMNS = (
-    ("row", "行号", 6, "list_center"),
-    ("level1", "一级指标", 15, "list_text"),  # holds 总分（百分制） on one line
-    ("level2", "二级指标", 13, "list_text"),
-    ("level3", "三级指标", 24, "list_text"),
-    ("kind", "指标性质", 7, "list_center"),
-    ("method", "方法", 9, "list_center"),
-    ("weight", "分值", 7, "list_score"),
-    ("claimed", "自评得分", 8, "list_score"),
-    ("computed", "复核得分", 8, "list_score"),
-    ("level", "达成程度", 8, "list_center"),
-    ("band", "区间", 9, "list_center"),
-    ("how", "计算过程", 48, "list_text"),
-)
 # the printable height of an A4 landscape page (print_setup's margins), in points: a list up to
 # a third longer is shrunk onto one page rather than leave its last rows alone on a second
 PAGE_HEIGHT_PT = (210 / 25.4 - 0.5 - 0.6) * 72
@@ -209,7 +173,7 @@ def _detail_lines(result: Result, s: Scores) -> list[dict]:
                 "claimed": sc.claimed,
                 "computed": UNKNOWN if sc.unknown else sc.computed,
                 "level": sc.level,
-                "band": f"{show(sc.band[0], 4)}–{show(sc.band[1], 4)}" if sc.band else None,
+                "band": f"{show(sc.band[0], s.decimals)}–{show(sc.band[1], s.decimals)}" if sc.band else None,
                 "how": sc.arithmetic,
             }
         )
@@ -221,9 +185,7 @@ def _detail_lines(result: Result, s: Scores) -> list[dict]:
             "method": "执行率",
             "weight": s.budget_weight,
             "computed": s.budget_score,
-            "how": MSG["R_budget_line"].format(
-                rate=rate, executed=show(s.executed, 4), budget=show(s.budget, 4)
-            ),
+            "how": MSG["R_budget_line"].format(rate=rate, executed=wan(s.executed), budget=wan(s.budget)),
         }
         if s.budget_score is not None or s.known
         else {  # v3: 全年执行数 or its base is unknown
@@ -261,10 +223,10 @@ def _detail_lines(result: Result, s: Scores) -> list[dict]:
         total["how"] = s.total_arithmetic
     elif s.rescaled:
         total["how"] = MSG["R_rescaled"].format(
-            raw=show(s.raw_total, 4),
-            weight=show(s.weight_total, 4),
-            scale=show(s.scale, 4),
-            total=show(s.total, 4),
+            raw=show(s.raw_total, s.decimals),
+            weight=show(s.weight_total, s.decimals),
+            scale=show(s.scale, s.decimals),
+            total=show(s.total, s.decimals),
         )
         lines.append({"label": "总分（百分制）", "weight": s.scale, "computed": s.total})
     lines.append({"label": "等级", "claimed": shown(info.claimed_grade), "computed": _known(s.grade)})
@@ -282,14 +244,16 @@ def _known(value: float | str | None) -> float | str:
 def _write_detail(
     ws: Worksheet, fmt: Formats, lines: list[dict], target_of: Callable[[str], str | None]
 ) -> None:
-    for c, (_, head, width, _) in enumerate(DETAIL_COLUMNS):
-        ws.set_column(c, c, width)
-        ws.write_string(0, c, head, fmt("head"))
+    columns = sheets.DETAIL.columns
+    for c, column in enumerate(columns):
+        ws.set_column(c, c, column.width)
+        ws.write_string(0, c, column.head, fmt("head"))
     total_height = fit_height([("", 1)])
     for r, line in enumerate(lines, start=1):
         label = line.get("label")  # a summary line: its label in the 一级指标 column, bold
         texts = []  # (text, column width): what sets the row height
-        for c, (key, _, width, style) in enumerate(DETAIL_COLUMNS):
+        for c, column in enumerate(columns):
+            key, width, style = column.key, column.width, column.style
             value = label if label is not None and key == "level1" else line.get(key)
             if value is None or value == "":
                 ws.write_blank(r, c, None, fmt(style))  # the row's rule runs under empty cells too
@@ -313,9 +277,9 @@ def _write_detail(
         total_height += height
         ws.set_row(r, height)
     ws.freeze_panes(1, 0)
-    ws.autofilter(0, 0, max(len(lines), 1), len(DETAIL_COLUMNS) - 1)
+    ws.autofilter(0, 0, max(len(lines), 1), sheets.DETAIL.last)
     print_setup(ws, repeat=(0, 0))
-    width_pt = sum(int(width * 7 + 5) * 0.75 for _, _, width, _ in DETAIL_COLUMNS)
+    width_pt = sum(int(column.width * 7 + 5) * 0.75 for column in columns)
     to_width = min(1.0, PAGE_WIDTH_PT / width_pt)  # what fit-to-width shrinks it by anyway
     if total_height * to_width <= PAGE_HEIGHT_PT * SHRINK_TO_ONE_PAGE:
         ws.fit_to_pages(1, 1)

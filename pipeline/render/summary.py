@@ -4,7 +4,8 @@ Rendered from the batch-wide tables (tables.Frames), which are built from findin
 documents, never from `Result`: a workbook skipped as unchanged contributes the findings.json stored
 by its last run. Sheets: 汇总 (one row per workbook), 全部审核意见 (every finding, X findings with the
 other workbook), 按主管部门 (the pivot, with a chart of grades), 年度对比 (a project beside its
-earlier year). Nothing here computes a figure the tables do not hold.
+earlier year), 目标对照 (v3: the approved 绩效目标 beside the workbooks', checks/approved.py's table).
+Nothing here computes a figure the tables do not hold.
 """
 
 from __future__ import annotations
@@ -13,116 +14,48 @@ import csv
 import io
 import math
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import xlsxwriter
 
-from ..decisions import (
-    CONCLUSION_HEAD,
-    CONCLUSIONS,
-    CONFIRMED,
-    DATE_HEAD,
-    OPEN,
-    PENDING,
-    REVIEWER_HEAD,
-    WAIVED,
-    Conclusion,
-)
+from .. import sheets
+from ..decisions import CONFIRMED, OPEN, PENDING, WAIVED, Conclusion
 from ..display import round_half_up
 from ..messages import MSG
 from ..model import Severity
+from ..schema import GRADES
 from ..tables import FINDING_COLUMNS as FRAME_FINDING_COLUMNS
-from ..tables import GRADES, Frames, by_department, year_over_year
+from ..tables import Frames, by_department, year_over_year
 from .scored_workbook import RESERVED
 from .xlsx import OPTIONS, PINNED_CREATED, Formats, add_sheet, clean, fit_height, put, sheet_names
 
-SUMMARY = "汇总"
-ALL_FINDINGS = "全部审核意见"
-BY_DEPARTMENT = "按主管部门"
-YEAR_OVER_YEAR = "年度对比"
+if TYPE_CHECKING:
+    import pandas as pd
 
+SUMMARY = sheets.SUMMARY.name
+ALL_FINDINGS = sheets.ALL_FINDINGS.name
+BY_DEPARTMENT = sheets.BY_DEPARTMENT.name
+YEAR_OVER_YEAR = sheets.YEAR_OVER_YEAR.name
+TARGETS = sheets.TARGETS.name
 
-# ---------------------------------------------------------------- layouts
-SUMMARY_COLUMNS = (
-    ("文件", 24),
-    ("项目名称", 32),
-    ("实施单位", 22),
-    ("预算（万元）", 12),
-    ("执行数（万元）", 14),
-    ("执行率", 9),
-    ("自评总分", 9),
-    ("复核总分", 9),
-    ("等级", 6),
-    ("错误", 6),
-    ("警告", 6),
-    ("提示", 6),
-    ("审核表", 8),
-    ("说明", 40),
-    # the review (batch/reviewer.py): findings per 审核处理, then the reviewer's columns, read back by header
-    (OPEN, 7),
-    (CONFIRMED, 6),
-    (WAIVED, 6),
-    (CONCLUSION_HEAD, 10),
-    (REVIEWER_HEAD, 10),
-    (DATE_HEAD, 12),
-)
-_COLUMN = {head: c for c, (head, _) in enumerate(SUMMARY_COLUMNS)}
-REVIEW_STATE_COLUMNS = {state: _COLUMN[state] for state in (OPEN, CONFIRMED, WAIVED)}
-CONCLUSION_COL = _COLUMN[CONCLUSION_HEAD]  # then 审核人, 审核日期
-FINDING_COLUMNS = (
-    ("文件", 28),
-    ("项目名称", 30),
-    ("严重程度", 9),
-    ("规则", 7),
-    ("工作表", 12),
-    ("单元格", 10),
-    ("审核意见", 72),
-    ("应为", 12),
-    ("实为", 12),
-    ("关联工作簿", 24),  # X findings: the other workbook and where it says it
-    ("关联单元格", 12),
-)
-DEPARTMENT_COLUMNS = (
-    ("主管部门", 26),
-    ("项目数", 8),
-    ("预算（万元）", 13),
-    ("执行数", 13),
-    ("执行率", 9),
-    ("平均复核总分", 11),
-    *((f"等级：{g}", 8) for g in GRADES),
-    ("无法复核", 8),  # v3: 总分 unknown; left out of 平均复核总分, counted here
-    ("错误", 7),
-    ("警告", 7),
-)
-YEAR_COLUMNS = (
-    ("项目名称", 32),
-    ("实施单位", 22),
-    ("本年度文件", 24),
-    ("预算年度", 9),
-    ("复核总分", 9),
-    ("等级", 6),
-    ("执行率", 9),
-    ("往年文件", 24),
-    ("往年预算年度", 11),
-    ("往年复核总分", 11),
-    ("往年等级", 8),
-    ("往年执行率", 10),
-    ("总分变化", 9),
-    ("调低的指标（X004）", 30),
-)
-SUMMARY_FIT_WIDTHS = tuple(SUMMARY_COLUMNS[c][1] for c in (0, 1, 2, 13))  # the columns that wrap
-
+_SUMMARY = sheets.SUMMARY.col  # the position of a 汇总 column, by its header
+REVIEW_STATE_COLUMNS = {state: _SUMMARY(state) for state in (OPEN, CONFIRMED, WAIVED)}
+CONCLUSION_COL = _SUMMARY(sheets.CONCLUSION_HEAD)
+GRADE_COL = _SUMMARY("等级")
+COUNT_COLS = tuple(_SUMMARY(head) for head in sheets.SEVERITY_HEADS)  # 错误, 警告, 提示
 TOTAL_LABEL = "合计"
-FINDING_FIT_WIDTHS = tuple(FINDING_COLUMNS[c][1] for c in (0, 1, 6, 7, 8, 9))
 # the first nine as in v1; v2 appends the reviewer's decision and where an X finding's other
 # workbook says it
 CSV_COLUMNS = tuple(c for c in FRAME_FINDING_COLUMNS if c != "decision_problem")  # said in 说明 instead
-GRADE_FILLS = {
-    "优": ("#C6EFCE", "#006100"),
-    "良": ("#DDEBF7", "#1F4E78"),
-    "中": ("#FFEB9C", "#9C5700"),
-    "差": ("#FFC7CE", "#9C0006"),
-}
-CHART_COLORS = {"优": "#70AD47", "良": "#5B9BD5", "中": "#FFC000", "差": "#C00000"}
+# per grade, best first (schema.GRADES): its cell's fill and font, its colour in the chart
+GRADE_FILLS = dict(
+    zip(
+        GRADES,
+        (("#C6EFCE", "#006100"), ("#DDEBF7", "#1F4E78"), ("#FFEB9C", "#9C5700"), ("#FFC7CE", "#9C0006")),
+        strict=True,
+    )
+)
+CHART_COLORS = dict(zip(GRADES, ("#70AD47", "#5B9BD5", "#FFC000", "#C00000"), strict=True))
 LINK_TEXT = "打开"
 UNREADABLE_RULE = "I001"
 
@@ -140,10 +73,14 @@ def _py(value: object) -> object:
 
 
 def summary_workbook(
-    frames: Frames, conclusions: dict[str, Conclusion] | None = None, created: datetime = PINNED_CREATED
+    frames: Frames,
+    conclusions: dict[str, Conclusion] | None = None,
+    created: datetime = PINNED_CREATED,
+    targets: pd.DataFrame | None = None,
 ) -> bytes:
-    """审核汇总.xlsx: one row per workbook (汇总), every finding, 按主管部门, 年度对比. `conclusions`:
-    the reviewer's 审核结论 per input file (decisions.py), as the manifest stores them."""
+    """审核汇总.xlsx: one row per workbook (汇总), every finding, 按主管部门, 年度对比, 目标对照. `conclusions`:
+    the reviewer's 审核结论 per input file (decisions.py), as the manifest stores them; `targets`: the
+    目标对照 table of X006–X008 (checks/approved.py), None or empty when no approved targets were given."""
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, OPTIONS)
     workbook.set_properties({"created": created, "title": "绩效自评审核汇总", "author": ""})
@@ -152,14 +89,21 @@ def summary_workbook(
     _write_findings(add_sheet(workbook, ALL_FINDINGS), fmt, frames)
     _write_departments(add_sheet(workbook, BY_DEPARTMENT), workbook, fmt, frames)
     _write_years(add_sheet(workbook, YEAR_OVER_YEAR), fmt, frames)
+    _write_targets(add_sheet(workbook, TARGETS), fmt, targets)
     workbook.close()
     return buffer.getvalue()
 
 
+def _heads(ws, sheet: sheets.Sheet, fmt: Formats) -> None:
+    """The header row and the column widths of `sheet`."""
+    for c, column in enumerate(sheet.columns):
+        ws.set_column(c, c, column.width)
+        ws.write_string(0, c, column.head, fmt("head"))
+
+
 def _write_summary(ws, workbook, fmt: Formats, frames: Frames, conclusions: dict[str, Conclusion]) -> None:
-    for c, (head, width) in enumerate(SUMMARY_COLUMNS):
-        ws.set_column(c, c, width)
-        ws.write_string(0, c, head, fmt("head"))
+    _heads(ws, sheets.SUMMARY, fmt)
+    style = [column.style for column in sheets.SUMMARY.columns]
     f = frames.findings
     # 说明: why it could not be read, and any reviewer's entry that could not be applied
     notes_of: dict[str, list[str]] = {}
@@ -174,46 +118,43 @@ def _write_summary(ws, workbook, fmt: Formats, frames: Frames, conclusions: dict
         notes_of.setdefault(file, []).append(problem)
     projects = frames.batch_projects()
     for r, p in enumerate(projects.itertuples(index=False), start=1):
-        put(ws, r, 0, p.file, fmt, "text")
-        put(ws, r, 1, p.name, fmt, "text")
-        put(ws, r, 2, p.unit, fmt, "text")
-        put(ws, r, 3, _py(p.budget), fmt, "money")
-        put(ws, r, 4, _py(p.executed), fmt, "money")
-        put(ws, r, 5, _py(p.rate), fmt, "percent")
-        put(ws, r, 6, _py(p.claimed_total), fmt, "score")
+        values = (
+            p.file,
+            p.name,
+            p.unit,
+            *map(_py, (p.budget, p.executed, p.rate, p.claimed_total, p.total)),
+            p.grade,
+        )
+        for c, value in enumerate(values):  # 文件 … 等级
+            put(ws, r, c, value, fmt, style[c])
+        for c, n in zip(COUNT_COLS, (p.errors, p.warnings, p.infos), strict=True):
+            ws.write_number(r, c, int(n), fmt(style[c]))
         if p.readable and _py(p.total) is None:  # v3: 总分 unknown (findings.json total null)
-            put(ws, r, 7, MSG["R_unknown"], fmt, "unknown")
-            put(ws, r, 8, MSG["R_unknown"], fmt, "unknown")
-        else:
-            put(ws, r, 7, _py(p.total), fmt, "score")
-            put(ws, r, 8, p.grade, fmt, "center")
-        for c, n in enumerate((p.errors, p.warnings, p.infos), start=9):
-            ws.write_number(r, c, int(n), fmt("score"))
-        link = _COLUMN["审核表"]
+            for head in ("复核总分", "等级"):
+                put(ws, r, _SUMMARY(head), MSG["R_unknown"], fmt, "unknown")
+        link = _SUMMARY("审核表")
         if not (p.scored and file_link(ws, r, link, p.scored, "", fmt("link"), LINK_TEXT)):
             put(ws, r, link, p.scored or None, fmt, "text" if p.scored else "center")
         conclusion = conclusions.get(p.file)
         notes = [*notes_of.get(p.file, ()), *((conclusion.problem,) if conclusion is not None else ())]
         unreadable = "；".join(n for n in notes if n)
-        put(ws, r, _COLUMN["说明"], unreadable, fmt, "text")
+        put(ws, r, _SUMMARY("说明"), unreadable, fmt, "text")
         for state, n in zip((OPEN, CONFIRMED, WAIVED), (p.open, p.confirmed, p.waived), strict=True):
             ws.write_number(r, REVIEW_STATE_COLUMNS[state], int(n), fmt("score"))
         severity = Severity.ERROR if conclusion is not None and conclusion.problem else None
         put(ws, r, CONCLUSION_COL, conclusion.state if conclusion else PENDING, fmt, "center", severity)
-        put(ws, r, CONCLUSION_COL + 1, conclusion.reviewer if conclusion else None, fmt, "center")
-        put(ws, r, CONCLUSION_COL + 2, conclusion.day if conclusion else None, fmt, "center")
-        ws.set_row(
-            r,
-            fit_height(zip((p.file, p.name, p.unit, unreadable), SUMMARY_FIT_WIDTHS, strict=True)),
-        )
+        put(ws, r, _SUMMARY(sheets.REVIEWER_HEAD), conclusion.reviewer if conclusion else None, fmt, "center")
+        put(ws, r, _SUMMARY(sheets.DATE_HEAD), conclusion.day if conclusion else None, fmt, "center")
+        wrapped = (p.file, p.name, p.unit, unreadable)
+        ws.set_row(r, fit_height(zip(wrapped, sheets.SUMMARY.wrap_widths, strict=True)))
     last = max(len(projects), 1)
     _totals(ws, fmt, projects, last + 1)
     for grade, (bg, font) in GRADE_FILLS.items():
         ws.conditional_format(
             1,
-            8,
+            GRADE_COL,
             last,
-            8,
+            GRADE_COL,
             {
                 "type": "cell",
                 "criteria": "==",
@@ -221,11 +162,12 @@ def _write_summary(ws, workbook, fmt: Formats, frames: Frames, conclusions: dict
                 "format": workbook.add_format({"bg_color": bg, "font_color": font}),
             },
         )
+    errors = COUNT_COLS[0]
     ws.conditional_format(
         1,
-        9,
+        errors,
         last,
-        9,
+        errors,
         {
             "type": "cell",
             "criteria": ">",
@@ -234,6 +176,7 @@ def _write_summary(ws, workbook, fmt: Formats, frames: Frames, conclusions: dict
         },
     )
     if len(projects):
+        conclusion = sheets.SUMMARY.columns[CONCLUSION_COL]
         ws.data_validation(
             1,
             CONCLUSION_COL,
@@ -241,14 +184,14 @@ def _write_summary(ws, workbook, fmt: Formats, frames: Frames, conclusions: dict
             CONCLUSION_COL,
             {
                 "validate": "list",
-                "source": list(CONCLUSIONS),
+                "source": list(conclusion.choices),
                 "error_type": "warning",
-                "error_title": CONCLUSION_HEAD,
-                "error_message": "请选择 待审、通过 或 退回修改",
+                "error_title": conclusion.head,
+                "error_message": f"请选择 {sheets.choice_list(conclusion.choices)}",
             },
         )
     ws.freeze_panes(1, 1)
-    ws.autofilter(0, 0, last, len(SUMMARY_COLUMNS) - 1)
+    ws.autofilter(0, 0, last, sheets.SUMMARY.last)
     _landscape(ws)
 
 
@@ -282,22 +225,22 @@ def _totals(ws, fmt: Formats, projects, r: int) -> None:
     Values, not formulas: nothing in this workbook is a formula."""
     # labelled under 项目名称 with 文件 left blank: a reviewer's 审核结论 is read back by 文件, and
     # this line is no workbook
-    ws.write_string(r, 1, TOTAL_LABEL, fmt("label"))
-    for c in (0, 2, 6, 7, 8, _COLUMN["审核表"], _COLUMN["说明"]):
-        ws.write_blank(r, c, None, fmt("label"))
+    ws.write_string(r, _SUMMARY("项目名称"), TOTAL_LABEL, fmt("label"))
+    for head in (sheets.FILE_HEAD, "实施单位", "自评总分", "复核总分", "等级", "审核表", "说明"):
+        ws.write_blank(r, _SUMMARY(head), None, fmt("label"))
     budget = sum(v for v in map(_py, projects["budget"]) if isinstance(v, (int, float)))
     executed = sum(v for v in map(_py, projects["executed"]) if isinstance(v, (int, float)))
-    put(ws, r, 3, budget, fmt, "money")
-    put(ws, r, 4, executed, fmt, "money")
+    put(ws, r, _SUMMARY("预算（万元）"), budget, fmt, "money")
+    put(ws, r, _SUMMARY("执行数（万元）"), executed, fmt, "money")
     # the rate over the projects that state both (v3: an unknown 执行数 is left out, never 0)
     pairs = [
         (b, e)
         for b, e in zip(map(_py, projects["budget"]), map(_py, projects["executed"]), strict=True)
         if isinstance(b, (int, float)) and isinstance(e, (int, float))
     ]
-    known_budget = sum(b for b, _ in pairs)
-    put(ws, r, 5, sum(e for _, e in pairs) / known_budget if known_budget else None, fmt, "percent")
-    for c, col in enumerate(("errors", "warnings", "infos"), start=9):
+    known = sum(b for b, _ in pairs)
+    put(ws, r, _SUMMARY("执行率"), sum(e for _, e in pairs) / known if known else None, fmt, "percent")
+    for c, col in zip(COUNT_COLS, ("errors", "warnings", "infos"), strict=True):
         ws.write_number(r, c, int(sum(int(n) for n in projects[col])), fmt("score"))
 
 
@@ -325,77 +268,63 @@ def file_link(ws, r: int, c: int, path: str, anchor: str, cell_format, text: str
 
 
 def _write_findings(ws, fmt: Formats, frames: Frames) -> None:
-    for c, (head, width) in enumerate(FINDING_COLUMNS):
-        ws.set_column(c, c, width)
-        ws.write_string(0, c, head, fmt("head"))
+    _heads(ws, sheets.ALL_FINDINGS, fmt)
+    col = sheets.ALL_FINDINGS.col
     severities = {s.value: s for s in Severity}
     scored_of = dict(zip(frames.projects["file"], frames.projects["scored"], strict=True))
     r = 0
     for f in frames.findings.itertuples(index=False):
         r += 1
-        put(ws, r, 0, f.file, fmt, "text")
-        put(ws, r, 1, f.project, fmt, "text")
-        put(ws, r, 2, f.severity, fmt, "center", severities.get(f.severity))
-        for c, value in enumerate((f.rule, f.sheet, f.cell), start=3):
-            put(ws, r, c, value, fmt, "center")
+        put(ws, r, col("文件"), f.file, fmt, "text")
+        put(ws, r, col("项目名称"), f.project, fmt, "text")
+        put(ws, r, col("严重程度"), f.severity, fmt, "center", severities.get(f.severity))
+        for head, value in (("规则", f.rule), ("工作表", f.sheet), ("单元格", f.cell)):
+            put(ws, r, col(head), value, fmt, "center")
         scored = scored_of.get(f.file)
         if scored and f.sheet and f.cell:  # jump to the cell in its scored workbook
             sheet = sheet_names([f.sheet], RESERVED)[f.sheet]
             anchor = "'{}'!{}".format(sheet.replace("'", "''"), str(f.cell).split(":")[0].replace("$", ""))
-            file_link(ws, r, 5, scored, anchor, fmt("link"), clean(str(f.cell)))
-        put(ws, r, 6, f.message, fmt, "text")
-        for c, value in ((7, _py(f.expected)), (8, _py(f.actual))):
-            put(ws, r, c, value, fmt, "score" if isinstance(value, (int, float)) else "center")
+            file_link(ws, r, col("单元格"), scored, anchor, fmt("link"), clean(str(f.cell)))
+        put(ws, r, col("审核意见"), f.message, fmt, "text")
+        for head, value in (("应为", _py(f.expected)), ("实为", _py(f.actual))):
+            put(ws, r, col(head), value, fmt, "score" if isinstance(value, (int, float)) else "center")
         other_at = f"{f.other_sheet}!{f.other_cell}" if f.other_sheet and f.other_cell else f.other_sheet
-        put(ws, r, 9, f.other_file, fmt, "text")
-        put(ws, r, 10, other_at or None, fmt, "center")
-        ws.set_row(
-            r,
-            fit_height(
-                zip(
-                    (f.file, f.project, f.message, _py(f.expected), _py(f.actual), f.other_file),
-                    FINDING_FIT_WIDTHS,
-                    strict=True,
-                )
-            ),
-        )
+        put(ws, r, col("关联工作簿"), f.other_file, fmt, "text")
+        put(ws, r, col("关联单元格"), other_at or None, fmt, "center")
+        wrapped = (f.file, f.project, f.message, _py(f.expected), _py(f.actual), f.other_file)
+        ws.set_row(r, fit_height(zip(wrapped, sheets.ALL_FINDINGS.wrap_widths, strict=True)))
     ws.freeze_panes(1, 0)
-    ws.autofilter(0, 0, max(r, 1), len(FINDING_COLUMNS) - 1)
+    ws.autofilter(0, 0, max(r, 1), sheets.ALL_FINDINGS.last)
     _landscape(ws)
 
 
 def _write_departments(ws, workbook, fmt: Formats, frames: Frames) -> None:
     """The pivot per 主管部门, and a stacked column chart of its grade counts beside it."""
-    for c, (head, width) in enumerate(DEPARTMENT_COLUMNS):
-        ws.set_column(c, c, width)
-        ws.write_string(0, c, head, fmt("head"))
+    sheet = sheets.BY_DEPARTMENT
+    _heads(ws, sheet, fmt)
     pivot = by_department(frames)
-    styles = (
-        "text",
-        "score",
-        "money",
-        "money",
-        "percent",
-        "score",
-        *("score" for _ in GRADES),
-        "score",
-        "score",
-        "score",
-    )
+    mean = sheet.col("平均复核总分")
     for r, row in enumerate(pivot.itertuples(index=False), start=1):
-        for c, (value, style) in enumerate(zip(row, styles, strict=True)):
+        for c, (value, column) in enumerate(zip(row, sheet.columns, strict=True)):
             value = _py(value)
-            put(ws, r, c, round_half_up(value, 2) if c == 5 and value is not None else value, fmt, style)
-        ws.set_row(r, fit_height([(row.department, DEPARTMENT_COLUMNS[0][1])]))
+            put(
+                ws,
+                r,
+                c,
+                round_half_up(value, 2) if c == mean and value is not None else value,
+                fmt,
+                column.style,
+            )
+        ws.set_row(r, fit_height(zip((row.department,), sheet.wrap_widths, strict=True)))
     n = len(pivot)
     ws.freeze_panes(1, 1)
-    ws.autofilter(0, 0, max(n, 1), len(DEPARTMENT_COLUMNS) - 1)
+    ws.autofilter(0, 0, max(n, 1), sheet.last)
     _landscape(ws)
     if not n:
         return
     chart = workbook.add_chart({"type": "column", "subtype": "stacked"})
-    for i, grade in enumerate(GRADES):
-        col = 6 + i  # the 等级 columns of DEPARTMENT_COLUMNS
+    for grade in GRADES:
+        col = sheet.col(f"等级：{grade}")
         chart.add_series(
             {
                 "name": [BY_DEPARTMENT, 0, col],
@@ -414,9 +343,8 @@ def _write_departments(ws, workbook, fmt: Formats, frames: Frames) -> None:
 
 def _write_years(ws, fmt: Formats, frames: Frames) -> None:
     """Each project of the batch beside its nearest earlier year (this batch or the archive)."""
-    for c, (head, width) in enumerate(YEAR_COLUMNS):
-        ws.set_column(c, c, width)
-        ws.write_string(0, c, head, fmt("head"))
+    sheet = sheets.YEAR_OVER_YEAR
+    _heads(ws, sheet, fmt)
     f = frames.findings
     lowered: dict[str, list[str]] = {}
     x004 = f[f["rule"] == "X004"]
@@ -425,30 +353,46 @@ def _write_years(ws, fmt: Formats, frames: Frames) -> None:
         for file, cell in zip(x004["file"], x004["cell"], strict=True):
             lowered.setdefault(file, []).append(names.get((file, cell), cell))
     table = year_over_year(frames, lowered)
-    styles = ("text", "text", "text", "center", "score", "center", "percent")
     for r, row in enumerate(table.itertuples(index=False), start=1):
-        now = (row.name, row.unit, row.file, row.year, row.total, row.grade, row.rate)
-        before = (row.prev_file, row.prev_year, row.prev_total, row.prev_grade, row.prev_rate)
-        for c, value in enumerate(now):
-            put(ws, r, c, _py(value), fmt, styles[c])
-        for c, value in enumerate(before, start=7):
-            put(ws, r, c, _py(value), fmt, styles[c - 5])
         total, prev = _py(row.total), _py(row.prev_total)
         change = round_half_up(total - prev, 2) if total is not None and prev is not None else None
-        put(ws, r, 12, change, fmt, "score")
-        put(ws, r, 13, row.lowered, fmt, "text")
-        ws.set_row(
-            r,
-            fit_height(
-                zip(
-                    (row.name, row.unit, row.file, row.prev_file, row.lowered),
-                    (32, 22, 24, 24, 30),
-                    strict=True,
-                )
-            ),
+        values = (
+            *(row.name, row.unit, row.file, row.year, row.total, row.grade, row.rate),
+            *(row.prev_file, row.prev_year, row.prev_total, row.prev_grade, row.prev_rate),
+            change,
+            row.lowered,
         )
+        for c, (value, column) in enumerate(zip(values, sheet.columns, strict=True)):
+            put(ws, r, c, _py(value), fmt, column.style)
+        wrapped = (row.name, row.unit, row.file, row.prev_file, row.lowered)
+        ws.set_row(r, fit_height(zip(wrapped, sheet.wrap_widths, strict=True)))
     ws.freeze_panes(1, 1)
-    ws.autofilter(0, 0, max(len(table), 1), len(YEAR_COLUMNS) - 1)
+    ws.autofilter(0, 0, max(len(table), 1), sheet.last)
+    _landscape(ws)
+
+
+def _write_targets(ws, fmt: Formats, table: pd.DataFrame | None) -> None:
+    """Each approved line beside the workbook's (and each line only one side has), with its finding."""
+    sheet = sheets.TARGETS
+    for c, column in enumerate(sheet.columns):
+        ws.set_column(c, c, column.width)
+        ws.write_string(0, c, column.head, fmt("head"))
+    severities = {"X006": Severity.WARNING, "X007": Severity.WARNING, "X008": Severity.INFO}
+    rows = table.itertuples(index=False) if table is not None else ()
+    r = 0
+    for r, t in enumerate(rows, start=1):
+        at = f"{t.approved_sheet}!{t.approved_cell}" if t.approved_sheet and t.approved_cell else None
+        values = (t.file, t.project, t.level3, t.approved, t.adjusted, t.self)
+        for c, value in enumerate(values):
+            put(ws, r, c, value or None, fmt, "text")
+        put(ws, r, 6, t.verdict, fmt, "center", severities.get(t.rule))
+        put(ws, r, 7, t.rule or None, fmt, "center")
+        for c, value in enumerate((t.level1, t.level2, t.match, t.approved_file, at), start=8):
+            put(ws, r, c, value or None, fmt, "text")
+    if r == 0:
+        put(ws, 1, 0, MSG["TARGETS_OFF"] if table is None else MSG["TARGETS_NONE"], fmt, "text")
+    ws.freeze_panes(1, 2)
+    ws.autofilter(0, 0, max(r, 1), sheet.last)
     _landscape(ws)
 
 
