@@ -346,6 +346,12 @@ class Report:
 
 
 @dataclass(frozen=True)
+class Bureau:
+    name: str = ""  # 审核单位 (e.g. 子洲县财政局): the county report's 落款
+    region: str = ""  # 地区 (e.g. 子洲县): the county report's title; blank -> a title without it
+
+
+@dataclass(frozen=True)
 class Settings:
     paths: Paths = field(default_factory=Paths)
     tolerance: Tolerance = field(default_factory=Tolerance)
@@ -356,6 +362,7 @@ class Settings:
     checks: Checks = field(default_factory=Checks)
     limits: Limits = field(default_factory=Limits)
     report: Report = field(default_factory=Report)
+    bureau: Bureau = field(default_factory=Bureau)
     fingerprint: str = ""  # sha256 of the config file's bytes ('' = defaults)
 
     @property

@@ -8,7 +8,7 @@
 - frames.py: the batch-wide tables' rows, from each workbook's findings.json (tables.py: their shape)
 - second_pass.py: the X rules over the whole folder; workbooks whose X findings changed are redone
 - approved.py: the bureau's approved 绩效目标 (X006–X008) as the second pass and the batch files use them
-- outputs.py: 审核汇总.xlsx and findings.csv; the archive index
+- outputs.py: 审核汇总.xlsx, findings.csv and the county report (county.py, pdf.py); the archive index
 - runner.py: `run`, the flow through all of them
 
 A workbook that breaks the code (an exception, or even a worker process dying) gets a findings.json

@@ -1,5 +1,6 @@
-"""The batch files: the X rules over the whole folder (second_pass.py), then 审核汇总.xlsx and
-findings.csv from the batch-wide tables; and the archive index (what produced what)."""
+"""The batch files: the X rules over the whole folder (second_pass.py), then 审核汇总.xlsx,
+findings.csv and the county report (county.py) from the batch-wide tables; and the archive index
+(what produced what)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ import hashlib
 import json
 import time
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 
 from ..messages import MSG
 from . import approved as approved_targets
+from . import county
 from . import plan as planning
 from .files import FINDINGS_CSV, SUMMARY_XLSX, WriteFailed, put_files
 from .frames import Rows
@@ -52,7 +55,7 @@ def write_batch_files(
     done = manifest.batch()
     if not opts.force and all(
         name in done and done[name][1] == key and intact(opts.output, ((name, done[name][0]),))
-        for name in (SUMMARY_XLSX, FINDINGS_CSV)
+        for name in (SUMMARY_XLSX, FINDINGS_CSV, *county.recorded(done, SUMMARY_XLSX))
     ):
         return [], BatchTiming()
     t0 = time.perf_counter()
@@ -79,12 +82,20 @@ def write_batch_files(
     build = {
         SUMMARY_XLSX: lambda: summary_workbook(frames, conclusions, targets=targets),
         FINDINGS_CSV: lambda: findings_csv(frames),
+        # the bureau's own report (county.py): its .docx, and its PDF once every project is 通过
+        **county.report_files(frames, opts.settings, conclusions, opts.run_date),
     }
+    for stale in set(county.recorded(done)) - set(build):  # another year's title, a PDF no longer final
+        with suppress(OSError):
+            (opts.output / stale).unlink()
     written: dict[str, str] = {}
     failed = []
-    for name in (SUMMARY_XLSX, FINDINGS_CSV):  # one that cannot be written does not stop the other
+    for name in build:  # one that cannot be written does not stop the others
         try:
-            written.update(put_files(opts.output, {name: build[name]()}))
+            data = build[name]()
+            if data is None:  # the county report's PDF, when LibreOffice could not convert it
+                continue
+            written.update(put_files(opts.output, {name: data}))
         except WriteFailed as e:  # open in Excel, a full disk: the old one stays, rebuilt next run
             failed.append(name)
             if "打开" in e.reason:  # held open: said as every open file is (D_locked)

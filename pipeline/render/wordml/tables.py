@@ -161,6 +161,12 @@ class GridCell:
     role: str
 
 
+# a filled cell: a table head, a bar of a chart drawn as a table (the county report), or a figure
+# that is unknown (无法复核, scoring.md v3): amber, as a 警告 is in the workbook
+_SHADE = {
+    role: f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>'
+    for role, fill in (("head", "F2F2F2"), ("bar", "7F7F7F"), ("unknown", "FFEB9C"))
+}
 _ROLE_ALIGN = {
     "label": "center",
     "vlabel": "center",
@@ -169,8 +175,6 @@ _ROLE_ALIGN = {
     "center": "center",
     "unknown": "center",
 }
-# a cell whose figure is unknown (无法复核, scoring.md v3): amber, as a 警告 is in the workbook
-_SHADE = {"head": "F2F2F2", "unknown": "FFEB9C"}
 
 
 def grid_table(
@@ -178,10 +182,12 @@ def grid_table(
     cells: list[GridCell],
     header_rows: tuple[int, ...] = (),
     bottom: bool = True,
+    whole: bool = False,
 ) -> str:
     """A table from placed cells (spans and merges as laid out), in the 五号 table styles.
     `header_rows`: rows repeated at the top of every page the table runs onto (they must open the
-    table); `bottom=False`: no bottom rule, for a table that another continues right below."""
+    table); `bottom=False`: no bottom rule, for a table that another continues right below;
+    `whole`: the table is kept on one page (a chart)."""
     widths = _widths(widths_mm)
     edges = [sum(widths[:i]) for i in range(len(widths) + 1)]
     at: dict[tuple[int, int], GridCell] = {}
@@ -192,6 +198,8 @@ def grid_table(
     # a row inside a group merged down an inner column (a 二级指标) keeps with the next: groups are
     # not split over pages where they fit on one (the outermost column's label may run on)
     together = {r for cell in cells if cell.c0 > 0 for r in range(cell.r0, cell.r1)}
+    if whole:
+        together.update(rows[:-1])
     parts = [_table_open(widths, bottom)]
     for r in rows:
         parts.append(_row_open(r in header_rows))
@@ -204,8 +212,7 @@ def grid_table(
                 merge = '<w:vMerge w:val="restart"/>' if r == cell.r0 else "<w:vMerge/>"
             role = cell.role if cell else "text"
             style = "TableHeadSmall" if role in ("label", "vlabel", "head") else "TableTextSmall"
-            fill = _SHADE.get(role)
-            shade = f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>' if fill else ""
+            shade = _SHADE.get(role, "")
             # a label down a narrow merged column reads top to bottom, as printed forms have it
             vertical = '<w:textDirection w:val="tbRlV"/>' if role == "vlabel" else ""
             parts.append(

@@ -30,6 +30,7 @@ PARAGRAPH_TAGS = {
     "unit-note": "UnitNote",
     "center": "Centered",
     "caption": "TableCaption",
+    "to": "Addressee",
     "blank": "Normal",
 }
 OTHER_TAGS = {
@@ -38,6 +39,7 @@ OTHER_TAGS = {
     "title",
     "closing",
     "form",
+    "block",
     "unit",
     "end-cover",
     "attachments",
@@ -198,6 +200,13 @@ class Writer:
             raise ReportTemplateError(
                 f"报告模板第 {line.number} 行：@form 只能用于附件1（项目支出绩效自评表）"
             )
+        self._raw(xml, is_table=True)
+
+    def _block(self, line: Line, appendices: list[str]) -> None:
+        """`@block NAME`: a table built elsewhere (the county report's charts), placed here."""
+        xml = self.blocks.get(line.text)
+        if xml is None:
+            raise ReportTemplateError(f"报告模板第 {line.number} 行：没有名为“{line.text}”的图表或表格")
         self._raw(xml, is_table=True)
 
     def _raw(self, xml: str, is_table: bool) -> None:
