@@ -286,7 +286,9 @@ def _check(args: argparse.Namespace) -> int:
 
 def _check_report(path: Path, findings: tuple[Finding, ...], scores) -> str:
     lines = [for_terminal(path.name)]
-    if scores is not None and (scores.indicators or scores.budget_score is not None):
+    if scores is not None and scores.total is None:
+        lines.append(f"复核总分：无法复核（{scores.total_arithmetic.removeprefix('无法复核：')}）")
+    elif scores is not None and (scores.indicators or scores.budget_score is not None):
         lines.append(
             f"复核总分 {show(scores.total)} 分，等级“{scores.grade}”；执行率 "
             + (percent(scores.execution_rate) or "未知")

@@ -26,7 +26,7 @@ from datetime import date, datetime
 from .cells import parse_a1
 from .display import show
 from .messages import MSG
-from .model import Decision, DecisionKey, Finding, Project, Review, Scores
+from .model import Cell, CellRef, Decision, DecisionKey, Finding, Project, Review, Scores
 
 OPEN, CONFIRMED, WAIVED, ADJUSTED = "待核实", "确认", "豁免", "调整"
 STATES = (OPEN, CONFIRMED, WAIVED, ADJUSTED)
@@ -150,8 +150,25 @@ def _line_of(f: Finding, project: Project) -> int | None:
     return None
 
 
-def _check(d: Decision, f: Finding, project: Project, scores: Scores | None) -> tuple[Decision, int | None]:
-    """(the decision, with why it cannot be applied if so; the row a valid 调整 sets)."""
+_UNKNOWN_RULES = ("I004", "I005", "I006")  # their cell holds a figure the workbook does not give
+
+
+def _figure_cell(f: Finding, project: Project) -> CellRef | None:
+    """The cell of an unknown figure a 调整 supplies as a number: a 分值, a 年度资金总额 amount."""
+    if f.rule not in _UNKNOWN_RULES or not f.cell:
+        return None
+    ref = CellRef(f.sheet, f.cell)
+    total = project.total
+    amounts = (total.initial, total.adjusted, total.executed) if total is not None else ()
+    cells = [ind.weight for ind in project.indicators] + list(amounts)
+    return ref if any(c.ref == ref for c in cells) else None
+
+
+def _check(
+    d: Decision, f: Finding, project: Project, scores: Scores | None
+) -> tuple[Decision, int | CellRef | None]:
+    """(the decision, with why it cannot be applied if so; the row a valid 调整 sets, or the cell of
+    the unknown figure it supplies — scoring.md v3)."""
     cell = d.source.rsplit("!", 1)[-1]
     if d.state not in STATES:
         return replace(
@@ -162,11 +179,17 @@ def _check(d: Decision, f: Finding, project: Project, scores: Scores | None) -> 
         ), None
     if d.state != ADJUSTED:
         return d, None
+    value = adjusted_score(d.note)
+    figure = _figure_cell(f, project)
+    if figure is not None:
+        if value is None or value < 0:
+            return replace(d, problem=MSG["D_adjust_no_score"].format(cell=cell)), None
+        return d, figure
     row = _line_of(f, project)
     line = scores.for_row(row) if scores is not None and row is not None else None
-    if line is None or line.kind != QUALITATIVE or line.weight is None:
+    unknown = line is not None and f.rule in _UNKNOWN_RULES  # the line's 复核得分 needs this cell
+    if line is None or (line.kind != QUALITATIVE and not unknown) or line.weight is None:
         return replace(d, problem=MSG["D_adjust_not_qualitative"].format(cell=cell)), None
-    value = adjusted_score(d.note)
     if value is None:
         return replace(d, problem=MSG["D_adjust_no_score"].format(cell=cell)), None
     if not 0 <= value <= line.weight:
@@ -194,18 +217,21 @@ def resolve(
     earlier = tuple(d for d in decisions if d.status == RETIRED)
     decided: dict[Finding, Decision] = {}
     adjustments: dict[int, Decision] = {}
+    figures: dict[CellRef, Decision] = {}
     matched: set[DecisionKey] = set()
     for f in findings:
         d = active.get(key_of(project.file, f))
         if d is None:
             continue
-        checked, row = _check(d, f, project, scores)
+        checked, target = _check(d, f, project, scores)
         decided[f] = checked
         matched.add(d.key)
-        if row is not None and row not in adjustments:
-            adjustments[row] = checked
+        if isinstance(target, CellRef):
+            figures.setdefault(target, checked)
+        elif target is not None and target not in adjustments:
+            adjustments[target] = checked
     retired = tuple(replace(d, status=RETIRED, retired=now) for k, d in active.items() if k not in matched)
-    return Review(decided, earlier + retired, adjustments)
+    return Review(decided, earlier + retired, adjustments, figures)
 
 
 def adjustments_of(review: Review) -> dict[int, tuple[float, str]]:
@@ -216,6 +242,27 @@ def adjustments_of(review: Review) -> dict[int, tuple[float, str]]:
         if value is not None:
             out[row] = (value, d.note)
     return out
+
+
+def with_figures(project: Project, review: Review) -> Project:
+    """The project with the unknown figures a reviewer's 调整 supplied (a 分值, a 年度资金总额 amount):
+    they are known from now on, shown as the reviewer's adjustment (scoring.md v3)."""
+    values = {ref: adjusted_score(d.note) for ref, d in review.figures.items()}
+    values = {ref: v for ref, v in values.items() if v is not None}
+    if not values:
+        return project
+
+    def supplied(cell: Cell) -> Cell:
+        return Cell(values[cell.ref], cell.ref, show(values[cell.ref])) if cell.ref in values else cell
+
+    indicators = tuple(replace(ind, weight=supplied(ind.weight)) for ind in project.indicators)
+    funds = {
+        k: replace(
+            r, initial=supplied(r.initial), adjusted=supplied(r.adjusted), executed=supplied(r.executed)
+        )
+        for k, r in project.funds.items()
+    }
+    return replace(project, indicators=indicators, funds=funds, unreadable=project.unreadable - values.keys())
 
 
 def as_dict(d: Decision) -> dict:

@@ -9,7 +9,7 @@ from pathlib import Path
 from .cells import parse_a1
 from .checks import Context, run_checks
 from .config import Settings
-from .decisions import adjustments_of, resolve
+from .decisions import adjustments_of, resolve, with_figures
 from .load import load
 from .model import Decision, Finding, Project, Result
 from .scoring import score
@@ -42,8 +42,9 @@ def evaluate(
         return Result(project, tuple(findings), scores)
     review = resolve(project, findings, decisions, scores, now)
     adjustments = adjustments_of(review)
-    if adjustments:  # the reviewer's score moves the total: the checks on it see the adjusted one
-        scores = score(project, settings, adjustments)
+    if adjustments or review.figures:  # the reviewer's score (or figure) moves the total: the checks see it
+        project = with_figures(project, review)
+        scores = score(project, settings, adjustments, frozenset(review.figures))
         findings = [*loaded.findings, *run_checks(project, Context(settings, scores, today)), *extra]
         findings.sort(key=_order)
         review = resolve(project, findings, decisions, scores, now)

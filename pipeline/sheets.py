@@ -168,6 +168,7 @@ BY_DEPARTMENT = Sheet(
         Column("执行率", 9, "percent"),
         Column("平均复核总分", 11, "score"),
         *(Column(f"等级：{g}", 8, "score") for g in GRADES),
+        Column("无法复核", 8, "score"),  # v3: 总分 unknown; left out of 平均复核总分, counted here
         Column(Severity.ERROR.value, 7, "score"),
         Column(Severity.WARNING.value, 7, "score"),
     ),

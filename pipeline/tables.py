@@ -218,6 +218,7 @@ def by_department(frames: Frames, left_out: Iterable[str] = ()) -> pd.DataFrame:
         "rate",
         "mean_total",
         *GRADES,
+        "unknown",  # v3: readable projects whose 总分 is unknown (left out of mean_total)
         "errors",
         "warnings",
     ]
@@ -228,6 +229,7 @@ def by_department(frames: Frames, left_out: Iterable[str] = ()) -> pd.DataFrame:
     )
     for col in ("budget", "executed", "total", "errors", "warnings"):
         p[col] = pd.to_numeric(p[col], errors="coerce")
+    p["unknown"] = (p["readable"].astype(bool) & p["total"].isna()).astype(int)
     g = p.groupby("department", sort=True)
     out = pd.DataFrame(
         {
@@ -235,6 +237,7 @@ def by_department(frames: Frames, left_out: Iterable[str] = ()) -> pd.DataFrame:
             "budget": g["budget"].sum(min_count=1),
             "executed": g["executed"].sum(min_count=1),
             "mean_total": g["total"].mean(),
+            "unknown": g["unknown"].sum(),
             "errors": g["errors"].sum(),
             "warnings": g["warnings"].sum(),
         }

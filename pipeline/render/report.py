@@ -25,9 +25,9 @@ import jinja2
 
 from ..config import Settings
 from ..decisions import WAIVED, Conclusion
-from ..display import day, percent, show, wan, wan_column
-from ..model import Cell, Finding, Indicator, IndicatorScore, Result, Severity
-from ..schema import FUND_TOTAL
+from ..display import day, fixed, percent, show, wan, wan_column
+from ..model import Cell, Finding, Indicator, IndicatorScore, Result, Severity, Unknown
+from ..schema import FUND_TOTAL, FUNDS
 from ..values import half_width
 from . import form
 from .final import final_context
@@ -216,8 +216,10 @@ def _context(
                 "weight": score(t.weight),
                 "computed": score(t.computed),
                 "claimed": score(t.claimed),
+                "unknown": t.computed is None,  # v3: a line of the group is 无法复核
                 "claimed_differs": t.claimed_differs,
-                "full": not mine,  # no line lost points (a line without any score counts as lost)
+                "full": not mine
+                and t.computed is not None,  # no line lost points (a line without any score counts as lost)
                 "lost": mine,
             }
         )
@@ -262,6 +264,19 @@ def _context(
             "indicator_weight": score(s.indicator_weight),
             "indicator_score": score(s.indicator_score),
             "adjusted": s.adjusted,
+            # v3 (scoring.md "Unknown figures"): the cells that block the total, what was verified
+            "unknown": not s.known,
+            "blocking": _cells(s.unknown),
+            "budget_blocking": ""
+            if s.budget_score is not None
+            else _cells(u for u in s.unknown if u.sheet == FUNDS.name),
+            "verified": {
+                "lines": s.verified.lines,
+                "score": fixed(s.verified.score, d),
+                "weight": score(s.verified.weight),
+            }
+            if s.verified
+            else None,
         },
         "claimed": {
             "total": score(claimed_total),
@@ -291,6 +306,7 @@ def _context(
         "subtotals": subtotals,
         "other_lost": [i for i in lost if id(i) not in placed],
         "unverified": [i for i in indicators if i["unverified"]],
+        "unknown": [i for i in indicators if i["unknown"]],
         "narrative": {title: paras for title, paras in narrative.items() if paras},
         "team": [
             {
@@ -341,7 +357,8 @@ def _indicator(i: Indicator, sc: IndicatorScore | None, score, notes: Comments) 
         "final": score(final),
         "method": sc.method if sc else "",
         "adjusted": sc is not None and sc.adjusted,  # a reviewer's 调整 set this 复核得分 (审核调整)
-        "unverified": sc is not None and sc.computed is None,
+        "unverified": sc is not None and sc.computed is None and not sc.unknown,
+        "unknown": _cells(sc.unknown) if sc is not None else "",  # v3: what blocks this line
         "claimed_differs": sc is not None and sc.claimed_differs,
         "lost": sc is not None and sc.lost,
         "note": _inline(sc.adjust_reason) if sc is not None else "",  # why a reviewer's 调整
@@ -349,10 +366,15 @@ def _indicator(i: Indicator, sc: IndicatorScore | None, score, notes: Comments) 
     }
 
 
+def _cells(unknown: Iterable[Unknown]) -> str:
+    """The cells that block a figure, as a sentence names them: 资金情况!D2（年度资金总额·全年执行数）."""
+    return "、".join(f"{u.location}（{u.what}）" for u in unknown)
+
+
 # 附件1 on a landscape page, as the official form is printed (the 225 mm 版心 turned): the workbook's
 # grid, widths in mm; the first column holds 项目资金 / 年度总体目标 / 绩效指标 four characters a line
 FORM_WIDTHS_MM = (17, 20, 22, 36, 24, 24, 12, 18, 18, 34)
-_FORM_ROLE = {"label": "label", "head": "head", "text": "text"}  # the rest: centred figures
+_FORM_ROLE = {"label": "label", "head": "head", "text": "text", "unknown": "unknown"}  # the rest: centred
 _FORM_SKIP = ("title", "subtitle", "note")  # the appendix title, year line and note are paragraphs
 
 
@@ -378,6 +400,8 @@ def _form_grid(result: Result, findings: list[Finding], notes: Comments) -> str:
             text = notes.mark(
                 f"{text}（{form.ADJUSTED_LABEL}）", (), anchor, extra=lay.notes[(item.r0, item.c0)]
             )
+        elif (item.r0, item.c0) in lay.unknown:  # 无法复核: the comment names the cells that block it
+            text = notes.mark(text, (), anchor, extra=lay.unknown[(item.r0, item.c0)])
         cells.append(GridCell(item.r0, item.c0, item.r1, item.c1, text, role))
     return grid_table(FORM_WIDTHS_MM, cells, text_width=LANDSCAPE_WIDTH)
 

@@ -173,7 +173,7 @@ def _detail_lines(result: Result, s: Scores) -> list[dict]:
                 "method": ADJUSTED_LABEL if sc.adjusted else sc.method,
                 "weight": sc.weight,
                 "claimed": sc.claimed,
-                "computed": sc.computed,
+                "computed": UNKNOWN if sc.unknown else sc.computed,
                 "level": sc.level,
                 "band": f"{show(sc.band[0], s.decimals)}–{show(sc.band[1], s.decimals)}" if sc.band else None,
                 "how": sc.arithmetic,
@@ -189,28 +189,41 @@ def _detail_lines(result: Result, s: Scores) -> list[dict]:
             "computed": s.budget_score,
             "how": MSG["R_budget_line"].format(rate=rate, executed=wan(s.executed), budget=wan(s.budget)),
         }
+        if s.budget_score is not None or s.known
+        else {  # v3: 全年执行数 or its base is unknown
+            "label": "预算执行率",
+            "kind": "定量",
+            "method": "执行率",
+            "weight": s.budget_weight,
+            "computed": UNKNOWN,
+            "how": s.budget_arithmetic,
+        }
     )
     lines += [
         {
             "label": t.level1,
             "level2": t.level2,
             "level3": "小计",
-            "weight": t.weight,
+            "weight": _known(t.weight),
             "claimed": t.claimed,
-            "computed": t.computed,
+            "computed": _known(t.computed),
         }
         for t in s.subtotals
     ]
-    lines.append({"label": "指标合计", "weight": s.indicator_weight, "computed": s.indicator_score})
+    lines.append(
+        {"label": "指标合计", "weight": _known(s.indicator_weight), "computed": _known(s.indicator_score)}
+    )
     info = result.project.info
     total = {
         "label": "总分",
-        "weight": s.weight_total,
+        "weight": _known(s.weight_total),
         "claimed": shown(info.claimed_total),
-        "computed": s.raw_total,
+        "computed": _known(s.raw_total),
     }
     lines.append(total)
-    if s.rescaled:
+    if not s.known:  # v3: the cells that block it, and what was verified
+        total["how"] = s.total_arithmetic
+    elif s.rescaled:
         total["how"] = MSG["R_rescaled"].format(
             raw=show(s.raw_total, s.decimals),
             weight=show(s.weight_total, s.decimals),
@@ -218,8 +231,16 @@ def _detail_lines(result: Result, s: Scores) -> list[dict]:
             total=show(s.total, s.decimals),
         )
         lines.append({"label": "总分（百分制）", "weight": s.scale, "computed": s.total})
-    lines.append({"label": "等级", "claimed": shown(info.claimed_grade), "computed": s.grade})
+    lines.append({"label": "等级", "claimed": shown(info.claimed_grade), "computed": _known(s.grade)})
     return lines
+
+
+UNKNOWN = MSG["R_unknown"]  # v3: shown (amber) where a figure the workbook does not give would be
+
+
+def _known(value: float | str | None) -> float | str:
+    """A summary figure, or 无法复核 when it depends on an unknown one (scoring.md v3)."""
+    return UNKNOWN if value is None else value
 
 
 def _write_detail(
@@ -241,6 +262,8 @@ def _write_detail(
                 continue
             if label is not None and key == "level1":
                 style = "list_label"
+            elif value == UNKNOWN:
+                style = "list_unknown"
             elif isinstance(value, (int, float)) and not isinstance(value, bool):
                 style = "list_score"
             put(ws, r, c, value, fmt, style)

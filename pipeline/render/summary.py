@@ -178,6 +178,9 @@ def _write_summary(
             put(ws, r, c, value, fmt, style[c])
         for c, n in zip(COUNT_COLS, (p.errors, p.warnings, p.infos), strict=True):
             ws.write_number(r, c, int(n), fmt(style[c]))
+        if p.readable and _py(p.total) is None:  # v3: 总分 unknown (findings.json total null)
+            for head in ("复核总分", "等级"):
+                put(ws, r, _SUMMARY(head), MSG["R_unknown"], fmt, "unknown")
         link = _SUMMARY("审核表")
         if not (p.scored and file_link(ws, r, link, p.scored, "", fmt("link"), LINK_TEXT)):
             put(ws, r, link, p.scored or None, fmt, "text" if p.scored else "center")
@@ -280,7 +283,14 @@ def _totals(ws, fmt: Formats, projects, r: int) -> None:
     executed = sum(v for v in map(_py, projects["executed"]) if isinstance(v, (int, float)))
     put(ws, r, _SUMMARY("预算（万元）"), budget, fmt, "money")
     put(ws, r, _SUMMARY("执行数（万元）"), executed, fmt, "money")
-    put(ws, r, _SUMMARY("执行率"), executed / budget if budget else None, fmt, "percent")
+    # the rate over the projects that state both (v3: an unknown 执行数 is left out, never 0)
+    pairs = [
+        (b, e)
+        for b, e in zip(map(_py, projects["budget"]), map(_py, projects["executed"]), strict=True)
+        if isinstance(b, (int, float)) and isinstance(e, (int, float))
+    ]
+    known = sum(b for b, _ in pairs)
+    put(ws, r, _SUMMARY("执行率"), sum(e for _, e in pairs) / known if known else None, fmt, "percent")
     for c, col in zip(COUNT_COLS, ("errors", "warnings", "infos"), strict=True):
         ws.write_number(r, c, int(sum(int(n) for n in projects[col])), fmt("score"))
 

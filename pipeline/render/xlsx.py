@@ -55,6 +55,8 @@ STYLES: dict[str, dict] = {
     "text": {**_BOX, "align": "left"},
     "center": {**_BOX, "align": "center"},
     "score": {**_BOX, "align": "center"},  # looks like center; named for what it holds
+    # v3: a figure that cannot be verified (无法复核): amber, as a 警告
+    "unknown": {**_BOX, "align": "center", "bg_color": "#FFEB9C", "font_color": "#9C5700"},
     "money": {**_BOX, "align": "right", "num_format": "#,##0.00##"},
     "percent": {**_BOX, "align": "center", "num_format": "0.00%"},
     "date": {**_BOX, "align": "center", "num_format": "yyyy-mm-dd"},
@@ -64,6 +66,14 @@ STYLES: dict[str, dict] = {
     "list_text": {**_BASE, "align": "left", "bottom": 4, "bottom_color": "#BFBFBF"},
     "list_center": {**_BASE, "align": "center", "bottom": 4, "bottom_color": "#BFBFBF"},
     "list_score": {**_BASE, "align": "center", "bottom": 4, "bottom_color": "#BFBFBF"},
+    "list_unknown": {
+        **_BASE,
+        "align": "center",
+        "bottom": 4,
+        "bottom_color": "#BFBFBF",
+        "bg_color": "#FFEB9C",
+        "font_color": "#9C5700",
+    },
     "list_link": {
         **_BASE,
         "align": "center",

@@ -161,12 +161,20 @@ class GridCell:
     role: str
 
 
-# a filled cell: a table head, or a bar of a chart drawn as a table (the county report)
+# a filled cell: a table head, a bar of a chart drawn as a table (the county report), or a figure
+# that is unknown (无法复核, scoring.md v3): amber, as a 警告 is in the workbook
 _SHADE = {
     role: f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>'
-    for role, fill in (("head", "F2F2F2"), ("bar", "7F7F7F"))
+    for role, fill in (("head", "F2F2F2"), ("bar", "7F7F7F"), ("unknown", "FFEB9C"))
 }
-_ROLE_ALIGN = {"label": "center", "vlabel": "center", "head": "center", "text": "left", "center": "center"}
+_ROLE_ALIGN = {
+    "label": "center",
+    "vlabel": "center",
+    "head": "center",
+    "text": "left",
+    "center": "center",
+    "unknown": "center",
+}
 
 
 def grid_table(
