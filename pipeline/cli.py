@@ -249,6 +249,9 @@ def _run(args: argparse.Namespace) -> int:
     else:
         where = MSG["RUN_where"].format(output=f"{opts.output}{os.sep}", summary=opts.output / SUMMARY_XLSX)
         print(for_terminal(report.closing_line() + where))
+    if report.pdf_missing and settings.archive.pdf == "required":
+        print(for_terminal(MSG["FINAL_pdf_required"].format(n=len(report.pdf_missing))), file=sys.stderr)
+        return 1
     return 1 if args.strict and report.any_error else 0
 
 
@@ -283,7 +286,9 @@ def _check(args: argparse.Namespace) -> int:
 
 def _check_report(path: Path, findings: tuple[Finding, ...], scores) -> str:
     lines = [for_terminal(path.name)]
-    if scores is not None and (scores.indicators or scores.budget_score is not None):
+    if scores is not None and scores.total is None:
+        lines.append(f"复核总分：无法复核（{scores.total_arithmetic.removeprefix('无法复核：')}）")
+    elif scores is not None and (scores.indicators or scores.budget_score is not None):
         lines.append(
             f"复核总分 {show(scores.total)} 分，等级“{scores.grade}”；执行率 "
             + (percent(scores.execution_rate) or "未知")
@@ -460,7 +465,8 @@ def _preview(args: argparse.Namespace) -> int:
     if soffice is None:
         raise UsageError(
             "未安装 LibreOffice：Debian/Ubuntu 上运行 sudo apt-get install libreoffice-writer-nogui "
-            "libreoffice-calc-nogui poppler-utils fonts-noto-cjk fonts-arphic-ukai fonts-arphic-uming"
+            "libreoffice-calc-nogui poppler-utils fonts-noto-cjk fonts-arphic-ukai fonts-arphic-uming "
+            "fonts-crosextra-carlito（评分表按 Calibri 的宽度排版，Carlito 与之等宽）"
             "（可选 texlive-lang-chinese，提供 Fandol 字体），然后重试 make preview"
         )
     files = sources(output, SUMMARY_XLSX)

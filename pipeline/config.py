@@ -219,6 +219,19 @@ class Qualitative:
         "没有达到",
         "没有实现",
     )
+    # v3: 基本 that begins a noun is no verdict (基本生活 …): the rest of the text decides
+    basic_nouns: tuple[str, ...] = (
+        "基本生活",
+        "基本公共",
+        "基本医疗",
+        "基本养老",
+        "基本农田",
+        "基本建设",
+        "基本药物",
+        "基本情况",
+        "基本需求",
+        "基本保障",
+    )
     achieved_band: tuple[float, float] = (0.8, 1.0)
     partial_band: tuple[float, float] = (0.6, 0.8)
     failed_band: tuple[float, float] = (0.0, 0.6)
@@ -227,6 +240,7 @@ class Qualitative:
 @dataclass(frozen=True)
 class Checks:
     low_execution: float = 0.90  # B006
+    score_execution_gap: float = 0.15  # S019: Σ指标得分率 may exceed 执行率 by at most this
     capped_rate_words: tuple[str, ...] = (
         "合格率",
         "满意度",
@@ -338,6 +352,11 @@ class Bureau:
 
 
 @dataclass(frozen=True)
+class Archive:
+    pdf: str = "auto"  # a PDF beside the 定稿: auto (when LibreOffice is found) / off / required
+
+
+@dataclass(frozen=True)
 class Settings:
     paths: Paths = field(default_factory=Paths)
     tolerance: Tolerance = field(default_factory=Tolerance)
@@ -349,6 +368,7 @@ class Settings:
     limits: Limits = field(default_factory=Limits)
     report: Report = field(default_factory=Report)
     bureau: Bureau = field(default_factory=Bureau)
+    archive: Archive = field(default_factory=Archive)
     fingerprint: str = ""  # sha256 of the config file's bytes ('' = defaults)
 
     @property
@@ -360,6 +380,7 @@ class Settings:
 _CHOICES = {
     ("scoring", "budget_method"): ("proportional", "banded"),
     ("scoring", "at_most_method"): ("ratio", "linear"),
+    ("archive", "pdf"): ("auto", "off", "required"),
 }
 # TOML keys that are Python keywords or read better in the file
 _TOML_NAMES = {"pass": "pass_"}
@@ -552,6 +573,11 @@ def _validate(s: Settings) -> None:
         raise ConfigError(
             f"config.toml: grades 分数线应为 0 < pass ({g.pass_:g}) < good ({g.good:g}) < excellent "
             f"({g.excellent:g}) ≤ 100（优、良、中的下限从高到低）"
+        )
+    gap = s.checks.score_execution_gap
+    if not 0 <= gap <= 1:
+        raise ConfigError(
+            f"config.toml: checks.score_execution_gap = {gap:g} 应在 0–1 之间（如 0.15 即 15 个百分点）"
         )
     q = s.qualitative
     named = (

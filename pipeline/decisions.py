@@ -26,7 +26,7 @@ from datetime import date, datetime
 from .cells import parse_a1
 from .display import show
 from .messages import MSG
-from .model import Decision, DecisionKey, Finding, Project, Review, Scores
+from .model import Cell, CellRef, Decision, DecisionKey, Finding, Project, Review, Scores
 
 OPEN, CONFIRMED, WAIVED, ADJUSTED = "待核实", "确认", "豁免", "调整"
 STATES = (OPEN, CONFIRMED, WAIVED, ADJUSTED)
@@ -92,11 +92,14 @@ def loose(k: DecisionKey) -> tuple[str, str, str, str]:
     return k.project, k.rule, k.location, k.actual
 
 
-def digest(decisions: Iterable[Decision]) -> str:
-    """What the outputs of one workbook were rendered with (part of what the manifest compares)."""
+def digest(decisions: Iterable[Decision], conclusion: Conclusion | None = None) -> str:
+    """What the outputs of one workbook were rendered with (part of what the manifest compares):
+    the decisions, and a 审核结论 of 通过 (it decides whether a 定稿 is written, and signs it)."""
     rows = sorted(
         [*_key_tuple(d.key), d.state, d.note, d.by, d.at, d.status] for d in decisions if d.status != REPLACED
     )
+    if conclusion is not None and conclusion.state == PASSED:
+        rows.append(["审核结论", conclusion.state, conclusion.reviewer, conclusion.day, "", "", "", "", ""])
     if not rows:
         return ""
     return hashlib.sha256(json.dumps(rows, ensure_ascii=False).encode("utf-8")).hexdigest()[:16]
@@ -119,6 +122,18 @@ class Conclusion:
     at: str
     source: str
     problem: str = ""
+
+
+def final_blockers(findings: Iterable[Mapping]) -> list[str]:
+    """The 错误 findings (as findings.json holds them) that keep a 通过 from its 定稿: those still
+    待核实 or 确认, each as `S002 绩效指标!G2:G17 待核实`."""
+    out = []
+    for f in findings:
+        state = (f.get("decision") or {}).get("state") or OPEN
+        if f.get("severity") == "错误" and state in (OPEN, CONFIRMED):
+            where = location(str(f.get("sheet") or ""), str(f.get("cell") or ""))
+            out.append(" ".join(x for x in (str(f.get("rule") or ""), where, state) if x))
+    return out
 
 
 # ---------------------------------------------------------------- applying them to a run
@@ -154,8 +169,25 @@ def _line_of(f: Finding, project: Project) -> int | None:
     return None
 
 
-def _check(d: Decision, f: Finding, project: Project, scores: Scores | None) -> tuple[Decision, int | None]:
-    """(the decision, with why it cannot be applied if so; the row a valid 调整 sets)."""
+_UNKNOWN_RULES = ("I004", "I005", "I006")  # their cell holds a figure the workbook does not give
+
+
+def _figure_cell(f: Finding, project: Project) -> CellRef | None:
+    """The cell of an unknown figure a 调整 supplies as a number: a 分值, a 年度资金总额 amount."""
+    if f.rule not in _UNKNOWN_RULES or not f.cell:
+        return None
+    ref = CellRef(f.sheet, f.cell)
+    total = project.total
+    amounts = (total.initial, total.adjusted, total.executed) if total is not None else ()
+    cells = [ind.weight for ind in project.indicators] + list(amounts)
+    return ref if any(c.ref == ref for c in cells) else None
+
+
+def _check(
+    d: Decision, f: Finding, project: Project, scores: Scores | None
+) -> tuple[Decision, int | CellRef | None]:
+    """(the decision, with why it cannot be applied if so; the row a valid 调整 sets, or the cell of
+    the unknown figure it supplies — scoring.md v3)."""
     cell = d.source.rsplit("!", 1)[-1]
     if d.state not in STATES:
         return replace(
@@ -166,11 +198,17 @@ def _check(d: Decision, f: Finding, project: Project, scores: Scores | None) -> 
         ), None
     if d.state != ADJUSTED:
         return d, None
+    value = adjusted_score(d.note)
+    figure = _figure_cell(f, project)
+    if figure is not None:
+        if value is None or value < 0:
+            return replace(d, problem=MSG["D_adjust_no_score"].format(cell=cell)), None
+        return d, figure
     row = _line_of(f, project)
     line = scores.for_row(row) if scores is not None and row is not None else None
-    if line is None or line.kind != QUALITATIVE or line.weight is None:
+    unknown = line is not None and f.rule in _UNKNOWN_RULES  # the line's 复核得分 needs this cell
+    if line is None or (line.kind != QUALITATIVE and not unknown) or line.weight is None:
         return replace(d, problem=MSG["D_adjust_not_qualitative"].format(cell=cell)), None
-    value = adjusted_score(d.note)
     if value is None:
         unclear = re.search(r"\d", unicodedata.normalize("NFKC", d.note or ""))
         why = MSG["D_adjust_unclear"].format(cell=cell, note=d.note[:40]) if unclear else None
@@ -203,19 +241,22 @@ def resolve(
     earlier = tuple(d for d in decisions if d.status == RETIRED)
     decided: dict[Finding, Decision] = {}
     adjustments: dict[int, Decision] = {}
+    figures: dict[CellRef, Decision] = {}
     matched: set[DecisionKey] = set()
     for f in findings:
         key = key_of(project.file, f)
         d = active.get(key) or active.get(moved.get(key))  # type: ignore[arg-type]
         if d is None:
             continue
-        checked, row = _check(d, f, project, scores)
+        checked, target = _check(d, f, project, scores)
         decided[f] = checked
         matched.add(d.key)
-        if row is not None and row not in adjustments:
-            adjustments[row] = checked
+        if isinstance(target, CellRef):
+            figures.setdefault(target, checked)
+        elif target is not None and target not in adjustments:
+            adjustments[target] = checked
     retired = tuple(replace(d, status=RETIRED, retired=now) for k, d in active.items() if k not in matched)
-    return Review(decided, earlier + retired, adjustments)
+    return Review(decided, earlier + retired, adjustments, figures)
 
 
 def adjustments_of(review: Review) -> dict[int, tuple[float, str]]:
@@ -226,6 +267,27 @@ def adjustments_of(review: Review) -> dict[int, tuple[float, str]]:
         if value is not None:
             out[row] = (value, d.note)
     return out
+
+
+def with_figures(project: Project, review: Review) -> Project:
+    """The project with the unknown figures a reviewer's 调整 supplied (a 分值, a 年度资金总额 amount):
+    they are known from now on, shown as the reviewer's adjustment (scoring.md v3)."""
+    values = {ref: adjusted_score(d.note) for ref, d in review.figures.items()}
+    values = {ref: v for ref, v in values.items() if v is not None}
+    if not values:
+        return project
+
+    def supplied(cell: Cell) -> Cell:
+        return Cell(values[cell.ref], cell.ref, show(values[cell.ref])) if cell.ref in values else cell
+
+    indicators = tuple(replace(ind, weight=supplied(ind.weight)) for ind in project.indicators)
+    funds = {
+        k: replace(
+            r, initial=supplied(r.initial), adjusted=supplied(r.adjusted), executed=supplied(r.executed)
+        )
+        for k, r in project.funds.items()
+    }
+    return replace(project, indicators=indicators, funds=funds, unreadable=project.unreadable - values.keys())
 
 
 def as_dict(d: Decision) -> dict:

@@ -9,7 +9,7 @@ from pathlib import Path
 from .cells import parse_a1
 from .checks import Context, run_checks
 from .config import Settings
-from .decisions import TOTAL_RULES, adjustments_of, key_of, loose, resolve
+from .decisions import TOTAL_RULES, adjustments_of, key_of, loose, resolve, with_figures
 from .load import load
 from .model import Decision, Finding, Project, Result
 from .scoring import score
@@ -42,9 +42,10 @@ def evaluate(
         return Result(project, tuple(findings), scores)
     review = resolve(project, findings, decisions, scores, now)
     adjustments = adjustments_of(review)
-    if adjustments:  # the reviewer's score moves the total: the checks on it see the adjusted one
+    if adjustments or review.figures:  # the reviewer's score (or figure) moves the total: the checks see it
         on_total = {loose(k): k for k in (key_of(project.file, f) for f in findings) if k.rule in TOTAL_RULES}
-        scores = score(project, settings, adjustments)
+        project = with_figures(project, review)
+        scores = score(project, settings, adjustments, frozenset(review.figures))
         findings = [*loaded.findings, *run_checks(project, Context(settings, scores, today)), *extra]
         findings.sort(key=_order)
         # a finding on the total keeps its decision: the reviewer's 调整 moved its expected value

@@ -303,9 +303,12 @@ def mentions(text: str, words: Iterable[str]) -> bool:
 def qualitative_level(ind: Indicator, settings: Settings) -> str:
     """达成 / 部分达成 / 未达成 read from 实际完成值 alone (failed words first); '' when unknown.
 
-    The 偏差原因 never changes it: a unit that lost one point explains that point (S007)."""
+    The 偏差原因 never changes it: a unit that lost one point explains that point (S007). v3: 基本 that
+    begins a noun (基本生活, config `basic_nouns`) is no verdict; the rest of the text decides."""
     q = settings.qualitative
     actual = ind.actual.text
+    for noun in q.basic_nouns:
+        actual = actual.replace(noun, "·") if noun else actual
     if mentions(actual, q.failed):
         return FAILED
     if mentions(actual, q.partial):
@@ -314,6 +317,16 @@ def qualitative_level(ind: Indicator, settings: Settings) -> str:
     if not said:
         return ""
     return PARTIAL if all(said) else ACHIEVED  # `效果不明显`: achieved only in the negative
+
+
+def stated_level(ind: Indicator) -> str:
+    """v3 完成程度: the band the unit chose (达成 / 部分达成 / 未达成, long forms too); '' when blank
+    or none of them (the v2 reading of 实际完成值 then applies)."""
+    text = ind.level.text.replace(" ", "")
+    for level in (FAILED, PARTIAL, ACHIEVED):  # 未达成 and 部分达成 hold 达成: the longest first
+        if text.startswith(level):
+            return level
+    return ""
 
 
 _NEGATIONS = ("不", "未", "没有", "没", "无", "并非")

@@ -10,9 +10,13 @@ MSG: dict[str, str] = {
     # ------------------------------------------------------------ R: the scored workbook and the batch summary
     "R_form_note": "注：自评得分为单位填报，复核得分按财预〔2020〕10号复核计算；填色单元格有审核意见"
     "（红：错误，黄：警告，蓝：提示），详见批注和“审核意见”表。",
+    "R_unknown": "无法复核",  # v3: a figure the workbook does not give (scoring.md "Unknown figures")
     "R_rescaled": "分值合计 {weight} 分（应为 {scale} 分），按百分制折算：{raw} ÷ {weight} × {scale} = {total}",
     "R_budget_line": "执行率 {rate}（全年执行数 {executed} 万元 ÷ 预算数 {budget} 万元）",
     "R_no_findings": "未发现问题",
+    "R_held_twice": "与 {other} 是同一项目（X003），只计入一次：合计与“按主管部门”按 {other} 计",
+    "R_held_twice_note": "注：{n} 个工作簿与另一工作簿是同一项目（X003），已只计一次，未计入：{files}",
+    "R_no_year_over_year": "本批工作簿中没有可与往年对比的项目（同一项目往年的输出不在 output/ 中）",
     # ------------------------------------------------------------ D: reviewer decisions (审核处理)
     "D_state_unknown": "审核处理“{value}”（{cell}）不是 {states} 之一，未采用，按{open}处理：请从下拉列表中选择",
     "D_adjust_no_score": "{cell} 选择了“调整”，但审核说明中没有调整后的得分，未采用：请在审核说明中填写得分（如“7”）",
@@ -20,7 +24,7 @@ MSG: dict[str, str] = {
     "请只写得分（如“7”）或写“调整为7分”",
     "D_adjust_range": "{cell} 调整后的得分 {value} 不在 0–{weight} 分（该指标分值）之间，未采用：请更正",
     "D_adjust_not_qualitative": "{cell} 选择了“调整”，但该条审核意见不在定性指标的行上，未采用："
-    "“调整”只用于改定性指标的复核得分，其他请选择确认或豁免",
+    "“调整”只用于改定性指标的复核得分（或补上无法读取的数值），其他请选择确认或豁免",
     "D_conclusion_unknown": "审核结论“{value}”（{cell}）不是 {states} 之一，按{pending}处理：请从下拉列表中选择",
     "D_damaged": "文件已损坏，或不是本程序生成的格式",
     "D_too_many_rows": "行数超过上限 {limit}，不像本程序生成的文件",
@@ -40,6 +44,13 @@ MSG: dict[str, str] = {
     "D_adjusted_line": "审核调整：复核得分 {value}（{note}）",
     "D_adjusted_total": "含审核调整",
     "D_none": "没有审核处理记录",
+    # ------------------------------------------------------------ FINAL: the 定稿 (outputs.md v3)
+    "FINAL_blocked": "{file} 审核结论为“通过”，但仍有未处理的“错误”，未生成定稿：{blockers}"
+    "（请在评分表“审核意见”中豁免或请单位改正后重新运行）",
+    "FINAL_no_soffice": "未找到 LibreOffice，{n} 份定稿未生成 PDF：{files}（安装 LibreOffice 后重新运行即可补齐；"
+    '不需要 PDF 时在 config.toml [archive] 设 pdf = "off"）',
+    "FINAL_pdf_failed": "LibreOffice 未能把 {n} 份定稿转为 PDF：{files}（重新运行会再试）",
+    "FINAL_pdf_required": 'config.toml [archive] pdf = "required"，但有 {n} 份定稿没有 PDF（见上）：退出码 1',
     "RUN_locked": "；{n} 个文件正被打开，未更新：{files}",
     # ------------------------------------------------------------ I: reading the workbook
     "I001_open": "无法打开文件（{error}）：请确认文件存在且未被其他程序占用",
@@ -122,6 +133,8 @@ MSG: dict[str, str] = {
     "S011_sum": "各行复核得分与自评得分相同，各项得分之和为 {total} 分",
     "S012": "自评等级“{claimed}”与复核总分 {total} 分对应的等级“{computed}”不一致：请更正自评等级",
     "S013_weight": "第 {row} 行指标“{name}”未填分值，不计入总分：请填写分值",
+    "S013_weight_scored": "第 {row} 行指标“{name}”填了自评得分却未填分值，本行和总分无法复核：请填写分值",
+    "S013_claimed": "第 {row} 行指标“{name}”填了分值却未填自评得分，本行得分无法核验，总分无法复核：请填写自评得分",
     "S013_level3": "第 {row} 行未填三级指标名称：请填写具体的三级指标",
     "S014": "成本指标“{name}”的年度指标值“{target}”写成了下限（{comparator}），成本应设上限：请改用“≤”或“不高于”",
     "S015": "“{name}”是不超过 100% 的比率，{what}却为 {value}：请核实并更正",
@@ -131,6 +144,10 @@ MSG: dict[str, str] = {
     "S017_unknown": "{level}“{written}”不是财预〔2020〕10号规定的指标名称，无法确定应归入哪一项（最接近的是“{closest}”），"
     "按原名计分：请改为规定的名称",
     "S017_none": "{level}“{written}”不是财预〔2020〕10号规定的指标名称，按原名计分：请改为规定的名称",
+    "S018": "定性指标“{name}”完成程度填“{level}”，对应得分区间为 {band}（分值 {weight} 分的 {share}），自评 {claimed} 分"
+    "不在其中：两处填报相互矛盾，请更正完成程度或自评得分；复核得分暂按自评 {claimed} 分计",
+    "S019": "各项指标复核得分合计 {score} 分，占指标分值 {weight} 分的 {score_rate}，而预算执行率只有 {rate}，"
+    "高出 {gap}（超过 {limit}）：资金大量未用、指标却接近满分，请核实自评得分是否偏高",
     # ---- M: project information
     "M001_length": "统一社会信用代码“{code}”有 {n} 位，应为 18 位：请按营业执照或事业单位法人证书核对",
     "M001_chars": "统一社会信用代码“{code}”含有代码中不使用的字符“{chars}”（GB 32100-2015 不用 I、O、S、V、Z）：请按证书核对",

@@ -48,6 +48,22 @@ class Cell(Generic[T]):
 EMPTY: Cell = Cell(None)
 
 
+@dataclass(frozen=True)
+class Unknown:
+    """A figure the workbook does not give or that cannot be read (scoring.md v3): unknown, never 0."""
+
+    sheet: str
+    cell: str  # empty: the whole sheet or column is missing
+    what: str  # 全年执行数, 第 7 行分值, 绩效指标表 …
+
+    @property
+    def location(self) -> str:
+        return str(CellRef(self.sheet, self.cell))
+
+    def as_dict(self) -> dict:
+        return {"sheet": self.sheet, "cell": self.cell, "what": self.what}
+
+
 class Severity(enum.StrEnum):
     ERROR = "错误"
     WARNING = "警告"
@@ -205,6 +221,7 @@ class Indicator:
     deviation: Cell[str]  # 偏差原因分析及改进措施
     unit: Cell[str] = EMPTY  # 度量单位 / 计量单位 (四川/一体化 layouts): the unit of bare numbers
     comparator: Cell[str] = EMPTY  # a comparator column of its own (指标方向, 运算符号), when there is one
+    level: Cell[str] = EMPTY  # v3 完成程度: the band the unit states for a 定性 line (达成/部分达成/未达成)
 
 
 @dataclass(frozen=True)
@@ -242,6 +259,8 @@ class Project:
     # the sheets as read (raw values, merges filled), keyed by their name in the workbook
     sheets: dict[str, list[list[object]]] = field(default_factory=dict)
     money_units: dict[str, str] = field(default_factory=dict)  # sheet -> 万元/元 as read
+    # cells the loader could not read (I005, I006): their figures are unknown, never 0
+    unreadable: frozenset[CellRef] = frozenset()
 
     @property
     def total(self) -> FundRow | None:
@@ -280,10 +299,15 @@ class IndicatorScore:
     # the target and actual as quantities (None: 年度指标值 is not one); a 定量 line's deadline
     measurement: Measurement | None = field(default=None, compare=False, repr=False)
     deadline: date | None = field(default=None, compare=False, repr=False)
+    # v3: the figures this line needs that the workbook does not give; the line is then unknown
+    unknown: tuple[Unknown, ...] = ()
+    stated_level: bool = False  # v3: the band comes from the unit's own 完成程度 (S018), not 实际完成值
 
     @property
     def final(self) -> float | None:
-        """复核得分 as it enters the total: the computed score, else the unit's claim."""
+        """复核得分 as it enters the total: the computed score, else the unit's claim; None: unknown."""
+        if self.unknown:
+            return None
         return self.computed if self.computed is not None else self.claimed
 
 
@@ -291,10 +315,22 @@ class IndicatorScore:
 class Subtotal:
     level1: str
     level2: str
-    weight: float
+    weight: float | None  # None: a 分值 of the group is unknown
     claimed: float
-    computed: float
+    computed: float | None  # None: a line of the group is unknown
     claimed_differs: bool = False  # Σ自评 ≠ Σ复核 beyond the score tolerance
+
+
+@dataclass(frozen=True)
+class Verified:
+    """What could be verified while the total is unknown: 已复核 12 项，计 71.50 分 / 分值 75 分."""
+
+    lines: int  # the 预算执行率 line counts as one when it is known
+    score: float
+    weight: float
+
+    def as_dict(self) -> dict:
+        return {"lines": self.lines, "score": self.score, "weight": self.weight}
 
 
 @dataclass(frozen=True)
@@ -303,16 +339,17 @@ class Scores:
     executed: float | None  # 全年执行数, 万元
     execution_rate: float | None  # fraction
     budget_weight: float  # 预算执行率 分值 (10 by default)
-    budget_score: float | None
-    indicator_weight: float  # Σ 分值 of the indicator rows
-    indicator_score: float  # Σ 复核得分
-    weight_total: float  # budget_weight + indicator_weight
-    raw_total: float  # budget_score + indicator_score, before rescaling
-    total: float  # on a 100-point scale
-    grade: str  # 优 / 良 / 中 / 差
+    budget_score: float | None  # None: the 预算执行率 line is unknown
+    # v3: None where a figure behind it is unknown (scoring.md "Unknown figures"); never a guessed 0
+    indicator_weight: float | None  # Σ 分值 of the indicator rows
+    indicator_score: float | None  # Σ 复核得分
+    weight_total: float | None  # budget_weight + indicator_weight
+    raw_total: float | None  # budget_score + indicator_score, before rescaling
+    total: float | None  # on a 100-point scale; None: 无法复核
+    grade: str | None  # 优 / 良 / 中 / 差; None: 无法复核
     indicators: tuple[IndicatorScore, ...] = ()
     subtotals: tuple[Subtotal, ...] = ()  # per (一级, 二级), in table order
-    level1_weights: dict[str, float] = field(default_factory=dict)  # 产出指标 -> 80.0
+    level1_weights: dict[str, float | None] = field(default_factory=dict)  # 产出指标 -> 80.0; None: unknown
     paid: float | None = None  # Σ 支付明细 (万元); None when the sheet is missing or an amount unknown
     budget_arithmetic: str = ""  # "执行率 121/121（年初预算数）=100%：10×100%=10"
     total_arithmetic: str = ""  # "分值合计 110，折算为 100 分制：(10+94)÷110×100=94.55"
@@ -323,6 +360,13 @@ class Scores:
     claimed_total_differs: bool = False  # 自评总分 ≠ total beyond the score tolerance (S011)
     claimed_grade_differs: bool = False  # 自评等级 ≠ grade (S012)
     decimals: int = 2  # scoring.decimals: every score above is rounded to it, and shown to it
+    # v3: the cells that block the total (empty: the total is known), and what could be verified
+    unknown: tuple[Unknown, ...] = ()
+    verified: Verified | None = None
+
+    @property
+    def known(self) -> bool:
+        return self.total is not None
 
     def for_row(self, row: int) -> IndicatorScore | None:
         return next((s for s in self.indicators if s.row == row), None)
@@ -366,6 +410,8 @@ class Review:
     decided: dict[Finding, Decision] = field(default_factory=dict)  # finding -> its decision
     retired: tuple[Decision, ...] = ()  # 已失效: earlier and just now, for 审核记录
     adjustments: dict[int, Decision] = field(default_factory=dict)  # 绩效指标 row -> its valid 调整
+    # v3: an unknown figure (a 分值, a 年度资金总额 amount) the reviewer's 调整 supplies
+    figures: dict[CellRef, Decision] = field(default_factory=dict)
 
     def state(self, f: Finding) -> str:
         d = self.decided.get(f)

@@ -165,8 +165,18 @@ INDICATORS = Sheet(
             width=36,
             aliases=("未完成原因分析", "偏差原因", "未完成原因和改进措施"),
         ),
+        Column(
+            "level",
+            "完成程度",
+            required=False,
+            width=12,
+            aliases=("完成等级", "达成程度"),
+            hint="定性指标选填：达成 / 部分达成 / 未达成；定量指标留空",
+        ),
     ),
 )
+# v3 完成程度: the three levels the template's dropdown offers (the long forms read the same)
+LEVEL_CHOICES = ("达成", "部分达成", "未达成")
 
 # workbook.md v2: the unit of bare-number targets and actuals in the 四川/云南 and 预算管理一体化
 # layouts. Read when present; the template does not write it (it writes INDICATORS.columns only).

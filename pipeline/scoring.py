@@ -1,4 +1,4 @@
-"""Project -> Scores: the 复核得分 of every line, by scoring.md v2 (财预〔2020〕10号 第十一–十三条).
+"""Project -> Scores: the 复核得分 of every line, by scoring.md v3 (财预〔2020〕10号 第十一–十三条).
 
 Pure: the same project and settings always give the same scores; every weight, band, keyword and
 method comes from `Settings`. Each line keeps the arithmetic a reviewer can follow.
@@ -30,7 +30,12 @@ Decisions worth knowing:
 - Optional provincial rules, off by default: `deviation_penalty` (points off a 定量 line whose
   actual deviates from the target by a configured share either way) and `total_caps` (a total
   capped when 执行率 is low). Both are arithmetic and appear in the line's / total's arithmetic.
-- Rows with no 分值 count nothing (neither weight nor score): S013 flags them.
+- Rows with neither 分值 nor 自评得分 count nothing: S013 flags them. v3 (unknown.py): a figure the
+  workbook does not give — one of those two blank, an unreadable cell, a missing sheet or column —
+  makes its line unknown, and 总分 and 等级 with it (None, never a guessed 0); Scores.unknown names
+  the cells, Scores.verified what could be verified. A reviewer's 调整 supplies the figure.
+- Rounding (v3): lines and the 预算执行率 score are rounded first, 总分 is the sum of the rounded
+  lines, a rescaled total is rounded once more.
 - The total is Σ得分 when the 分值 add to `weights.total`, else rescaled: Σ得分 ÷ Σ分值 × total.
 """
 
@@ -61,9 +66,18 @@ from .measure import (
     mentions,
     nature_of,
     qualitative_level,
+    stated_level,
 )
-from .model import FundRow, Indicator, IndicatorScore, Project, Scores, Subtotal
-from .schema import FUND_TOTAL, GRADES
+from .model import CellRef, FundRow, Indicator, IndicatorScore, Project, Scores, Subtotal, Unknown, Verified
+from .schema import GRADES
+from .unknown import (
+    budget_supplied,
+    budget_unknowns,
+    line_unknowns,
+    table_unknowns,
+    unknown_total_text,
+    weight_unknown,
+)
 from .values import (
     AT_LEAST,
     AT_MOST,
@@ -276,23 +290,30 @@ def band_of(level: str, weight: float, settings: Settings) -> tuple[float, float
     return round_score(weight * fractions[0], d), round_score(weight * fractions[1], d)
 
 
-def in_band(claimed: float, band: tuple[float, float], settings: Settings) -> bool:
-    tolerance = settings.tolerance.score + 1e-9
-    return band[0] - tolerance <= claimed <= band[1] + tolerance
+def in_band(claimed: float, band: tuple[float, float], settings: Settings, level: str = ACHIEVED) -> bool:
+    """scoring.md v3, exact edges: 达成 [80%, 100%], 部分达成 [60%, 80%), 未达成 [0, 60%) of 分值 —
+    a claim of exactly 80% is 达成's, exactly 60% 部分达成's."""
+    low, high = band
+    if claimed < low - 1e-9:
+        return False
+    return claimed <= high + 1e-9 if level == ACHIEVED else claimed < high - 1e-9
 
 
 def _score_qualitative(ind: Indicator, weight: float, settings: Settings) -> IndicatorScore:
-    """The unit's claim is the 复核得分; the band of the level read from 实际完成值 is shown beside it."""
+    """The unit's claim is the 复核得分; the band of its level is shown beside it: the 完成程度 the
+    unit states (v3), else the level read from 实际完成值."""
     d = settings.scoring.decimals
     claimed = ind.claimed.value
-    level = qualitative_level(ind, settings)
+    stated = stated_level(ind)
+    level = stated or qualitative_level(ind, settings)
     band = band_of(level, weight, settings)
     stands = _claim_stands(claimed, weight, d)
     if band is None:
         lead = f"定性·完成程度无法从“{ind.actual.text}”判断"
     else:
-        lead = f"定性·{level}·区间 {show(band[0], d)}–{show(band[1], d)}"
-        if claimed is not None and not in_band(claimed, band, settings):
+        source = "（单位填报完成程度）" if stated else ""
+        lead = f"定性·{level}{source}·区间 {show(band[0], d)}–{show(band[1], d)}"
+        if claimed is not None and not in_band(claimed, band, settings, level):
             stands = f"自评 {show(claimed, d)} 不在区间内（待审核认定），{stands}"
     return IndicatorScore(
         ind.row,
@@ -304,6 +325,7 @@ def _score_qualitative(ind: Indicator, weight: float, settings: Settings) -> Ind
         band,
         level,
         f"{lead}：{stands}",
+        stated_level=bool(stated),
     )
 
 
@@ -332,28 +354,32 @@ class BudgetScore:
     base: float | None
     executed: float | None
     rate: float | None
-    score: float | None
+    score: float | None  # None: the line is unknown (`unknown` says why) or the base is 0
     arithmetic: str
+    unknown: tuple[Unknown, ...] = ()
 
 
-def score_budget(total: FundRow | None, settings: Settings) -> BudgetScore:
-    """第十一条: 预算执行率 得分 = 分值 × min(执行率, 100%) (or the configured bands)."""
+def score_budget(total: FundRow | None, settings: Settings, project: Project | None = None) -> BudgetScore:
+    """第十一条: 预算执行率 得分 = 分值 × min(执行率, 100%) (or the configured bands).
+    v3: a figure it needs that the workbook does not give makes the line unknown, never 0."""
     d = settings.scoring.decimals
     weight = settings.weights.budget_execution
-    if total is None:
+    blocked = budget_unknowns(total, project or Project(file="", sha256=""))
+    if blocked:
+        cells = "、".join(u.location + f"（{u.what}）" for u in blocked)
+        base = total.budget.value if total is not None and total.adjusted.value is not None else None
         return BudgetScore(
-            None, None, None, None, f"资金情况缺少{FUND_TOTAL}，预算执行率得分无法计算，按 0 计"
+            base,
+            total.executed.value if total is not None else None,
+            None,
+            None,
+            f"{cells}缺失或无法读取，预算执行率得分无法复核",
+            blocked,
         )
     base, executed = total.budget.value, total.executed.value
     base_name = "全年预算数" if total.adjusted.value is not None else "年初预算数"
-    if base is None or executed is None or base <= 0:
-        return BudgetScore(
-            base,
-            executed,
-            None,
-            None,
-            f"{base_name}或全年执行数缺失（或为 0），预算执行率得分无法计算，按 0 计",
-        )
+    if base <= 0:
+        return BudgetScore(base, executed, None, 0.0, f"{base_name}为 0，预算执行率得分无法计算，按 0 计")
     rate = executed / base
     share, how = _budget_share(rate, settings)
     points = round_score(weight * share, d)
@@ -381,67 +407,145 @@ def _budget_share(rate: float, settings: Settings) -> tuple[float, str]:
 
 # ---------------------------------------------------------------- the whole project
 def _subtotals(indicators: tuple[Indicator, ...], lines: list[IndicatorScore]) -> tuple[Subtotal, ...]:
-    sums: dict[tuple[str, str], list[float]] = {}
+    sums: dict[tuple[str, str], list] = {}
     for ind, line in zip(indicators, lines, strict=True):
         acc = sums.setdefault((ind.level1.name, ind.level2.name), [0.0, 0.0, 0.0])
+        if line.unknown:  # unknown is a value: the group's sums are unknown with it
+            acc[0] = None if line.weight is None else acc[0]
+            acc[2] = None
         if line.weight is None:
             continue
-        acc[0] += line.weight
+        acc[0] = None if acc[0] is None else acc[0] + line.weight
         acc[1] += line.claimed or 0.0
-        acc[2] += line.final or 0.0
+        acc[2] = None if acc[2] is None or line.final is None else acc[2] + line.final
     return tuple(Subtotal(l1, l2, w, c, f) for (l1, l2), (w, c, f) in sums.items())
 
 
-def _level1_weights(indicators: tuple[Indicator, ...]) -> dict[str, float]:
-    weights: dict[str, float] = {}
-    for ind in indicators:
-        weights[ind.level1.name] = weights.get(ind.level1.name, 0.0) + (ind.weight.value or 0.0)
+def _level1_weights(project: Project) -> dict[str, float | None]:
+    """Σ 分值 per 一级指标; None for a group that holds an unknown 分值."""
+    weights: dict[str, float | None] = {}
+    for ind in project.indicators:
+        name, had = ind.level1.name, weights.get(ind.level1.name, 0.0)
+        unknown = had is None or weight_unknown(ind, project) or bool(table_unknowns(project))
+        weights[name] = None if unknown else had + (ind.weight.value or 0.0)
     return weights
 
 
 def _adjust(line: IndicatorScore, value: float, note: str, decimals: int) -> IndicatorScore:
-    """A reviewer's 调整 (decisions.py, checked there): the 定性 line's 复核得分 is theirs."""
+    """A reviewer's 调整 (decisions.py, checked there): the 定性 or unknown line's 复核得分 is theirs."""
     reason = note.strip() if note and note.strip() != show(value) else ""  # more than the score
+    lead = "" if not line.unknown else "无法复核"
     return dataclasses.replace(
         line,
         computed=round_score(value, decimals),
         adjusted=True,
+        unknown=(),
         adjust_reason=reason,
-        arithmetic=f"{line.arithmetic}；审核调整为 {show(value, decimals)}"
+        arithmetic=f"{line.arithmetic}{lead}；审核调整为 {show(value, decimals)}"
         + (f"（{note}）" if reason else ""),
     )
 
 
+def _unknown_line(line: IndicatorScore, blocked: tuple[Unknown, ...]) -> IndicatorScore:
+    cells = "、".join(f"{u.location}（{u.what}）" for u in blocked)
+    return dataclasses.replace(
+        line, computed=None, unknown=blocked, arithmetic=f"{cells}缺失或无法读取，本行得分无法复核"
+    )
+
+
+def _supplied(line: IndicatorScore, ind: Indicator, figures: frozenset[CellRef]) -> IndicatorScore:
+    """A 分值 the reviewer's 调整 supplied (decisions.py): said in the line's arithmetic."""
+    if ind.weight.ref is None or ind.weight.ref not in figures:
+        return line
+    return dataclasses.replace(
+        line, adjusted=True, arithmetic=f"分值 {show(line.weight)} 为审核调整；{line.arithmetic}"
+    )
+
+
 def score(
-    project: Project, settings: Settings, adjustments: Mapping[int, tuple[float, str]] | None = None
+    project: Project,
+    settings: Settings,
+    adjustments: Mapping[int, tuple[float, str]] | None = None,
+    figures: frozenset[CellRef] = frozenset(),
 ) -> Scores:
-    """`adjustments`: 绩效指标 row -> (score, note) of the reviewer's valid 调整 decisions on 定性 lines."""
+    """`adjustments`: 绩效指标 row -> (score, note) of the reviewer's valid 调整 decisions on 定性 or
+    unknown lines; `figures`: the cells whose unknown figure a 调整 supplied (decisions.with_figures
+    has put them into `project`)."""
     d, tol = settings.scoring.decimals, settings.tolerance.score
-    budget = score_budget(project.total, settings)
+    budget = score_budget(project.total, settings, project)
     adjustments = adjustments or {}
     year = project.info.year.value
+    table_gap = table_unknowns(project)
     lines = []
     for ind in project.indicators:
         line = score_indicator(ind, settings, year)
-        if line.row in adjustments and line.kind == QUALITATIVE:
+        blocked = table_gap or line_unknowns(ind, line, project)
+        if blocked:
+            line = _unknown_line(line, blocked)
+        if line.row in adjustments and (line.kind == QUALITATIVE or line.unknown):
             line = _adjust(line, *adjustments[line.row], d)
-        lines.append(_decided(line, tol))
+        lines.append(_decided(_supplied(line, ind, figures), tol))
+    unknown = (
+        *budget.unknown,
+        *(table_gap if not lines else ()),
+        *(u for line in lines for u in line.unknown),
+    )
+    weights_unknown = bool(table_gap) or any(weight_unknown(ind, project) for ind in project.indicators)
     counted = [line for line in lines if line.weight is not None]
-    indicator_weight = round_score(sum(line.weight for line in counted), d)
-    indicator_score = round_score(sum(line.final or 0.0 for line in counted), d)
+    known = [line for line in counted if line.final is not None]
+    indicator_weight = None if weights_unknown else round_score(sum(line.weight for line in counted), d)
     budget_weight = settings.weights.budget_execution
-    weight_total = round_score(budget_weight + indicator_weight, d)
-    raw_total = round_score((budget.score or 0.0) + indicator_score, d)
+    weight_total = None if indicator_weight is None else round_score(budget_weight + indicator_weight, d)
+    level1_weights = _level1_weights(project)
+    subtotals = tuple(
+        dataclasses.replace(t, claimed_differs=t.computed is not None and abs(t.claimed - t.computed) > tol)
+        for t in _subtotals(project.indicators, lines)
+    )
+    common = dict(
+        budget=budget.base,
+        executed=budget.executed,
+        execution_rate=budget.rate,
+        budget_weight=budget_weight,
+        budget_score=budget.score,
+        indicator_weight=indicator_weight,
+        weight_total=weight_total,
+        indicators=tuple(lines),
+        subtotals=subtotals,
+        level1_weights=level1_weights,
+        paid=_paid(project),
+        budget_arithmetic=budget_supplied(budget.arithmetic, project, figures),
+        adjusted=any(line.adjusted for line in lines) or bool(figures),
+        scale=settings.weights.total,
+    )
+    if unknown:
+        budget_known = budget.score is not None
+        verified = Verified(
+            len(known) + budget_known,
+            round_score(sum(line.final for line in known) + (budget.score or 0.0), d),
+            round_score(sum(line.weight for line in known) + (budget_weight if budget_known else 0.0), d),
+        )
+        return Scores(
+            **common,
+            indicator_score=None,
+            raw_total=None,
+            total=None,
+            grade=None,
+            total_arithmetic=unknown_total_text(unknown, verified, d),
+            unknown=unknown,
+            verified=verified,
+        )
+    indicator_score = round_score(sum(line.final for line in counted), d)
+    raw_total = round_score(budget.score + indicator_score, d)
     scale = settings.weights.total
     rescaled = abs(weight_total - scale) > tol and weight_total > 0
     if not rescaled:
         total = raw_total
-        total_text = f"{show(budget.score or 0.0, d)}+{show(indicator_score, d)}={show(total, d)}"
+        total_text = f"{show(budget.score, d)}+{show(indicator_score, d)}={show(total, d)}"
     else:  # 分值 do not add to 100: state the total on a 100-point scale
         total = round_score(raw_total / weight_total * scale, d)
         total_text = (
             f"分值合计 {show(weight_total, d)}，折算为 {show(scale, d)} 分制："
-            f"({show(budget.score or 0.0, d)}+{show(indicator_score, d)})÷{show(weight_total, d)}"
+            f"({show(budget.score, d)}+{show(indicator_score, d)})÷{show(weight_total, d)}"
             f"×{show(scale, d)}={show(total, d)}"
         )
     cap = _total_cap(budget.rate, settings)
@@ -456,29 +560,13 @@ def score(
     grade = grade_of(total, settings.grades)
     claimed_total, claimed_grade = project.info.claimed_total.value, project.info.claimed_grade.value
     return Scores(
-        budget=budget.base,
-        executed=budget.executed,
-        execution_rate=budget.rate,
-        budget_weight=budget_weight,
-        budget_score=budget.score,
-        indicator_weight=indicator_weight,
+        **common,
         indicator_score=indicator_score,
-        weight_total=weight_total,
         raw_total=raw_total,
         total=total,
         grade=grade,
-        indicators=tuple(lines),
-        subtotals=tuple(
-            dataclasses.replace(t, claimed_differs=abs(t.claimed - t.computed) > tol)
-            for t in _subtotals(project.indicators, lines)
-        ),
-        level1_weights=_level1_weights(project.indicators),
-        paid=_paid(project),
-        budget_arithmetic=budget.arithmetic,
         total_arithmetic=total_text,
         capped_at=capped_at,
-        adjusted=any(line.adjusted for line in lines),
-        scale=scale,
         rescaled=rescaled,
         claimed_total_differs=claimed_total is not None
         and abs(claimed_total - total) > tol + 1e-9,  # 96.9 − 96.89: float noise
@@ -494,7 +582,8 @@ def _decided(line: IndicatorScore, tol: float) -> IndicatorScore:
         line,
         claimed_differs=computed is not None and claimed is not None and abs(computed - claimed) > tol,
         # a line without any usable score has lost its points too: nothing may call it full marks
-        lost=weight is not None and (final is None or final < weight - 1e-9),
+        # (an unknown line is neither: it is 无法复核, scoring.md v3)
+        lost=weight is not None and not line.unknown and (final is None or final < weight - 1e-9),
     )
 
 

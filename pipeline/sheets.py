@@ -111,6 +111,7 @@ DETAIL = Sheet(
 
 # ---------------------------------------------------------------- 审核汇总.xlsx
 FILE_HEAD, CONCLUSION_HEAD, REVIEWER_HEAD, DATE_HEAD = "文件", "审核结论", "审核人", "审核日期"
+FINAL_HEAD = "定稿"  # v3: 已生成 / 未生成：<the open 错误> / blank while not 通过 (batch/final.py)
 SEVERITY_HEADS = tuple(s.value for s in Severity)  # 错误, 警告, 提示: the count of each
 
 SUMMARY = Sheet(
@@ -135,23 +136,25 @@ SUMMARY = Sheet(
         Column(CONCLUSION_HEAD, 10, choices=CONCLUSIONS),
         Column(REVIEWER_HEAD, 10),
         Column(DATE_HEAD, 12),
+        Column(FINAL_HEAD, 16, "text"),
     ),
 )
 
+# printed one page wide on A4 landscape at about 80 % (no sheet of 审核汇总 prints below 70 %)
 ALL_FINDINGS = Sheet(
     "全部审核意见",
     (
-        Column("文件", 28, "text", wrap=True),
-        Column("项目名称", 30, "text", wrap=True),
+        Column("文件", 20, "text", wrap=True),
+        Column("项目名称", 22, "text", wrap=True),
         Column("严重程度", 9),
         Column("规则", 7),
-        Column("工作表", 12),
+        Column("工作表", 11),
         Column("单元格", 10),
-        Column("审核意见", 72, "text", wrap=True),
-        Column("应为", 12, wrap=True),
-        Column("实为", 12, wrap=True),
-        Column("关联工作簿", 24, "text", wrap=True),  # X findings: the other workbook and where it says it
-        Column("关联单元格", 12),
+        Column("审核意见", 56, "text", wrap=True),
+        Column("应为", 11, wrap=True),
+        Column("实为", 11, wrap=True),
+        Column("关联工作簿", 18, "text", wrap=True),  # X findings: the other workbook and where it says it
+        Column("关联单元格", 11),
     ),
 )
 
@@ -165,6 +168,7 @@ BY_DEPARTMENT = Sheet(
         Column("执行率", 9, "percent"),
         Column("平均复核总分", 11, "score"),
         *(Column(f"等级：{g}", 8, "score") for g in GRADES),
+        Column("无法复核", 8, "score"),  # v3: 总分 unknown; left out of 平均复核总分, counted here
         Column(Severity.ERROR.value, 7, "score"),
         Column(Severity.WARNING.value, 7, "score"),
     ),
@@ -173,20 +177,20 @@ BY_DEPARTMENT = Sheet(
 YEAR_OVER_YEAR = Sheet(
     "年度对比",
     (
-        Column("项目名称", 32, "text", wrap=True),
-        Column("实施单位", 22, "text", wrap=True),
-        Column("本年度文件", 24, "text", wrap=True),
+        Column("项目名称", 26, "text", wrap=True),
+        Column("实施单位", 18, "text", wrap=True),
+        Column("本年度文件", 18, "text", wrap=True),
         Column("预算年度", 9),
         Column("复核总分", 9, "score"),
         Column("等级", 6),
         Column("执行率", 9, "percent"),
-        Column("往年文件", 24, "text", wrap=True),
+        Column("往年文件", 18, "text", wrap=True),
         Column("往年预算年度", 11),
         Column("往年复核总分", 11, "score"),
         Column("往年等级", 8),
         Column("往年执行率", 10, "percent"),
         Column("总分变化", 9, "score"),
-        Column("调低的指标（X004）", 30, "text", wrap=True),
+        Column("调低的指标（X004）", 26, "text", wrap=True),
     ),
 )
 

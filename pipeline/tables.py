@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -169,12 +170,46 @@ def key_of(name: object, unit: object, year: object) -> str:
 # ---------------------------------------------------------------- views (审核汇总.xlsx)
 
 
-def by_department(frames: Frames) -> pd.DataFrame:
+def held_twice(projects: pd.DataFrame, passed: frozenset[str] = frozenset()) -> dict[str, str]:
+    """A project held twice (X003: the same 项目名称 + 实施单位 + 预算年度, or the same bytes) counts
+    once: {file left out of sums and counts: the file counted instead}. The copy counted is the one
+    whose 审核结论 is 通过 (`passed`), else the last in input order (a later copy replaces an earlier)."""
+    files = list(projects["file"])
+    parent = {f: f for f in files}
+
+    def root(f: str) -> str:
+        while parent[f] != f:
+            f = parent[f] = parent[parent[f]]
+        return f
+
+    for column in ("key", "sha256"):
+        first: dict[str, str] = {}
+        for f, value, readable in zip(files, projects[column], projects["readable"], strict=True):
+            if not value or not readable:
+                continue
+            if value in first:
+                parent[root(f)] = root(first[value])
+            else:
+                first[value] = f
+    groups: dict[str, list[str]] = {}
+    for f in files:
+        groups.setdefault(root(f), []).append(f)
+    out = {}
+    for members in groups.values():
+        if len(members) > 1:
+            kept = max(members, key=lambda f: (f in passed, members.index(f)))
+            out.update({f: kept for f in members if f != kept})
+    return out
+
+
+def by_department(frames: Frames, left_out: Iterable[str] = ()) -> pd.DataFrame:
     """按主管部门: projects, budget, executed, rate, mean 复核总分, grade counts, 错误/警告 counts.
-    The rate is Σ执行数 ÷ Σ预算 of the readable projects (not a mean of rates)."""
+    The rate is Σ执行数 ÷ Σ预算 of the readable projects (not a mean of rates). `left_out`: copies
+    of a project held twice (held_twice), counted once."""
     import pandas as pd
 
-    p = frames.batch_projects().copy()
+    p = frames.batch_projects()
+    p = p[~p["file"].isin(set(left_out))].copy()
     columns = [
         "department",
         "projects",
@@ -183,6 +218,7 @@ def by_department(frames: Frames) -> pd.DataFrame:
         "rate",
         "mean_total",
         *GRADES,
+        "unknown",  # v3: readable projects whose 总分 is unknown (left out of mean_total)
         "errors",
         "warnings",
     ]
@@ -193,6 +229,7 @@ def by_department(frames: Frames) -> pd.DataFrame:
     )
     for col in ("budget", "executed", "total", "errors", "warnings"):
         p[col] = pd.to_numeric(p[col], errors="coerce")
+    p["unknown"] = (p["readable"].astype(bool) & p["total"].isna()).astype(int)
     g = p.groupby("department", sort=True)
     out = pd.DataFrame(
         {
@@ -200,6 +237,7 @@ def by_department(frames: Frames) -> pd.DataFrame:
             "budget": g["budget"].sum(min_count=1),
             "executed": g["executed"].sum(min_count=1),
             "mean_total": g["total"].mean(),
+            "unknown": g["unknown"].sum(),
             "errors": g["errors"].sum(),
             "warnings": g["warnings"].sum(),
         }

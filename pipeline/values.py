@@ -302,9 +302,14 @@ class Quantity:
     factor: float = 1.0  # the multiplier written with the unit (`万元` -> 1e4): a bare actual takes it
 
 
+# units that are one unit written another way (checks.md v3 S008: equal after normalising)
+_SAME_UNIT = {"百分比": "%", "百分率": "%"}
+
+
 def normalize_unit(unit: str) -> tuple[float, str]:
-    """`万人次/每月` -> (1e4, `人次/月`); `%` stays; blanks -> ''."""
+    """`万人次/每月` -> (1e4, `人次/月`); `%` stays, `百分比` is `%`; blanks -> ''."""
     unit = _SPACES.sub("", half_width(unit)).replace("每", "").replace("//", "/")
+    unit = _SAME_UNIT.get(unit, unit)
     factor = 1.0
     if unit[:1] in _MULTIPLIERS and unit != "万元":
         factor, unit = _MULTIPLIERS[unit[0]], unit[1:]

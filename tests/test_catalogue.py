@@ -14,7 +14,7 @@ CONTRACT_IDS = (
     | {"M001", "M002", "M003"}
     | {f"B00{i}" for i in range(1, 7)}
     | {f"P00{i}" for i in range(1, 9)}
-    | {f"S0{i:02d}" for i in range(1, 18)}
+    | {f"S0{i:02d}" for i in range(1, 20)}  # v3: S018, S019
     | {f"N00{i}" for i in range(1, 6)}
     | {f"X00{i}" for i in range(1, 9)}  # v2: across workbooks; v3: X006–X008, the approved targets
 )

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from docx import Document
 from docx.document import Document as DocumentObject
+from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml.ns import qn
 from docx.shared import Pt
@@ -125,11 +126,20 @@ def with_narrative(result: Result, **sections: str) -> Result:
 
 # ---------------------------------------------------------------- GB/T 9704 layout
 def test_every_section_is_a4_with_the_gbt9704_margins(doc: DocumentObject):
-    assert len(doc.sections) == 2  # the cover, then the body
-    for section in doc.sections:
-        assert (section.page_width.twips, section.page_height.twips) == (11906, 16838)
+    # the cover, the body, 附件1 on landscape pages (the 版心 turned), then 附件2
+    assert len(doc.sections) == 4
+    for n, section in enumerate(doc.sections):
         margins = (section.top_margin, section.bottom_margin, section.left_margin, section.right_margin)
+        if n == 2:
+            assert (section.page_width.twips, section.page_height.twips) == (16838, 11906)
+            assert section.orientation == WD_ORIENT.LANDSCAPE
+            assert [m.twips for m in margins] == [1587, 1587, 2098, 1984]  # 225 × 156 mm 版心
+            continue
+        assert (section.page_width.twips, section.page_height.twips) == (11906, 16838)
         assert [m.twips for m in margins] == [2098, 1984, 1587, 1474]  # 37 / 35 / 28 / 26 mm
+    # page numbers start at 1 in the body and run on through the appendices
+    starts = [s._sectPr.find(qn("w:pgNumType")) for s in doc.sections]
+    assert [x.get(qn("w:start")) if x is not None else None for x in starts] == [None, "1", None, None]
 
 
 def test_body_style_is_sanhao_fangsong_with_two_character_indent_and_fixed_28pt_lines(doc: DocumentObject):
@@ -173,7 +183,7 @@ def test_headings_follow_the_seed_outline(doc: DocumentObject):
 
 
 def test_body_footers_hold_a_page_field_and_the_cover_has_none(doc: DocumentObject):
-    cover, body = doc.sections
+    cover, body = doc.sections[:2]
     assert cover.footer.is_linked_to_previous  # no footer of its own: the cover is not numbered
     for footer in (body.footer, body.even_page_footer):
         xml = footer._element.xml
@@ -187,12 +197,12 @@ def test_body_footers_hold_a_page_field_and_the_cover_has_none(doc: DocumentObje
 def test_tables_fit_the_text_width_and_repeat_their_header_row(doc: DocumentObject):
     tables = list(doc.element.body.iter(qn("w:tbl")))
     assert len(tables) >= 5
-    form_top = tables_after(doc, "项目支出绩效自评表")[0]  # 附件1's head block: no header row to repeat
+    form_table = tables_after(doc, "项目支出绩效自评表")[0]  # 附件1: one table, its head block first
     for tbl in tables:
         grid = [int(col.get(qn("w:w"))) for col in tbl.iter(qn("w:gridCol"))]
-        assert sum(grid) == 8844  # 156 mm
+        assert sum(grid) == (12756 if tbl is form_table else 8844)  # 225 mm landscape, 156 mm
         first_row = tbl.find(qn("w:tr"))
-        assert (first_row.find(f"{qn('w:trPr')}/{qn('w:tblHeader')}") is not None) == (tbl is not form_top)
+        assert (first_row.find(f"{qn('w:trPr')}/{qn('w:tblHeader')}") is not None) == (tbl is not form_table)
 
 
 # ---------------------------------------------------------------- figures come from the scores
@@ -239,14 +249,15 @@ def test_unverifiable_scores_and_a_different_claimed_grade_are_said_in_words(exa
         "另有1项指标的实际完成值无法核验（“指标2：涉及全县党政机关事业单位”），暂按单位自评得分计入"
         in "".join(body)
     )
-    rows = table_rows(tables_after(doc, "项目支出绩效自评表")[1])
-    assert rows[2][8] == "8"  # sheet row 3: the claim stands in 附件1, as in the scored workbook's form
+    rows = form_rows(doc)
+    assert (
+        next(r for r in rows if r[3].startswith("指标2："))[8] == "8"
+    )  # sheet row 3: the claim stands in 附件1, as in the scored workbook's form
 
 
 def form_rows(doc: DocumentObject) -> list[list[str]]:
-    """附件1's two tables (head block, indicator table) as one grid of rows."""
-    top, rest = tables_after(doc, "项目支出绩效自评表")[:2]
-    return table_rows(top) + table_rows(rest)
+    """附件1: one table, as the official form is (head block, then the indicators)."""
+    return table_rows(tables_after(doc, "项目支出绩效自评表")[0])
 
 
 def test_appendix_1_is_the_scored_workbooks_form_on_the_same_grid(doc: DocumentObject, example: Result):
@@ -265,14 +276,19 @@ def test_appendix_1_is_the_scored_workbooks_form_on_the_same_grid(doc: DocumentO
         if item.r1 > item.r0:
             assert rows[item.r1 - first][item.c0] == "^", item
         if isinstance(item.value, str) and item.value.strip():
-            vertical = item.c0 == item.c1 == 0 and item.r1 > item.r0  # read top to bottom: one run
-            assert row[item.c0] == item.value.replace("\n", "" if vertical else "↵"), item
+            assert row[item.c0] == item.value.replace("\n", "↵"), item
             shown += 1
     assert shown > 60
     labels = [r[0] for r in rows]
-    assert {"项目名称", "主管部门", "项目资金（万元）", "年度总体目标", "绩效指标", "总分", "等级"} <= set(
-        labels
-    )
+    assert {
+        "项目名称",
+        "主管部门",
+        "项目资金↵（万元）",
+        "年度↵总体↵目标",
+        "绩效↵指标",
+        "总分",
+        "等级",
+    } <= set(labels)
     funds = next(r for r in rows if r[1] == "年度资金总额")
     assert funds[3:9] == ["121", "", "121", "10", "100%", "10"]  # 年初/全年预算数/执行数/分值/执行率/得分
     assert [r[1] for r in rows if r[1].startswith(("其中", "　"))] == [
@@ -280,11 +296,10 @@ def test_appendix_1_is_the_scored_workbooks_form_on_the_same_grid(doc: DocumentO
         "　　　上年结转资金",
         "　　　其他资金",
     ]
-    # the indicator header repeats on every page the form runs onto
-    indicators = tables_after(doc, "项目支出绩效自评表")[1]
-    head = indicators.find(qn("w:tr"))
-    assert head.find(f"{qn('w:trPr')}/{qn('w:tblHeader')}") is not None
-    assert "一级指标" in "".join(head.itertext())
+    # one table: no row of the head block or the indicators keeps the whole table with the next page
+    table = tables_after(doc, "项目支出绩效自评表")[0]
+    kept = [tr for tr in table.iter(qn("w:tr")) if tr.find(f".//{qn('w:keepNext')}") is not None]
+    assert len(kept) < len(list(table.iter(qn("w:tr")))) / 2
 
 
 def test_payments_table_has_a_total_row(doc: DocumentObject):
@@ -332,9 +347,8 @@ def test_clean_project_report_agrees_with_its_scores(tmp_path: Path):
     assert sentence.startswith(f"经复核，本项目绩效自评总分为{score_text(result.scores.total)}分")
     assert "复核结果与单位自评结果一致" in sentence
     # the title does not say 项目 twice when the name already ends with it
-    assert texts(doc, "Title") == [
-        "2023年农村饮水安全工程维修养护项目\n2023年绩效自评报告"
-    ]  # broken before the year
+    # … nor the year when the name already has it (round 3, issue 24)
+    assert texts(doc, "Title") == ["2023年农村饮水安全工程维修养护项目\n绩效自评报告"]
 
 
 # ---------------------------------------------------------------- findings appendix and settings
@@ -498,13 +512,14 @@ def test_body_lines_hold_28_characters_and_a_page_22_lines(doc: DocumentObject):
 
 
 def test_a_long_title_breaks_at_word_boundaries_in_balanced_lines(doc: DocumentObject):
-    """Point 5: breaks after 、/暨 inside the name and before 项目…年 / 绩效自评报告, never mid-word."""
+    """Point 5: breaks after 暨 and at word ends inside the name, never mid-word, and (round 3)
+    never after 、: no line ends in a comma of an enumeration."""
     (title,) = texts(doc, "Title")
     lines = title.split("\n")
     assert lines == [
         "全县党政机关事业单位综合办公暨",
-        "公文流转系统、政府门户网站维护、",
-        "政府大楼光纤通讯、公务用车信息化平台维护",
+        "公文流转系统、政府门户网站维护、政府大楼",
+        "光纤通讯、公务用车信息化平台维护",
         "项目2021年绩效自评报告",
     ]
     assert all(wordml.text_chars(line) <= wordml.TITLE_CHARS for line in lines)
@@ -540,13 +555,14 @@ def test_fund_adjustment_text_sits_under_its_own_section(example: Result):
 
 
 def test_the_units_numbered_paragraphs_are_indented_items_not_headings(doc: DocumentObject):
-    """Point 8: 一、 / 1. / 1、 paragraphs of the unit are 单位条目 (indented), ours are headings."""
+    """Point 8: 一、 / 1. / 1、 paragraphs of the unit are 单位条目, ours are headings; a 单位条目 is
+    indented on its first line only, as any 公文 paragraph (round 3, issue 24)."""
     items = texts(doc, "单位条目")
     assert any(t.startswith("一、子洲县人民政府办公室") for t in items)
     assert any(t.startswith("1. 办公流程化电子化") for t in items)
     assert not any(t.startswith("一、子洲县") for t in texts(doc, "Heading 1"))
     style = doc.styles["单位条目"].element.pPr.find(qn("w:ind"))
-    assert style.get(qn("w:leftChars")) == "200" and style.get(qn("w:firstLineChars")) == "200"
+    assert style.get(qn("w:leftChars")) == "0" and style.get(qn("w:firstLineChars")) == "200"
     assert texts(doc, "Heading 1") == OUTLINE
 
 
@@ -600,3 +616,30 @@ def test_a_line_without_a_readable_score_is_never_called_full_marks(example: Res
     body = texts(open_docx(report_docx(changed, RUN_DATE, Settings())), "Normal")
     social = next(t for t in body if t.startswith("社会效益指标方面"))
     assert "均得满分" not in social and "复核得分0分" in social and "计0分" in social
+
+
+def test_a_title_never_breaks_inside_a_compound_nor_after_an_enumeration_comma():
+    """Round 3 (issue 24, point 4): 运行维护 stays whole; no title line ends in 、."""
+    w = wordml.Writer()
+    w.write(report._parse("@title 2022年县级政务信息系统运行维护项目||绩效自评报告"))
+    assert "<w:br/>" in w.out[0]
+    lines = re.findall(r"<w:t[^>]*>([^<]*)</w:t>", w.out[0])
+    assert lines == ["2022年县级政务信息系统运行维护项目", "绩效自评报告"]
+
+
+def test_no_italics_no_unit_note_over_a_bare_none_and_no_error_sentence_without_errors(
+    tmp_path: Path, example: Result
+):
+    """Round 3 (issue 24, points 6 and 8): 公文 never uses italics; "以下为单位填写的原文…" stands only
+    above text of the unit's, in the body size; "“错误”须在定稿前改正" only when there is an 错误."""
+    doc = open_docx(report_docx(run_sheets(tmp_path, clean_sheets()), RUN_DATE, Settings()))
+    styles = doc.styles.element.xml
+    assert "<w:i/>" not in styles and 'w:i w:val="1"' not in styles
+    body = "\n".join(p.text for p in doc.paragraphs)
+    assert "其他需要说明的问题" not in body and "以下为单位填写的原文" not in body  # the unit wrote "无。"
+    assert doc.styles["单位原文说明"].font.size == Pt(16)
+    only_warnings = dataclasses.replace(
+        example, findings=tuple(f for f in example.findings if f.severity.value != "错误")
+    )
+    body = "\n".join(p.text for p in open_docx(report_docx(only_warnings, RUN_DATE, Settings())).paragraphs)
+    assert "“错误”须在定稿前改正" not in body and "共发现警告10条" in body and "“警告”须逐条核实" in body

@@ -150,3 +150,50 @@ def test_summary_prints_one_page_wide_within_margins(entries):
         assert ws.page_setup.orientation == "landscape" and ws.sheet_properties.pageSetUpPr.fitToPage
         assert ws.page_margins.left == 0.4 and ws.page_margins.bottom == 0.6
         assert ws.print_options.horizontalCentered
+
+
+def test_every_sheet_prints_at_70_percent_or_more_with_the_title_unit_and_date(entries):
+    """Round 3 (issue 24, point 5): 汇总 at about 55 % on A4 was 5.5 pt text; now A3 for it, narrower
+    columns for the others; the title, 制表单位 and date on every printed page."""
+    from datetime import date
+
+    from pipeline import sheets
+    from pipeline.render.summary import Letterhead, print_scale
+
+    for sheet, paper in (
+        (sheets.SUMMARY, "A3"),
+        (sheets.ALL_FINDINGS, "A4"),
+        (sheets.BY_DEPARTMENT, "A4"),
+        (sheets.YEAR_OVER_YEAR, "A4"),
+        (sheets.TARGETS, "A3"),
+    ):
+        assert print_scale(tuple(c.width for c in sheet.columns), paper) >= 0.7, sheet.name
+    data = summary_workbook(entries, letterhead=Letterhead("某县", "某县财政局", date(2024, 4, 1)))
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    assert wb.properties.title == "某县2023年度项目支出绩效自评审核汇总"
+    for ws in wb.worksheets:
+        assert "某县2023年度项目支出绩效自评审核汇总" in ws.oddHeader.center.text
+        assert (
+            ws.oddHeader.left.text == "制表单位：某县财政局"
+            and ws.oddHeader.right.text == "日期：2024年4月1日"
+        )
+    assert wb[SUMMARY].page_setup.paperSize == 8 and wb[ALL_FINDINGS].page_setup.paperSize == 9
+
+
+def test_a_project_held_twice_counts_once_and_an_empty_year_sheet_says_so(tmp_path):
+    """Round 3 (issue 24, point 5): X003 (the same project sent twice) counted once in 合计 and 按主管部门,
+    with a note; the chart counts whole projects; an empty 年度对比 says so in a row."""
+    doc = findings_json.document(run_sheets(tmp_path, clean_sheets(), name="甲.xlsx"))
+    frames = build([Entry(f"{n}.xlsx", n, None, {**doc, "file": f"{n}.xlsx"}) for n in ("甲", "乙")])
+    wb = openpyxl.load_workbook(io.BytesIO(summary_workbook(frames)))
+    first, second, total = _rows(wb[SUMMARY])
+    assert total[1] == "合计" and total[3] == first[3]  # one budget, not two
+    assert "同一项目（X003）" in first[13] and second[13] is None  # the later copy is counted
+    departments = _rows(wb[BY_DEPARTMENT])
+    assert departments[0][1] == 1 and "甲.xlsx" in departments[1][0]
+    assert wb[YEAR_OVER_YEAR]["A2"].value.startswith("本批工作簿中没有可与往年对比的项目")
+    xml = io.BytesIO(summary_workbook(frames))
+    import zipfile
+
+    chart = zipfile.ZipFile(xml).read("xl/charts/chart1.xml").decode()
+    assert '<c:majorUnit val="1"/>' in chart and 'formatCode="0"' in chart

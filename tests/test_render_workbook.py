@@ -158,7 +158,7 @@ def test_a_finding_beyond_the_data_or_on_an_unread_sheet_still_gets_a_filled_cel
     assert links == ["'附表'!C3", "'支付明细'!Z99"]
 
 
-def test_a_range_finding_fills_every_cell_and_notes_the_first(tmp_path):
+def test_a_range_finding_fills_every_cell_and_notes_the_first_and_the_form_its_total(tmp_path):
     result = run_sheets(tmp_path, clean_sheets())
     wb = read(
         scored_workbook(_with(result, Finding("S002", Severity.ERROR, "绩效指标", "G2:G11", "分值合计")))
@@ -166,10 +166,13 @@ def test_a_range_finding_fills_every_cell_and_notes_the_first(tmp_path):
     ws = wb["绩效指标"]
     assert all(fill_of(ws[f"G{r}"]) == FILL[Severity.ERROR] for r in range(2, 12))
     assert [r for r in range(2, 12) if ws[f"G{r}"].comment] == [2]
-    # on the form every 分值 cell of the table is filled; the note sits on the first
+    # on the form the finding is about the sum: the 总分 line's 分值 alone is filled and noted
+    # (round 3, issue 24 point 8: all the 分值 were red and the note sat on the first)
     form = wb[FORM]
     weights = [row[6] for row in form.iter_rows() if fill_of(row[6]) == FILL[Severity.ERROR]]
-    assert len(weights) == 10 and weights[0].comment and not any(c.comment for c in weights[1:])
+    assert len(weights) == 1 and weights[0].comment and "分值合计" in weights[0].comment.text
+    total_row = next(row for row in form.iter_rows() if row[0].value == "总分")
+    assert weights[0].coordinate == total_row[6].coordinate
 
 
 def test_form_cells_showing_a_flagged_value_are_filled_with_the_note(example):
@@ -519,3 +522,54 @@ def test_an_xlsxwriter_whose_internals_moved_gets_the_plain_worksheet(moved):
     """The import-time check: a fast sheet that fails or writes other bytes is not used."""
     assert not xlsx_fast.writes_what_xlsxwriter_writes(moved)
     assert xlsx_fast.writes_what_xlsxwriter_writes(Worksheet)
+
+
+def test_the_form_tail_is_not_sent_alone_to_a_second_page_when_the_form_fits():
+    """Round 3 (issue 24, point 3): 总分, 等级 and the note were broken onto page 2 by the few per cent
+    kept back for Excel's row heights, though the whole form fits the page."""
+    from pipeline.render import form
+
+    lay = form.Layout(form.FORM_WIDTHS)
+    lay.put(0, 0, "项目支出绩效自评表", "title", fit=False)
+    lay.put(1, 1, form.INDICATOR_HEAD[0], "head")
+    for r in range(2, 12):
+        lay.put(r, 2, "数量指标", "center")
+    lay.put(12, 0, "总分", "label")
+    lay.put(13, 0, "等级", "label")
+    lay.put(14, 0, "注", "note")
+    page = form.PRINT_HEIGHT_PT / 0.97
+    heights = {r: 20.0 for r in range(15)}
+    body = sum(heights.values())
+    # the whole form: 99 % of the page, over the 97 % kept for the groups above the tail
+    heights = {r: h * 0.99 * page / body for r, h in heights.items()}
+    assert form.page_breaks(lay, heights, 1.0) == []
+    heights = {r: h * 1.02 for r, h in heights.items()}  # really over the page: the tail moves
+    assert form.page_breaks(lay, heights, 1.0) == [12]
+
+
+def test_copied_tables_keep_number_formats_and_a_long_text_is_never_cut(tmp_path, example):
+    """Round 3 (issue 24, point 7): 资金情况 showed 执行率 as "1" and amounts lost their format; a
+    报告正文 cell past Excel's 409 pt row lost its first and last lines in print."""
+    _, data = example
+    funds = read(data)["资金情况"]
+    head = {c.value: c.column for c in funds[1]}
+    rate = next(col for name, col in head.items() if name and "率" in name)
+    money = next(col for name, col in head.items() if name and "执行数" in name)
+    rates = [
+        funds.cell(r, rate)
+        for r in range(2, funds.max_row + 1)
+        if isinstance(funds.cell(r, rate).value, (int, float))
+    ]
+    assert rates and all(c.number_format == "0.00%" for c in rates)
+    amounts = [
+        funds.cell(r, money)
+        for r in range(2, funds.max_row + 1)
+        if isinstance(funds.cell(r, money).value, (int, float))
+    ]
+    assert amounts and all(c.number_format == "#,##0.00##" for c in amounts)
+    sheets = clean_sheets()
+    sheets["报告正文"][3][1] = "资金使用规范，" * 900  # 6300 characters
+    text = read(scored_workbook(run_sheets(tmp_path, sheets)))["报告正文"]
+    cell = text["B4"]
+    assert cell.alignment.vertical == "top"  # what cannot be shown is the end, never the beginning
+    assert text.column_dimensions["B"].width > 100

@@ -143,6 +143,17 @@ def test_x003_a_byte_identical_copy(tmp_path):
     assert "逐字节相同" in f.message
 
 
+def test_x003_a_project_sent_three_times_names_every_other_file(tmp_path):
+    """v3: each file's X003 names both other files (round 3 saw `X3b等 2 个`, naming only one)."""
+    path = write_workbook(tmp_path / "src.xlsx", distinct(1))
+    data = path.read_bytes()
+    result = run_cross(build(entries(tmp_path, {"X3a.xlsx": data, "X3b.xlsx": data, "X3c.xlsx": data})))
+    for name in ("X3a.xlsx", "X3b.xlsx", "X3c.xlsx"):
+        (f,) = result[name]
+        others = {"X3a.xlsx", "X3b.xlsx", "X3c.xlsx"} - {name}
+        assert all(other in f.message for other in others) and "等" not in f.message
+
+
 def _two_years(target_2021: str, target_2022: str, row: int = 1) -> tuple[dict, dict]:
     old, new = distinct(1, year=2021), distinct(1, year=2022)
     for s in (old, new):
@@ -180,6 +191,20 @@ def test_x004_history_from_the_archive(tmp_path):
     old, new = _two_years("≥22公里", "≥20公里")
     found = cross(tmp_path, {"2022.xlsx": new}, archive={"2021.xlsx": old})
     assert found == {"2022.xlsx": [("X004", "绩效指标!E2", "2021.xlsx")]}
+
+
+def test_x004_x005_are_raised_on_the_later_year_whatever_the_order(tmp_path):
+    """checks.md v3: on the later year's workbook, naming the earlier one (last year's is final)."""
+    old, new = _two_years("≥22公里", "≥20公里")
+    new["绩效指标"][9][8] = old["绩效指标"][9][8]  # and a deviation copied word for word
+    found = cross(tmp_path, {"a_2022.xlsx": new, "b_2021.xlsx": old})
+    assert sorted(found) == ["a_2022.xlsx"]
+    assert {(rule, other) for rule, _, other in found["a_2022.xlsx"]} == {
+        ("X004", "b_2021.xlsx"),
+        ("X005", "b_2021.xlsx"),
+    }
+    # the later year only in the archive: nothing is raised on the earlier one in the batch
+    assert cross(tmp_path, {"b_2021.xlsx": old}, archive={"a_2022.xlsx": new}) == {}
 
 
 def test_x005_a_deviation_copied_from_last_year(tmp_path):

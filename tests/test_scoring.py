@@ -244,11 +244,14 @@ def test_budget_banded_method_from_config():
     assert score(project(executed=50), banded).budget_score == 0  # below the last band
 
 
-def test_unknown_execution_stays_none_and_counts_zero_saying_so():
+def test_unknown_execution_is_unknown_never_zero_and_so_is_the_total():
+    """v3 (scoring.md "Unknown figures"): v2 counted the 预算执行率 line as 0 here."""
     s = score(project(line("≥36次", "40次", claimed=10), executed=None), SETTINGS)
     assert (s.executed, s.execution_rate, s.budget_score) == (None, None, None)
-    assert s.raw_total == 10
-    assert "按 0 计" in s.budget_arithmetic
+    assert (s.raw_total, s.total, s.grade) == (None, None, None)
+    assert [u.what for u in s.unknown] == ["年度资金总额·全年执行数"]
+    assert (s.verified.lines, s.verified.score, s.verified.weight) == (1, 10, 10)
+    assert "无法复核" in s.budget_arithmetic and "按 0 计" not in s.budget_arithmetic
 
 
 # ---------------------------------------------------------------- totals
@@ -301,21 +304,34 @@ def test_each_line_says_whether_its_claim_differs_and_whether_it_lost_points():
     assert [t.claimed_differs for t in s.subtotals] == [True]  # Σ自评 36.885 against Σ复核 37.78
 
 
-def test_a_line_without_any_usable_score_has_lost_its_points():
-    """Decided by scoring, read by the report (which says 计0分, never 均得满分): an unverifiable line
-    whose claim is blank too; a line without 分值 counts nothing and loses nothing."""
+def test_a_line_without_any_usable_score_is_unknown_not_lost():
+    """Decided by scoring, read by the report: an unverifiable line whose claim is blank too is unknown
+    (v3: 无法复核, never 计0分), neither lost nor full marks; a line with neither 分值 nor claim counts
+    nothing and loses nothing."""
     s = score(
         project(
             line("≥36次", "超额完成", claimed=None, row=2), line("≥36次", "超额完成", weight=None, row=3)
         ),
         SETTINGS,
     )
-    assert [(x.final, x.lost) for x in s.indicators] == [(None, True), (None, False)]
+    assert [(x.final, x.lost, bool(x.unknown)) for x in s.indicators] == [
+        (None, False, True),
+        (None, False, False),
+    ]
 
 
-def test_rows_without_weight_count_nothing():
-    s = score(project(*_ninety_points(), line("≥10次", "10次", None, 10, row=11)), SETTINGS)
+def test_rows_without_weight_or_score_count_nothing():
+    s = score(project(*_ninety_points(), line("≥10次", "10次", None, None, row=11)), SETTINGS)
     assert (s.indicator_weight, s.indicator_score, s.total) == (90, 90, 100)
+
+
+def test_a_row_with_a_score_but_no_weight_is_unknown_not_dropped():
+    """v3: one of 分值 / 自评得分 blank makes the line unknown (v2 dropped it and rescaled)."""
+    s = score(project(*_ninety_points(), line("≥10次", "10次", None, 10, row=11)), SETTINGS)
+    assert (s.indicator_weight, s.indicator_score, s.total, s.grade) == (None, None, None, None)
+    assert [u.what for u in s.unknown] == ["第 11 行分值"]
+    assert s.for_row(11).final is None and s.for_row(11).unknown
+    assert (s.verified.lines, s.verified.score, s.verified.weight) == (10, 100, 100)
 
 
 def test_subtotals_and_level1_weights_in_table_order():

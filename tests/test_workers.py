@@ -47,8 +47,8 @@ def test_a_write_guard_refusing_a_name_fails_that_workbook_not_the_chunk(tmp_pat
 
     monkeypatch.setattr(workers, "output_name", escaping)
     tasks = [
-        (0, 0, str(good), good.name, "", "甲", (), "", (), {}),
-        (1, 1, str(bad), bad.name, "", "乙", (), "", (), {}),
+        (0, 0, str(good), good.name, "", "甲", (), "", (), {}, None),
+        (1, 1, str(bad), bad.name, "", "乙", (), "", (), {}, None),
     ]
     try:
         first, second = workers._work_chunk(tasks)

@@ -71,6 +71,9 @@ class BatchReport:
     unwritten: tuple[str, ...] = ()  # outputs that could not be written otherwise (full disk …): kept
     timing: BatchTiming = field(default_factory=lambda: BatchTiming(), repr=False, compare=False)
     unreadable_files: tuple[str, ...] = ()  # named in the closing line (the first few)
+    pdf_missing: tuple[
+        str, ...
+    ] = ()  # 定稿 written with no PDF beside it ([archive] pdf = "required": exit 1)
 
     def closing_line(self) -> str:
         skipped = MSG["RUN_skipped"].format(n=self.skipped) if self.skipped else ""

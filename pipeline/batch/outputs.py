@@ -5,6 +5,7 @@ findings.csv and the county report (county.py) from the batch-wide tables; and t
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import hashlib
 import json
 import os
@@ -18,6 +19,7 @@ from . import approved as approved_targets
 from . import county
 from . import plan as planning
 from .files import FINDINGS_CSV, SUMMARY_XLSX, Guard, WriteFailed, digest_now, put_files
+from .final import final_states
 from .frames import Rows
 from .interface import BatchTiming, RunOptions
 from .manifest import OK, Manifest, Record, Unwritable, now, read_only
@@ -87,13 +89,19 @@ def write_batch_files(
     if not fresh.read_again():  # saved again and again, or its 审核结论 cannot be stored: theirs stays
         return [SUMMARY_XLSX], BatchTiming(t1 - t0, t2 - t1, len(redo), 0.0)
     conclusions = manifest.conclusions()
-    from ..render.summary import findings_csv, summary_workbook
+    from ..render.summary import Letterhead, findings_csv, summary_workbook
 
     frames = approved_targets.with_reading_problems(rows.frames(), approved)
     # built by X006–X008 a moment ago, not again; None: no approved targets were given
     targets = comparison_view(target_comparison(crossed, ctx)) if approved is not None else None
+    finals = final_states(items, opts.output)
+    bureau = opts.settings.bureau
+    head = Letterhead(bureau.region, bureau.name, opts.run_date)
+    created = datetime.datetime.combine(opts.run_date, datetime.time())
     build = {
-        SUMMARY_XLSX: lambda: summary_workbook(frames, conclusions, targets=targets),
+        SUMMARY_XLSX: lambda: summary_workbook(
+            frames, conclusions, created=created, targets=targets, finals=finals, letterhead=head
+        ),
         FINDINGS_CSV: lambda: findings_csv(frames),
         # the bureau's own report (county.py): its .docx, and its PDF once every project is 通过
         **county.report_files(frames, opts.settings, conclusions, opts.run_date),

@@ -6,10 +6,13 @@ has open neither swallows the conversion nor is disturbed by it. Fonts are embed
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+
+from ..render.preview import FONTS_CONF
 
 NAMES = ("soffice", "libreoffice")
 TIMEOUT = 300
@@ -29,6 +32,9 @@ def docx_to_pdf(data: bytes, stem: str = "document") -> bytes | None:
         folder = Path(work)
         source = folder / f"{stem}.docx"
         source.write_bytes(data)
+        # on Linux the official font names (仿宋_GB2312 …) map to installed look-alikes, as `make
+        # preview` maps them, so the embedded fonts look like the documents' own
+        env = {**os.environ, "FONTCONFIG_FILE": str(FONTS_CONF)} if os.name != "nt" else None
         try:
             subprocess.run(
                 [
@@ -44,6 +50,7 @@ def docx_to_pdf(data: bytes, stem: str = "document") -> bytes | None:
                 check=False,
                 capture_output=True,
                 timeout=TIMEOUT,
+                env=env,
             )
         except (OSError, subprocess.TimeoutExpired):
             return None

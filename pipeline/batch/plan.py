@@ -18,6 +18,7 @@ from ..lockfile import Busy, holding
 from ..messages import MSG, os_reason
 from ..model import Decision
 from .files import FINDINGS_CSV, SUMMARY_XLSX, atomic_write, safe_name
+from .final import pdf_due
 from .interface import AlreadyRunning, InputMissing, OutputIsInput, OutputNotWritable, RunOptions
 from .manifest import OK, UNREADABLE, Record
 
@@ -109,6 +110,7 @@ class Item:
     extras: tuple[dict, ...] = ()  # X findings to render with it (the second pass, _write_batch_files)
     # the reviewer's files in its folder as read back (name -> sha256): what may be replaced
     seen: dict[str, str] = field(default_factory=dict)
+    conclusion: decisions.Conclusion | None = None  # its 审核结论 in 审核汇总, as the manifest stores it
 
 
 def prepare(opts: RunOptions, notes: list[str]) -> list[Path]:
@@ -270,8 +272,10 @@ def unchanged(item: Item, opts: RunOptions) -> bool:
         or rec.folder != item.folder
         or rec.config != produced_by(opts)
         or rec.version != VERSION
-        or (rec.status == OK and rec.decisions != decisions.digest(item.decisions))
+        or (rec.status == OK and rec.decisions != decisions.digest(item.decisions, item.conclusion))
     ):
+        return False
+    if opts.settings.archive.pdf != "off" and pdf_due(rec.outputs):  # LibreOffice came since
         return False
     folder = opts.output / rec.folder
     return not folder.is_symlink() and intact(

@@ -20,6 +20,7 @@ from ..decisions import CONCLUSIONS, OPEN, PENDING, Conclusion, location, value_
 from ..load.container import Refused, inspect_bytes
 from ..messages import MSG, os_reason
 from ..model import Decision, DecisionKey
+from ..render.wordml.package import AUTHOR
 from ..sheets import (
     CONCLUSION_HEAD,
     DATE_HEAD,
@@ -81,6 +82,8 @@ def saved_by(path: Path, workbook=None, sha256: str = "") -> Saved:
     if workbook is not None:
         props = workbook.properties
         author = str(props.lastModifiedBy or props.creator or "").strip()[:100]
+        if author == AUTHOR:  # our own name on the file as we wrote it: no reviewer's
+            author = ""
     return Saved(author, mtime, sha256)
 
 

@@ -21,6 +21,7 @@ from ..messages import MSG
 from ..model import Severity
 from . import plan as planning
 from .files import SCORED_SUFFIX, clean_temp, digest_now
+from .final import NOT_WRITTEN, PDF_OFF, final_states, soffice, without_pdf
 from .frames import Rows, entry_of, read_doc
 from .interface import BatchReport, OutputNotWritable, RunOptions, WorkerSample
 from .manifest import OK, UNREADABLE, Busy, Manifest, Record, Unwritable, now, plain_name
@@ -49,6 +50,9 @@ def run(opts: RunOptions) -> BatchReport:
             except Unwritable as e:  # they could not be stored: replace nothing
                 raise OutputNotWritable(str(e)) from None
             notices = back.notices
+            conclusions = manifest.conclusions()
+            for it in items:  # a 通过 decides whether a 定稿 is written, and signs it
+                it.conclusion = conclusions.get(it.name)
             started_at = now()
             todo = []
             for it in items:
@@ -113,6 +117,14 @@ def run(opts: RunOptions) -> BatchReport:
             )
             locked += held
             notices += [line for _, lines in sorted(told.items()) for line in lines]
+            # 通过 with an open 错误: no 定稿, and the line says which; a 定稿 without its PDF
+            for file, state in final_states(items, opts.output).items():
+                if state.startswith(NOT_WRITTEN):
+                    notices.append(MSG["FINAL_blocked"].format(file=file, blockers=state[len(NOT_WRITTEN) :]))
+            pdf_missing = without_pdf(items) if opts.settings.archive.pdf != PDF_OFF else []
+            if pdf_missing:
+                why = MSG["FINAL_no_soffice"] if soffice() is None else MSG["FINAL_pdf_failed"]
+                notices.append(why.format(n=len(pdf_missing), files="、".join(pdf_missing)))
         except Busy as e:  # another program holds the manifest: waited once, now stop and say so
             raise OutputNotWritable(str(e)) from None
         finally:
@@ -143,6 +155,7 @@ def run(opts: RunOptions) -> BatchReport:
         locked=tuple(locked),
         unwritten=tuple(unwritten),
         timing=timing,
+        pdf_missing=tuple(pdf_missing),
     )
 
 
@@ -235,7 +248,7 @@ def _settle(item: Item, outcome: Outcome, opts: RunOptions, manifest: Manifest, 
         infos,
         now(),
         outputs,
-        decisions.digest(shown) if outcome.status == OK else "",
+        decisions.digest(shown, item.conclusion) if outcome.status == OK else "",
     )
     manifest.record(item.record)
 

@@ -25,12 +25,12 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolE
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Protocol
 
 from ..config import Settings
-from ..decisions import ACTIVE, REPLACED
+from ..decisions import ACTIVE, REPLACED, Conclusion
 from ..messages import MSG
 from ..model import Decision, Finding
 from ..render.findings_json import encode, failure_doc, refusal_doc
@@ -46,6 +46,7 @@ from .files import (
     write_failure,
     write_folder,
 )
+from .final import final_files
 from .manifest import FAILED, OK, UNREADABLE
 
 LOCKED = "locked"  # an output held open by another program: nothing of that workbook was recorded
@@ -62,6 +63,7 @@ class Item(Protocol):
     decisions: tuple[Decision, ...]  # the reviewer's, as stored in the manifest
     extras: tuple[dict, ...]  # X findings (as findings.json has them) the batch found for it
     seen: dict[str, str]  # the reviewer's files in its folder as read back: name -> sha256
+    conclusion: Conclusion | None  # its 审核结论: 通过 with no open 错误 -> a 定稿 is written too
 
 
 class Options(Protocol):
@@ -141,11 +143,11 @@ def _work_chunk(tasks: list[tuple]) -> list[Outcome]:
     waits on the disk) while the next is computed. Outcomes return once their files are in place."""
     writer = _STATE.setdefault("writer", ThreadPoolExecutor(1, thread_name_prefix="writer"))
     computed = []
-    for slot, index, path, name, digest, folder, decided, now, extras, seen in tasks:
+    for slot, index, path, name, digest, folder, decided, now, extras, seen, conclusion in tasks:
         _STATE["pids"][slot] = os.getpid()
         _STATE["started"][slot] = time.monotonic()  # the pool stops a workbook past max_seconds
         cpu = time.process_time()
-        status, files, doc, phases = _compute(Path(path), name, digest, decided, now, extras)
+        status, files, doc, phases = _compute(Path(path), name, digest, decided, now, extras, conclusion)
         _STATE["started"][slot] = -1.0  # computed: writing is not timed
         target = _STATE["output"] / folder
 
@@ -268,10 +270,12 @@ def _compute(
     decided: tuple[Decision, ...] = (),
     now: str = "",
     extras: tuple[dict, ...] = (),
+    conclusion: Conclusion | None = None,
 ) -> tuple[str, dict[str, bytes], dict, tuple[float, float, float]]:
     """(status, {file name: bytes}, findings.json as a dict, CPU ms of its phases); a bug becomes a
     FAILED findings.json. The phases count this thread only, not the writer's (`make bench` shows them).
-    `extras`: the X findings the batch found for this workbook, rendered with its own."""
+    `extras`: the X findings the batch found for this workbook, rendered with its own; `conclusion`:
+    its 审核结论 (通过 with no open 错误: the 定稿 and its PDF are written too, final.py)."""
     s = _STATE
     marks = [time.thread_time()]
     try:
@@ -285,18 +289,30 @@ def _compute(
             result = dataclasses.replace(result, project=dataclasses.replace(result.project, file=name))
         doc_bytes = s["to_bytes"](result)
         marks.append(time.thread_time())
+        doc = json.loads(doc_bytes)
         files: dict[str, bytes] = {}
         if result.scores is not None:
             project = str(result.project.info.name.value or "").strip() or path.stem
-            files[output_name(project, SCORED_SUFFIX)] = s["scored_workbook"](result)
+            files[output_name(project, SCORED_SUFFIX)] = s["scored_workbook"](
+                result, datetime.combine(s["run_date"], datetime.min.time())
+            )
             marks.append(time.thread_time())
             files[output_name(project, REPORT_SUFFIX)] = s["report_docx"](
                 result, s["run_date"], s["settings"]
             )
+            files.update(
+                final_files(
+                    project,
+                    doc,
+                    conclusion,
+                    s["settings"].archive.pdf,
+                    lambda: s["report_docx"](result, s["run_date"], s["settings"], final=conclusion),
+                )
+            )
             marks.append(time.thread_time())
         files[FINDINGS_JSON] = doc_bytes
         status = OK if result.scores is not None else UNREADABLE
-        return status, files, json.loads(doc_bytes), _phases(marks)
+        return status, files, doc, _phases(marks)
     except Exception as e:  # a bug: that workbook gets a findings.json saying so; the batch goes on
         doc = failure_doc(name, digest, f"{type(e).__name__}: {e}", traceback.format_exc())
         return FAILED, {FINDINGS_JSON: encode(doc)}, doc, _phases(marks)
@@ -404,6 +420,7 @@ def _round(
             now,
             it.extras,
             dict(it.seen),
+            it.conclusion,
         )
         for slot, it in enumerate(items)
     ]

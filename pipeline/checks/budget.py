@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from ..display import money, percent
+from ..display import money, percent, round_half_up
 from ..model import Cell, Finding, FundRow, Project, Severity
 from ..schema import FUND_COMPONENTS, FUNDS
 from ..values import half_width
-from .registry import Context, finding, rule
+from .registry import BUDGET, Context, finding, rule
 
 AMOUNT_COLUMNS = ("initial", "adjusted", "executed")  # 年初预算数, 全年预算数, 全年执行数
 _WRITTEN_NUMBER = re.compile(r"\d+(?:\.(\d+))?")
@@ -76,7 +76,7 @@ def total_equals_sources(p: Project, ctx: Context) -> Iterator[Finding]:
         parts = [getattr(p.funds[s], column) for s in FUND_COMPONENTS if s in p.funds]
         if total is None or not any(c.value is not None for c in parts):
             continue
-        if any(c.value is None and c.raw for c in parts):  # unreadable (I005): the sum is unknown
+        if any(c.value is None and (c.raw or c.ref in p.unreadable) for c in parts):  # I005/I006: unknown
             continue
         added = sum(c.value for c in parts if c.value is not None)
         if money_differs(added, total.value, ctx.settings.tolerance.money):
@@ -92,7 +92,7 @@ def total_equals_sources(p: Project, ctx: Context) -> Iterator[Finding]:
             )
 
 
-@rule("B002", Severity.WARNING)
+@rule("B002", Severity.WARNING, needs=(BUDGET,))
 def no_over_execution(p: Project, ctx: Context) -> Iterator[Finding]:
     """全年执行数不应超过全年预算数 | Execution should not exceed the budget.
     超出批复预算的支出须有预算调整或说明；按每个资金来源分别核对。
@@ -115,22 +115,29 @@ def no_over_execution(p: Project, ctx: Context) -> Iterator[Finding]:
 
 
 def stated_rate_agrees(row: FundRow, computed: float, tolerance: float) -> bool:
-    """The stated 执行率 is the computed one, to the tolerance or to the percentage digits written.
+    """The stated 执行率 is the computed one, to the tolerance or at the precision written (v3): the
+    computed rate rounded half up to the percentage digits the unit wrote is the stated one — 99.995%
+    written `100%` agrees, written `99.9%` it does not.
 
     A rate is read as a percentage: `95%` typed as text, or 0.95 stored by Excel (shown as 95%), both
     hold whole percentage points, so they agree with any rate that rounds to 95%.
     """
     stated = row.rate.value
+    if abs(stated - computed) <= tolerance + 1e-12:
+        return True
     raw = half_width(row.rate.raw)
     percentage = raw if "%" in raw else f"{stated * 100:.8f}".rstrip("0")
-    allowed = max(tolerance, written_half_unit(percentage, percent_written=True))
-    return abs(stated - computed) <= allowed + 1e-12
+    m = _WRITTEN_NUMBER.search(percentage)
+    digits = len(m.group(1) or "") if m else 2
+    as_written = round_half_up(round(computed * 100, 9), digits)  # 9 places: no float noise
+    return as_written == round_half_up(round(stated * 100, 9), digits)
 
 
-@rule("B003", Severity.ERROR)
+@rule("B003", Severity.ERROR, needs=(BUDGET,))
 def stated_rate_matches(p: Project, ctx: Context) -> Iterator[Finding]:
     """所填执行率须等于全年执行数 ÷ 全年预算数 | The stated execution rate equals executed ÷ budget.
-    执行率决定预算执行率的 10 分，手填的执行率常与旁边的金额对不上。少写几位小数（94.55% 写成“95%”）时，只要是计算值按所写位数四舍五入的结果，就算一致。
+    执行率决定预算执行率的 10 分，手填的执行率常与旁边的金额对不上。少写几位小数（94.55% 写成“95%”）时，只要是计算值按所写位数四舍五入的结果，就算一致：
+    99.995% 写成“100%”一致，写成“99.9%”不一致；其余按 0.01 个百分点比较。
     """
     for row in p.funds.values():
         budget, executed, stated = row.budget.value, row.executed.value, row.rate.value
@@ -202,7 +209,7 @@ def low_execution_explained(p: Project, words: tuple[str, ...]) -> bool:
     return any(gives_a_cause(text, words) for text in texts)
 
 
-@rule("B006", Severity.WARNING)
+@rule("B006", Severity.WARNING, needs=(BUDGET,))
 def low_execution_has_reason(p: Project, ctx: Context) -> Iterator[Finding]:
     """执行率偏低须说明原因 | A low execution rate must be explained.
     财预〔2020〕10号要求说明资金为什么没有用完。“说明”指写出原因（由于、因、结余、结转、未拨付、延期、疫情等，

@@ -92,14 +92,18 @@ def _more(n: int) -> str:
     return MSG["X_more"].format(n=n + 1) if n > 0 else ""
 
 
-def _shared(rule_id: str, spots: list[_Spot], key: str | None = None, **fmt: object) -> Iterator[Located]:
+def _shared(
+    rule_id: str, spots: list[_Spot], key: str | None = None, every: bool = False, **fmt: object
+) -> Iterator[Located]:
     """Spots (one per workbook, in input order): one finding per workbook that shares them with
-    another project, naming the first other one and counting the rest. Copies of one project
-    (X003 says so) are not asked about again."""
+    another project, naming the first other one and counting the rest (`every`: naming each of
+    them, X003 v3). Copies of one project (X003 says so) are not asked about again."""
     for spot in spots:
         others = [s for s in spots if s.file != spot.file and (not s.ident or s.ident != spot.ident)]
-        if others:
-            yield _make(rule_id, spot, others[0], key, more=_more(len(others) - 1), **fmt)
+        if not others:
+            continue
+        more = "".join(f"、{s.file}" for s in others[1:]) if every else _more(len(others) - 1)
+        yield _make(rule_id, spot, others[0], key, more=more, **fmt)
 
 
 def _one_per_file(rows: list[_Spot]) -> list[_Spot]:
@@ -181,7 +185,7 @@ def payment_in_two_projects(frames: Frames, ctx: CrossContext) -> Iterator[Locat
 def project_in_two_files(frames: Frames, ctx: CrossContext) -> Iterator[Located]:
     """两个文件是同一个项目，或逐字节相同 | Two files hold the same project, or are byte-identical copies.
     项目名称、实施单位、预算年度相同（去掉空格、标点，统一全半角后），或两个文件逐字节相同：这个项目会被统计两次，
-    以哪一份为准需要人来定。无法读取的文件由 I001 说明，不在此比较。
+    以哪一份为准需要人来定。每个文件的意见都列出同组的其他所有文件。无法读取的文件由 I001 说明，不在此比较。
     """
     p = frames.projects[frames.projects["in_batch"]]
     copies: set[frozenset[str]] = set()
@@ -189,7 +193,7 @@ def project_in_two_files(frames: Frames, ctx: CrossContext) -> Iterator[Located]
     for _, group in digests[digests["sha256"].duplicated(keep=False)].groupby("sha256", sort=False):
         copies.add(frozenset(group["file"]))
         spots = [_Spot(f, "", "") for f in group["file"]]
-        yield from _shared("X003", spots, key="X003_copy")
+        yield from _shared("X003", spots, key="X003_copy", every=True)
     readable = p[p["readable"] & (p["key"] != "")]
     for _, group in readable[readable["key"].duplicated(keep=False)].groupby("key", sort=False):
         files = frozenset(group["file"])
@@ -200,7 +204,7 @@ def project_in_two_files(frames: Frames, ctx: CrossContext) -> Iterator[Located]
             _Spot(r.file, r.name_sheet or "项目信息", r.name_cell) for r in group.itertuples(index=False)
         ]
         yield from _shared(
-            "X003", spots, "X003_same", name=first["name"], unit=first["unit"], year=first["year"]
+            "X003", spots, "X003_same", every=True, name=first["name"], unit=first["unit"], year=first["year"]
         )
 
 

@@ -23,8 +23,9 @@ from ..messages import MSG
 from ..model import CellRef, Finding, Indicator, IndicatorScore, Label, Project, Severity
 from ..schema import INDICATORS, LEVEL1, LEVEL2
 from ..scoring import in_band
+from ..unknown import weight_unknown
 from ..values import AT_LEAST, CLOSEST, GREATER, UNKNOWN, closest_name, indicator_name
-from .registry import Context, finding, rule
+from .registry import LINES, TOTAL, WEIGHTS, Context, finding, rule
 
 INDICATOR_SHEET = INDICATORS.name
 COST_LABEL = "成本指标"
@@ -76,7 +77,7 @@ def _differs(a: float, b: float, ctx: Context) -> bool:
 
 
 # ---------------------------------------------------------------- rules
-@rule("S001", Severity.ERROR)
+@rule("S001", Severity.ERROR, needs=(LINES,))
 def claimed_within_weight(project: Project, ctx: Context) -> Iterator[Finding]:
     """自评得分应在 0 与分值之间 | A line's 自评得分 must lie between 0 and its 分值.
     高于分值或小于 0 的得分是录入错误，会扭曲总分；复核时按 0 至分值计。
@@ -93,7 +94,7 @@ def claimed_within_weight(project: Project, ctx: Context) -> Iterator[Finding]:
             yield finding("S001", ind.claimed, "S001_negative", expected=0.0, actual=claimed, **words)
 
 
-@rule("S002", Severity.ERROR)
+@rule("S002", Severity.ERROR, needs=(WEIGHTS,))
 def weights_add_to_total(project: Project, ctx: Context) -> Iterator[Finding]:
     """指标分值加预算执行率分值应为 100 | Indicator weights plus the budget weight must add to 100.
     否则得分不在等级线所依据的百分制上；复核总分按百分制折算，两个数都列出。
@@ -123,11 +124,13 @@ def level1_weights_as_standard(project: Project, ctx: Context) -> Iterator[Findi
     """
     if not project.indicators:
         return
-    written: dict[str, float] = {}
+    written: dict[str, float | None] = {}
     labels: dict[str, Label] = {}
-    for ind in project.indicators:
+    for ind in project.indicators:  # a group holding an unknown 分值 has an unknown sum (v3)
         level1 = _FILED_UNDER.get(ind.level1.name, ind.level1.name)
-        written[level1] = written.get(level1, 0.0) + (ind.weight.value or 0.0)
+        had = written.get(level1, 0.0)
+        unknown = had is None or weight_unknown(ind, project)
+        written[level1] = None if unknown else had + (ind.weight.value or 0.0)
         labels.setdefault(level1, ind.level1)
     for level1, standard in ctx.settings.level1_weights.items():
         if level1 not in written:
@@ -141,7 +144,7 @@ def level1_weights_as_standard(project: Project, ctx: Context) -> Iterator[Findi
                 level1=level1,
                 standard=show(standard),
             )
-        elif _differs(written[level1], standard, ctx):
+        elif written[level1] is not None and _differs(written[level1], standard, ctx):
             yield finding(
                 "S003",
                 labels[level1],
@@ -158,7 +161,7 @@ def label_weights_add_up(project: Project, ctx: Context) -> Iterator[Finding]:
     """标签中写明的分值应等于其下指标分值之和 | A weight written in a label must equal its rows' sum.
     “数量指标（30分）”写明了 30 分，各行分值之和不是 30，说明其中某一处写错了。
     """
-    groups: dict[tuple[str, ...], tuple[Label | None, float]] = {}
+    groups: dict[tuple[str, ...], tuple[Label | None, float | None]] = {}
     for ind in project.indicators:
         for key, label in (
             ((ind.level1.name,), ind.level1),
@@ -167,9 +170,10 @@ def label_weights_add_up(project: Project, ctx: Context) -> Iterator[Finding]:
             written, total = groups.get(key, (None, 0.0))
             if written is None and label.weight is not None:
                 written = label  # a merged label repeats on each row: the first written one counts
-            groups[key] = (written, total + (ind.weight.value or 0.0))
+            unknown = total is None or weight_unknown(ind, project)  # v3: the group's sum is unknown
+            groups[key] = (written, None if unknown else total + (ind.weight.value or 0.0))
     for label, rows in groups.values():
-        if label is not None and _differs(label.weight, rows, ctx):
+        if label is not None and rows is not None and _differs(label.weight, rows, ctx):
             yield finding(
                 "S004",
                 label,
@@ -181,7 +185,7 @@ def label_weights_add_up(project: Project, ctx: Context) -> Iterator[Finding]:
             )
 
 
-@rule("S005", Severity.ERROR)
+@rule("S005", Severity.ERROR, needs=(LINES,))
 def quantitative_score_as_computed(project: Project, ctx: Context) -> Iterator[Finding]:
     """定量指标自评得分应等于按完成比例计算的得分 | A 定量 line's score must equal the computed one.
     按评分规则（scoring.md）：达到目标得满分，否则按完成比例计分；这是算术，复核得分以计算结果为准。
@@ -203,18 +207,24 @@ def quantitative_score_as_computed(project: Project, ctx: Context) -> Iterator[F
             )
 
 
-@rule("S006", Severity.WARNING)
+@rule("S006", Severity.WARNING, needs=(LINES,))
 def qualitative_score_in_band(project: Project, ctx: Context) -> Iterator[Finding]:
     """定性指标自评得分应在其完成程度对应的区间内 | A 定性 score should lie in the band of its completion level.
 
     财预〔2020〕10号第十二条：达成年度指标得分值的 80%–100%，部分达成 60%–80%，未达成 0–60%。完成程度只看
     实际完成值，是一种判断，所以只提示区间、不改分；复核得分仍为自评得分，是否调整由审核人员决定。
+    单位在完成程度列自己选了档次的，不在此列（由 S018 核对）。
     """
     for ind, line in _lines(project, ctx):
-        if line.kind != QUALITATIVE or line.band is None or not _claim_in_range(ind, ctx):
-            continue
+        if (
+            line.kind != QUALITATIVE
+            or line.band is None
+            or line.stated_level
+            or not _claim_in_range(ind, ctx)
+        ):
+            continue  # v3: a band the unit stated itself is S018's
         low, high = line.band
-        if not in_band(line.claimed, line.band, ctx.settings):
+        if not in_band(line.claimed, line.band, ctx.settings, line.level):
             yield finding(
                 "S006",
                 ind.claimed,
@@ -229,7 +239,7 @@ def qualitative_score_in_band(project: Project, ctx: Context) -> Iterator[Findin
             )
 
 
-@rule("S007", Severity.ERROR)
+@rule("S007", Severity.ERROR, needs=(LINES,))
 def deduction_explained(project: Project, ctx: Context) -> Iterator[Finding]:
     """扣分须填写偏差原因 | Points deducted need a reason in 偏差原因分析及改进措施.
     财预〔2020〕10号要求对每项未完成的指标说明原因和改进措施。
@@ -249,13 +259,13 @@ def deduction_explained(project: Project, ctx: Context) -> Iterator[Finding]:
         )
 
 
-@rule("S008", Severity.WARNING)
+@rule("S008", Severity.WARNING, needs=(LINES,))
 def quantitative_actual_comparable(project: Project, ctx: Context) -> Iterator[Finding]:
     """定量指标的实际完成值应为同单位的数值 | A 定量 actual should be one number in the target's unit.
 
     “超额完成”“按时完成”这类文字、含多个数字的句子（“计划40所完成38所”）或单位不同的数值，无法与年度指标值
     比较，得分无法核验，暂按自评得分计。句子中只有一个数字（“实际受益4812人”）就按这个数字核验；
-    时限指标（“12月底前”）写“按时完成”视为按期完成，不在此列。
+    时限指标（“12月底前”）写“按时完成”视为按期完成，不在此列。“百分比”“百分之”与“%”是同一单位，不提示。
     """
     for ind, line in _lines(project, ctx):
         if line.kind != QUANTITATIVE:
@@ -293,7 +303,7 @@ def gives_a_reason(text: str, ctx: Context) -> bool:
     return bool(said) and said not in ctx.settings.checks.no_reason_texts
 
 
-@rule("S009", Severity.WARNING)
+@rule("S009", Severity.WARNING, needs=(LINES,))
 def overshoot_explained(project: Project, ctx: Context) -> Iterator[Finding]:
     """超额完成幅度过大且未说明原因 | A target exceeded by more than the margin, with no reason given.
 
@@ -331,7 +341,7 @@ def shortfall_word(text: str, words: tuple[str, ...]) -> str | None:
     return None
 
 
-@rule("S010", Severity.WARNING)
+@rule("S010", Severity.WARNING, needs=(LINES,))
 def full_marks_without_shortfall(project: Project, ctx: Context) -> Iterator[Finding]:
     """满分却写有未完成情况 | Full marks, yet the line describes or shows a shortfall.
 
@@ -408,7 +418,7 @@ def total_differences(project: Project, ctx: Context) -> list[str]:
     return parts
 
 
-@rule("S011", Severity.ERROR)
+@rule("S011", Severity.ERROR, needs=(TOTAL,))
 def claimed_total_as_computed(project: Project, ctx: Context) -> Iterator[Finding]:
     """自评总分应等于复核总分 | The unit's 自评总分 must equal the computed total.
 
@@ -433,7 +443,7 @@ def claimed_total_as_computed(project: Project, ctx: Context) -> Iterator[Findin
     )
 
 
-@rule("S012", Severity.ERROR)
+@rule("S012", Severity.ERROR, needs=(TOTAL,))
 def claimed_grade_as_computed(project: Project, ctx: Context) -> Iterator[Finding]:
     """自评等级应与复核总分的等级一致 | The unit's 自评等级 must be the computed total's grade.
     第十三条按总分定等级：90 分（含）以上优、80 分（含）以上良、60 分（含）以上中，以下为差（分数线在 config.toml）。
@@ -453,17 +463,22 @@ def claimed_grade_as_computed(project: Project, ctx: Context) -> Iterator[Findin
 
 @rule("S013", Severity.WARNING)
 def line_complete(project: Project, ctx: Context) -> Iterator[Finding]:
-    """指标行缺少分值或三级指标 | An indicator line without 分值 or without a 三级指标.
-    没有分值的指标不计入总分；没有名称的指标无法在报告中说明。
+    """指标行缺少分值、自评得分或三级指标 | An indicator line without 分值, 自评得分 or a 三级指标.
+    分值和自评得分都没填的行不计分；只填了其中一个的，本行和总分无法复核（不按 0 计）；没有名称的指标无法在报告中说明。
     """
     for ind in project.indicators:
         if ind.weight.ref is not None and ind.weight.blank:
-            yield finding("S013", ind.weight, "S013_weight", row=ind.row, name=_name(ind))
+            key = "S013_weight" if ind.claimed.blank else "S013_weight_scored"  # v3: the latter is unknown
+            yield finding("S013", ind.weight, key, row=ind.row, name=_name(ind))
+        line = ctx.scores.for_row(ind.row)
+        blocked = {u.cell for u in line.unknown} if line is not None else set()
+        if ind.claimed.ref is not None and ind.claimed.blank and ind.claimed.ref.cell in blocked:
+            yield finding("S013", ind.claimed, "S013_claimed", row=ind.row, name=_name(ind))
         if ind.level3.ref is not None and ind.level3.blank:
             yield finding("S013", ind.level3, "S013_level3", row=ind.row)
 
 
-@rule("S014", Severity.WARNING)
+@rule("S014", Severity.WARNING, needs=(LINES,))
 def cost_target_capped(project: Project, ctx: Context) -> Iterator[Finding]:
     """成本指标应设上限而非下限 | A 成本指标 target should be a cap (≤), not a floor (≥).
     成本是控制上限的；成本指标写成“≥”，几乎总是比较符号写反了。
@@ -477,7 +492,7 @@ def cost_target_capped(project: Project, ctx: Context) -> Iterator[Finding]:
             yield finding("S014", ind.target, name=_name(ind), target=ind.target.text, comparator=comparator)
 
 
-@rule("S015", Severity.WARNING)
+@rule("S015", Severity.WARNING, needs=(LINES,))
 def capped_rate_at_most_full(project: Project, ctx: Context) -> Iterator[Finding]:
     """比率不应超过 100% | A rate that cannot exceed 100% is stated above it.
     合格率、满意度、覆盖率等是占整体的比例，超过 100% 一定是录入错误。
@@ -499,7 +514,7 @@ def capped_rate_at_most_full(project: Project, ctx: Context) -> Iterator[Finding
                 )
 
 
-@rule("S016", Severity.INFO)
+@rule("S016", Severity.INFO, needs=(LINES,))
 def quantitative_target_has_unit(project: Project, ctx: Context) -> Iterator[Finding]:
     """定量指标值应写明单位 | A 定量 target should name its unit.
 

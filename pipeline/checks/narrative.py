@@ -17,7 +17,7 @@ from ..model import Finding, Project, Scores, Section, Severity
 from ..schema import GRADE_WORDS, LEVEL1, LEVEL2
 from ..values import half_width
 from .budget import written_half_unit
-from .registry import Context, finding, rule
+from .registry import BUDGET, TOTAL, Context, finding, rule
 
 _NUMBER = r"\d+(?:\.\d+)?"
 _LINK = r"(?:为|是|:|达到|达)?"  # `自评得分为96.5分`, `评价等级:良`
@@ -72,7 +72,7 @@ def within_subtotal(text: str, position: int) -> bool:
     return any(m.start() <= position < m.end() for m in _SUBTOTAL_CLAIM.finditer(text))
 
 
-@rule("N001", Severity.ERROR)
+@rule("N001", Severity.ERROR, needs=(TOTAL,))
 def stated_total_matches(p: Project, ctx: Context) -> Iterator[Finding]:
     """报告正文所称自评总分须等于复核总分 | A total score the text states equals the computed total.
     按分数容差比较，不四舍五入：94.55 写成“95分”也算不符，因为取整可能跨过等级线（89.6 写成 90 就从良变成优）。分值合计不是 100 时，与百分制总分并列显示的未折算合计也视为一致。
@@ -108,7 +108,7 @@ _GRADE_CLAIM = re.compile(
 )
 
 
-@rule("N002", Severity.ERROR)
+@rule("N002", Severity.ERROR, needs=(TOTAL,))
 def stated_grade_matches(p: Project, ctx: Context) -> Iterator[Finding]:
     """报告正文所称评价等级须与复核总分的等级一致 | A grade the text states is the grade of the computed total.
     财政部门依据等级作出处理（第十三条：90 分优、80 分良、60 分中）。
@@ -136,9 +136,9 @@ def stated_grade_matches(p: Project, ctx: Context) -> Iterator[Finding]:
 # ---------------------------------------------------------------- N003 二级指标 subtotals
 @dataclass(frozen=True)
 class TableSubtotal:
-    weight: float
+    weight: float | None
     claimed: float
-    computed: float
+    computed: float | None  # None: a line of the group is unknown (v3)
 
 
 def table_subtotals(scores: Scores) -> tuple[dict[str, TableSubtotal], dict[str, TableSubtotal]]:
@@ -148,8 +148,11 @@ def table_subtotals(scores: Scores) -> tuple[dict[str, TableSubtotal], dict[str,
     for s in scores.subtotals:
         for table, key in ((by_level2, s.level2), (by_level1, s.level1)):
             old = table.get(key, TableSubtotal(0.0, 0.0, 0.0))
-            table[key] = TableSubtotal(
-                old.weight + s.weight, old.claimed + s.claimed, old.computed + s.computed
+            unknown = None in (old.weight, old.computed, s.weight, s.computed)  # v3: N003 stays silent
+            table[key] = (
+                TableSubtotal(None, 0.0, None)
+                if unknown
+                else TableSubtotal(old.weight + s.weight, old.claimed + s.claimed, old.computed + s.computed)
             )
     return by_level2, by_level1
 
@@ -172,7 +175,7 @@ def stated_subtotals_match(p: Project, ctx: Context) -> Iterator[Finding]:
         for m in _SUBTOTAL_CLAIM.finditer(plain_text(section)):
             name = indicator_name(m.group(1), known)
             table = (by_level2.get(name) or by_level1.get(name)) if name else None
-            if table is None:
+            if table is None or table.computed is None:  # unknown group: its I finding said why
                 continue
             weight, score = float(m.group(2)), float(m.group(3))
             weight_ok = same_score(weight, table.weight, tolerance)
@@ -238,7 +241,7 @@ def total_figures_text(p: Project, kind: str) -> str:
     return "、".join(parts)
 
 
-@rule("N004", Severity.WARNING)
+@rule("N004", Severity.WARNING, needs=(BUDGET,))
 def stated_amounts_match(p: Project, ctx: Context) -> Iterator[Finding]:
     """报告正文所称项目总预算、总支出须与资金情况一致 | Total budget / spending the text states matches the data.
     只读取说整体的短语（“共计经费”“全年预算”“实际支出”“共投入”），不读说某一部分（“其中…”）或其他年度的句子；与同类任一资金来源相符即可，按所写位数四舍五入后相同也算一致（120.9967 写成“121万元”）。

@@ -12,7 +12,7 @@ from ..display import money, money_key
 from ..model import Finding, Payment, Project, Severity, SubItem
 from ..values import half_width
 from .budget import money_differs, sum_against, total_cell
-from .registry import Context, finding, rule
+from .registry import BUDGET, Context, finding, rule
 
 _NAME_NOISE = re.compile(r"[\s，。、,.;；:：\"'“”‘’()（）\[\]【】<>《》·\-—_/]")
 
@@ -40,7 +40,7 @@ def day_list(days: list[date] | tuple[date, ...]) -> str:
     return "、".join(d.isoformat() for d in days)
 
 
-@rule("P001", Severity.ERROR)
+@rule("P001", Severity.ERROR, needs=(BUDGET,))
 def payments_match_execution(p: Project, ctx: Context) -> Iterator[Finding]:
     """支付明细合计须等于全年执行数 | Payments add up to the executed amount.
     全年执行数决定预算执行率得分，支付明细是它的凭据，两者必须一致。
@@ -181,7 +181,7 @@ def payment_single_item(p: Project, ctx: Context) -> Iterator[Finding]:
             )
 
 
-@rule("P007", Severity.ERROR)
+@rule("P007", Severity.ERROR, needs=(BUDGET,))
 def structure_matches_execution(p: Project, ctx: Context) -> Iterator[Finding]:
     """支出结构合计须等于全年执行数 | The expenditure structure adds up to the executed amount.
     支出结构是同一笔支出按经济分类的拆分，合计不同说明漏了或多了某一行。

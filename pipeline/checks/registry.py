@@ -2,13 +2,16 @@
 
 A rule is `fn(project, ctx) -> Iterator[Finding]`. It stays silent when its input is missing
 (the loader already said so with I002/I003); any other exception is a bug and propagates.
+v3 (checks.md, "nothing is compared against an unknown"): a rule declares the figures it `needs`;
+the registry does not run it when one is unknown (TOTAL, BUDGET, WEIGHTS), and a rule that reads
+indicator lines (LINES) sees only the lines whose figures are known.
 An X rule (`across=True`, checks/cross.py) runs once per batch on the batch-wide tables instead.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from ..config import Settings
@@ -16,12 +19,29 @@ from ..load.rules import LOADER_RULES
 from ..messages import MSG
 from ..model import Cell, CellRef, Finding, Label, Project, Scores, Severity
 
+# What a rule's comparison may need (checks.md v3 table); the registry knows whether each is known.
+TOTAL = "总分"  # 复核总分 and 等级 (every line, the 预算执行率 line, the 分值)
+BUDGET = "预算执行率"  # 全年执行数 and its base in 年度资金总额
+WEIGHTS = "分值"  # every 分值 of the indicator table
+LINES = "指标行"  # a rule reading lines sees the known ones only
+
 
 @dataclass(frozen=True)
 class Context:
     settings: Settings
     scores: Scores
     today: date  # the run's date (M003): the batch's --date, so one input gives one set of files
+
+    def known(self, need: str) -> bool:
+        """The figures `need` names are known (LINES: always; the rule gets the known lines)."""
+        s = self.scores
+        if need == TOTAL:
+            return s.total is not None
+        if need == BUDGET:
+            return s.budget_score is not None
+        if need == WEIGHTS:
+            return s.indicator_weight is not None
+        return True
 
 
 RuleFn = Callable[[Project, Context], Iterator[Finding]]
@@ -33,6 +53,7 @@ class Rule:
     severity: Severity
     fn: RuleFn | None  # None: a loader rule (I-family), documented here, raised in load/
     across: bool = False  # an X rule: fn(frames, CrossContext), run by the batch, not per workbook
+    needs: tuple[str, ...] = ()  # v3: the figures its comparison needs (TOTAL, BUDGET, WEIGHTS, LINES)
 
     @property
     def summary(self) -> str:
@@ -54,11 +75,13 @@ class Rule:
 RULES: dict[str, Rule] = {}
 
 
-def rule(rule_id: str, severity: Severity, *, across: bool = False) -> Callable[[RuleFn], RuleFn]:
+def rule(
+    rule_id: str, severity: Severity, *, across: bool = False, needs: tuple[str, ...] = ()
+) -> Callable[[RuleFn], RuleFn]:
     def register(fn: RuleFn) -> RuleFn:
         if rule_id in RULES:
             raise ValueError(f"rule {rule_id} registered twice")
-        RULES[rule_id] = Rule(rule_id, severity, fn, across)
+        RULES[rule_id] = Rule(rule_id, severity, fn, across, needs)
         fn.rule_id = rule_id  # type: ignore[attr-defined]
         return fn
 
@@ -92,11 +115,22 @@ def finding(
 
 
 def run_checks(project: Project, ctx: Context) -> list[Finding]:
+    """Every per-workbook rule whose figures are known; a rule needing LINES sees the known lines."""
     findings: list[Finding] = []
+    known_lines = known_indicators(project, ctx.scores)
     for r in RULES.values():
-        if r.fn is not None and not r.across:
-            findings.extend(r.fn(project, ctx))
+        if r.fn is None or r.across or not all(ctx.known(need) for need in r.needs):
+            continue
+        findings.extend(r.fn(known_lines if LINES in r.needs else project, ctx))
     return findings
+
+
+def known_indicators(project: Project, scores: Scores) -> Project:
+    """The project with its unknown indicator lines left out (their I finding has said why)."""
+    unknown = {line.row for line in scores.indicators if line.unknown}
+    if not unknown:
+        return project
+    return replace(project, indicators=tuple(i for i in project.indicators if i.row not in unknown))
 
 
 for _id, (_severity, _doc) in LOADER_RULES.items():

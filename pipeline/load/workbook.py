@@ -209,15 +209,14 @@ class _Reader:
     # ---------------------------------------------------------------- sheets
     def project(self) -> Project:
         info = self.info()
-        year = info.year.value
         funds = self.funds()
-        project = Project(
+        return Project(
             file=self.file,
             sha256=self.digest,
             info=info,
             funds=funds,
             subitems=self.subitems(),
-            payments=self.payments(year),
+            payments=self.payments(info.year.value),
             structure=self.structure(),
             goals=self.goals(),
             indicators=self.indicators(),
@@ -226,8 +225,8 @@ class _Reader:
             missing=frozenset(self.missing),
             sheets={g.name: g.rows for g in self.grids.values()},  # keyed as findings name them
             money_units=self.money_units,
+            unreadable=frozenset(CellRef(f.sheet, f.cell) for f in self.findings if f.rule in _UNREAD),
         )
-        return project
 
     def info(self) -> ProjectInfo:
         grid = self.grid(schema.INFO)
@@ -459,6 +458,7 @@ class _Reader:
                     deviation=self.cell(grid, r, c.get("deviation"), "偏差原因分析及改进措施", "text"),
                     unit=self.cell(grid, r, c.get("unit"), "度量单位", "text"),
                     comparator=self.cell(grid, r, c.get("comparator"), "指标方向", "text"),
+                    level=self.cell(grid, r, c.get("level"), "完成程度", "text"),
                 )
             )
         return tuple(out)
@@ -566,15 +566,14 @@ def _label(grid: Grid, row: int, col: int | None, known: tuple[str, ...]) -> Lab
 
 # The indicator sheet as read: the template's columns plus the v2 度量单位 column (workbook.md) and a
 # comparator column of its own.
+_UNREAD = ("I005", "I006")  # a cell behind these holds an unknown figure (scoring.md v3)
 _INDICATORS_READ = dataclasses.replace(
     schema.INDICATORS,
     columns=(*schema.INDICATORS.columns, schema.INDICATOR_UNIT, schema.INDICATOR_COMPARATOR),
 )
 
 
-# A weight written into a label has at most this many characters (`30`, `12.5`); longer digit runs are
-# part of the name, not a weight.
-_WEIGHT_CHARS = 12
+_WEIGHT_CHARS = 12  # a weight in a label (`30`, `12.5`) is at most this long; longer runs are a name
 
 
 def _weight_in_label(text: str) -> tuple[str, float | None]:

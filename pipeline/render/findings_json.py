@@ -120,6 +120,12 @@ def document(result: Result) -> FindingsDoc:
             "total": s.total,
             "grade": s.grade,
             **({"adjusted": True} if s.adjusted else {}),
+            # v3: 总分 unknown (scoring.md "Unknown figures"): the cells that block it, what was verified
+            **(
+                {"unknown": [u.as_dict() for u in s.unknown], "verified": s.verified.as_dict()}
+                if s.verified is not None
+                else {}
+            ),
             "subtotals": [
                 {
                     "level1": t.level1,
@@ -145,6 +151,7 @@ def document(result: Result) -> FindingsDoc:
                     "weight": sc.weight,
                     "claimed": sc.claimed,
                     "computed": sc.computed,
+                    **({"unknown": [u.as_dict() for u in sc.unknown]} if sc.unknown else {}),
                     "band": list(sc.band) if sc.band else None,
                     "level": sc.level,
                     "arithmetic": sc.arithmetic,

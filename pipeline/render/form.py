@@ -85,6 +85,13 @@ class Layout:
     sources: dict[tuple[str, int, int], tuple[int, int]] = field(default_factory=dict)
     heights: dict[int, float] = field(default_factory=dict)
     notes: dict[tuple[int, int], str] = field(default_factory=dict)  # cell -> a note of ours (审核调整)
+    # v3: cell -> why it shows 无法复核 (the cells that block it; what was verified)
+    unknown: dict[tuple[int, int], str] = field(default_factory=dict)
+
+    def put_unknown(self, r: int, c: int, why: str, to: tuple[int, int] | None = None) -> None:
+        """无法复核 (amber) where a figure the workbook does not give would be (scoring.md v3)."""
+        self.put(r, c, MSG["R_unknown"], "unknown", to)
+        self.unknown[(r, c)] = why
 
     def put(
         self,
@@ -169,6 +176,10 @@ def form_layout(result: Result, s: Scores) -> Layout:
             lay.put(i, c, value, "money" if isinstance(value, (int, float)) else "center", src=[cell])
         if source == FUND_TOTAL:
             lay.put(i, WEIGHT_COL, s.budget_weight, "score")
+            if s.budget_score is None and s.unknown:
+                lay.put_unknown(i, RATE_COL, s.budget_arithmetic)
+                lay.put_unknown(i, COMPUTED_COL, s.budget_arithmetic, (i, last))
+                continue
             lay.put(i, RATE_COL, s.execution_rate, "percent")
             lay.put(i, COMPUTED_COL, s.budget_score, "score", (i, last))
         else:
@@ -239,10 +250,19 @@ def form_layout(result: Result, s: Scores) -> Layout:
 
     # 总分 and 等级
     lay.put(r, 0, "总分", "label", (r, 5))
-    lay.put(r, WEIGHT_COL, s.weight_total, "score")
+    if s.weight_total is None:
+        lay.put_unknown(r, WEIGHT_COL, s.total_arithmetic)
+    else:
+        lay.put(r, WEIGHT_COL, s.weight_total, "score")
     lay.put(r, CLAIMED_COL, shown(info.claimed_total), "score", src=[info.claimed_total])
-    lay.put(r, COMPUTED_COL, s.total, "score")  # a number, whatever the scale: the note beside it says how
-    if s.rescaled:
+    if s.total is None:  # v3: the cells that block it and what was verified, beside it
+        lay.put_unknown(r, COMPUTED_COL, s.total_arithmetic)
+        lay.put(r, last, s.total_arithmetic.removeprefix(MSG["R_unknown"] + "："), "text")
+    else:
+        lay.put(
+            r, COMPUTED_COL, s.total, "score"
+        )  # a number, whatever the scale: the note beside it says how
+    if s.total is not None and s.rescaled:
         lay.put(
             r,
             last,
@@ -254,12 +274,15 @@ def form_layout(result: Result, s: Scores) -> Layout:
             ),
             "text",
         )
-    else:
+    elif s.total is not None:
         lay.put(r, last, MSG["D_adjusted_total"] if s.adjusted else None, "text")
     lay.put(r + 1, 0, "等级", "label", (r + 1, 5))
     lay.put(r + 1, WEIGHT_COL, None, "center")
     lay.put(r + 1, CLAIMED_COL, shown(info.claimed_grade), "center", src=[info.claimed_grade])
-    lay.put(r + 1, COMPUTED_COL, s.grade, "center")
+    if s.grade is None:
+        lay.put_unknown(r + 1, COMPUTED_COL, s.total_arithmetic)
+    else:
+        lay.put(r + 1, COMPUTED_COL, s.grade, "center")
     lay.put(r + 1, last, None, "text")
     lay.put(r + 2, 0, MSG["R_form_note"], "note", (r + 2, last))
     return lay
@@ -269,10 +292,16 @@ def form_marks(lay: Layout, findings: Iterable[Finding], resolve: Callable[[str]
     """The form cells showing the values the findings point at (the scored workbook's notes, the
     report's comments); `resolve`: a finding's sheet -> the input sheet name the layout knows."""
     placed = Marks()
+    total_row = next((i.r0 for i in lay.items if i.c0 == 0 and i.value == "总分"), None)
     for f in findings:
         key = resolve(f.sheet)
         if key is not None:
             anchors = {lay.sources.get((key, r, c)) for r, c in finding_cells(f)} - {None}
+            columns = {c for _, c in anchors}
+            # a finding on a whole column of lines (S002: the 分值 add up wrong) is about their sum:
+            # marked once, on the 总分 line's cell of that column, not on every line
+            if ":" in (f.cell or "") and len(anchors) > 1 and len(columns) == 1 and total_row is not None:
+                anchors = {(total_row, columns.pop())}
             placed.add(f, sorted(anchors))
     return placed
 
@@ -283,7 +312,10 @@ def _indicator_line(lay: Layout, r: int, ind: Indicator, sc: IndicatorScore | No
     lay.put(r, ACTUAL_COL, shown(ind.actual), "center", src=[ind.actual])
     lay.put(r, WEIGHT_COL, shown(ind.weight), "score", src=[ind.weight])
     lay.put(r, CLAIMED_COL, shown(ind.claimed), "score", src=[ind.claimed])
-    lay.put(r, COMPUTED_COL, sc.final if sc else None, "score")
+    if sc is not None and sc.unknown:
+        lay.put_unknown(r, COMPUTED_COL, sc.arithmetic)
+    else:
+        lay.put(r, COMPUTED_COL, sc.final if sc else None, "score")
     if sc is not None and sc.adjusted:
         lay.notes[(r, COMPUTED_COL)] = ADJUSTED_LABEL + "：" + sc.arithmetic.rsplit("；", 1)[-1]
     lay.put(r, DEVIATION_COL, shown(ind.deviation), "text", src=[ind.deviation])
@@ -327,7 +359,10 @@ def page_breaks(lay: Layout, heights: dict[int, float], scale: float) -> list[in
     breaks = []
     for n, (a, b) in enumerate(blocks):
         need = height(a, b)
-        if y + need > capacity and y > height(head, head) + 1e-9:
+        # the last block (总分, 等级, the note) is measured against the whole page: the few per cent
+        # kept back for Excel's rows must not send it alone to a page of its own when the form fits
+        room = PRINT_HEIGHT_PT / 0.97 if n == len(blocks) - 1 else capacity
+        if y + need > room and y > height(head, head) + 1e-9:
             # the first group takes the header along: a page never ends on a lone header row
             breaks.append(head if n == 0 else a)
             y = height(head, head) if n else 0.0
@@ -378,7 +413,7 @@ def write_form(ws: Worksheet, fmt: Formats, lay: Layout, marks: Marks) -> None:
             put(ws, item.r0, item.c0, item.value, fmt, item.style, severity)
     for (r, c), found in marks.notes.items():
         comment(ws, r, c, found)
-    for (r, c), text in lay.notes.items():
+    for (r, c), text in (lay.notes | lay.unknown).items():
         if (r, c) not in marks.notes:
             ws.write_comment(r, c, text, {"author": "复核", "width": 320, "height": 60})
     for r, h in heights.items():

@@ -24,16 +24,18 @@ from pathlib import Path
 import jinja2
 
 from ..config import Settings
-from ..decisions import WAIVED
-from ..display import day, percent, show, wan, wan_column
-from ..model import Cell, Finding, Indicator, IndicatorScore, Result
-from ..schema import FUND_TOTAL
+from ..decisions import WAIVED, Conclusion
+from ..display import day, fixed, percent, show, wan, wan_column
+from ..model import Cell, Finding, Indicator, IndicatorScore, Result, Severity, Unknown
+from ..schema import FUND_TOTAL, FUNDS
 from ..values import half_width
 from . import form
+from .final import final_context
 from .scored_workbook import resolver
 from .wordml import (
     COMMENT_MARKS,
     COMMENT_OPEN,
+    LANDSCAPE_WIDTH,
     LINE_BREAK,
     OTHER_TAGS,
     PARAGRAPH_TAGS,
@@ -53,19 +55,28 @@ MAIN_TEMPLATE = "report.txt.j2"
 
 
 # ================================================================ entry point
-def report_docx(result: Result, run_date: dt.date, settings: Settings) -> bytes:
-    """The 绩效自评报告 of one scored workbook, as .docx bytes (same input + config + date → same bytes)."""
+def report_docx(
+    result: Result, run_date: dt.date, settings: Settings, final: Conclusion | None = None
+) -> bytes:
+    """The 绩效自评报告 of one scored workbook, as .docx bytes (same input + config + date → same bytes).
+
+    `final`: the 通过 it is signed with — the 定稿 (outputs.md v3): no comments and no open list,
+    an 附件 审核情况 instead; otherwise the 审核稿, which says so on its cover."""
     if result.scores is None:
         raise ValueError("无法读取的工作簿没有评分结果，不生成报告")
     open_findings = _not_waived(result)
-    notes = Comments(open_findings)
+    notes = Comments(() if final else open_findings, silent=final is not None)
     context = _context(result, run_date, settings, notes, open_findings)
+    context["final"] = final_context(result, final, settings) if final is not None else None
     text = _environment().get_template(MAIN_TEMPLATE).render(context)
     writer = Writer(blocks={"form": _form_grid(result, open_findings, notes)})
     body = writer.write(_parse(text))
     info = result.project.info
     used = {cid: notes.texts[cid] for cid in writer.comment_ids()}
-    return package(body, _inline(info.name.text) + "绩效自评报告", _inline(info.unit.text), run_date, used)
+    title = _inline(info.name.text) + "绩效自评报告" + ("（定稿）" if final else "")
+    return package(
+        body, title, _inline(info.unit.text), run_date, None if final else used, writer.last_sect_pr
+    )
 
 
 def _not_waived(result: Result) -> list[Finding]:
@@ -88,7 +99,8 @@ class Comments:
     One comment per anchor (a sentence, a table cell), listing every finding that lands there.
     """
 
-    def __init__(self, findings: Iterable[Finding]):
+    def __init__(self, findings: Iterable[Finding], silent: bool = False):
+        self.silent = silent  # the 定稿: no comment at all, not even a reviewer's 调整 note
         self.by_cell: dict[tuple[str, str], list[Finding]] = {}
         for f in findings:
             if f.sheet and f.cell:
@@ -104,6 +116,8 @@ class Comments:
         """`text` carrying one comment for `findings` (and an `extra` line of ours), unchanged when
         there is neither."""
         findings = list(dict.fromkeys(findings))
+        if self.silent:
+            return text
         if not (findings or extra) or not text or COMMENT_OPEN in text:
             if text and extra and COMMENT_OPEN in text:  # already marked: add the line to its comment
                 cid = self._ids.get(anchor)
@@ -202,8 +216,10 @@ def _context(
                 "weight": score(t.weight),
                 "computed": score(t.computed),
                 "claimed": score(t.claimed),
+                "unknown": t.computed is None,  # v3: a line of the group is 无法复核
                 "claimed_differs": t.claimed_differs,
-                "full": not mine,  # no line lost points (a line without any score counts as lost)
+                "full": not mine
+                and t.computed is not None,  # no line lost points (a line without any score counts as lost)
                 "lost": mine,
             }
         )
@@ -248,6 +264,19 @@ def _context(
             "indicator_weight": score(s.indicator_weight),
             "indicator_score": score(s.indicator_score),
             "adjusted": s.adjusted,
+            # v3 (scoring.md "Unknown figures"): the cells that block the total, what was verified
+            "unknown": not s.known,
+            "blocking": _cells(s.unknown),
+            "budget_blocking": ""
+            if s.budget_score is not None
+            else _cells(u for u in s.unknown if u.sheet == FUNDS.name),
+            "verified": {
+                "lines": s.verified.lines,
+                "score": fixed(s.verified.score, d),
+                "weight": score(s.verified.weight),
+            }
+            if s.verified
+            else None,
         },
         "claimed": {
             "total": score(claimed_total),
@@ -277,6 +306,7 @@ def _context(
         "subtotals": subtotals,
         "other_lost": [i for i in lost if id(i) not in placed],
         "unverified": [i for i in indicators if i["unverified"]],
+        "unknown": [i for i in indicators if i["unknown"]],
         "narrative": {title: paras for title, paras in narrative.items() if paras},
         "team": [
             {
@@ -294,6 +324,16 @@ def _context(
         "finding_counts": [
             (sev, sum(f["severity"] == sev for f in findings)) for sev in settings.report.findings_severities
         ],
+        # the severities the list leaves out (提示), counted so the total agrees with the workbook's
+        "unlisted": [
+            (sev.value, n)
+            for sev in Severity
+            if sev.value not in settings.report.findings_severities
+            and (n := sum(f.severity is sev for f in kept))
+        ]
+        if settings.report.include_findings
+        else [],
+        "region": _inline(settings.bureau.region),
         "run_date": day(run_date),
     }
 
@@ -317,7 +357,8 @@ def _indicator(i: Indicator, sc: IndicatorScore | None, score, notes: Comments) 
         "final": score(final),
         "method": sc.method if sc else "",
         "adjusted": sc is not None and sc.adjusted,  # a reviewer's 调整 set this 复核得分 (审核调整)
-        "unverified": sc is not None and sc.computed is None,
+        "unverified": sc is not None and sc.computed is None and not sc.unknown,
+        "unknown": _cells(sc.unknown) if sc is not None else "",  # v3: what blocks this line
         "claimed_differs": sc is not None and sc.claimed_differs,
         "lost": sc is not None and sc.lost,
         "note": _inline(sc.adjust_reason) if sc is not None else "",  # why a reviewer's 调整
@@ -325,29 +366,30 @@ def _indicator(i: Indicator, sc: IndicatorScore | None, score, notes: Comments) 
     }
 
 
-# 附件1 on the 156 mm 版心 (the workbook's form is A4 landscape): the same grid, portrait widths in mm
-FORM_WIDTHS_MM = (8, 17, 16, 24, 19, 16, 10, 13, 13, 20)
-_FORM_ROLE = {"label": "label", "head": "head", "text": "text"}  # the rest: centred figures
+def _cells(unknown: Iterable[Unknown]) -> str:
+    """The cells that block a figure, as a sentence names them: 资金情况!D2（年度资金总额·全年执行数）."""
+    return "、".join(f"{u.location}（{u.what}）" for u in unknown)
+
+
+# 附件1 on a landscape page, as the official form is printed (the 225 mm 版心 turned): the workbook's
+# grid, widths in mm; the first column holds 项目资金 / 年度总体目标 / 绩效指标 four characters a line
+FORM_WIDTHS_MM = (17, 20, 22, 36, 24, 24, 12, 18, 18, 34)
+_FORM_ROLE = {"label": "label", "head": "head", "text": "text", "unknown": "unknown"}  # the rest: centred
 _FORM_SKIP = ("title", "subtitle", "note")  # the appendix title, year line and note are paragraphs
 
 
 def _form_grid(result: Result, findings: list[Finding], notes: Comments) -> str:
-    """附件1: the scored workbook's 项目支出绩效自评表 grid (workbook.form_layout), as Word tables.
-    A finding on a value the form shows becomes a comment on that cell, as in the workbook.
-
-    Two tables, one below the other: Word repeats header rows only at the top of a table, and the
-    indicator header is the one a second page needs."""
+    """附件1: the scored workbook's 项目支出绩效自评表 grid (workbook.form_layout), as one Word table
+    across the landscape 版心, as the official form is one table. A finding on a value the form
+    shows becomes a comment on that cell, as in the workbook."""
     s = result.scores
     assert s is not None
     lay = form.form_layout(result, s)
     marks = form.form_marks(lay, findings, resolver(result.project.sheets))
     items = [item for item in lay.items if item.style not in _FORM_SKIP]
-    head = next((i.r0 for i in items if i.value == form.INDICATOR_HEAD[0]), None)
     cells = []
     for item in items:
         role = _FORM_ROLE.get(item.style, "center")
-        if role == "label" and item.c0 == item.c1 == 0 and item.r1 > item.r0:
-            role = "vlabel"
         text = _form_value(item.value, item.style, role, s.decimals)
         anchor = ("form", item.r0, item.c0)
         text = notes.mark(text, marks.notes.get((item.r0, item.c0), ()), anchor)
@@ -358,13 +400,10 @@ def _form_grid(result: Result, findings: list[Finding], notes: Comments) -> str:
             text = notes.mark(
                 f"{text}（{form.ADJUSTED_LABEL}）", (), anchor, extra=lay.notes[(item.r0, item.c0)]
             )
+        elif (item.r0, item.c0) in lay.unknown:  # 无法复核: the comment names the cells that block it
+            text = notes.mark(text, (), anchor, extra=lay.unknown[(item.r0, item.c0)])
         cells.append(GridCell(item.r0, item.c0, item.r1, item.c1, text, role))
-    if head is None:
-        return grid_table(FORM_WIDTHS_MM, cells)
-    top = [c for c in cells if c.r0 < head]
-    rest = [c for c in cells if c.r0 >= head]
-    gap = '<w:p><w:pPr><w:pStyle w:val="TableGap"/></w:pPr></w:p>'
-    return grid_table(FORM_WIDTHS_MM, top, bottom=False) + gap + grid_table(FORM_WIDTHS_MM, rest, (head,))
+    return grid_table(FORM_WIDTHS_MM, cells, text_width=LANDSCAPE_WIDTH)
 
 
 def _form_value(value: object, style: str, role: str, decimals: int) -> str:

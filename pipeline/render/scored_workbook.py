@@ -24,7 +24,9 @@ from ..model import NO_REVIEW, Decision, Finding, Result, Review, Scores, Severi
 from ..schema import template_widths
 from ..values import normalize_label
 from .form import ADJUSTED_LABEL, FORM, form_layout, form_marks, write_form
+from .wordml.package import AUTHOR
 from .xlsx import (
+    MAX_ROW,
     OPTIONS,
     PINNED_CREATED,
     Formats,
@@ -171,7 +173,7 @@ def _detail_lines(result: Result, s: Scores) -> list[dict]:
                 "method": ADJUSTED_LABEL if sc.adjusted else sc.method,
                 "weight": sc.weight,
                 "claimed": sc.claimed,
-                "computed": sc.computed,
+                "computed": UNKNOWN if sc.unknown else sc.computed,
                 "level": sc.level,
                 "band": f"{show(sc.band[0], s.decimals)}–{show(sc.band[1], s.decimals)}" if sc.band else None,
                 "how": sc.arithmetic,
@@ -187,28 +189,41 @@ def _detail_lines(result: Result, s: Scores) -> list[dict]:
             "computed": s.budget_score,
             "how": MSG["R_budget_line"].format(rate=rate, executed=wan(s.executed), budget=wan(s.budget)),
         }
+        if s.budget_score is not None or s.known
+        else {  # v3: 全年执行数 or its base is unknown
+            "label": "预算执行率",
+            "kind": "定量",
+            "method": "执行率",
+            "weight": s.budget_weight,
+            "computed": UNKNOWN,
+            "how": s.budget_arithmetic,
+        }
     )
     lines += [
         {
             "label": t.level1,
             "level2": t.level2,
             "level3": "小计",
-            "weight": t.weight,
+            "weight": _known(t.weight),
             "claimed": t.claimed,
-            "computed": t.computed,
+            "computed": _known(t.computed),
         }
         for t in s.subtotals
     ]
-    lines.append({"label": "指标合计", "weight": s.indicator_weight, "computed": s.indicator_score})
+    lines.append(
+        {"label": "指标合计", "weight": _known(s.indicator_weight), "computed": _known(s.indicator_score)}
+    )
     info = result.project.info
     total = {
         "label": "总分",
-        "weight": s.weight_total,
+        "weight": _known(s.weight_total),
         "claimed": shown(info.claimed_total),
-        "computed": s.raw_total,
+        "computed": _known(s.raw_total),
     }
     lines.append(total)
-    if s.rescaled:
+    if not s.known:  # v3: the cells that block it, and what was verified
+        total["how"] = s.total_arithmetic
+    elif s.rescaled:
         total["how"] = MSG["R_rescaled"].format(
             raw=show(s.raw_total, s.decimals),
             weight=show(s.weight_total, s.decimals),
@@ -216,8 +231,16 @@ def _detail_lines(result: Result, s: Scores) -> list[dict]:
             total=show(s.total, s.decimals),
         )
         lines.append({"label": "总分（百分制）", "weight": s.scale, "computed": s.total})
-    lines.append({"label": "等级", "claimed": shown(info.claimed_grade), "computed": s.grade})
+    lines.append({"label": "等级", "claimed": shown(info.claimed_grade), "computed": _known(s.grade)})
     return lines
+
+
+UNKNOWN = MSG["R_unknown"]  # v3: shown (amber) where a figure the workbook does not give would be
+
+
+def _known(value: float | str | None) -> float | str:
+    """A summary figure, or 无法复核 when it depends on an unknown one (scoring.md v3)."""
+    return UNKNOWN if value is None else value
 
 
 def _write_detail(
@@ -239,6 +262,8 @@ def _write_detail(
                 continue
             if label is not None and key == "level1":
                 style = "list_label"
+            elif value == UNKNOWN:
+                style = "list_unknown"
             elif isinstance(value, (int, float)) and not isinstance(value, bool):
                 style = "list_score"
             put(ws, r, c, value, fmt, style)
@@ -264,6 +289,8 @@ def _write_detail(
 
 # ---------------------------------------------------------------- the input sheets
 COPY_MIN_WIDTH, COPY_MAX_WIDTH = 6.0, 50.0
+COPY_LONG_WIDTH = 120.0  # about the width of a landscape page: the most a long text is given
+MONEY_WORDS = ("预算数", "执行数", "金额", "万元", "资金")
 HEADER_SEARCH_ROWS = 5  # staff put a title row or two above the header
 
 
@@ -291,10 +318,16 @@ def _write_copy(ws: Worksheet, fmt: Formats, rows: list[list[object]], marks: Ma
     fixed_width = set(widths)
     width_of = len(max(rows, key=len)) if rows else 0
     texts: list[tuple[int, list[tuple[int, str]]]] = []  # (row, its text cells): what sets row heights
+    # a number in a copied table keeps the format of what its column holds (执行率 as 100.00%, not 1)
+    number_style = {
+        c: ("percent" if "率" in value else "money" if any(w in value for w in MONEY_WORDS) else "text")
+        for c, value in enumerate(rows[head] if boxed else ())
+        if isinstance(value, str)
+    }
     for r, row in enumerate(rows):
         row_texts = []
         in_table = boxed and r >= head
-        style = ("head" if r == head else "text") if in_table else "copy"
+        style = ("head" if r == head else "table_text") if in_table else "copy"
         for c in range(width_of if in_table else len(row)):
             value = row[c] if c < len(row) else None
             severity = fill.get((r, c)) if fill else None
@@ -308,7 +341,11 @@ def _write_copy(ws: Worksheet, fmt: Formats, rows: list[list[object]], marks: Ma
                     ws.write_blank(r, c, None, fmt(style, severity))
                 continue
             else:
-                put(ws, r, c, value, fmt, style, severity)
+                number = isinstance(value, (int, float)) and not isinstance(value, bool)
+                cell_style = number_style.get(c, "text") if in_table and r != head and number else style
+                if cell_style == "percent" and not 0 <= value <= 5:  # typed as 97 (per cent): as typed
+                    cell_style = "text"
+                put(ws, r, c, value, fmt, cell_style, severity)
                 w = 12.0
             if c not in fixed_width and w > widths.get(c, 0):
                 widths[c] = w
@@ -321,7 +358,15 @@ def _write_copy(ws: Worksheet, fmt: Formats, rows: list[list[object]], marks: Ma
         comment(ws, r, c, found)
     for c, w in widths.items():
         widths[c] = max(w, COPY_MIN_WIDTH)
-        ws.set_column(c, c, widths[c])
+    # a text taller than Excel's tallest row (409 pt) widens its column, up to a landscape page
+    for _, row_texts in texts:
+        for c, value in row_texts:
+            width = widths.get(c, COPY_MIN_WIDTH)
+            while fit_height([(value, width)]) >= MAX_ROW and width < COPY_LONG_WIDTH:
+                width = min(width + 10, COPY_LONG_WIDTH)
+            widths[c] = width
+    for c, w in widths.items():
+        ws.set_column(c, c, w)
     for r, row_texts in texts:
         ws.set_row(r, fit_height((value, widths.get(c, COPY_MIN_WIDTH)) for c, value in row_texts))
     if boxed:
@@ -382,7 +427,7 @@ def scored_workbook(result: Result, created: datetime = PINNED_CREATED) -> bytes
         {
             "created": created,
             "title": clean(f"{shown(result.project.info.name) or ''}绩效自评表"),
-            "author": "",
+            "author": AUTHOR,
             "comments": "复核评分与审核意见",
         }
     )

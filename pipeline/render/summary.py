@@ -13,19 +13,20 @@ from __future__ import annotations
 import csv
 import io
 import math
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 import xlsxwriter
 
 from .. import sheets
-from ..decisions import CONFIRMED, OPEN, PENDING, WAIVED, Conclusion
+from ..decisions import CONFIRMED, OPEN, PASSED, PENDING, WAIVED, Conclusion
 from ..display import round_half_up
 from ..messages import MSG
 from ..model import Severity
 from ..schema import GRADES
 from ..tables import FINDING_COLUMNS as FRAME_FINDING_COLUMNS
-from ..tables import Frames, by_department, year_over_year
+from ..tables import Frames, by_department, held_twice, year_over_year
 from .scored_workbook import RESERVED
 from .xlsx import OPTIONS, PINNED_CREATED, Formats, add_sheet, clean, fit_height, put, sheet_names
 
@@ -43,6 +44,8 @@ REVIEW_STATE_COLUMNS = {state: _SUMMARY(state) for state in (OPEN, CONFIRMED, WA
 CONCLUSION_COL = _SUMMARY(sheets.CONCLUSION_HEAD)
 GRADE_COL = _SUMMARY("等级")
 COUNT_COLS = tuple(_SUMMARY(head) for head in sheets.SEVERITY_HEADS)  # 错误, 警告, 提示
+# what each sheet is printed on: 汇总 (21 columns) and 目标对照 (13 wide ones) on A3, the others on A4; landscape
+PAPER = {"A4": (9, 297), "A3": (8, 420)}  # xlsxwriter paper code, width in mm when landscape
 TOTAL_LABEL = "合计"
 # the first nine as in v1; v2 appends the reviewer's decision and where an X finding's other
 # workbook says it
@@ -72,26 +75,62 @@ def _py(value: object) -> object:
     return value
 
 
+@dataclass(frozen=True)
+class Letterhead:
+    """What every printed page of 审核汇总 says above the table: `<地区><年度>年度项目支出绩效自评审核
+    汇总`, 制表单位 (config [bureau]) and the date of the run."""
+
+    region: str = ""
+    bureau: str = ""
+    day: date | None = None
+
+
 def summary_workbook(
     frames: Frames,
     conclusions: dict[str, Conclusion] | None = None,
     created: datetime = PINNED_CREATED,
     targets: pd.DataFrame | None = None,
+    finals: dict[str, str] | None = None,
+    letterhead: Letterhead | None = None,
 ) -> bytes:
     """审核汇总.xlsx: one row per workbook (汇总), every finding, 按主管部门, 年度对比, 目标对照. `conclusions`:
     the reviewer's 审核结论 per input file (decisions.py), as the manifest stores them; `targets`: the
-    目标对照 table of X006–X008 (checks/approved.py), None or empty when no approved targets were given."""
+    目标对照 table of X006–X008 (checks/approved.py), None or empty when no approved targets were given;
+    `finals`: the 定稿 column per input file (batch/final.py)."""
+    conclusions = conclusions or {}
     buffer = io.BytesIO()
     workbook = xlsxwriter.Workbook(buffer, OPTIONS)
-    workbook.set_properties({"created": created, "title": "绩效自评审核汇总", "author": ""})
+    head = letterhead or Letterhead()
+    title = _title(frames, head.region)
+    workbook.set_properties({"created": created, "title": title, "author": head.bureau})
     fmt = Formats(workbook)
-    _write_summary(add_sheet(workbook, SUMMARY), workbook, fmt, frames, conclusions or {})
-    _write_findings(add_sheet(workbook, ALL_FINDINGS), fmt, frames)
-    _write_departments(add_sheet(workbook, BY_DEPARTMENT), workbook, fmt, frames)
-    _write_years(add_sheet(workbook, YEAR_OVER_YEAR), fmt, frames)
-    _write_targets(add_sheet(workbook, TARGETS), fmt, targets)
+    # a project held twice (X003) counts once in every sum and count
+    passed = frozenset(f for f, c in conclusions.items() if c.state == PASSED and not c.problem)
+    twice = held_twice(frames.batch_projects(), passed)
+    write = (
+        (
+            SUMMARY,
+            "A3",
+            lambda ws: _write_summary(ws, workbook, fmt, frames, conclusions, finals or {}, twice),
+        ),
+        (ALL_FINDINGS, "A4", lambda ws: _write_findings(ws, fmt, frames)),
+        (BY_DEPARTMENT, "A4", lambda ws: _write_departments(ws, workbook, fmt, frames, twice)),
+        (YEAR_OVER_YEAR, "A4", lambda ws: _write_years(ws, fmt, frames)),
+        (TARGETS, "A3", lambda ws: _write_targets(ws, fmt, targets)),
+    )
+    for name, paper, writer in write:
+        ws = add_sheet(workbook, name)
+        writer(ws)
+        _landscape(ws, paper, title, head)
     workbook.close()
     return buffer.getvalue()
+
+
+def _title(frames: Frames, region: str) -> str:
+    """`<地区><年度>年度项目支出绩效自评审核汇总`: the budget year most workbooks of the batch have."""
+    years = [y for y in map(_py, frames.batch_projects()["year"]) if isinstance(y, (int, float))]
+    year = f"{int(max(set(years), key=years.count))}年度" if years else ""
+    return f"{clean(region).strip()}{year}项目支出绩效自评审核汇总"
 
 
 def _heads(ws, sheet: sheets.Sheet, fmt: Formats) -> None:
@@ -101,7 +140,15 @@ def _heads(ws, sheet: sheets.Sheet, fmt: Formats) -> None:
         ws.write_string(0, c, column.head, fmt("head"))
 
 
-def _write_summary(ws, workbook, fmt: Formats, frames: Frames, conclusions: dict[str, Conclusion]) -> None:
+def _write_summary(
+    ws,
+    workbook,
+    fmt: Formats,
+    frames: Frames,
+    conclusions: dict[str, Conclusion],
+    finals: dict[str, str],
+    twice: dict[str, str],
+) -> None:
     _heads(ws, sheets.SUMMARY, fmt)
     style = [column.style for column in sheets.SUMMARY.columns]
     f = frames.findings
@@ -116,6 +163,8 @@ def _write_summary(ws, workbook, fmt: Formats, frames: Frames, conclusions: dict
     problems = f[f["decision_problem"].notna() & (f["decision_problem"] != "")]
     for file, problem in zip(problems["file"], problems["decision_problem"], strict=True):
         notes_of.setdefault(file, []).append(problem)
+    for file, kept in twice.items():
+        notes_of.setdefault(file, []).append(MSG["R_held_twice"].format(other=kept))
     projects = frames.batch_projects()
     for r, p in enumerate(projects.itertuples(index=False), start=1):
         values = (
@@ -129,6 +178,9 @@ def _write_summary(ws, workbook, fmt: Formats, frames: Frames, conclusions: dict
             put(ws, r, c, value, fmt, style[c])
         for c, n in zip(COUNT_COLS, (p.errors, p.warnings, p.infos), strict=True):
             ws.write_number(r, c, int(n), fmt(style[c]))
+        if p.readable and _py(p.total) is None:  # v3: 总分 unknown (findings.json total null)
+            for head in ("复核总分", "等级"):
+                put(ws, r, _SUMMARY(head), MSG["R_unknown"], fmt, "unknown")
         link = _SUMMARY("审核表")
         if not (p.scored and file_link(ws, r, link, p.scored, "", fmt("link"), LINK_TEXT)):
             put(ws, r, link, p.scored or None, fmt, "text" if p.scored else "center")
@@ -142,10 +194,13 @@ def _write_summary(ws, workbook, fmt: Formats, frames: Frames, conclusions: dict
         put(ws, r, CONCLUSION_COL, conclusion.state if conclusion else PENDING, fmt, "center", severity)
         put(ws, r, _SUMMARY(sheets.REVIEWER_HEAD), conclusion.reviewer if conclusion else None, fmt, "center")
         put(ws, r, _SUMMARY(sheets.DATE_HEAD), conclusion.day if conclusion else None, fmt, "center")
+        final = finals.get(p.file) or None
+        blocked = Severity.ERROR if final and final != "已生成" else None
+        put(ws, r, _SUMMARY(sheets.FINAL_HEAD), final, fmt, "text", blocked)
         wrapped = (p.file, p.name, p.unit, unreadable)
         ws.set_row(r, fit_height(zip(wrapped, sheets.SUMMARY.wrap_widths, strict=True)))
     last = max(len(projects), 1)
-    _totals(ws, fmt, projects, last + 1)
+    _totals(ws, fmt, projects[~projects["file"].isin(set(twice))], last + 1)
     for grade, (bg, font) in GRADE_FILLS.items():
         ws.conditional_format(
             1,
@@ -189,7 +244,6 @@ def _write_summary(ws, workbook, fmt: Formats, frames: Frames, conclusions: dict
         )
     ws.freeze_panes(1, 1)
     ws.autofilter(0, 0, last, sheets.SUMMARY.last)
-    _landscape(ws)
 
 
 _URL_ESCAPES = {
@@ -229,7 +283,14 @@ def _totals(ws, fmt: Formats, projects, r: int) -> None:
     executed = sum(v for v in map(_py, projects["executed"]) if isinstance(v, (int, float)))
     put(ws, r, _SUMMARY("预算（万元）"), budget, fmt, "money")
     put(ws, r, _SUMMARY("执行数（万元）"), executed, fmt, "money")
-    put(ws, r, _SUMMARY("执行率"), executed / budget if budget else None, fmt, "percent")
+    # the rate over the projects that state both (v3: an unknown 执行数 is left out, never 0)
+    pairs = [
+        (b, e)
+        for b, e in zip(map(_py, projects["budget"]), map(_py, projects["executed"]), strict=True)
+        if isinstance(b, (int, float)) and isinstance(e, (int, float))
+    ]
+    known = sum(b for b, _ in pairs)
+    put(ws, r, _SUMMARY("执行率"), sum(e for _, e in pairs) / known if known else None, fmt, "percent")
     for c, col in zip(COUNT_COLS, ("errors", "warnings", "infos"), strict=True):
         ws.write_number(r, c, int(sum(int(n) for n in projects[col])), fmt("score"))
 
@@ -285,14 +346,14 @@ def _write_findings(ws, fmt: Formats, frames: Frames) -> None:
         ws.set_row(r, fit_height(zip(wrapped, sheets.ALL_FINDINGS.wrap_widths, strict=True)))
     ws.freeze_panes(1, 0)
     ws.autofilter(0, 0, max(r, 1), sheets.ALL_FINDINGS.last)
-    _landscape(ws)
 
 
-def _write_departments(ws, workbook, fmt: Formats, frames: Frames) -> None:
-    """The pivot per 主管部门, and a stacked column chart of its grade counts beside it."""
+def _write_departments(ws, workbook, fmt: Formats, frames: Frames, twice: dict[str, str]) -> None:
+    """The pivot per 主管部门 (a project held twice counted once, said under the table), and a
+    stacked column chart of its grade counts below it."""
     sheet = sheets.BY_DEPARTMENT
     _heads(ws, sheet, fmt)
-    pivot = by_department(frames)
+    pivot = by_department(frames, twice)
     mean = sheet.col("平均复核总分")
     for r, row in enumerate(pivot.itertuples(index=False), start=1):
         for c, (value, column) in enumerate(zip(row, sheet.columns, strict=True)):
@@ -309,7 +370,9 @@ def _write_departments(ws, workbook, fmt: Formats, frames: Frames) -> None:
     n = len(pivot)
     ws.freeze_panes(1, 1)
     ws.autofilter(0, 0, max(n, 1), sheet.last)
-    _landscape(ws)
+    if twice:
+        note = MSG["R_held_twice_note"].format(n=len(twice), files="、".join(sorted(twice)))
+        ws.write_string(n + 1, 0, note, fmt("text"))
     if not n:
         return
     chart = workbook.add_chart({"type": "column", "subtype": "stacked"})
@@ -325,10 +388,13 @@ def _write_departments(ws, workbook, fmt: Formats, frames: Frames) -> None:
             }
         )
     chart.set_title({"name": "各主管部门项目自评等级分布（复核）"})
-    chart.set_y_axis({"name": "项目数", "major_gridlines": {"visible": True}})
+    # whole projects: an axis of 0.2, 0.5 … projects says nothing a count can be
+    chart.set_y_axis(
+        {"name": "项目数", "major_gridlines": {"visible": True}, "major_unit": 1, "min": 0, "num_format": "0"}
+    )
     chart.set_legend({"position": "bottom"})
     chart.set_size({"width": 760, "height": 360})
-    ws.insert_chart(n + 3, 0, chart)
+    ws.insert_chart(n + 3 + bool(twice), 0, chart)
 
 
 def _write_years(ws, fmt: Formats, frames: Frames) -> None:
@@ -356,9 +422,10 @@ def _write_years(ws, fmt: Formats, frames: Frames) -> None:
             put(ws, r, c, _py(value), fmt, column.style)
         wrapped = (row.name, row.unit, row.file, row.prev_file, row.lowered)
         ws.set_row(r, fit_height(zip(wrapped, sheet.wrap_widths, strict=True)))
+    if table.empty:  # printed, a bare header would look like a page that failed
+        ws.merge_range(1, 0, 1, sheet.last, MSG["R_no_year_over_year"], fmt("text"))
     ws.freeze_panes(1, 1)
     ws.autofilter(0, 0, max(len(table), 1), sheet.last)
-    _landscape(ws)
 
 
 def _write_targets(ws, fmt: Formats, table: pd.DataFrame | None) -> None:
@@ -383,17 +450,36 @@ def _write_targets(ws, fmt: Formats, table: pd.DataFrame | None) -> None:
         put(ws, 1, 0, MSG["TARGETS_OFF"] if table is None else MSG["TARGETS_NONE"], fmt, "text")
     ws.freeze_panes(1, 2)
     ws.autofilter(0, 0, max(r, 1), sheet.last)
-    _landscape(ws)
 
 
-def _landscape(ws) -> None:
-    ws.set_paper(9)
+def _landscape(ws, paper: str, title: str, head: Letterhead) -> None:
+    """Landscape on `paper`, one page wide, the header row on every page; the title, 制表单位 and
+    date above the table on every page (a page header: the sheet's first row stays the header a
+    reviewer's 审核结论 is read back by)."""
+    code, _ = PAPER[paper]
+    ws.set_paper(code)
     ws.set_landscape()
     ws.fit_to_pages(1, 0)
-    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.6)
+    ws.set_margins(left=0.4, right=0.4, top=0.9, bottom=0.6)
     ws.center_horizontally()
     ws.repeat_rows(0)
+    left = f"制表单位：{_header_text(head.bureau)}" if head.bureau.strip() else ""
+    right = f"日期：{head.day.year}年{head.day.month}月{head.day.day}日" if head.day else ""
+    ws.set_header(f'&L{left}&C&"黑体,Regular"&14{_header_text(title)}&R{right}', {"margin": 0.3})
     ws.set_footer("&C第 &P 页 共 &N 页")
+
+
+def _header_text(text: str) -> str:
+    """Text for a page header: & starts a code there."""
+    return clean(text).replace("&", "&&")[:80]
+
+
+def print_scale(widths: tuple[float, ...], paper: str) -> float:
+    """The scale Excel prints `widths` (characters) at, one page wide on `paper` landscape with
+    _landscape's margins: what keeps every sheet at 70 % or more."""
+    _, mm = PAPER[paper]
+    printable = (mm / 25.4 - 0.8) * 72
+    return min(1.0, printable / sum(int(w * 7 + 5) * 0.75 for w in widths))
 
 
 # ---------------------------------------------------------------- findings.csv

@@ -55,6 +55,8 @@ STYLES: dict[str, dict] = {
     "text": {**_BOX, "align": "left"},
     "center": {**_BOX, "align": "center"},
     "score": {**_BOX, "align": "center"},  # looks like center; named for what it holds
+    # v3: a figure that cannot be verified (无法复核): amber, as a 警告
+    "unknown": {**_BOX, "align": "center", "bg_color": "#FFEB9C", "font_color": "#9C5700"},
     "money": {**_BOX, "align": "right", "num_format": "#,##0.00##"},
     "percent": {**_BOX, "align": "center", "num_format": "0.00%"},
     "date": {**_BOX, "align": "center", "num_format": "yyyy-mm-dd"},
@@ -64,6 +66,14 @@ STYLES: dict[str, dict] = {
     "list_text": {**_BASE, "align": "left", "bottom": 4, "bottom_color": "#BFBFBF"},
     "list_center": {**_BASE, "align": "center", "bottom": 4, "bottom_color": "#BFBFBF"},
     "list_score": {**_BASE, "align": "center", "bottom": 4, "bottom_color": "#BFBFBF"},
+    "list_unknown": {
+        **_BASE,
+        "align": "center",
+        "bottom": 4,
+        "bottom_color": "#BFBFBF",
+        "bg_color": "#FFEB9C",
+        "font_color": "#9C5700",
+    },
     "list_link": {
         **_BASE,
         "align": "center",
@@ -74,6 +84,9 @@ STYLES: dict[str, dict] = {
     },
     "list_label": {**_BASE, "align": "left", "bold": True, "bottom": 4, "bottom_color": "#BFBFBF"},
     "copy": {**_BASE, "valign": "top", "num_format": "General"},
+    # a copied table's text: from the top, so a cell taller than Excel's 409 pt row loses its end
+    # only (centred, it lost its first and last lines in print)
+    "table_text": {**_BOX, "align": "left", "valign": "top"},
     "copy_date": {**_BASE, "valign": "top", "num_format": "yyyy-mm-dd"},
     "copy_datetime": {**_BASE, "valign": "top", "num_format": "yyyy-mm-dd hh:mm"},
     "copy_time": {**_BASE, "valign": "top", "num_format": "hh:mm:ss"},

@@ -10,7 +10,7 @@ how it looks:
 """
 
 from .package import AUTHOR, COMMENT_AUTHOR, base_package, package
-from .page import FANGSONG, HEITI, KAITI, SONGTI, TITLE_CHARS, XIAOBIAOSONG
+from .page import FANGSONG, HEITI, KAITI, LANDSCAPE_WIDTH, SONGTI, TITLE_CHARS, XIAOBIAOSONG
 from .runs import (
     COMMENT_MARKS,
     COMMENT_OPEN,
@@ -33,6 +33,7 @@ __all__ = [
     "FANGSONG",
     "HEITI",
     "KAITI",
+    "LANDSCAPE_WIDTH",
     "LINE_BREAK",
     "OTHER_TAGS",
     "PARAGRAPH_TAGS",

@@ -23,6 +23,7 @@ from .page import (
     FONT_TABLE,
     FOOTER_DISTANCE,
     KEEP_STYLES,
+    LANDSCAPE_MARGINS,
     LATIN,
     LINE_PITCH,
     MARGINS,
@@ -71,19 +72,47 @@ ZIP_STAMP = (1980, 1, 1, 0, 0, 0)  # zip entry times are fixed: the same report 
 @dataclass(frozen=True)
 class _Base:
     static_zip: bytes  # every part but document.xml and core.xml, compressed
+    plain_zip: bytes  # the same without the comments part's relationship and content type (定稿)
     sect_pr: str  # the body's final <w:sectPr> (footers, page numbers from 1)
     cover_sect_pr: str  # the inside of the cover's sectPr (same page, no footer)
 
+    @property
+    def continued_sect_pr(self) -> str:
+        """A later portrait section: a new page, numbers running on."""
+        return self.sect_pr.replace('<w:pgNumType w:start="1"/>', "").replace(
+            '<w:type w:val="oddPage"/>', '<w:type w:val="nextPage"/>'
+        )
+
+    @property
+    def landscape_sect_pr(self) -> str:
+        """A landscape section (附件1, the form as the official one is printed): the 版心 turned, 225 ×
+        156 mm, the binding edge (订口) at the top; numbers running on."""
+        return re.sub(
+            r"<w:pgMar [^>]*/>",
+            LANDSCAPE_MARGINS,
+            self.continued_sect_pr.replace(
+                f'<w:pgSz w:w="{PAGE_W}" w:h="{PAGE_H}"/>',
+                f'<w:pgSz w:w="{PAGE_H}" w:h="{PAGE_W}" w:orient="landscape"/>',
+            ),
+        )
+
 
 def package(
-    body: str, title: str, subject: str, run_date: dt.date, comments: dict[int, list[str]] | None = None
+    body: str,
+    title: str,
+    subject: str,
+    run_date: dt.date,
+    comments: dict[int, list[str]] | None = None,
+    sect_pr: str | None = None,
 ) -> bytes:
     """The .docx: the shared base parts, this report's body, its comments and core properties.
 
-    `comments` maps a comment id the body anchors (`commented()`) to its paragraphs.
+    `comments` maps a comment id the body anchors (`commented()`) to its paragraphs; None: the
+    package has no comments part at all (the 定稿). `sect_pr`: the last section's properties when
+    the body has sections of its own (Writer.last_sect_pr).
     """
     base = base_package()
-    document = DOC_OPEN + body + base.sect_pr + "</w:body></w:document>"
+    document = DOC_OPEN + body + (sect_pr or base.sect_pr) + "</w:body></w:document>"
     stamp = f"{run_date.isoformat()}T00:00:00Z"
     notes = "".join(
         f'<w:comment w:id="{cid}" w:author="{xml_text(COMMENT_AUTHOR)}" w:initials="{xml_text(COMMENT_AUTHOR)}" w:date="{stamp}">'
@@ -108,7 +137,7 @@ def package(
         stamp=stamp,
     )
     # the static parts are compressed once (in `_base`); a report appends its own two parts
-    out = io.BytesIO(base.static_zip)
+    out = io.BytesIO(base.static_zip if comments is not None else base.plain_zip)
     with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr(
             zipfile.ZipInfo("word/document.xml", ZIP_STAMP), document.encode("utf-8"), zipfile.ZIP_DEFLATED
@@ -116,11 +145,12 @@ def package(
         zf.writestr(
             zipfile.ZipInfo("docProps/core.xml", ZIP_STAMP), core.encode("utf-8"), zipfile.ZIP_DEFLATED
         )
-        zf.writestr(
-            zipfile.ZipInfo(COMMENTS_PART, ZIP_STAMP),
-            (COMMENTS_OPEN + notes + "</w:comments>").encode("utf-8"),
-            zipfile.ZIP_DEFLATED,
-        )
+        if comments is not None:
+            zf.writestr(
+                zipfile.ZipInfo(COMMENTS_PART, ZIP_STAMP),
+                (COMMENTS_OPEN + notes + "</w:comments>").encode("utf-8"),
+                zipfile.ZIP_DEFLATED,
+            )
     return out.getvalue()
 
 
@@ -178,19 +208,28 @@ def base_package() -> _Base:
         b'w:eastAsia="ja-JP"', b'w:eastAsia="zh-CN"'
     )
     parts["docProps/app.xml"] = APP.encode("utf-8")
+    plain = {
+        **parts,
+        "[Content_Types].xml": _prune_rels(parts["[Content_Types].xml"], "comments"),
+        "word/_rels/document.xml.rels": _prune_rels(parts["word/_rels/document.xml.rels"], "comments"),
+    }
+    return _Base(_static_zip(parts), _static_zip(plain), sect_pr, cover_inner)
+
+
+def _static_zip(parts: dict[str, bytes]) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, data in parts.items():
             if name not in ("word/document.xml", "docProps/core.xml", COMMENTS_PART):
                 zf.writestr(zipfile.ZipInfo(name, ZIP_STAMP), data, zipfile.ZIP_DEFLATED)
-    return _Base(out.getvalue(), sect_pr, cover_inner)
+    return out.getvalue()
 
 
-def _prune_rels(data: bytes) -> bytes:
+def _prune_rels(data: bytes, *also: str) -> bytes:
     root = etree.fromstring(data)
     for child in list(root):
         target = child.get("Target") or child.get("PartName") or ""
-        if any(d in target for d in DROP_PARTS) or child.get("Extension") == "jpeg":
+        if any(d in target for d in (*DROP_PARTS, *also)) or child.get("Extension") == "jpeg":
             root.remove(child)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 

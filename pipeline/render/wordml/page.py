@@ -16,6 +16,9 @@ from docx.shared import Mm, Pt
 PAGE_W, PAGE_H = 11906, 16838  # A4
 MARGINS = {"top": Mm(37), "bottom": Mm(35), "left": Mm(28), "right": Mm(26)}
 TEXT_WIDTH = 8844  # 版心 156 mm
+# a landscape section: the 版心 turned (225 × 156 mm), 订口 (28 mm) at the top, the page number below
+LANDSCAPE_WIDTH = 12756  # 225 mm
+LANDSCAPE_MARGINS = '<w:pgMar w:top="1587" w:right="1984" w:bottom="1587" w:left="2098" w:header="850" w:footer="680" w:gutter="0"/>'
 FOOTER_DISTANCE = Mm(23)  # the page number sits about 7 mm below the 版心
 CHARS_PER_LINE, BODY_PT, TITLE_PT = 28, 16, 22
 TITLE_CHARS = TEXT_WIDTH // 20 / TITLE_PT  # 20 characters of 2号 on a title line
@@ -75,12 +78,13 @@ STYLES: tuple[StyleSpec, ...] = (
     StyleSpec("CoverTitle", "封面标题", XIAOBIAOSONG, size=22, align=WD_ALIGN_PARAGRAPH.CENTER, line=35,
               before=72, after=56, grid=False),
     StyleSpec("CoverLine", "封面项目", left=2, line=34, align=WD_ALIGN_PARAGRAPH.LEFT),
-    StyleSpec("Note", "说明", italic=True, **_BODY),
-    # the unit's own numbered paragraphs (一、… 1. …): indented under our text, so they read as items
-    # of the unit's text and never as headings of this document
-    StyleSpec("UnitItem", "单位条目", left=2, first_line=2),
+    # 公文 never uses italics: a note in our own voice is set in 楷体, as GB/T 9704 sets the second level
+    StyleSpec("Note", "说明", KAITI, **_BODY),
+    # the unit's own numbered paragraphs (一、… 1. …): first line indented two characters as any 公文
+    # paragraph (GB/T 9704), a style of their own so they are never taken for headings of this document
+    StyleSpec("UnitItem", "单位条目", first_line=2),
     # a caption saying that what follows is the unit's text as written
-    StyleSpec("UnitNote", "单位原文说明", KAITI, size=14, line=26, align=WD_ALIGN_PARAGRAPH.LEFT, first_line=2),
+    StyleSpec("UnitNote", "单位原文说明", KAITI, align=WD_ALIGN_PARAGRAPH.LEFT, first_line=2),
     StyleSpec("Centered", "居中", align=WD_ALIGN_PARAGRAPH.CENTER),
     StyleSpec("Closing", "落款", align=WD_ALIGN_PARAGRAPH.RIGHT, right=4),
     StyleSpec("Attachments", "附件说明", left=5, hanging=3, align=WD_ALIGN_PARAGRAPH.LEFT),

@@ -21,11 +21,11 @@ _TABLE_BORDERS = (
 
 
 # ---------------------------------------------------------------- the XML of every table
-def _widths(widths_mm) -> list[int]:
+def _widths(widths_mm, text_width: int = TEXT_WIDTH) -> list[int]:
     """Column widths in mm, scaled to the 版心 (twips; the last column takes the rounding)."""
     total = sum(widths_mm)
-    widths = [round(TEXT_WIDTH * mm / total) for mm in widths_mm]
-    widths[-1] += TEXT_WIDTH - sum(widths)
+    widths = [round(text_width * mm / total) for mm in widths_mm]
+    widths[-1] += text_width - sum(widths)
     return widths
 
 
@@ -34,7 +34,7 @@ def _table_open(widths: list[int], bottom: bool = True) -> str:
     grid = "".join(f'<w:gridCol w:w="{w}"/>' for w in widths)
     borders = _TABLE_BORDERS if bottom else _TABLE_BORDERS.replace(_BORDER.format("bottom"), "")
     return (
-        f'<w:tbl><w:tblPr><w:tblW w:w="{TEXT_WIDTH}" w:type="dxa"/><w:jc w:val="center"/>{borders}'
+        f'<w:tbl><w:tblPr><w:tblW w:w="{sum(widths)}" w:type="dxa"/><w:jc w:val="center"/>{borders}'
         '<w:tblLayout w:type="fixed"/>'
         f'<w:tblCellMar><w:top w:w="{_CELL_PAD}" w:type="dxa"/><w:left w:w="{_CELL_MARGIN}" w:type="dxa"/>'
         f'<w:bottom w:w="{_CELL_PAD}" w:type="dxa"/><w:right w:w="{_CELL_MARGIN}" w:type="dxa"/></w:tblCellMar>'
@@ -161,12 +161,20 @@ class GridCell:
     role: str
 
 
-# a filled cell: a table head, or a bar of a chart drawn as a table (the county report)
+# a filled cell: a table head, a bar of a chart drawn as a table (the county report), or a figure
+# that is unknown (无法复核, scoring.md v3): amber, as a 警告 is in the workbook
 _SHADE = {
     role: f'<w:shd w:val="clear" w:color="auto" w:fill="{fill}"/>'
-    for role, fill in (("head", "F2F2F2"), ("bar", "7F7F7F"))
+    for role, fill in (("head", "F2F2F2"), ("bar", "7F7F7F"), ("unknown", "FFEB9C"))
 }
-_ROLE_ALIGN = {"label": "center", "vlabel": "center", "head": "center", "text": "left", "center": "center"}
+_ROLE_ALIGN = {
+    "label": "center",
+    "vlabel": "center",
+    "head": "center",
+    "text": "left",
+    "center": "center",
+    "unknown": "center",
+}
 
 
 def grid_table(
@@ -175,21 +183,24 @@ def grid_table(
     header_rows: tuple[int, ...] = (),
     bottom: bool = True,
     whole: bool = False,
+    text_width: int = TEXT_WIDTH,
 ) -> str:
-    """A table from placed cells (spans and merges as laid out), in the 五号 table styles.
-    `header_rows`: rows repeated at the top of every page the table runs onto (they must open the
-    table); `bottom=False`: no bottom rule, for a table that another continues right below;
-    `whole`: the table is kept on one page (a chart)."""
-    widths = _widths(widths_mm)
+    """A table from placed cells (spans and merges as laid out), in the 五号 table styles, across
+    `text_width` (twips: the portrait 版心, or the landscape one). `header_rows`: rows repeated at the
+    top of every page the table runs onto (they must open the table); `bottom=False`: no bottom
+    rule, for a table that another continues right below; `whole`: the table is kept on one page (a
+    chart)."""
+    widths = _widths(widths_mm, text_width)
     edges = [sum(widths[:i]) for i in range(len(widths) + 1)]
     at: dict[tuple[int, int], GridCell] = {}
     for cell in cells:
         for r in range(cell.r0, cell.r1 + 1):
             at[(r, cell.c0)] = cell
     rows = sorted({r for cell in cells for r in range(cell.r0, cell.r1 + 1)})
-    # a row inside a group merged down an inner column (a 二级指标) keeps with the next: groups are
-    # not split over pages where they fit on one (the outermost column's label may run on)
-    together = {r for cell in cells if cell.c0 > 0 for r in range(cell.r0, cell.r1)}
+    # a row inside a group merged down the 二级指标 column (the third) keeps with the next: such a
+    # group is not split over pages where it fits on one. The labels of the first two columns (绩效
+    # 指标, 产出指标) may run on: keeping their groups whole would move the whole indicator table.
+    together = {r for cell in cells if cell.c0 == 2 for r in range(cell.r0, cell.r1)}
     if whole:
         together.update(rows[:-1])
     parts = [_table_open(widths, bottom)]

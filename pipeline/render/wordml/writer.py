@@ -48,10 +48,19 @@ OTHER_TAGS = {
     "th",
     "tr",
     "end-table",
+    "landscape",
+    "end-landscape",
 }
 
 
-_TITLE_BREAK = re.compile("(?<=[、，,；;：:暨])")
+# Where a title may break inside the project's name (GB/T 9704 7.3.3: 词意完整): after 暨 and a
+# clause's punctuation, and after a word that closes a noun (…系统, …项目) unless punctuation
+# follows (a line never ends in 、: an enumeration is not cut at its commas) or the work done on it
+# (系统|运行维护 would cut 系统运行维护).
+_TITLE_BREAK = re.compile(
+    "(?<=[，,；;：:暨])|(?<=项目|工程|系统|大楼|机关|单位|维护|建设|管理|服务|经费|资金|专项|通讯|改造"
+    "|采购|补助|补贴|中心|设施|设备)(?![、，,；;：:。）)”」]|$|维|建|管|改|采|运|服|升|养|修|项)"
+)
 _UNIT_NUMBERING = re.compile(
     r"\s*(?:[一二三四五六七八九十]+[、.．]|[（(][一二三四五六七八九十\d]+[）)]|\d+[、.．](?!\d)|[①-⑳])"
 )
@@ -68,6 +77,10 @@ class Writer:
         self.table: TemplateTable | None = None
         self.closing: list[str] = []
         self.after_table = False
+        self.sections = 0  # sections closed so far after the cover's (their sectPr written)
+        self.landscape = False  # inside @landscape … @end-landscape
+        self.section_ends = ""  # a section that ends here: its sectPr goes before the next paragraph
+        self.new_page = False  # a section break just started a page: no page break before
 
     def write(self, lines: list[Line]) -> str:
         appendices = [line.text for line in lines if line.tag == "appendix"]
@@ -76,12 +89,52 @@ class Writer:
                 raise ReportTemplateError(f"报告模板第 {line.number} 行：表格未以 @end-table 结束")
             if line.tag != "closing":
                 self._flush_closing()
+            if self.section_ends and line.tag not in ("closing", "end-landscape"):
+                self._close_section()
             _HANDLERS.get(line.tag, Writer._paragraph)(self, line, appendices)
         if self.table is not None:
             raise ReportTemplateError("报告模板：最后一个表格未以 @end-table 结束")
         self._flush_closing()
         self._flush_table_gap(paragraph_follows=False)
         return "".join(self.out)
+
+    @property
+    def last_sect_pr(self) -> str | None:
+        """The body's last section (package's `sect_pr`): None = the base one (one body section)."""
+        base = base_package()
+        if self.section_ends:  # the body ends in the landscape section
+            return self.section_ends
+        return base.continued_sect_pr if self.sections else None
+
+    def _landscape(self, line: Line, appendices: list[str]) -> None:
+        """What follows, to @end-landscape, is set on landscape pages (附件1's form)."""
+        self._flush_table_gap(paragraph_follows=True)
+        base = base_package()
+        self._end_section(base.sect_pr if self.sections == 0 else base.continued_sect_pr)
+        self.landscape = True
+
+    def _end_landscape(self, line: Line, appendices: list[str]) -> None:
+        self.landscape = False
+        self.section_ends = base_package().landscape_sect_pr  # written before what follows, if anything
+
+    def _close_section(self) -> None:
+        sect, self.section_ends = self.section_ends, ""
+        self._flush_table_gap(paragraph_follows=True)
+        self._end_section(sect)
+
+    def _end_section(self, sect: str) -> None:
+        """The section ends with the last paragraph written (Word keeps a section's properties in
+        its last paragraph); after a table, an empty one-point paragraph carries them."""
+        last = self.out[-1] if self.out else ""
+        if self.after_table or not last.startswith("<w:p>"):
+            self.out.append(f'<w:p><w:pPr><w:pStyle w:val="TableGap"/>{sect}</w:pPr></w:p>')
+            self.after_table = False
+        elif last.startswith("<w:p><w:pPr>"):
+            self.out[-1] = last.replace("</w:pPr>", sect + "</w:pPr>", 1)
+        else:
+            self.out[-1] = f"<w:p><w:pPr>{sect}</w:pPr>" + last[len("<w:p>") :]
+        self.sections += 1
+        self.new_page = True
 
     def comment_ids(self) -> list[int]:
         """The comments the written body anchors, in order."""
@@ -99,7 +152,7 @@ class Writer:
         self.out.append(paragraph("UnitItem" if numbered else "Normal", line.text))
 
     def _title(self, line: Line, appendices: list[str]) -> None:
-        """A long title breaks only where the template put `|` and after punctuation inside the name."""
+        """A long title breaks only where the template put `|` and at word ends inside the name."""
         self._flush_table_gap(paragraph_follows=True)
         pieces = [p for part in line.text.split("|") for p in _TITLE_BREAK.split(part.strip()) if p]
         lines = balanced_lines(pieces, TITLE_CHARS)
@@ -176,7 +229,10 @@ class Writer:
         self._flush_table_gap(paragraph_follows=True)
         self.appendix += 1
         label = "附件" if len(appendices) == 1 else f"附件{self.appendix}"
-        self.out.append(paragraph("AppendixLabel", label))
+        # a section break has just started the page: a page break before would leave one blank
+        extra = '<w:pageBreakBefore w:val="0"/>' if self.new_page else ""
+        self.new_page = False
+        self.out.append(paragraph("AppendixLabel", label, extra))
         self.out.append(paragraph("AppendixTitle", line.text))
 
     def _table(self, line: Line, appendices: list[str]) -> None:
