@@ -152,7 +152,7 @@ def _work_chunk(tasks: list[tuple]) -> list[Outcome]:
         target = _STATE["output"] / folder
 
         def redo(decided: tuple[Decision, ...], path=path, name=name, digest=digest, now=now, extras=extras):
-            return _compute(Path(path), name, digest, decided, now, extras)
+            return _compute(Path(path), name, digest, decided, now, extras, conclusion)
 
         fresh = _Fresh(target, name, decided, seen, redo)
         computed.append(
