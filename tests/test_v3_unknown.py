@@ -128,5 +128,8 @@ def test_every_output_says_unknown_and_names_the_blocking_cells(tmp_path):
         assert row[7] == row[8] == "无法复核"
     departments = openpyxl.load_workbook(out / "审核汇总.xlsx")["按主管部门"]
     head, *body = list(departments.iter_rows(values_only=True))
-    assert sum(row[head.index("无法复核")] for row in body) == 6
+    counts = [row[head.index("无法复核")] for row in body]
+    # six workbooks, three projects: each cause pair shares its base, so X003 holds them as one project,
+    # counted once (issue 24); the row below the table is that note
+    assert sum(n for n in counts if isinstance(n, int)) == 3
     assert all(row[head.index("平均复核总分")] is None for row in body)  # left out of averages
