@@ -151,7 +151,15 @@ def _work_chunk(tasks: list[tuple]) -> list[Outcome]:
         _STATE["started"][slot] = -1.0  # computed: writing is not timed
         target = _STATE["output"] / folder
 
-        def redo(decided: tuple[Decision, ...], path=path, name=name, digest=digest, now=now, extras=extras):
+        def redo(
+            decided: tuple[Decision, ...],
+            path=path,
+            name=name,
+            digest=digest,
+            now=now,
+            extras=extras,
+            conclusion=conclusion,
+        ):
             return _compute(Path(path), name, digest, decided, now, extras, conclusion)
 
         fresh = _Fresh(target, name, decided, seen, redo)
