@@ -31,9 +31,9 @@ test: $(STAMP)  ## 运行全部测试
 template: $(STAMP)  ## 重新生成 input_templates/ 中的空白模板、填报示例和批复绩效目标模板
 	$(PY) -m pipeline template
 
-bench: $(STAMP)  ## 性能基准：N 个合成工作簿（N=300），与朴素实现对比
+bench: $(STAMP)  ## 性能基准：N 个合成工作簿（N=300），与朴素实现对比；RSS_N=2000,10000 测主进程内存
 	$(BYTECODE)
-	$(PY) -m tests.bench $(if $(N),--n $(N))
+	$(PY) -m tests.bench $(if $(N),--n $(N)) $(if $(RSS_N),--rss-n $(RSS_N))
 
 fuzz: $(STAMP)  ## 以变异的示例工作簿做模糊测试（默认 5 分钟，FUZZ_SECONDS 可改）
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-300} $(PY) -m pytest tests/hostile/test_fuzz.py tests/hostile/test_race.py -m slow -p no:cacheprovider
