@@ -38,7 +38,7 @@ from ..county import (
 )
 from ..decisions import PASSED, PENDING, RETURNED, WAIVED, Conclusion
 from ..schema import GRADES
-from ..tables import by_department
+from ..tables import by_department, held_twice
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -170,46 +170,22 @@ def _shares(groups: list[tuple[str, list[ProjectLine]]], n: int) -> tuple[Share,
 def _once(
     projects: pd.DataFrame, conclusions: dict[str, Conclusion]
 ) -> tuple[pd.DataFrame, tuple[Duplicate, ...]]:
-    """The projects with each one held twice (X003) counted once."""
-    files = list(projects["file"])
-    parent = {f: f for f in files}
-
-    def root(f: str) -> str:
-        while parent[f] != f:
-            parent[f] = parent[parent[f]]
-            f = parent[f]
-        return f
-
-    identical: set[str] = set()
-    for column in ("sha256", "key"):
-        first: dict[str, str] = {}
-        for f, value in zip(files, projects[column], strict=True):
-            if not value:
-                continue
-            if value in first:
-                parent[root(f)] = root(first[value])
-                if column == "sha256":
-                    identical.update((f, first[value]))
-            else:
-                first[value] = f
+    """The projects with each one held twice (X003) counted once: the copy 审核汇总 counts too
+    (tables.held_twice: the one marked 通过, else the later)."""
+    passed = frozenset(f for f, c in conclusions.items() if c is not None and c.state == PASSED)
+    counted_as = held_twice(projects, passed)
     groups: dict[str, list[str]] = {}
-    for f in files:
-        groups.setdefault(root(f), []).append(f)
-    rank = {PASSED: 0, RETURNED: 1}
-    drop: list[str] = []
-    duplicates = []
-    names = dict(zip(files, projects["name"], strict=True))
-    for members in groups.values():
-        if len(members) < 2:
-            continue
-        order = {f: i for i, f in enumerate(members)}
-        kept = min(members, key=lambda f: (rank.get(_state(conclusions, f), 2), order[f]))
-        dropped = tuple(f for f in members if f != kept)
-        drop.extend(dropped)
-        duplicates.append(
-            Duplicate(kept, str(names[kept] or ""), dropped, all(f in identical for f in members))
+    for dropped, kept in counted_as.items():
+        groups.setdefault(kept, []).append(dropped)
+    names = dict(zip(projects["file"], projects["name"], strict=True))
+    digests = dict(zip(projects["file"], projects["sha256"], strict=True))
+    duplicates = tuple(
+        Duplicate(
+            kept, str(names[kept] or ""), tuple(dropped), len({digests[f] for f in (kept, *dropped)}) == 1
         )
-    return projects[~projects["file"].isin(drop)], tuple(duplicates)
+        for kept, dropped in groups.items()
+    )
+    return projects[~projects["file"].isin(set(counted_as))], duplicates
 
 
 def _state(conclusions: dict[str, Conclusion], file: str) -> str:
