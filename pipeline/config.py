@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import hashlib
-import itertools
 import math
 import re
 import tomllib
@@ -428,7 +427,9 @@ def load_settings(path: Path | str | None) -> Settings:
         raise ConfigError(f"配置文件 {path} 不是有效的 TOML：{_where(e)}") from None
     settings = _build(Settings, doc, "")
     _check_optional_scoring(settings)
-    _validate(settings)
+    from .config_checks import validate  # beside this module: the values that make sense together
+
+    validate(settings)
     return dataclasses.replace(settings, fingerprint=hashlib.sha256(data).hexdigest())
 
 
@@ -534,78 +535,3 @@ def _scalar(hint, raw, key: str):
         return raw
     want = {float: "数字", int: "整数", bool: "true/false", str: "文本"}.get(hint, str(hint))
     raise ConfigError(f"config.toml: {key} 应为{want}，而不是 {raw!r}")
-
-
-# ---------------------------------------------------------------- values that make sense together
-_DECIMALS = (0, 6)  # 复核得分 to at most 6 decimals; more is noise (and round() beyond ~300 fails)
-
-
-def _validate(s: Settings) -> None:
-    """Ranges and relations (scoring.md, 总分与等级): one ConfigError naming the key."""
-    for f in dataclasses.fields(Paths):
-        if not getattr(s.paths, f.name).strip():  # "" would be the config's own folder
-            raise ConfigError(f"config.toml: paths.{f.name} 不能为空：请写目录名，如 {f.default!r}")
-    w = s.weights
-    if w.total <= 0:
-        raise ConfigError(f"config.toml: weights.total = {w.total:g} 应大于 0")
-    parts = w.budget_execution + w.output + w.benefit + w.satisfaction
-    if abs(parts - w.total) > 1e-9 * max(1.0, w.total):
-        raise ConfigError(
-            f"config.toml: weights 各项之和 {parts:g}（budget_execution + output + benefit + satisfaction）"
-            f"应等于 weights.total = {w.total:g}"
-        )
-    low, high = _DECIMALS
-    if not low <= s.scoring.decimals <= high:
-        raise ConfigError(f"config.toml: scoring.decimals = {s.scoring.decimals} 应在 {low}–{high} 之间")
-    bands = s.scoring.budget_bands
-    for i, (rate, share) in enumerate(bands):
-        if share > 1:
-            raise ConfigError(
-                f"config.toml: scoring.budget_bands 第 {i + 1} 组的得分比例 {share:g} 应在 0–1 之间"
-            )
-        if i and rate >= bands[i - 1][0]:
-            raise ConfigError(
-                f"config.toml: scoring.budget_bands 第 {i + 1} 组的执行率下限 {rate:g} 应低于上一组的 "
-                f"{bands[i - 1][0]:g}（从高到低排列）"
-            )
-    g = s.grades
-    if not 0 < g.pass_ < g.good < g.excellent <= 100:
-        raise ConfigError(
-            f"config.toml: grades 分数线应为 0 < pass ({g.pass_:g}) < good ({g.good:g}) < excellent "
-            f"({g.excellent:g}) ≤ 100（优、良、中的下限从高到低）"
-        )
-    gap = s.checks.score_execution_gap
-    if not 0 <= gap <= 1:
-        raise ConfigError(
-            f"config.toml: checks.score_execution_gap = {gap:g} 应在 0–1 之间（如 0.15 即 15 个百分点）"
-        )
-    q = s.qualitative
-    named = (
-        ("failed_band", q.failed_band),
-        ("partial_band", q.partial_band),
-        ("achieved_band", q.achieved_band),
-    )
-    for name, (lo, hi) in named:
-        if not 0 <= lo <= hi <= 1:
-            raise ConfigError(
-                f"config.toml: qualitative.{name} = [{lo:g}, {hi:g}] 应满足 0 ≤ 下限 ≤ 上限 ≤ 1"
-            )
-    for (below, (_, top)), (name, (bottom, _)) in itertools.pairwise(named):
-        if bottom < top:
-            raise ConfigError(
-                f"config.toml: qualitative.{name} 的下限 {bottom:g} 低于 qualitative.{below} 的上限 {top:g}："
-                "各完成程度的得分区间不能重叠"
-            )
-    for key, value in (
-        ("checks.low_execution", s.checks.low_execution),
-        ("checks.name_overlap", s.checks.name_overlap),
-    ):
-        if value > 1:
-            raise ConfigError(f"config.toml: {key} = {value:g} 应在 0–1 之间")
-    for f in dataclasses.fields(Limits):
-        value = getattr(s.limits, f.name)
-        if value <= 0:
-            raise ConfigError(f"config.toml: limits.{f.name} = {value:g} 应大于 0（为 0 会拒读一切文件）")
-    from .config_words import validate_words  # beside this module: it holds the keyword lists' checks
-
-    validate_words(s)

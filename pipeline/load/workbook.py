@@ -44,6 +44,7 @@ from ..values import (
     parse_rate,
     parse_year,
     to_text,
+    weight_in_label,
 )
 from .container import Container, Refused, inspect_bytes, read_input
 from .grid import Grid, Header, fill_merges, find_header, find_sheet, near_miss
@@ -558,7 +559,7 @@ def _label(grid: Grid, row: int, col: int | None, known: tuple[str, ...]) -> Lab
         return Label("", None, None)
     raw = _text(grid, row, col)
     norm = normalize_label(raw)
-    name, weight = _weight_in_label(norm)
+    name, weight = weight_in_label(norm)
     written = half_width(name).strip()
     scored, _how = indicator_name(written, known) if written not in _TOTAL_ROW else (written, "")
     return Label(scored, weight, CellRef(grid.name, a1(row, col)), raw, written if scored != written else "")
@@ -571,36 +572,3 @@ _INDICATORS_READ = dataclasses.replace(
     schema.INDICATORS,
     columns=(*schema.INDICATORS.columns, schema.INDICATOR_UNIT, schema.INDICATOR_COMPARATOR),
 )
-
-
-_WEIGHT_CHARS = 12  # a weight in a label (`30`, `12.5`) is at most this long; longer runs are a name
-
-
-def _weight_in_label(text: str) -> tuple[str, float | None]:
-    """`产出指标（50分）` -> ('产出指标', 50.0); text without a trailing weight -> (text, None).
-
-    Read from the end in one pass: name, an optional bracket, the number, 分, a closing bracket, with the shortest name, as the
-    regex this replaces, which backtracked quadratically on long digit runs (96 s per cell)."""
-    end = len(text)
-    if end and text[end - 1] in ")]":
-        end -= 1
-    end = len(text[:end].rstrip())
-    if end and text[end - 1] == "分":
-        end -= 1
-    end = len(text[:end].rstrip())
-    start = end
-    while start and text[start - 1].isdecimal():
-        start -= 1
-    if start == end:
-        return text, None
-    if start >= 2 and text[start - 1] == "." and text[start - 2].isdecimal():
-        start -= 1
-        while start and text[start - 1].isdecimal():
-            start -= 1
-    number = text[start:end]
-    head = text[:start].rstrip()
-    if head and head[-1] in "([":
-        head = head[:-1]
-    if not head or len(number) > _WEIGHT_CHARS:
-        return text, None
-    return head, float(number)
