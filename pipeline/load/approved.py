@@ -27,6 +27,7 @@ from ..values import Unreadable, normalize_label, parse_year, to_text
 from .container import Refused, inspect_bytes, read_input
 from .grid import Grid, fill_merges, find_header, find_sheet
 from .rules import loader_finding
+from .workbook import engine_words
 
 _TOTAL_ROW = {"合计", "总计", "小计"}
 # an export is the bureau's own file, not a unit's: as many rows as Excel allows (the cell limit stays)
@@ -128,7 +129,7 @@ def _read_file(path: Path, label: str, limits: Limits) -> tuple[str, list[Approv
         OSError,
         ValueError,
     ) as e:
-        return source.sha256, [], refused(MSG["I001_engine"].format(error=type(e).__name__))
+        return source.sha256, [], refused(MSG["I001_engine"].format(error=engine_words(e)))
     try:
         visible = [m.name for m in book.sheets_metadata if str(m.visible).endswith("Visible")]
         name = find_sheet(list(book.sheet_names), schema.APPROVED.name, set(visible))
@@ -146,7 +147,7 @@ def _read_file(path: Path, label: str, limits: Limits) -> tuple[str, list[Approv
         rows = [list(r) for r in sheet.to_python(skip_empty_area=False)]
         grid = Grid(name, fill_merges(rows, sheet.merged_cell_ranges))
     except (calamine.CalamineError, calamine.ZipError, calamine.XmlError, ValueError) as e:
-        return source.sha256, [], refused(MSG["I001_engine"].format(error=type(e).__name__))
+        return source.sha256, [], refused(MSG["I001_engine"].format(error=engine_words(e)))
     finally:
         book.close()
     found, trouble = _rows(grid, label)
