@@ -12,7 +12,6 @@ cell, and the rest is read.
 from __future__ import annotations
 
 import dataclasses
-import io
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,13 +20,12 @@ import python_calamine as calamine
 from .. import schema
 from ..cells import a1, col_letter
 from ..config import Limits
-from ..messages import KIND_WORDS, MSG, os_reason
+from ..messages import KIND_WORDS, MSG
 from ..model import Finding
 from ..values import Unreadable, normalize_label, parse_year, to_text
-from .container import Refused, inspect_bytes, read_input
 from .grid import Grid, fill_merges, find_header, find_sheet
 from .rules import loader_finding
-from .workbook import engine_words
+from .workbook import Unopened, engine_words, open_book
 
 _TOTAL_ROW = {"合计", "总计", "小计"}
 # an export is the bureau's own file, not a unit's: as many rows as Excel allows (the cell limit stays)
@@ -111,25 +109,9 @@ def _read_file(path: Path, label: str, limits: Limits) -> tuple[str, list[Approv
 
     limits = dataclasses.replace(limits, max_rows=EXCEL_MAX_ROWS)
     try:
-        source = read_input(path, int(limits.max_file_mb * 1024 * 1024))
-    except Refused as e:
-        return "", [], refused(e.reason)
-    except OSError as e:
-        return "", [], refused(MSG["I001_open"].format(error=os_reason(e)))
-    try:
-        container = inspect_bytes(source.data, path.suffix.lower(), limits)
-        book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(source.data))
-    except Refused as e:
-        return source.sha256, [], refused(e.reason)
-    except (
-        calamine.CalamineError,
-        calamine.PasswordError,
-        calamine.ZipError,
-        calamine.XmlError,
-        OSError,
-        ValueError,
-    ) as e:
-        return source.sha256, [], refused(MSG["I001_engine"].format(error=engine_words(e)))
+        source, container, book = open_book(path, limits)
+    except Unopened as e:
+        return e.sha256, [], refused(e.reason)
     try:
         visible = [m.name for m in book.sheets_metadata if str(m.visible).endswith("Visible")]
         name = find_sheet(list(book.sheet_names), schema.APPROVED.name, set(visible))

@@ -12,7 +12,7 @@ import python_calamine as calamine
 
 from .. import schema
 from ..cells import a1
-from ..config import Settings
+from ..config import Limits, Settings
 from ..display import wan
 from ..messages import ENGINE_WORDS, KIND_WORDS, MSG, os_reason
 from ..model import (
@@ -69,34 +69,55 @@ def sha256_of(path: Path) -> str:
         raise OSError(e.reason) from None
 
 
+class Unopened(Exception):
+    """A file that cannot be opened as a workbook: `reason` is its I001 message, `sha256` that of
+    the bytes read ('' when none could be)."""
+
+    def __init__(self, reason: str, sha256: str = ""):
+        super().__init__(reason)
+        self.reason, self.sha256 = reason, sha256
+
+
+_ENGINE_ERRORS = (
+    calamine.CalamineError,
+    calamine.PasswordError,
+    calamine.ZipError,
+    calamine.XmlError,
+    OSError,
+    ValueError,
+)
+
+
+def open_book(path: Path, limits: Limits):
+    """A workbook read once (within the size limit), its container checked (zip bombs, entities,
+    cells), then opened by calamine from those bytes: (source, container, book), or Unopened.
+    From bytes, not the path: calamine cannot open a file whose name is not UTF-8 (a GBK name from
+    a zip unpacked on Linux), and these are the bytes that were checked and hashed."""
+    try:
+        source = read_input(path, int(limits.max_file_mb * 1024 * 1024))
+    except Refused as e:
+        raise Unopened(e.reason) from None
+    except OSError as e:
+        raise Unopened(MSG["I001_open"].format(error=os_reason(e))) from None
+    try:
+        container = inspect_bytes(source.data, path.suffix.lower(), limits)
+        book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(source.data))
+    except Refused as e:
+        raise Unopened(e.reason, source.sha256) from None
+    except _ENGINE_ERRORS as e:
+        raise Unopened(MSG["I001_engine"].format(error=engine_words(e)), source.sha256) from None
+    return source, container, book
+
+
 def load(path: Path, settings: Settings) -> Loaded:
     """Read one workbook. Never raises for bad input: the problems come back as findings.
     The file is read once: `Loaded.sha256` is the digest of the bytes that were read and checked."""
     path = Path(path)
-    limits = settings.limits
     try:
-        source = read_input(path, int(limits.max_file_mb * 1024 * 1024))
-    except Refused as e:
-        return Loaded(None, [_i001(e.reason)])
-    except OSError as e:
-        return Loaded(None, [_i001(MSG["I001_open"].format(error=os_reason(e)))])
+        source, container, book = open_book(path, settings.limits)
+    except Unopened as e:
+        return Loaded(None, [_i001(e.reason)], e.sha256)
     digest = source.sha256
-    try:
-        container = inspect_bytes(source.data, path.suffix.lower(), limits)
-        # From bytes, not the path: calamine cannot open a file whose name is not UTF-8 (a GBK name
-        # from a zip unpacked on Linux), and these are the bytes that were checked and hashed.
-        book = calamine.CalamineWorkbook.from_filelike(io.BytesIO(source.data))
-    except Refused as e:
-        return Loaded(None, [_i001(e.reason)], digest)
-    except (
-        calamine.CalamineError,
-        calamine.PasswordError,
-        calamine.ZipError,
-        calamine.XmlError,
-        OSError,
-        ValueError,
-    ) as e:
-        return Loaded(None, [_i001(MSG["I001_engine"].format(error=engine_words(e)))], digest)
     try:
         reader = _Reader(book, container, settings, path.name, digest)
         return Loaded(reader.project(), reader.findings, digest)
