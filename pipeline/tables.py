@@ -202,6 +202,13 @@ def held_twice(projects: pd.DataFrame, passed: frozenset[str] = frozenset()) -> 
     return out
 
 
+def department_name(value: object) -> str:
+    """A 主管部门 as the batch views name it: a blank one is grouped as （未填主管部门）."""
+    missing = value is None or (isinstance(value, float) and value != value)  # None or NaN
+    text = "" if missing else str(value).strip()
+    return text or "（未填主管部门）"
+
+
 def by_department(frames: Frames, left_out: Iterable[str] = ()) -> pd.DataFrame:
     """按主管部门: projects, budget, executed, rate, mean 复核总分, grade counts, 错误/警告 counts.
     The rate is Σ执行数 ÷ Σ预算 of the readable projects (not a mean of rates). `left_out`: copies
@@ -224,9 +231,7 @@ def by_department(frames: Frames, left_out: Iterable[str] = ()) -> pd.DataFrame:
     ]
     if p.empty:
         return pd.DataFrame(columns=columns)
-    p["department"] = p["department"].map(
-        lambda d: str(d).strip() if d is not None and str(d).strip() else "（未填主管部门）"
-    )
+    p["department"] = p["department"].map(department_name)
     for col in ("budget", "executed", "total", "errors", "warnings"):
         p[col] = pd.to_numeric(p[col], errors="coerce")
     p["unknown"] = (p["readable"].astype(bool) & p["total"].isna()).astype(int)

@@ -38,7 +38,7 @@ from ..county import (
 )
 from ..decisions import PASSED, PENDING, RETURNED, WAIVED, Conclusion
 from ..schema import GRADES
-from ..tables import by_department, held_twice
+from ..tables import by_department, department_name, held_twice
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -228,7 +228,7 @@ def _line(r: dict, conclusions: dict[str, Conclusion]) -> ProjectLine:
         file=r["file"],
         name=_text(r["name"]),
         unit=_text(r["unit"]),
-        department=_department(r["department"]),
+        department=department_name(r["department"]),
         budget=_number(r["budget"]),
         executed=_number(r["executed"]),
         rate=_number(r["rate"]),
@@ -239,10 +239,6 @@ def _line(r: dict, conclusions: dict[str, Conclusion]) -> ProjectLine:
         reviewer=c.reviewer if c is not None else "",
         day=c.day if c is not None else "",
     )
-
-
-def _department(value: object) -> str:
-    return _text(value) or "（未填主管部门）"  # as batchframes.by_department names it
 
 
 def _departments(frames: Frames, counted: pd.DataFrame) -> tuple[DepartmentLine, ...]:
