@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-stamp
 BYTECODE = @$(PY) -m compileall -q pipeline > /dev/null || true
 
 .DEFAULT_GOAL := help
-.PHONY: help reports test template bench fuzz preview docs lint format clean bundle
+.PHONY: help reports test template bench profile fuzz preview docs lint format clean bundle
 
 help:  ## 列出可用命令
 	@grep -E '^[a-z]+:.*## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
@@ -34,6 +34,10 @@ template: $(STAMP)  ## 重新生成 input_templates/ 中的空白模板、填报
 bench: $(STAMP)  ## 性能基准：N 个合成工作簿（N=300），与朴素实现对比；RSS_N=2000,10000 测主进程内存
 	$(BYTECODE)
 	$(PY) -m tests.bench $(if $(N),--n $(N)) $(if $(RSS_N),--rss-n $(RSS_N))
+
+profile: $(STAMP)  ## 一个工作进程的 CPU 花在哪里：bench 语料前 N 个（N=100）按函数、按库的占用
+	$(BYTECODE)
+	$(PY) -m tests.profile $(if $(N),--n $(N))
 
 fuzz: $(STAMP)  ## 以变异的示例工作簿做模糊测试（默认 5 分钟，FUZZ_SECONDS 可改）
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-300} $(PY) -m pytest tests/hostile/test_fuzz.py tests/hostile/test_race.py -m slow -p no:cacheprovider

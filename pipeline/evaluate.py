@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -11,8 +12,21 @@ from .checks import Context, run_checks
 from .config import Settings
 from .decisions import TOTAL_RULES, adjustments_of, key_of, loose, resolve, with_figures
 from .load import load
-from .model import Decision, Finding, Project, Result
+from .model import Decision, Finding, Project, Result, Scores
 from .scoring import score
+
+
+@dataclass(frozen=True)
+class Assessed:
+    """A workbook read, scored and checked: its Result but for the reviewer's decisions and the
+    findings made elsewhere (the batch keeps it between its two steps: batch/workers.py)."""
+
+    file: str
+    sha256: str
+    project: Project | None  # None when the file could not be read at all
+    loaded: tuple[Finding, ...]  # the loader's findings
+    scores: Scores | None
+    checked: tuple[Finding, ...]  # the checks' findings on `scores`
 
 
 def evaluate(
@@ -29,15 +43,35 @@ def evaluate(
     `decisions`: the reviewer's stored decisions on this workbook (decisions.py); a valid 调整 sets
     its 定性 line's 复核得分, so the total and the checks on it follow; `now` dates retirements.
     `extra`: findings made elsewhere (the batch's X rules), listed and rendered with the workbook's own."""
+    return conclude(assess(path, settings, today), settings, today, decisions, now, extra)
+
+
+def assess(path: Path, settings: Settings, today: date) -> Assessed:
+    """Load, score and check one workbook."""
     path = Path(path)
     loaded = load(path, settings)
     if loaded.project is None:
-        findings = sorted([*loaded.findings, *extra], key=_order)
-        return Result(Project(file=path.name, sha256=loaded.sha256), tuple(findings), None)
-    project = loaded.project
-    scores = score(project, settings)
-    findings = [*loaded.findings, *run_checks(project, Context(settings, scores, today)), *extra]
-    findings.sort(key=_order)
+        return Assessed(path.name, loaded.sha256, None, tuple(loaded.findings), None, ())
+    scores = score(loaded.project, settings)
+    checked = tuple(run_checks(loaded.project, Context(settings, scores, today)))
+    return Assessed(path.name, loaded.sha256, loaded.project, tuple(loaded.findings), scores, checked)
+
+
+def conclude(
+    a: Assessed,
+    settings: Settings,
+    today: date,
+    decisions: Sequence[Decision] = (),
+    now: str = "",
+    extra: tuple[Finding, ...] = (),
+) -> Result:
+    """The Result of an assessed workbook with `extra` findings and the reviewer's `decisions`."""
+    project = a.project
+    if project is None:
+        findings = sorted([*a.loaded, *extra], key=_order)
+        return Result(Project(file=a.file, sha256=a.sha256), tuple(findings), None)
+    scores = a.scores
+    findings = sorted([*a.loaded, *a.checked, *extra], key=_order)
     if not decisions:
         return Result(project, tuple(findings), scores)
     review = resolve(project, findings, decisions, scores, now)
@@ -46,7 +80,7 @@ def evaluate(
         on_total = {loose(k): k for k in (key_of(project.file, f) for f in findings) if k.rule in TOTAL_RULES}
         project = with_figures(project, review)
         scores = score(project, settings, adjustments, frozenset(review.figures))
-        findings = [*loaded.findings, *run_checks(project, Context(settings, scores, today)), *extra]
+        findings = [*a.loaded, *run_checks(project, Context(settings, scores, today)), *extra]
         findings.sort(key=_order)
         # a finding on the total keeps its decision: the reviewer's 调整 moved its expected value
         keys = (key_of(project.file, f) for f in findings)

@@ -60,7 +60,9 @@ def test_x_findings_reach_findings_json_scored_workbook_and_summary(tmp_path):
         "c": [],
     }
     assert scored_review(out, "a") == [("警告", "X001", "支付明细", "G2")]
-    assert report.warnings == 2 and report.timing.rerendered == 2
+    assert report.warnings == 2
+    # rendered once each, with their X findings: none a second time (issue 28)
+    assert report.timing.rerendered == 0 and sorted(s.seq for s in report.samples) == [1, 2, 3]
     summary = openpyxl.load_workbook(out / "审核汇总.xlsx")
     rows = [r for r in summary[ALL_FINDINGS].iter_rows(min_row=2, values_only=True) if r[3] == "X001"]
     assert [(r[0], r[9], r[10]) for r in rows] == [
@@ -87,6 +89,7 @@ def test_incremental_run_after_an_edit_gives_the_x_findings_of_force(tmp_path):
     batch(src, b=b2, c=c2)
     report = go(src, out)
     assert report.processed == 2 and report.skipped == 2
+    assert report.timing.rerendered == 2  # a and d, left as they were: their X findings changed
     incremental = x_findings(out)
     assert incremental == {
         "a": [],  # unchanged, yet its X001 is gone: it was rendered again
@@ -147,3 +150,17 @@ def test_by_department_sheet_has_the_pivot_and_a_grade_chart(tmp_path):
         chart = z.read("xl/charts/chart1.xml").decode()
     assert 'barDir val="col"' in chart and "stacked" in chart
     assert "按主管部门" in chart and chart.count("<c:ser>") == 4  # 优 良 中 差
+
+
+def test_rows_share_short_texts_between_workbooks():
+    """Issue 28: json.loads makes a new str for each sheet name, cell and label of each workbook;
+    the batch's rows keep one object per text, not one per workbook."""
+    from pipeline.batch.frames import Entry, Rows
+
+    doc = json.dumps({"project": {"name": "项目"}, "payments": [{"row": 2, "amount_at": ["支付明细", "F2"]}]})
+    rows = Rows()
+    rows.add(0, Entry("a.xlsx", "a", None, json.loads(doc)))
+    rows.add(1, Entry("b.xlsx", "b", None, json.loads(doc)))
+    first, second = (rows._by_order[n][1][0] for n in (0, 1))
+    sheet = first.index("支付明细")
+    assert first[sheet] is second[sheet]

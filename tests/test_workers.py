@@ -8,7 +8,7 @@ from datetime import date
 from pipeline.batch import workers
 from pipeline.batch.manifest import FAILED
 from pipeline.config import Settings
-from pipeline.evaluate import evaluate
+from pipeline.evaluate import assess, conclude
 from pipeline.render.findings_json import to_bytes
 from pipeline.render.report import report_docx
 from pipeline.render.scored_workbook import scored_workbook
@@ -32,7 +32,8 @@ def test_a_write_guard_refusing_a_name_fails_that_workbook_not_the_chunk(tmp_pat
         "output": out,
         "started": [0.0, 0.0],
         "pids": [0, 0],
-        "evaluate": evaluate,
+        "assess": assess,
+        "conclude": conclude,
         "to_bytes": to_bytes,
         "report_docx": report_docx,
         "scored_workbook": scored_workbook,
@@ -47,8 +48,8 @@ def test_a_write_guard_refusing_a_name_fails_that_workbook_not_the_chunk(tmp_pat
 
     monkeypatch.setattr(workers, "output_name", escaping)
     tasks = [
-        (0, 0, str(good), good.name, "", "甲", (), "", (), {}, None),
-        (1, 1, str(bad), bad.name, "", "乙", (), "", (), {}, None),
+        (0, 0, str(good), good.name, "", "甲", (), "", (), {}, None, ""),
+        (1, 1, str(bad), bad.name, "", "乙", (), "", (), {}, None, ""),
     ]
     try:
         first, second = workers._work_chunk(tasks)
@@ -61,3 +62,54 @@ def test_a_write_guard_refusing_a_name_fails_that_workbook_not_the_chunk(tmp_pat
     assert [f["rule"] for f in doc["findings"]] == ["I001"]
     assert "refusing to write outside" in doc["findings"][0]["message"]
     assert not (out / "逃出.xlsx").exists()
+
+
+def _state(out, monkeypatch) -> dict:
+    state = {
+        "settings": Settings(),
+        "run_date": date(2024, 4, 1),
+        "output": out,
+        "started": [0.0],
+        "pids": [0],
+        "assess": assess,
+        "conclude": conclude,
+        "to_bytes": to_bytes,
+        "report_docx": report_docx,
+        "scored_workbook": scored_workbook,
+    }
+    monkeypatch.setattr(workers, "_STATE", state)
+    return state
+
+
+X002 = {
+    "rule": "X002",
+    "severity": "警告",
+    "sheet": "支付明细",
+    "cell": "F2",
+    "message": "另一个项目也列了这笔支付",
+    "expected": None,
+    "actual": None,
+    "other": {"file": "乙.xlsx", "sheet": "支付明细", "cell": "F2"},
+}
+
+
+def test_the_second_step_renders_from_the_spill_file_what_the_whole_work_renders(tmp_path, monkeypatch):
+    """Issue 28: the first step keeps a workbook read, scored and checked; the second renders it
+    from that (the input is not read again: here it is gone) with its X findings, to the very bytes
+    the whole work gives; without X findings, the first step's findings.json is used as it is."""
+    path = write_workbook(tmp_path / "甲.xlsx", clean_sheets())
+    _state(tmp_path, monkeypatch)
+    for extras in ((), (X002,)):
+        status, whole, doc, _ = workers._compute(path, path.name, "", (), "", extras)
+        spill = str(tmp_path / "0")
+        first, first_doc, _ = workers._assess(path, path.name, "", (), "", spill)
+        assert first == status and [f["rule"] for f in first_doc["findings"]] == [
+            f["rule"] for f in doc["findings"] if f["rule"] != "X002"
+        ]
+        moved = path.rename(tmp_path / "gone.xlsx")
+        kept = workers._unspill(spill)
+        again, files, doc2, _ = workers._compute(path, path.name, "", (), "", extras, kept=kept)
+        moved.rename(path)
+        assert again == status and files == whole and doc2 == doc
+        assert not (tmp_path / "0").exists()  # read once, then removed
+    assert "X002" in [f["rule"] for f in json.loads(files["findings.json"])["findings"]]

@@ -50,6 +50,9 @@ class Entry:
     in_batch: bool = True
 
 
+_SHARED_CHARS = 64  # texts up to this long are shared between rows (names, cells, labels, rules)
+
+
 def _split(at: list | None) -> tuple[str, str]:
     return (str(at[0]), str(at[1])) if at else ("", "")
 
@@ -70,9 +73,17 @@ class Rows:
 
     def __init__(self) -> None:
         self._by_order: dict[int, tuple[list, ...]] = {}
+        self._pool: dict[str, str] = {}
 
     def __contains__(self, order: int) -> bool:
         return order in self._by_order
+
+    def discard(self, order: int) -> None:
+        self._by_order.pop(order, None)
+
+    def end(self) -> int:
+        """An order key after every one added."""
+        return max(self._by_order, default=-1) + 1
 
     def add(self, order: int, e: Entry) -> None:
         doc, f = e.doc, e.file
@@ -162,7 +173,15 @@ class Rows:
             if sec.get("text"):
                 texts.append((f, "报告正文", sec.get("title") or "", sec["text"], *_split(sec.get("at"))))
         findings = _finding_rows(e) if e.in_batch else []
-        self._by_order[order] = (projects, payments, indicators, findings, texts)
+        tables = (projects, payments, indicators, findings, texts)
+        self._by_order[order] = tuple([self._shared(row) for row in rows] for rows in tables)
+
+    def _shared(self, row: tuple) -> tuple:
+        """`row` with each short text the one object every workbook's rows share: json.loads makes
+        a new str for each `支付明细`, `E2`, `警告` or 三级指标 name of each workbook, and those are most
+        of what the rows hold (issue 28: the main process at 10,000 workbooks)."""
+        pool = self._pool
+        return tuple(pool.setdefault(v, v) if type(v) is str and len(v) <= _SHARED_CHARS else v for v in row)
 
     def frames(self) -> Frames:
         import pandas as pd
@@ -249,7 +268,10 @@ def entry_of(it: Item, opts: RunOptions, notes: list[str] | None = None) -> Entr
     doc = (
         it.doc if it.doc is not None else read_doc(opts.output / it.record.folder, it.name, it.digest, notes)
     )
-    it.doc = doc
+    # not kept whole (10,000 findings.json would stay in memory): its rows hold what the batch needs;
+    # its X findings stay, which second_pass compares with the X rules' (then drops them)
+    it.doc = None
+    it.x_listed = tuple(f for f in doc.get("findings") or () if str(f.get("rule", "")).startswith("X"))
     return Entry(it.name, it.record.folder, scored_path(it.record), doc)
 
 

@@ -12,9 +12,12 @@ import os
 import time
 from collections.abc import Callable
 from contextlib import suppress
+from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..messages import MSG
+from ..tables import Frames
 from . import approved as approved_targets
 from . import county
 from . import plan as planning
@@ -28,6 +31,41 @@ from .readback import held_open, max_bytes
 from .second_pass import gather, to_redo
 from .workers import Outcome, execute
 
+if TYPE_CHECKING:
+    from ..checks.cross import CrossContext
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """What the X rules run with besides the tables: the approved targets (their state, in the
+    batch key, and as read for this pass) and the rules' context."""
+
+    state: approved_targets.ApprovedState
+    approved: object  # None: no approved targets were given
+    ctx: CrossContext
+
+
+def crossing(opts: RunOptions, notes: list[str], state=None) -> Crossing:
+    """The approved targets read for this run's X rules (what went wrong reading them, in `notes`)."""
+    from ..checks.cross import CrossContext
+
+    if state is None:
+        state, more = approved_targets.approved_state(opts.approved, opts.settings)
+        notes += more
+    approved, more = approved_targets.read_for_pass(state, opts.settings)
+    notes += more
+    return Crossing(state, approved, CrossContext(opts.settings, approved))
+
+
+@dataclass(frozen=True)
+class Crossed:
+    """The X rules as they ran: with what, on which tables (X006–X008's comparison is built from
+    them again, not recomputed), and where the time went."""
+
+    crossing: Crossing
+    frames: Frames
+    timing: BatchTiming
+
 
 def write_batch_files(
     items: list[Item],
@@ -39,6 +77,7 @@ def write_batch_files(
     notes: list[str],
     reasons: dict[str, str],
     seen: str | None = None,
+    crossed: Crossed | None = None,
 ) -> tuple[list[str], BatchTiming]:
     """The X rules over the whole folder, then 审核汇总.xlsx and findings.csv from the batch-wide
     tables; each batch file is replaced only by a complete new one. Returns the batch files left as
@@ -47,11 +86,13 @@ def write_batch_files(
 
     The tables hold every workbook of input/ (a skipped one through its findings.json) and the
     archive: workbooks gone from input/ whose outputs stay (earlier years, for X004/X005 and
-    年度对比). A workbook whose X findings differ from those its outputs list is rendered again with
-    them (a second pass through the workers: its scored workbook, report and findings.json then
-    list them like its own findings). When nothing changed since the batch files were built — no
+    年度对比). The workbooks done in this run were rendered with their X findings already
+    (runner._two_steps); when none was, a workbook whose X findings differ from those its outputs
+    list is rendered again with them (its scored workbook, report and findings.json then list them
+    like its own findings). When nothing changed since the batch files were built — no
     input, output, archive entry, reviewer's conclusion, config or version — the X findings cannot
-    have changed either, and nothing is redone.
+    have changed either, and nothing is redone. `crossed`: the X rules ran already, between the
+    workers' two steps (runner._two_steps: the workbooks of this run were rendered with theirs).
 
     `seen`: the sha256 of the 审核汇总.xlsx read back (None: none was there). One the reviewer saved
     since is read again before it is replaced (their 审核结论 reach the new one), and one saved in
@@ -59,41 +100,48 @@ def write_batch_files(
     fresh = _FreshSummary(opts, manifest, notes, seen)
     fresh.read_again()
     conclusions = manifest.conclusions()
-    approved_state, approved_notes = approved_targets.approved_state(opts.approved, opts.settings)
-    notes += approved_notes
+    if crossed is None:
+        approved_state, approved_notes = approved_targets.approved_state(opts.approved, opts.settings)
+        notes += approved_notes
+    else:  # read before the workers' second step
+        approved_state = crossed.crossing.state
     key = batch_key(items, archive, conclusions, opts, approved_state)
     done = manifest.batch()
-    if not opts.force and all(
-        name in done
-        and done[name][1] == key
-        and intact(opts.output, ((name, done[name][0]),), max_bytes(opts))
-        for name in (SUMMARY_XLSX, FINDINGS_CSV, *county.recorded(done, SUMMARY_XLSX))
+    if (
+        crossed is None
+        and not opts.force
+        and all(
+            name in done
+            and done[name][1] == key
+            and intact(opts.output, ((name, done[name][0]),), max_bytes(opts))
+            for name in (SUMMARY_XLSX, FINDINGS_CSV, *county.recorded(done, SUMMARY_XLSX))
+        )
     ):
         return [], BatchTiming()
     t0 = time.perf_counter()
     from ..checks.approved import comparison_view, target_comparison
-    from ..checks.cross import CrossContext
 
-    approved, approved_notes = approved_targets.read_for_pass(approved_state, opts.settings)
-    notes += approved_notes
-    ctx = CrossContext(opts.settings, approved)
-    crossed = gather(items, archive, rows, opts, notes)
-    redo = to_redo(items, crossed, opts, ctx)
-    t1 = time.perf_counter()
-    if redo:
-        execute(redo, opts, settle, now())  # settle puts their rows in again
-        key = batch_key(items, archive, conclusions, opts, approved_state)
+    if crossed is None:  # no workbook was done: those whose X findings changed are rendered again
+        how = crossing(opts, notes, approved_state)
+        tables = gather(items, archive, rows, opts, notes)
+        redo = to_redo(items, tables, opts, how.ctx)
+        t1 = time.perf_counter()
+        if redo:
+            execute(redo, opts, settle, now())  # settle puts their rows in again
+        crossed = Crossed(how, tables, BatchTiming(t1 - t0, time.perf_counter() - t1, len(redo)))
+    key = batch_key(items, archive, conclusions, opts, approved_state)
     t2 = time.perf_counter()
     if held_open(opts.output / SUMMARY_XLSX):  # the reviewer is still in it: theirs stays, rebuilt next run
-        return [SUMMARY_XLSX], BatchTiming(t1 - t0, t2 - t1, len(redo), 0.0)
+        return [SUMMARY_XLSX], dataclasses.replace(crossed.timing, summary=0.0)
     if not fresh.read_again():  # saved again and again, or its 审核结论 cannot be stored: theirs stays
-        return [SUMMARY_XLSX], BatchTiming(t1 - t0, t2 - t1, len(redo), 0.0)
+        return [SUMMARY_XLSX], dataclasses.replace(crossed.timing, summary=0.0)
     conclusions = manifest.conclusions()
     from ..render.summary import Letterhead, findings_csv, summary_workbook
 
+    approved, ctx = crossed.crossing.approved, crossed.crossing.ctx
     frames = approved_targets.with_reading_problems(rows.frames(), approved)
     # built by X006–X008 a moment ago, not again; None: no approved targets were given
-    targets = comparison_view(target_comparison(crossed, ctx)) if approved is not None else None
+    targets = comparison_view(target_comparison(crossed.frames, ctx)) if approved is not None else None
     finals = final_states(items, opts.output)
     bureau = opts.settings.bureau
     head = Letterhead(bureau.region, bureau.name, opts.run_date)
@@ -130,7 +178,7 @@ def write_batch_files(
         notes.extend(MSG["D_link_replaced"].format(file=n) for n in guard.links)
     if written:
         manifest.record_batch(written, key, produced_by(opts), planning.VERSION)
-    return failed, BatchTiming(t1 - t0, t2 - t1, len(redo), time.perf_counter() - t2)
+    return failed, dataclasses.replace(crossed.timing, summary=time.perf_counter() - t2)
 
 
 class _FreshSummary:

@@ -107,7 +107,9 @@ class Item:
     doc: dict | None = None  # findings.json as written (None: read it back when needed)
     decisions: tuple[Decision, ...] = ()  # the reviewer's, from the manifest (active and retired)
     locked: str = ""  # an output another program holds open: this workbook is left as it was
-    extras: tuple[dict, ...] = ()  # X findings to render with it (the second pass, _write_batch_files)
+    extras: tuple[dict, ...] = ()  # X findings to render with it (second_pass.py)
+    x_listed: tuple[dict, ...] | None = None  # the X findings its findings.json lists (frames.entry_of)
+    crossed: bool = False  # the X rules ran before it was rendered (its X findings are all in extras)
     # the reviewer's files in its folder as read back (name -> sha256): what may be replaced
     seen: dict[str, str] = field(default_factory=dict)
     conclusion: decisions.Conclusion | None = None  # its 审核结论 in 审核汇总, as the manifest stores it

@@ -2,15 +2,16 @@
 
 Flow: plan (check the folders, hash the inputs: plan.py) -> read the reviewer's decisions back into
 the manifest before anything is replaced (readback.py) -> skip what is unchanged -> the workers
-evaluate and render the rest, each writing its own folder (workers.py) -> the manifest is committed
-per workbook as its files land (`settle`) -> the X rules over the whole folder (second_pass.py) and
-the batch files (outputs.py).
+read, score and check the rest (workers.py, kept in spill files) -> the X rules over the whole folder
+(second_pass.py) -> the workers render each once, with its X findings, each writing its own folder ->
+the manifest is committed per workbook as its files land (`settle`) -> the batch files (outputs.py).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,12 +23,13 @@ from ..model import Severity
 from . import plan as planning
 from .files import SCORED_SUFFIX, clean_temp, digest_now
 from .final import NOT_WRITTEN, PDF_OFF, final_states, soffice, without_pdf
-from .frames import Rows, entry_of, read_doc
-from .interface import BatchReport, OutputNotWritable, RunOptions, WorkerSample
+from .frames import Entry, Rows, entry_of, read_doc
+from .interface import BatchReport, BatchTiming, OutputNotWritable, RunOptions, WorkerSample
 from .manifest import OK, UNREADABLE, Busy, Manifest, Record, Unwritable, now, plain_name
-from .outputs import write_batch_files
+from .outputs import Crossed, crossing, write_batch_files
 from .plan import Item, lock_output, plan, prepare, produced_by, unchanged
 from .readback import read_back
+from .second_pass import with_x
 from .workers import LOCKED, Outcome, execute
 
 
@@ -66,12 +68,17 @@ def run(opts: RunOptions) -> BatchReport:
             if todo:
                 import_pandas_meanwhile()
             reasons: dict[str, str] = {}  # outputs that could not be written -> why (said in a line)
+            assessing: dict[int, tuple[float, float]] = {}  # the first step's CPU ms, whole and read+check
 
             def settle(item: Item, outcome: Outcome) -> None:
                 outcome = _learned(item, outcome, manifest, notices)
                 _settle(item, outcome, opts, manifest, started_at)
                 if item.record is not None and not item.locked:
                     rows.add(item.index, entry_of(item, opts))
+                elif item.index in rows:  # held open when rendered: the tables say what its outputs say
+                    rows.discard(item.index)
+                    if item.record is not None:
+                        rows.add(item.index, entry_of(item, opts))
                 reason = outcome.doc.get("reason") if outcome.status == LOCKED else None
                 if reason and "打开" not in reason:  # full disk, no permission: why, what to do
                     reasons[item.locked] = reason
@@ -80,40 +87,39 @@ def run(opts: RunOptions) -> BatchReport:
                             path=item.locked, reason=outcome.doc["reason"], todo=outcome.doc["todo"]
                         )
                     )
-                problems = (item.doc or {}).get("review", {}).get("problems", ())
-                # by workbook: one rendered twice (its X findings changed, _write_batch_files) is told once
+                problems = (outcome.doc or {}).get("review", {}).get("problems", ())
+                # by workbook: one rendered twice (its X findings changed, second_pass.to_redo) is told once
                 told[item.index] = [
                     MSG["D_problem"].format(file=item.name, message=p["message"]) for p in problems
                 ]
+                item.doc = None  # its rows hold what the batch needs (read back for --strict if need be)
+                cpu, first = assessing.pop(item.index, (0.0, 0.0))  # the first step's CPU, added
                 samples.append(
                     WorkerSample(
                         len(samples) + 1,
                         outcome.pid,
                         outcome.rss_kb,
                         outcome.peak_kb,
-                        outcome.cpu_ms,
-                        outcome.phases,
+                        outcome.cpu_ms + cpu,
+                        (outcome.phases[0] + first, *outcome.phases[1:]),
                     )
                 )
 
-            with _progress(opts, len(todo)) as tick:
-                execute(todo, opts, lambda item, outcome: (settle(item, outcome), tick()), started_at)
+            removed = _removed(records, items, opts.output, manifest)
+            archive = [records[f] for f in removed]
+            crossed = None
+            if todo:
+                with _progress(opts, len(todo)) as tick:
+                    crossed = _two_steps(
+                        todo, items, archive, rows, opts, (settle, tick), assessing, started_at, notices
+                    )
             # a worker stopped mid-write (its time limit, a broken pool) leaves its temporary file
             clean_temp(opts.output)
-            removed = _removed(records, items, opts.output, manifest)
             # a workbook first seen while its old output is open has no record: left for the next run
             locked = [it.locked for it in items if it.locked]
             items = [it for it in items if it.record is not None]
             held, timing = write_batch_files(
-                items,
-                [records[f] for f in removed],
-                rows,
-                opts,
-                manifest,
-                settle,
-                notices,
-                reasons,
-                back.summary,
+                items, archive, rows, opts, manifest, settle, notices, reasons, back.summary, crossed
             )
             locked += held
             notices += [line for _, lines in sorted(told.items()) for line in lines]
@@ -157,6 +163,48 @@ def run(opts: RunOptions) -> BatchReport:
         timing=timing,
         pdf_missing=tuple(pdf_missing),
     )
+
+
+def _two_steps(
+    todo: list[Item],
+    items: list[Item],
+    archive: list[Record],
+    rows: Rows,
+    opts: RunOptions,
+    calls: tuple[Callable[[Item, Outcome], None], Callable[[], None]],
+    assessing: dict[int, tuple[float, float]],
+    started_at: str,
+    notes: list[str],
+) -> Crossed:
+    """The workers read, score and check `todo` (each kept in a spill file); the X rules run over
+    the tables; then the workers render each workbook once, with its X findings, from its spill
+    file (and render again those left as they were whose X findings changed). So a batch where
+    every workbook has X findings costs no second render."""
+    settle, tick = calls
+    final: set[int] = set()
+
+    def assessed(item: Item, outcome: Outcome) -> None:
+        if outcome.outputs:  # timed out, or killed its worker: its failure findings.json is written
+            final.add(item.index)
+            settle(item, outcome)
+            tick()
+            return
+        rows.add(item.index, Entry(item.name, item.folder, None, outcome.doc))
+        assessing[item.index] = (outcome.cpu_ms, outcome.phases[0])  # added to its render's sample
+
+    with tempfile.TemporaryDirectory(prefix="jixiao-spill-", ignore_cleanup_errors=True) as spill:
+        execute(todo, opts, assessed, started_at, spill=spill, assess=True)
+        t0 = time.perf_counter()
+        how = crossing(opts, notes)  # the approved targets (X006–X008), read once
+        doing = {it.index for it in todo}
+        # those left as they were, held open or not: their rows are in the tables
+        others = [it for it in items if it.index not in doing and it.record is not None]
+        pending = [it for it in todo if it.index not in final]
+        redo, frames = with_x(pending, others, archive, rows, opts, how.ctx, notes)
+        t1 = time.perf_counter()
+        execute(redo, opts, lambda item, outcome: (settle(item, outcome), tick()), started_at, spill=spill)
+    again = sum(1 for it in redo if it.index not in doing)
+    return Crossed(how, frames, BatchTiming(t1 - t0, time.perf_counter() - t1 if again else 0.0, again))
 
 
 def _learned(item: Item, outcome: Outcome, manifest: Manifest, notices: list[str]) -> Outcome:
@@ -222,8 +270,8 @@ def _settle(item: Item, outcome: Outcome, opts: RunOptions, manifest: Manifest, 
             for f in found
             if f.get("decision") and f.get("rule") in decisions.TOTAL_RULES
         }
-        # An X finding is the batch's to judge: a run without it (the first pass) does not retire its decision
-        judged = bool(item.extras)
+        # An X finding is the batch's to judge: a run before the X rules ran does not retire its decision
+        judged = item.crossed
         gone = [
             dataclasses.replace(d, status=decisions.RETIRED, retired=started_at)
             for d in item.decisions

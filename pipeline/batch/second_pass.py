@@ -1,5 +1,6 @@
-"""The second pass: the X rules over the whole folder (this batch and the archive), and the
-workbooks whose X findings differ from those their outputs list, to be rendered again with them."""
+"""The X rules over the whole folder (this batch and the archive), between the workers' two steps:
+the workbooks of this run get theirs before they are rendered (with_x); a workbook left as it was
+whose X findings differ from those its outputs list is rendered again with them (to_redo)."""
 
 from __future__ import annotations
 
@@ -24,7 +25,8 @@ def gather(
     for it in items:  # the skipped ones: from their findings.json
         if it.index not in rows:
             rows.add(it.index, entry_of(it, opts, notes))
-    for n, rec in enumerate(archive, start=len(items)):
+    after = max((it.index for it in items), default=-1) + 1
+    for n, rec in enumerate(archive, start=max(after, rows.end())):  # after every workbook of input/
         if rec.status == OK:
             doc = read_doc(opts.output / rec.folder, rec.file, rec.sha256, notes)
             if doc.get("computed"):
@@ -32,20 +34,50 @@ def gather(
     return rows.frames()
 
 
+def cross(frames: Frames, opts: RunOptions, ctx: CrossContext | None = None) -> dict[str, tuple[dict, ...]]:
+    """The X rules over `frames`: {file: its X findings as findings.json has them}."""
+    from ..checks.cross import CrossContext, run_cross
+
+    found = run_cross(frames, ctx or CrossContext(opts.settings))
+    return {name: tuple(f.as_dict() for f in findings) for name, findings in found.items()}
+
+
+def with_x(
+    todo: list[Item],
+    others: list[Item],
+    archive: list[Record],
+    rows: Rows,
+    opts: RunOptions,
+    ctx: CrossContext | None = None,
+    notes: list[str] | None = None,
+) -> tuple[list[Item], Frames]:
+    """The X rules once the workers' first step has handed back `todo` (rows has theirs): each of
+    `todo` is to be rendered with its X findings (in `extras`), once; so are those of `others`
+    (left as they were) whose X findings changed. Also the tables the rules ran on."""
+    frames = gather(others, archive, rows, opts, notes)
+    found = cross(frames, opts, ctx)
+    for it in todo:
+        it.extras, it.crossed = found.get(it.name, ()), True
+    return [*todo, *_changed(others, found)], frames
+
+
 def to_redo(
     items: list[Item], frames: Frames, opts: RunOptions, ctx: CrossContext | None = None
 ) -> list[Item]:
     """The X rules over `frames`; the workbooks whose X findings changed, each with its new ones
     in `extras` (the workers render them like its own findings)."""
-    from ..checks.cross import CrossContext, run_cross
+    return _changed(items, cross(frames, opts, ctx))
 
-    found = run_cross(frames, ctx or CrossContext(opts.settings))
+
+def _changed(items: list[Item], found: dict[str, tuple[dict, ...]]) -> list[Item]:
     redo = []
     for it in items:
-        want = [f.as_dict() for f in found.get(it.name, ())]
-        if not it.locked and it.record.status in (OK, UNREADABLE) and _x_part(it.doc) != _canonical(want):
-            it.extras = tuple(want)
+        want = list(found.get(it.name, ()))
+        listed = _canonical(list(it.x_listed or ()))
+        if not it.locked and it.record.status in (OK, UNREADABLE) and listed != _canonical(want):
+            it.extras, it.crossed = tuple(want), True
             redo.append(it)
+        it.x_listed = None
     return redo
 
 
@@ -58,8 +90,3 @@ def _canonical(findings: list[dict]) -> list[str]:
     return sorted(
         json.dumps([f.get(k) for k in _X_KEYS], ensure_ascii=False, sort_keys=True) for f in findings
     )
-
-
-def _x_part(doc: dict) -> list[str]:
-    """The X findings a findings.json lists (the batch added them)."""
-    return _canonical([f for f in doc.get("findings") or () if str(f.get("rule", "")).startswith("X")])

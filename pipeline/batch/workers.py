@@ -15,11 +15,13 @@ import itertools
 import json
 import multiprocessing
 import os
+import pickle
 import re
 import signal
 import threading
 import time
 import traceback
+import zlib
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, ThreadPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -103,14 +105,18 @@ def _init(settings: Settings, run_date: date, output: str, started, pids) -> Non
     _die_with_parent()
     _STATE.update(settings=settings, run_date=run_date, output=Path(output), started=started, pids=pids)
     try:
-        from ..evaluate import evaluate
+        from ..evaluate import assess, conclude
         from ..render.findings_json import to_bytes
         from ..render.report import prepare, report_docx
         from ..render.scored_workbook import scored_workbook
 
         prepare()  # the Word base document (styles, page set-up, footers), built once per worker
         _STATE.update(
-            evaluate=evaluate, to_bytes=to_bytes, report_docx=report_docx, scored_workbook=scored_workbook
+            assess=assess,
+            conclude=conclude,
+            to_bytes=to_bytes,
+            report_docx=report_docx,
+            scored_workbook=scored_workbook,
         )
     except Exception:  # every workbook will say so, instead of the pool breaking
         _STATE["broken"] = traceback.format_exc()
@@ -138,18 +144,51 @@ def _die_with_parent() -> None:
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
-def _work_chunk(tasks: list[tuple]) -> list[Outcome]:
-    """Evaluate and render each workbook; a writer thread puts one workbook's files in place (fsync
-    waits on the disk) while the next is computed. Outcomes return once their files are in place."""
-    writer = _STATE.setdefault("writer", ThreadPoolExecutor(1, thread_name_prefix="writer"))
-    computed = []
-    for slot, index, path, name, digest, folder, decided, now, extras, seen, conclusion in tasks:
+def _assess_chunk(tasks: list[tuple]) -> list[Outcome]:
+    """The first step: read, score and check each workbook, keep that in its spill file for the
+    second, and return its findings.json (without X findings) for the batch's tables. Writes
+    nothing under output/."""
+    outcomes = []
+    for slot, index, path, name, digest, _, decided, now, _, _, _, spill in tasks:
         _STATE["pids"][slot] = os.getpid()
         _STATE["started"][slot] = time.monotonic()  # the pool stops a workbook past max_seconds
         cpu = time.process_time()
-        status, files, doc, phases = _compute(Path(path), name, digest, decided, now, extras, conclusion)
+        status, doc, spent = _assess(Path(path), name, digest, decided, now, spill)
+        _STATE["started"][slot] = -1.0
+        outcomes.append(
+            Outcome(
+                index,
+                status,
+                (),
+                doc,
+                os.getpid(),
+                *_memory(),
+                1000 * (time.process_time() - cpu),
+                (spent, 0.0, 0.0),
+                doc.get("sha256") or "",
+            )
+        )
+    return outcomes
+
+
+def _work_chunk(tasks: list[tuple]) -> list[Outcome]:
+    """Evaluate (or take from the spill file of the first step) and render each workbook; a writer
+    thread puts one workbook's files in place (fsync waits on the disk) while the next is computed.
+    Outcomes return once their files are in place."""
+    writer = _STATE.setdefault("writer", ThreadPoolExecutor(1, thread_name_prefix="writer"))
+    computed = []
+    for slot, index, path, name, digest, folder, decided, now, extras, seen, conclusion, spill in tasks:
+        _STATE["pids"][slot] = os.getpid()
+        _STATE["started"][slot] = time.monotonic()  # the pool stops a workbook past max_seconds
+        cpu = time.process_time()
+        kept = _unspill(spill)
+        status, files, doc, phases = _compute(
+            Path(path), name, digest, decided, now, extras, conclusion, kept
+        )
         _STATE["started"][slot] = -1.0  # computed: writing is not timed
         target = _STATE["output"] / folder
+        # read again with what the reviewer saved meanwhile: from what the first step kept, if it did
+        again = (kept[0], None, None) if kept is not None else None
 
         def redo(
             decided: tuple[Decision, ...],
@@ -159,8 +198,9 @@ def _work_chunk(tasks: list[tuple]) -> list[Outcome]:
             now=now,
             extras=extras,
             conclusion=conclusion,
+            again=again,
         ):
-            return _compute(Path(path), name, digest, decided, now, extras, conclusion)
+            return _compute(Path(path), name, digest, decided, now, extras, conclusion, again)
 
         fresh = _Fresh(target, name, decided, seen, redo)
         computed.append(
@@ -271,6 +311,48 @@ def merged(decided: tuple[Decision, ...], new: list[Decision]) -> tuple[Decision
     )
 
 
+def _assess(
+    path: Path, name: str, digest: str, decided: tuple[Decision, ...], now: str, spill: str
+) -> tuple[str, dict, float]:
+    """(status, findings.json as a dict, CPU ms) of the first step. A bug leaves no spill file: the
+    second step then does the workbook whole, and says so like any other (FAILED)."""
+    s = _STATE
+    start = time.thread_time()
+    try:
+        if "broken" in s:
+            raise RuntimeError(s["broken"])
+        assessed = s["assess"](path, s["settings"], s["run_date"])
+        result = _named(s["conclude"](assessed, s["settings"], s["run_date"], decided, now), name)
+        doc_bytes = s["to_bytes"](result)
+        status = OK if result.scores is not None else UNREADABLE
+        with contextlib.suppress(OSError):  # no spill file: the second step does it all again
+            Path(spill).write_bytes(zlib.compress(pickle.dumps((assessed, result, doc_bytes), 5), 1))
+        return status, json.loads(doc_bytes), 1000 * (time.thread_time() - start)
+    except Exception as e:
+        doc = failure_doc(name, digest, f"{type(e).__name__}: {e}", traceback.format_exc())
+        return FAILED, doc, 1000 * (time.thread_time() - start)
+
+
+def _unspill(spill: str) -> tuple | None:
+    """What the first step kept of a workbook: (Assessed, Result, findings.json bytes); None when
+    there is none (a workbook only the second step does, or its file could not be written)."""
+    if not spill:
+        return None
+    try:
+        with open(spill, "rb") as fh:
+            data = fh.read()
+        os.unlink(spill)
+        return pickle.loads(zlib.decompress(data))
+    except (OSError, zlib.error, pickle.UnpicklingError, EOFError):
+        return None
+
+
+def _named(result, name: str):
+    if result.project.file != name:  # a file name that is not UTF-8: findings.json says it as text
+        return dataclasses.replace(result, project=dataclasses.replace(result.project, file=name))
+    return result
+
+
 def _compute(
     path: Path,
     name: str,
@@ -279,23 +361,27 @@ def _compute(
     now: str = "",
     extras: tuple[dict, ...] = (),
     conclusion: Conclusion | None = None,
+    kept: tuple | None = None,
 ) -> tuple[str, dict[str, bytes], dict, tuple[float, float, float]]:
     """(status, {file name: bytes}, findings.json as a dict, CPU ms of its phases); a bug becomes a
     FAILED findings.json. The phases count this thread only, not the writer's (`make bench` shows them).
     `extras`: the X findings the batch found for this workbook, rendered with its own; `conclusion`:
-    its 审核结论 (通过 with no open 错误: the 定稿 and its PDF are written too, final.py)."""
+    its 审核结论 (通过 with no open 错误: the 定稿 and its PDF are written too, final.py). `kept`: what
+    the first step kept of it (_unspill; its Result None: concluded again): not read, scored and
+    checked again."""
     s = _STATE
     marks = [time.thread_time()]
     try:
         if "broken" in s:
             raise RuntimeError(s["broken"])
-        extra = tuple(Finding.from_dict(d) for d in extras)
-        result = s["evaluate"](  # reads the file once and hashes what it read
-            path, s["settings"], today=s["run_date"], decisions=decided, now=now, extra=extra
-        )
-        if result.project.file != name:  # a file name that is not UTF-8: findings.json says it as text
-            result = dataclasses.replace(result, project=dataclasses.replace(result.project, file=name))
-        doc_bytes = s["to_bytes"](result)
+        if kept is not None and kept[1] is not None and not extras:  # the first step's is the whole of it
+            _, result, doc_bytes = kept
+        else:
+            extra = tuple(Finding.from_dict(d) for d in extras)
+            assessed = kept[0] if kept is not None else s["assess"](path, s["settings"], s["run_date"])
+            result = s["conclude"](assessed, s["settings"], s["run_date"], decided, now, extra)
+            result = _named(result, name)
+            doc_bytes = s["to_bytes"](result)
         marks.append(time.thread_time())
         doc = json.loads(doc_bytes)
         files: dict[str, bytes] = {}
@@ -359,8 +445,22 @@ def _context():
     return multiprocessing.get_context("spawn")
 
 
-def execute(todo: list[Item], opts: Options, settle: Callable[[Item, Outcome], None], now: str = "") -> None:
+def execute(
+    todo: list[Item],
+    opts: Options,
+    settle: Callable[[Item, Outcome], None],
+    now: str = "",
+    *,
+    spill: str = "",
+    assess: bool = False,
+) -> None:
     """Run `todo` in worker processes, calling settle() in the main process as each finishes.
+
+    `assess`: the first step only: each workbook is read, scored and checked, kept in the `spill`
+    folder (one file each, named by its index), and its findings.json returned without writing
+    anything under output/: settle() gets Outcomes with no outputs (but for a workbook that timed out
+    or killed its worker: its failure findings.json is written, as in the whole work). Otherwise the
+    whole work: each workbook is rendered and written, from its file in `spill` when it has one.
 
     When a worker dies (the pool breaks), what had not started is run again; what was running is
     run again one at a time, alone, so the workbook that kills its worker is found and reported.
@@ -372,13 +472,13 @@ def execute(todo: list[Item], opts: Options, settle: Callable[[Item, Outcome], N
     jobs = max(1, min(opts.jobs, len(todo)))
     chunk = max(1, min(4, len(todo) // (jobs * 8)))  # small: Ctrl-C waits for what is queued
     with _sigint_deferred() as interrupted:
-        _execute(ctx, jobs, chunk, todo, opts, settle, interrupted, now)
+        _execute(ctx, jobs, chunk, todo, opts, settle, interrupted, (now, spill, assess))
 
 
-def _execute(ctx, jobs, chunk, todo, opts, settle, interrupted: threading.Event, now: str = "") -> None:
+def _execute(ctx, jobs, chunk, todo, opts, settle, interrupted: threading.Event, step: tuple) -> None:
     pending, suspects = todo, []
     while pending:
-        started, done, _, killed = _round(ctx, jobs, pending, chunk, opts, settle, interrupted, now)
+        started, done, _, killed = _round(ctx, jobs, pending, chunk, opts, settle, interrupted, step)
         unfinished = [it for it in pending if it.index not in done]
         if killed:  # the pool broke because a workbook ran out of time: the others are innocent
             pending = unfinished
@@ -391,7 +491,7 @@ def _execute(ctx, jobs, chunk, todo, opts, settle, interrupted: threading.Event,
         pending = [it for it in unfinished if it.index not in new_suspects]
         chunk = 1
     for item in suspects:
-        _, done, broken, _ = _round(ctx, 1, [item], 1, opts, settle, interrupted, now)
+        _, done, broken, _ = _round(ctx, 1, [item], 1, opts, settle, interrupted, step)
         if item.index not in done:
             error = MSG["RUN_worker_died"] if broken else MSG["RUN_worker_silent"]
             doc = failure_doc(item.name, item.digest, error)
@@ -406,16 +506,17 @@ def _round(
     opts: Options,
     settle: Callable[[Item, Outcome], None],
     interrupted: threading.Event,
-    now: str = "",
+    step: tuple[str, str, bool] = ("", "", False),
 ):
     """One pool over `items`: (which started, the indices settled, whether a worker died, whether
-    one was killed for its time)."""
+    one was killed for its time). `step`: (the run's time, the spill folder, the first step only)."""
     # per slot: 0 not started, > 0 the time.monotonic() it started (CLOCK_MONOTONIC is one clock for
     # every process), < 0 computed
     started = ctx.Array("d", len(items), lock=False)
     pids = ctx.Array("i", len(items), lock=False)
     limit = opts.settings.limits.max_seconds
     by_index = {it.index: it for it in items}
+    now, spill, assess = step
     tasks = [
         (
             slot,
@@ -429,9 +530,11 @@ def _round(
             it.extras,
             dict(it.seen),
             it.conclusion,
+            os.path.join(spill, str(it.index)) if spill else "",
         )
         for slot, it in enumerate(items)
     ]
+    work = _assess_chunk if assess else _work_chunk
     pool = ProcessPoolExecutor(
         jobs,
         mp_context=ctx,
@@ -441,7 +544,7 @@ def _round(
     done: set[int] = set()
     killed = False
     try:
-        futures = {pool.submit(_work_chunk, tasks[i : i + chunk]) for i in range(0, len(tasks), chunk)}
+        futures = {pool.submit(work, tasks[i : i + chunk]) for i in range(0, len(tasks), chunk)}
         broken = False
         while futures and not broken:
             finished, futures = wait(futures, timeout=0.1, return_when=FIRST_COMPLETED)
