@@ -62,8 +62,8 @@ def conclude(out: Path, file: str, state: str, by: str = "张审核") -> None:
 def saved_after_read_back(monkeypatch, then) -> None:
     """The reviewer saves right after the run has read their files back (while the workers work)."""
 
-    def read_back_then_save(items, o, manifest):
-        back = read_back(items, o, manifest)
+    def read_back_then_save(items, o, manifest, digests=None):
+        back = read_back(items, o, manifest, digests)
         then()
         return back
 

@@ -11,6 +11,7 @@ import errno
 import hashlib
 import os
 import re
+import stat
 import unicodedata
 from collections.abc import Mapping
 from datetime import datetime
@@ -190,7 +191,7 @@ def write_problem(error: OSError | None) -> tuple[str, str]:
 
 
 def write_folder(
-    target: Path, files: dict[str, bytes], guard: Guard | None = None
+    target: Path, files: dict[str, bytes], guard: Guard | None = None, signed: dict | None = None
 ) -> tuple[tuple[str, str], ...]:
     """A workbook's files into its own folder under output/ (made if need be), as one set (put_files)."""
     if target.is_symlink():  # never write through a link planted in output/
@@ -203,7 +204,7 @@ def write_folder(
         raise WriteFailed(target.name, e) from None
     if not target.is_dir() or target.is_symlink():
         raise WriteFailed(target.name, None)
-    return put_files(target, files, guard)
+    return put_files(target, files, guard, signed)
 
 
 class Guard:
@@ -220,13 +221,16 @@ class Guard:
 
 
 def put_files(
-    target: Path, files: dict[str, bytes], guard: Guard | None = None
+    target: Path, files: dict[str, bytes], guard: Guard | None = None, signed: dict | None = None
 ) -> tuple[tuple[str, str], ...]:
     """Put files in place as one set: every new file is written (fsynced) under a temporary name
     and every old one it replaces is checked to be replaceable before the first is renamed, so a
     full disk or a file open in Excel leaves every old file as it was. Raises WriteFailed;
-    returns ((name, sha256), …). A link where a file goes is replaced, never followed."""
+    returns ((name, sha256), …). A link where a file goes is replaced, never followed.
+    `signed`: filled with name -> the stat signature of each file put in place (digests.py), taken
+    at once and only while it is still the very file written (its inode)."""
     staged: list[tuple[str, Path, Path, str]] = []  # (name, temp, final, sha256)
+    inodes: dict[str, int] = {}
     try:
         for name, data in files.items():
             path = target / name
@@ -239,6 +243,7 @@ def put_files(
                     fh.write(data)
                     fh.flush()
                     os.fsync(fh.fileno())
+                    inodes[name] = os.fstat(fh.fileno()).st_ino
             except OSError as e:
                 raise WriteFailed(name, e) from None
         for name, _, path, _ in staged:
@@ -255,11 +260,22 @@ def put_files(
             except OSError as e:
                 raise WriteFailed(name, e, tuple(sorted(replaced))) from None
             replaced.append((name, digest))
+            if signed is not None:
+                _sign(signed, name, path, inodes.get(name))
     finally:
         for _, tmp, _, _ in staged:
             tmp.unlink(missing_ok=True)
     sync_dir(target)
     return tuple(sorted(replaced))
+
+
+def _sign(signed: dict, name: str, path: Path, inode: int | None) -> None:
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return
+    if inode is not None and st.st_ino == inode and stat.S_ISREG(st.st_mode):
+        signed[name] = (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
 
 
 def _replace_guarded(tmp: Path, path: Path, expected: str | None, guard: Guard) -> None:

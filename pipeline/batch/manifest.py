@@ -257,6 +257,22 @@ class Manifest:
         with self._transaction():
             self._db.executemany("DELETE FROM workbooks WHERE file = ?", [(f,) for f in files])
 
+    def stats(self) -> dict[bytes, tuple[tuple[int, int, int, int], str, int]]:
+        """path -> (stat signature, sha256, when stored) of the files hashed before (digests.py)."""
+        rows = self._db.execute("SELECT path, size, mtime_ns, ctime_ns, inode, sha256, stored FROM stats")
+        return {bytes(r[0]): ((r[1], r[2], r[3], r[4]), r[5], r[6]) for r in rows if isinstance(r[0], bytes)}
+
+    def save_stats(self, rows: list[tuple[bytes, tuple, str, int]], gone: list[bytes]) -> None:
+        self._write(self._save_stats, rows, gone)
+
+    def _save_stats(self, rows: list[tuple[bytes, tuple, str, int]], gone: list[bytes]) -> None:
+        with self._transaction():
+            self._db.executemany("DELETE FROM stats WHERE path = ?", [(p,) for p in gone])
+            self._db.executemany(
+                "INSERT OR REPLACE INTO stats VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [(path, *sig, digest, stored) for path, sig, digest, stored in rows],
+            )
+
     def batch(self) -> dict[str, tuple[str, str, str, str, str]]:
         """name -> (sha256, key, config, version, done)"""
         rows = self._db.execute("SELECT name, sha256, key, config, version, done FROM batch")

@@ -51,6 +51,15 @@ CREATE TABLE IF NOT EXISTS conclusions (
     source   TEXT NOT NULL,
     problem  TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS stats (
+    path     BLOB PRIMARY KEY,   -- absolute path of an input or output, as the file system's bytes
+    size     INTEGER NOT NULL,   -- its stat signature when sha256 was taken (digests.py)
+    mtime_ns INTEGER NOT NULL,
+    ctime_ns INTEGER NOT NULL,
+    inode    INTEGER NOT NULL,
+    sha256   TEXT NOT NULL,
+    stored   INTEGER NOT NULL    -- time.time_ns() when stored: a signature is trusted only after a tick
+);
 CREATE TABLE IF NOT EXISTS batch (
     name    TEXT PRIMARY KEY,    -- 审核汇总.xlsx / findings.csv
     sha256  TEXT NOT NULL,
@@ -66,8 +75,9 @@ class Foreign(sqlite3.DatabaseError):
     """A database, but not a manifest of a schema this program knows."""
 
 
-# The tables and columns of each schema this program reads (v0: round 1, without `decisions`).
-_TABLES = {"workbooks", "outputs", "batch", "decisions", "conclusions"}
+# The tables and columns of each schema this program reads (v0: round 1, without `decisions`;
+# v1 without `stats`, which a v2 program adds: a cache, never needed to read a manifest).
+_TABLES = {"workbooks", "outputs", "batch", "decisions", "conclusions", "stats"}
 _WORKBOOK_COLUMNS = [
     "file",
     "sha256",

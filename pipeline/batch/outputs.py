@@ -21,6 +21,7 @@ from ..tables import Frames
 from . import approved as approved_targets
 from . import county
 from . import plan as planning
+from .digests import Digests
 from .files import FINDINGS_CSV, SUMMARY_XLSX, Guard, WriteFailed, digest_now, put_files
 from .final import final_states
 from .frames import Rows
@@ -78,6 +79,7 @@ def write_batch_files(
     reasons: dict[str, str],
     seen: str | None = None,
     crossed: Crossed | None = None,
+    digests: Digests | None = None,
 ) -> tuple[list[str], BatchTiming]:
     """The X rules over the whole folder, then 审核汇总.xlsx and findings.csv from the batch-wide
     tables; each batch file is replaced only by a complete new one. Returns the batch files left as
@@ -97,6 +99,7 @@ def write_batch_files(
     `seen`: the sha256 of the 审核汇总.xlsx read back (None: none was there). One the reviewer saved
     since is read again before it is replaced (their 审核结论 reach the new one), and one saved in
     the very instant of replacing is kept aside, never overwritten."""
+    digests = digests or Digests()
     fresh = _FreshSummary(opts, manifest, notes, seen)
     fresh.read_again()
     conclusions = manifest.conclusions()
@@ -113,7 +116,7 @@ def write_batch_files(
         and all(
             name in done
             and done[name][1] == key
-            and intact(opts.output, ((name, done[name][0]),), max_bytes(opts))
+            and intact(opts.output, ((name, done[name][0]),), max_bytes(opts), digests)
             for name in (SUMMARY_XLSX, FINDINGS_CSV, *county.recorded(done, SUMMARY_XLSX))
         )
     ):
@@ -165,7 +168,11 @@ def write_batch_files(
             data = build[name]()
             if data is None:  # the county report's PDF, when LibreOffice could not convert it
                 continue
-            written.update(put_files(opts.output, {name: data}, guard))
+            signed: dict[str, tuple] = {}
+            put = dict(put_files(opts.output, {name: data}, guard, signed))
+            written.update(put)
+            for n, signature in signed.items():
+                digests.wrote(opts.output / n, signature, put[n])
         except WriteFailed as e:  # open in Excel, a full disk: the old one stays, rebuilt next run
             failed.append(name)
             if "打开" in e.reason:  # held open: said as every open file is (D_locked)

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from .. import __version__ as _PACKAGE_VERSION
 from .. import decisions
-from ..load import file_digest
 from ..lockfile import Busy, holding
 from ..messages import MSG, os_reason
 from ..model import Decision
+from .digests import Digests
 from .files import FINDINGS_CSV, SUMMARY_XLSX, atomic_write, safe_name
 from .final import pdf_due
 from .interface import AlreadyRunning, InputMissing, OutputIsInput, OutputNotWritable, RunOptions
@@ -217,7 +217,9 @@ def lock_output(output: Path) -> Iterator[None]:
         raise AlreadyRunning(MSG["RUN_already_running"].format(path=output)) from None
 
 
-def plan(inputs: list[Path], records: dict[str, Record], opts: RunOptions) -> list[Item]:
+def plan(
+    inputs: list[Path], records: dict[str, Record], opts: RunOptions, digests: Digests | None = None
+) -> list[Item]:
     """Hash every input and give it a folder: the one it had, else its safe stem made unique
     (case-insensitively, so two inputs never share a folder on Windows or macOS either)."""
     names: dict[str, Path] = {}
@@ -253,7 +255,7 @@ def plan(inputs: list[Path], records: dict[str, Record], opts: RunOptions) -> li
     items = []
     for i, (name, p) in enumerate(names.items()):
         # '' for a file over the size limit or not a regular file: the worker reports it (I001)
-        digest = file_digest(p, int(opts.settings.limits.max_file_mb * 1024 * 1024))
+        digest = (digests or Digests()).digest(p, int(opts.settings.limits.max_file_mb * 1024 * 1024))
         items.append(Item(i, p, name, digest, folders[name], records.get(name)))
     return items
 
@@ -264,7 +266,7 @@ def produced_by(opts: RunOptions) -> str:
     return f"{opts.settings.fingerprint}@{opts.run_date.isoformat()}"
 
 
-def unchanged(item: Item, opts: RunOptions) -> bool:
+def unchanged(item: Item, opts: RunOptions, digests: Digests | None = None) -> bool:
     rec = item.previous
     if opts.force or rec is None or not item.digest:
         return False
@@ -281,14 +283,18 @@ def unchanged(item: Item, opts: RunOptions) -> bool:
         return False
     folder = opts.output / rec.folder
     return not folder.is_symlink() and intact(
-        folder, rec.outputs, int(opts.settings.limits.max_file_mb * 1024 * 1024)
+        folder, rec.outputs, int(opts.settings.limits.max_file_mb * 1024 * 1024), digests
     )
 
 
-def intact(folder: Path, outputs: tuple[tuple[str, str], ...], max_bytes: int) -> bool:
-    """Every output is in place as recorded: read as an input is (bounded, never through a link)."""
+def intact(
+    folder: Path, outputs: tuple[tuple[str, str], ...], max_bytes: int, digests: Digests | None = None
+) -> bool:
+    """Every output is in place as recorded: read as an input is (bounded, never through a link),
+    unless unchanged since it was last read or written (digests.py)."""
     if not outputs:
         return False
+    digests = digests or Digests()
     return all(
-        file_digest(folder / name, max_bytes, follow_links=False) == digest for name, digest in outputs
+        digests.digest(folder / name, max_bytes, follow_links=False) == digest for name, digest in outputs
     )

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from .. import AUTHOR
 from ..config import Limits
 from ..decisions import CONCLUSIONS, OPEN, PENDING, Conclusion, location, value_text
 from ..load.container import Refused, inspect_bytes
 from ..messages import MSG, os_reason
 from ..model import Decision, DecisionKey
-from ..render.wordml.package import AUTHOR
 from ..sheets import (
     CONCLUSION_HEAD,
     DATE_HEAD,

@@ -21,6 +21,7 @@ from .. import decisions
 from ..messages import MSG
 from ..model import Severity
 from . import plan as planning
+from .digests import Digests
 from .files import SCORED_SUFFIX, clean_temp, digest_now
 from .final import NOT_WRITTEN, PDF_OFF, final_states, soffice, without_pdf
 from .frames import Entry, Rows, entry_of, read_doc
@@ -45,10 +46,11 @@ def run(opts: RunOptions) -> BatchReport:
             raise OutputNotWritable(str(e)) from None
         try:
             records = manifest.records()
-            items = plan(inputs, records, opts)
+            digests = Digests(manifest.stats())  # a file unchanged since it was hashed is not read again
+            items = plan(inputs, records, opts, digests)
             # the reviewer's decisions are read back, and stored, before any output is replaced
             try:
-                back = read_back(items, opts, manifest)
+                back = read_back(items, opts, manifest, digests)
             except Unwritable as e:  # they could not be stored: replace nothing
                 raise OutputNotWritable(str(e)) from None
             notices = back.notices
@@ -58,7 +60,7 @@ def run(opts: RunOptions) -> BatchReport:
             started_at = now()
             todo = []
             for it in items:
-                if it.locked or unchanged(it, opts):
+                if it.locked or unchanged(it, opts, digests):
                     it.record = it.previous
                 else:
                     todo.append(it)
@@ -73,6 +75,9 @@ def run(opts: RunOptions) -> BatchReport:
             def settle(item: Item, outcome: Outcome) -> None:
                 outcome = _learned(item, outcome, manifest, notices)
                 _settle(item, outcome, opts, manifest, started_at)
+                written = dict(outcome.outputs)
+                for name, signature in outcome.signed:
+                    digests.wrote(opts.output / item.folder / name, signature, written[name])
                 if item.record is not None and not item.locked:
                     rows.add(item.index, entry_of(item, opts))
                 elif item.index in rows:  # held open when rendered: the tables say what its outputs say
@@ -113,13 +118,13 @@ def run(opts: RunOptions) -> BatchReport:
                     crossed = _two_steps(
                         todo, items, archive, rows, opts, (settle, tick), assessing, started_at, notices
                     )
-            # a worker stopped mid-write (its time limit, a broken pool) leaves its temporary file
-            clean_temp(opts.output)
+            if todo:  # a worker stopped mid-write (its time limit, a broken pool) leaves its temporary file
+                clean_temp(opts.output)
             # a workbook first seen while its old output is open has no record: left for the next run
             locked = [it.locked for it in items if it.locked]
             items = [it for it in items if it.record is not None]
             held, timing = write_batch_files(
-                items, archive, rows, opts, manifest, settle, notices, reasons, back.summary, crossed
+                items, archive, rows, opts, manifest, settle, notices, reasons, back.summary, crossed, digests
             )
             locked += held
             notices += [line for _, lines in sorted(told.items()) for line in lines]
@@ -131,6 +136,7 @@ def run(opts: RunOptions) -> BatchReport:
             if pdf_missing:
                 why = MSG["FINAL_no_soffice"] if soffice() is None else MSG["FINAL_pdf_failed"]
                 notices.append(why.format(n=len(pdf_missing), files="、".join(pdf_missing)))
+            manifest.save_stats(*digests.stored())
         except Busy as e:  # another program holds the manifest: waited once, now stop and say so
             raise OutputNotWritable(str(e)) from None
         finally:

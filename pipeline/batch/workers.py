@@ -94,6 +94,7 @@ class Outcome:
         Decision, ...
     ] = ()  # decisions a reviewer saved while the run went on, read at the last moment
     notes: tuple[str, ...] = ()  # one line each: a reviewer's file kept aside, a link replaced
+    signed: tuple[tuple[str, tuple], ...] = ()  # its outputs' stat signatures as put in place (digests.py)
 
 
 _STATE: dict = {}
@@ -216,7 +217,7 @@ def _work_chunk(tasks: list[tuple]) -> list[Outcome]:
     outcomes = []
     for index, doc, target, writing, cpu_ms, phases in computed:
         try:
-            status, outputs, doc, learned, notes = writing.result()
+            status, outputs, doc, learned, notes, signed = writing.result()
         except WriteFailed as e:  # held open by Excel, a full disk: the old files and decisions stay
             path = target.name if e.name == target.name else f"{target.name}/{e.name}"
             doc = {"file": doc["file"], "locked": path, "reason": e.reason, "todo": e.todo}
@@ -224,7 +225,7 @@ def _work_chunk(tasks: list[tuple]) -> list[Outcome]:
             continue
         except ValueError as e:  # a write guard refused a name: a bug, said like any other (I001)
             doc = failure_doc(doc["file"], doc["sha256"], f"{type(e).__name__}: {e}", traceback.format_exc())
-            status, outputs, learned, notes = FAILED, write_failure(target, doc), (), ()
+            status, outputs, learned, notes, signed = FAILED, write_failure(target, doc), (), (), ()
         outcomes.append(
             Outcome(
                 index,
@@ -238,6 +239,7 @@ def _work_chunk(tasks: list[tuple]) -> list[Outcome]:
                 doc.get("sha256") or "",
                 learned,
                 notes,
+                signed,
             )
         )
     return outcomes
@@ -277,7 +279,8 @@ class _Fresh:
                 self.decided = merged(self.decided, new)
                 status, files, doc, _ = self.redo(self.decided)
         guard = Guard(expected, limit)
-        outputs = write_folder(self.target, files, guard)
+        signed: dict[str, tuple] = {}
+        outputs = write_folder(self.target, files, guard, signed)
         notes = [
             *(
                 MSG["D_kept_aside"].format(file=f"{self.target.name}/{n}", aside=a)
@@ -287,7 +290,7 @@ class _Fresh:
         ]
         if learned:
             notes.insert(0, MSG["D_saved_during_run"].format(file=self.target.name, n=len(learned)))
-        return status, outputs, doc, tuple(learned), tuple(notes)
+        return status, outputs, doc, tuple(learned), tuple(notes), tuple(signed.items())
 
 
 _REREADS = 3  # a reviewer saving again and again: read again at most this often, then keep aside

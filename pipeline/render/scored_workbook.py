@@ -15,7 +15,7 @@ from io import BytesIO
 import xlsxwriter
 from xlsxwriter.worksheet import Worksheet
 
-from .. import sheets
+from .. import AUTHOR, sheets
 from ..cells import a1, parse_a1
 from ..decisions import OPEN, RETIRED
 from ..display import percent, show, wan
@@ -24,7 +24,6 @@ from ..model import NO_REVIEW, Decision, Finding, Result, Review, Scores, Severi
 from ..schema import template_widths
 from ..values import normalize_label
 from .form import ADJUSTED_LABEL, FORM, form_layout, form_marks, write_form
-from .wordml.package import AUTHOR
 from .xlsx import (
     MAX_ROW,
     OPTIONS,

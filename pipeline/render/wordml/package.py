@@ -18,6 +18,7 @@ from docx.oxml.ns import nsdecls, qn
 from docx.shared import Mm, Twips
 from lxml import etree
 
+from ... import AUTHOR
 from .page import (
     COMMENT_REFERENCE,
     FONT_TABLE,
@@ -33,9 +34,6 @@ from .page import (
     page_number,
 )
 from .runs import plain_run, xml_text
-
-AUTHOR = "项目支出绩效自评工具"
-
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
