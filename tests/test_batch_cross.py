@@ -164,3 +164,33 @@ def test_rows_share_short_texts_between_workbooks():
     first, second = (rows._by_order[n][1][0] for n in (0, 1))
     sheet = first.index("支付明细")
     assert first[sheet] is second[sheet]
+
+
+def test_a_decision_on_an_x_finding_retires_once_the_x_rules_no_longer_find_it(tmp_path):
+    """Issue 28: every workbook is rendered after the X rules ran, so an X finding missing from its
+    outputs is one the rules no longer make: the reviewer's decision on it retires (已失效), as one
+    on a workbook's own finding does. Before, a run could not tell that from "not judged yet"."""
+    from pipeline.batch.manifest import Manifest
+    from tests.test_decisions_e2e import decide
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    a, b = distinct(1), distinct(2)
+    b["支付明细"][3][6] = a["支付明细"][1][6]
+    batch(src, a=a, b=b)
+    go(src, out)
+    (scored,) = (out / "a").glob(f"*{SCORED_SUFFIX}")
+    decide(scored, {("X001", "支付明细", "G2"): ("豁免", "两个项目共用一张凭证，已核实")})
+    go(src, out)
+
+    def states() -> dict:
+        m = Manifest(out)
+        try:
+            return {(d.key.rule, d.key.location): d.status for d in m.decisions("a.xlsx")}
+        finally:
+            m.close()
+
+    assert states() == {("X001", "支付明细!G2"): "有效"}
+    b["支付明细"][3][6] = "记-999"  # the unit corrects its voucher: no X001 any more
+    batch(src, b=b)
+    go(src, out)
+    assert x_findings(out)["a"] == [] and states() == {("X001", "支付明细!G2"): "已失效"}

@@ -78,6 +78,11 @@ class Rows:
     def __contains__(self, order: int) -> bool:
         return order in self._by_order
 
+    def set_scored(self, order: int, scored: str | None) -> None:
+        """Its scored workbook, now that it is written (the first step's rows could not know it)."""
+        projects, *others = self._by_order[order]
+        self._by_order[order] = ([(*row[:2], scored or "", *row[3:]) for row in projects], *others)
+
     def discard(self, order: int) -> None:
         self._by_order.pop(order, None)
 

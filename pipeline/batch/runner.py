@@ -24,7 +24,7 @@ from . import plan as planning
 from .digests import Digests
 from .files import SCORED_SUFFIX, clean_temp, digest_now
 from .final import NOT_WRITTEN, PDF_OFF, final_states, soffice, without_pdf
-from .frames import Entry, Rows, entry_of, read_doc
+from .frames import Entry, Rows, entry_of, read_doc, scored_path
 from .interface import BatchReport, BatchTiming, OutputNotWritable, RunOptions, WorkerSample
 from .manifest import OK, UNREADABLE, Busy, Manifest, Record, Unwritable, now, plain_name
 from .outputs import Crossed, crossing, write_batch_files
@@ -78,7 +78,10 @@ def run(opts: RunOptions) -> BatchReport:
                 written = dict(outcome.outputs)
                 for name, signature in outcome.signed:
                     digests.wrote(opts.output / item.folder / name, signature, written[name])
-                if item.record is not None and not item.locked:
+                if item.record is not None and not item.locked and outcome.as_assessed and item.index in rows:
+                    rows.set_scored(item.index, scored_path(item.record))  # the rest of its rows stand
+                    item.doc = None
+                elif item.record is not None and not item.locked:
                     rows.add(item.index, entry_of(item, opts))
                 elif item.index in rows:  # held open when rendered: the tables say what its outputs say
                     rows.discard(item.index)

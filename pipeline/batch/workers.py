@@ -95,6 +95,7 @@ class Outcome:
     ] = ()  # decisions a reviewer saved while the run went on, read at the last moment
     notes: tuple[str, ...] = ()  # one line each: a reviewer's file kept aside, a link replaced
     signed: tuple[tuple[str, tuple], ...] = ()  # its outputs' stat signatures as put in place (digests.py)
+    as_assessed: bool = False  # its findings.json is the first step's, to the byte (its rows stand)
 
 
 _STATE: dict = {}
@@ -212,10 +213,11 @@ def _work_chunk(tasks: list[tuple]) -> list[Outcome]:
                 writer.submit(fresh.write, status, files, doc),
                 1000 * (time.process_time() - cpu),
                 phases,
+                kept is not None and kept[1] is not None and not extras,
             )
         )
     outcomes = []
-    for index, doc, target, writing, cpu_ms, phases in computed:
+    for index, doc, target, writing, cpu_ms, phases, reused in computed:
         try:
             status, outputs, doc, learned, notes, signed = writing.result()
         except WriteFailed as e:  # held open by Excel, a full disk: the old files and decisions stay
@@ -240,6 +242,7 @@ def _work_chunk(tasks: list[tuple]) -> list[Outcome]:
                 learned,
                 notes,
                 signed,
+                reused and status != FAILED and not learned,
             )
         )
     return outcomes

@@ -389,13 +389,13 @@ _SWAP = textwrap.dedent(
     from pipeline.config import Settings
     real, how = runner.plan, sys.argv[3]
 
-    def swapped(inputs, records, opts):
+    def swapped(inputs, records, opts, *more):
         victim = sorted(inputs)[0]
         if how == "fifo":  # after discovery, before hashing
             victim.unlink()
             os.mkfifo(victim)
-            return real(inputs, records, opts)
-        items = real(inputs, records, opts)  # after hashing, before the worker reads it
+            return real(inputs, records, opts, *more)
+        items = real(inputs, records, opts, *more)  # after hashing, before the worker reads it
         data = victim.read_bytes()
         victim.write_bytes(data[: len(data) // 2])
         return items
