@@ -21,6 +21,7 @@ from .. import decisions
 from ..messages import MSG
 from ..model import Severity
 from . import plan as planning
+from . import workers
 from .digests import Digests
 from .files import SCORED_SUFFIX, clean_temp, digest_now
 from .final import NOT_WRITTEN, PDF_OFF, final_states, soffice, without_pdf
@@ -201,8 +202,11 @@ def _two_steps(
         rows.add(item.index, Entry(item.name, item.folder, None, outcome.doc))
         assessing[item.index] = (outcome.cpu_ms, outcome.phases[0])  # added to its render's sample
 
-    with tempfile.TemporaryDirectory(prefix="jixiao-spill-", ignore_cleanup_errors=True) as spill:
-        execute(todo, opts, assessed, started_at, spill=spill, assess=True)
+    with (
+        tempfile.TemporaryDirectory(prefix="jixiao-spill-", ignore_cleanup_errors=True) as spill,
+        workers.pool(opts, len(todo), len(items)) as kept,  # one set of workers for both steps
+    ):
+        execute(todo, opts, assessed, started_at, spill=spill, assess=True, workers=kept)
         t0 = time.perf_counter()
         how = crossing(opts, notes)  # the approved targets (X006–X008), read once
         doing = {it.index for it in todo}
@@ -211,7 +215,14 @@ def _two_steps(
         pending = [it for it in todo if it.index not in final]
         redo, frames = with_x(pending, others, archive, rows, opts, how.ctx, notes)
         t1 = time.perf_counter()
-        execute(redo, opts, lambda item, outcome: (settle(item, outcome), tick()), started_at, spill=spill)
+        execute(
+            redo,
+            opts,
+            lambda item, outcome: (settle(item, outcome), tick()),
+            started_at,
+            spill=spill,
+            workers=kept,
+        )
     again = sum(1 for it in redo if it.index not in doing)
     return Crossed(how, frames, BatchTiming(t1 - t0, time.perf_counter() - t1 if again else 0.0, again))
 

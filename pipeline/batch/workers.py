@@ -451,6 +451,48 @@ def _context():
     return multiprocessing.get_context("spawn")
 
 
+class Pool:
+    """Worker processes kept from one round to the next: the two steps of a run share them (a new
+    pool costs some 0.3 s: the fork, _init, the Word base document) until one dies or is killed.
+    Each workbook has its slot in the shared arrays at its index in the run (`slots`: how many)."""
+
+    def __init__(self, opts: Options, jobs: int, slots: int):
+        self.ctx, self.opts, self.jobs = _context(), opts, jobs
+        # per slot: 0 not started, > 0 the time.monotonic() it started (CLOCK_MONOTONIC is one
+        # clock for every process), < 0 computed; and the pid of the worker doing it
+        self.started = self.ctx.Array("d", max(1, slots), lock=False)
+        self.pids = self.ctx.Array("i", max(1, slots), lock=False)
+        self._executor: ProcessPoolExecutor | None = None
+
+    def executor(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            o = self.opts
+            self._executor = ProcessPoolExecutor(
+                self.jobs,
+                mp_context=self.ctx,
+                initializer=_init,
+                initargs=(o.settings, o.run_date, str(o.output), self.started, self.pids),
+            )
+        return self._executor
+
+    def drop(self, wait: bool = True) -> None:
+        """Let its workers go (a broken pool, an interrupt): the next round starts new ones."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=wait, cancel_futures=True)
+            self._executor = None
+
+    def __enter__(self) -> Pool:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.drop(wait=exc[0] is None)
+
+
+def pool(opts: Options, todo: int, slots: int) -> Pool:
+    """The workers for `todo` workbooks of a run of `slots` (as many as its highest index + 1)."""
+    return Pool(opts, max(1, min(opts.jobs, todo)), slots)
+
+
 def execute(
     todo: list[Item],
     opts: Options,
@@ -459,6 +501,7 @@ def execute(
     *,
     spill: str = "",
     assess: bool = False,
+    workers: Pool | None = None,
 ) -> None:
     """Run `todo` in worker processes, calling settle() in the main process as each finishes.
 
@@ -467,6 +510,7 @@ def execute(
     anything under output/: settle() gets Outcomes with no outputs (but for a workbook that timed out
     or killed its worker: its failure findings.json is written, as in the whole work). Otherwise the
     whole work: each workbook is rendered and written, from its file in `spill` when it has one.
+    `workers`: a Pool kept by the caller between calls (else one for this call alone).
 
     When a worker dies (the pool breaks), what had not started is run again; what was running is
     run again one at a time, alone, so the workbook that kills its worker is found and reported.
@@ -474,17 +518,19 @@ def execute(
     an I001 处理超时; what the other workers were doing is run again."""
     if not todo:
         return
-    ctx = _context()
-    jobs = max(1, min(opts.jobs, len(todo)))
-    chunk = max(1, min(4, len(todo) // (jobs * 8)))  # small: Ctrl-C waits for what is queued
-    with _sigint_deferred() as interrupted:
-        _execute(ctx, jobs, chunk, todo, opts, settle, interrupted, (now, spill, assess))
+    slots = max(it.index for it in todo) + 1
+    with contextlib.ExitStack() as stack:
+        if workers is None or slots > len(workers.started):
+            workers = stack.enter_context(pool(opts, len(todo), slots))
+        chunk = max(1, min(4, len(todo) // (workers.jobs * 8)))  # small: Ctrl-C waits for what is queued
+        with _sigint_deferred() as interrupted:
+            _execute(workers, chunk, todo, opts, settle, interrupted, (now, spill, assess))
 
 
-def _execute(ctx, jobs, chunk, todo, opts, settle, interrupted: threading.Event, step: tuple) -> None:
+def _execute(workers: Pool, chunk, todo, opts, settle, interrupted: threading.Event, step: tuple) -> None:
     pending, suspects = todo, []
     while pending:
-        started, done, _, killed = _round(ctx, jobs, pending, chunk, opts, settle, interrupted, step)
+        started, done, _, killed = _round(workers, pending, chunk, opts, settle, interrupted, step)
         unfinished = [it for it in pending if it.index not in done]
         if killed:  # the pool broke because a workbook ran out of time: the others are innocent
             pending = unfinished
@@ -497,7 +543,8 @@ def _execute(ctx, jobs, chunk, todo, opts, settle, interrupted: threading.Event,
         pending = [it for it in unfinished if it.index not in new_suspects]
         chunk = 1
     for item in suspects:
-        _, done, broken, _ = _round(ctx, 1, [item], 1, opts, settle, interrupted, step)
+        with Pool(opts, 1, len(workers.started)) as alone:
+            _, done, broken, _ = _round(alone, [item], 1, opts, settle, interrupted, step)
         if item.index not in done:
             error = MSG["RUN_worker_died"] if broken else MSG["RUN_worker_silent"]
             doc = failure_doc(item.name, item.digest, error)
@@ -505,8 +552,7 @@ def _execute(ctx, jobs, chunk, todo, opts, settle, interrupted: threading.Event,
 
 
 def _round(
-    ctx,
-    jobs: int,
+    workers: Pool,
     items: list[Item],
     chunk: int,
     opts: Options,
@@ -514,18 +560,18 @@ def _round(
     interrupted: threading.Event,
     step: tuple[str, str, bool] = ("", "", False),
 ):
-    """One pool over `items`: (which started, the indices settled, whether a worker died, whether
-    one was killed for its time). `step`: (the run's time, the spill folder, the first step only)."""
-    # per slot: 0 not started, > 0 the time.monotonic() it started (CLOCK_MONOTONIC is one clock for
-    # every process), < 0 computed
-    started = ctx.Array("d", len(items), lock=False)
-    pids = ctx.Array("i", len(items), lock=False)
+    """One round of `items` through the pool: (which started, the indices settled, whether a worker
+    died, whether one was killed for its time); after either, its workers are let go. `step`: (the
+    run's time, the spill folder, the first step only)."""
+    started, pids = workers.started, workers.pids
+    for it in items:
+        started[it.index], pids[it.index] = 0.0, 0
     limit = opts.settings.limits.max_seconds
     by_index = {it.index: it for it in items}
     now, spill, assess = step
     tasks = [
         (
-            slot,
+            it.index,
             it.index,
             str(it.path),
             it.name,
@@ -538,28 +584,23 @@ def _round(
             it.conclusion,
             os.path.join(spill, str(it.index)) if spill else "",
         )
-        for slot, it in enumerate(items)
+        for it in items
     ]
     work = _assess_chunk if assess else _work_chunk
-    pool = ProcessPoolExecutor(
-        jobs,
-        mp_context=ctx,
-        initializer=_init,
-        initargs=(opts.settings, opts.run_date, str(opts.output), started, pids),
-    )
+    executor = workers.executor()
     done: set[int] = set()
-    killed = False
+    killed = broken = False
     try:
-        futures = {pool.submit(work, tasks[i : i + chunk]) for i in range(0, len(tasks), chunk)}
-        broken = False
+        futures = {executor.submit(work, tasks[i : i + chunk]) for i in range(0, len(tasks), chunk)}
         while futures and not broken:
             finished, futures = wait(futures, timeout=0.1, return_when=FIRST_COMPLETED)
             if interrupted.is_set():
-                _stop(pool)
+                _stop(executor)
                 raise KeyboardInterrupt
-            for slot, it in enumerate(items):
-                if started[slot] > 0 and it.index not in done and time.monotonic() - started[slot] > limit:
-                    _kill(pids[slot])
+            for it in items:
+                at = started[it.index]
+                if at > 0 and it.index not in done and time.monotonic() - at > limit:
+                    _kill(pids[it.index])
                     killed = True
                     done.add(it.index)
                     doc = refusal_doc(it.name, it.digest, MSG["I001_timeout"].format(seconds=limit))
@@ -576,9 +617,12 @@ def _round(
                     if outcome.index not in done:  # not one stopped for its time a moment ago
                         settle(by_index[outcome.index], outcome)
                         done.add(outcome.index)
-    finally:
-        pool.shutdown(wait=not interrupted.is_set(), cancel_futures=True)
-    return [t != 0 for t in started], done, broken, killed
+    except BaseException:
+        workers.drop(wait=not interrupted.is_set())
+        raise
+    if broken or killed:
+        workers.drop()
+    return [started[it.index] != 0 for it in items], done, broken, killed
 
 
 def _kill(pid: int) -> None:
