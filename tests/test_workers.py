@@ -26,19 +26,7 @@ def test_a_write_guard_refusing_a_name_fails_that_workbook_not_the_chunk(tmp_pat
         write_workbook(inp / "甲.xlsx", clean_sheets()),
         write_workbook(inp / "乙.xlsx", clean_sheets()),
     )
-    state = {
-        "settings": Settings(),
-        "run_date": date(2024, 4, 1),
-        "output": out,
-        "started": [0.0, 0.0],
-        "pids": [0, 0],
-        "assess": assess,
-        "conclude": conclude,
-        "to_bytes": to_bytes,
-        "report_docx": report_docx,
-        "scored_workbook": scored_workbook,
-    }
-    monkeypatch.setattr(workers, "_STATE", state)
+    state = _state(out, monkeypatch, slots=2)
     real_name = workers.output_name
     calls = []
 
@@ -64,13 +52,13 @@ def test_a_write_guard_refusing_a_name_fails_that_workbook_not_the_chunk(tmp_pat
     assert not (out / "逃出.xlsx").exists()
 
 
-def _state(out, monkeypatch) -> dict:
+def _state(out, monkeypatch, slots: int = 1) -> dict:
     state = {
         "settings": Settings(),
         "run_date": date(2024, 4, 1),
         "output": out,
-        "started": [0.0],
-        "pids": [0],
+        "started": [0.0] * slots,
+        "pids": [0] * slots,
         "assess": assess,
         "conclude": conclude,
         "to_bytes": to_bytes,
