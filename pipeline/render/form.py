@@ -144,7 +144,26 @@ def _runs(keys: list[object]) -> list[tuple[int, int]]:
     return runs
 
 
+# the last form laid out: a worker lays out the same form twice, for the scored workbook and for
+# the report's 附件1 (and a third time for a 定稿), one right after the other
+_LAST: tuple[Result, Scores, Layout] | None = None
+
+
 def form_layout(result: Result, s: Scores) -> Layout:
+    """The form of `result`, laid out (read only: write_form and the report's 附件1 copy what they change).
+
+    A Result and its Scores are frozen: the layout of the last pair asked for is kept and given again
+    for the same pair (the same objects), which is how a worker asks, instead of laid out anew."""
+    global _LAST
+    last = _LAST
+    if last is not None and last[0] is result and last[1] is s:
+        return last[2]
+    lay = _form_layout(result, s)
+    _LAST = (result, s, lay)
+    return lay
+
+
+def _form_layout(result: Result, s: Scores) -> Layout:
     p, info = result.project, result.project.info
     lay = Layout(FORM_WIDTHS)
     last = len(FORM_WIDTHS) - 1

@@ -25,7 +25,6 @@ from ..schema import template_widths
 from ..values import normalize_label
 from .form import ADJUSTED_LABEL, FORM, form_layout, form_marks, write_form
 from .xlsx import (
-    MAX_ROW,
     OPTIONS,
     PINNED_CREATED,
     Formats,
@@ -43,6 +42,7 @@ from .xlsx import (
     sheet_names,
     shown,
     text_width,
+    too_tall,
 )
 
 REVIEW = sheets.REVIEW.name
@@ -308,7 +308,6 @@ def _write_copy(ws: Worksheet, fmt: Formats, rows: list[list[object]], marks: Ma
     known = template_widths(name)
     head = _header_row(rows, known) if known else None
     boxed = head is not None  # the table from its header down: bordered, as the template draws it
-    plain = fmt("copy")
     widths: dict[int, float] = {}
     if boxed:
         for c, value in enumerate(rows[head]):
@@ -323,16 +322,17 @@ def _write_copy(ws: Worksheet, fmt: Formats, rows: list[list[object]], marks: Ma
         for c, value in enumerate(rows[head] if boxed else ())
         if isinstance(value, str)
     }
+    write_string = ws.write_string
     for r, row in enumerate(rows):
         row_texts = []
         in_table = boxed and r >= head
         style = ("head" if r == head else "table_text") if in_table else "copy"
+        row_fmt = fmt(style)
         for c in range(width_of if in_table else len(row)):
             value = row[c] if c < len(row) else None
             severity = fill.get((r, c)) if fill else None
             if isinstance(value, str) and value:  # most cells: text
-                cell_fmt = fmt(style, severity) if severity or style != "copy" else plain
-                ws.write_string(r, c, clean(value), cell_fmt)
+                write_string(r, c, clean(value), fmt(style, severity) if severity else row_fmt)
                 row_texts.append((c, value))
                 w = min(text_width(value) + 2, COPY_MAX_WIDTH)
             elif value is None or value == "":
@@ -361,7 +361,7 @@ def _write_copy(ws: Worksheet, fmt: Formats, rows: list[list[object]], marks: Ma
     for _, row_texts in texts:
         for c, value in row_texts:
             width = widths.get(c, COPY_MIN_WIDTH)
-            while fit_height([(value, width)]) >= MAX_ROW and width < COPY_LONG_WIDTH:
+            while width < COPY_LONG_WIDTH and too_tall(value, width):
                 width = min(width + 10, COPY_LONG_WIDTH)
             widths[c] = width
     for c, w in widths.items():

@@ -207,6 +207,15 @@ def fit_height(cells: Iterable[tuple[object, float]], minimum: float = MIN_ROW) 
     return min(max(lines * LINE_HEIGHT + ROW_PAD, minimum), MAX_ROW)
 
 
+# the fewest lines that make a row as tall as Excel allows: fit_height(...) >= MAX_ROW exactly then
+TALLEST_LINES = math.ceil((MAX_ROW - ROW_PAD) / LINE_HEIGHT)
+
+
+def too_tall(text: str, width: float) -> bool:
+    """fit_height([(text, width)]) >= MAX_ROW, for a non-empty text, without building the pair."""
+    return _lines(text, width) >= TALLEST_LINES
+
+
 # ---------------------------------------------------------------- findings by cell
 def finding_order(f: Finding) -> tuple:
     return f.severity.rank, f.rule

@@ -35,6 +35,7 @@ except ImportError:  # then Sheet is plain Worksheet (below)
     CellBlankTuple = CellDatetimeTuple = CellNumberTuple = CellStringTuple = None  # type: ignore[assignment,misc]
 
 _ROWS, _COLS = 1_048_576, 16_384
+_record = tuple.__new__  # a cell record (a namedtuple) from its fields, without its Python-level __new__
 _SHORT = 16_383  # a str this long is < 32,767 UTF-16 units: xlsxwriter's limit, checked no further
 
 
@@ -45,27 +46,25 @@ class FastSheet(Worksheet):
     # The writes: what xlsxwriter does for an in-range cell (track the used range, store the record),
     # without its A1-notation wrapper and the checks our values never need; anything else goes to it.
     def write_string(self, *args, **kwargs):
-        short = len(args) == 4 and type(args[2]) is str and len(args[2]) <= _SHORT
-        if not kwargs and short and self._plain(*args[:2]):
+        if not kwargs and len(args) == 4:
             row, col, string, cell_format = args
-            self.table[row][col] = CellStringTuple(
-                self.str_table._get_shared_string_index(string), cell_format
-            )
-            return 0
+            if type(string) is str and len(string) <= _SHORT and self._plain(row, col):
+                index = self.str_table._get_shared_string_index(string)
+                self.table[row][col] = _record(CellStringTuple, (index, cell_format))
+                return 0
         return super().write_string(*args, **kwargs)
 
     def write_number(self, *args, **kwargs):
-        finite = len(args) == 4 and type(args[2]) in (int, float) and math.isfinite(args[2])
-        if not kwargs and finite and self._plain(*args[:2]):
+        if not kwargs and len(args) == 4:
             row, col, number, cell_format = args
-            self.table[row][col] = CellNumberTuple(number, cell_format)
-            return 0
+            if type(number) in (int, float) and math.isfinite(number) and self._plain(row, col):
+                self.table[row][col] = _record(CellNumberTuple, (number, cell_format))
+                return 0
         return super().write_number(*args, **kwargs)
 
     def write_blank(self, *args, **kwargs):
-        if not kwargs and len(args) == 4 and args[3] is not None and self._plain(*args[:2]):
-            row, col, _, cell_format = args
-            self.table[row][col] = CellBlankTuple(cell_format)
+        if not kwargs and len(args) == 4 and args[3] is not None and self._plain(args[0], args[1]):
+            self.table[args[0]][args[1]] = _record(CellBlankTuple, (args[3],))
             return 0
         return super().write_blank(*args, **kwargs)
 
@@ -100,7 +99,7 @@ class FastSheet(Worksheet):
         rows = sorted({r for r, cells in table.items() if cells}.union(info, comments))
         rows = [r for r in rows if self.dim_rowmin <= r <= self.dim_rowmax]
         self.row_spans = spans = _spans(rows, table, comments)
-        write, super_cell = self.fh.write, super()._write_cell
+        write, super_cell, kinds = self.fh.write, super()._write_cell, _KINDS
         for r in rows:
             span = spans.get(r // 16)
             cells = table.get(r)
@@ -108,20 +107,23 @@ class FastSheet(Worksheet):
                 self._write_row(r, span, info.get(r), empty_row=True)
                 continue
             self._row_tag(r, span, info.get(r))
+            number = str(r + 1)
             for c in sorted(cells):
                 cell = cells[c]
-                if cell.format is None or not isinstance(
-                    cell, (CellStringTuple, CellBlankTuple, CellNumberTuple, CellDatetimeTuple)
-                ):
+                kind, cell_format = kinds.get(type(cell)), cell.format
+                if kind is None or cell_format is None:
                     super_cell(r, c, cell)  # unformatted cells, formulas, rich strings, ...
                     continue
-                attrs = f'r="{xl_rowcol_to_cell_fast(r, c)}" s="{cell.format._get_xf_index()}"'
-                if isinstance(cell, CellStringTuple):  # .string: the string's index in the shared strings
-                    write(f'<c {attrs} t="s"><v>{cell.string}</v></c>')
-                elif isinstance(cell, CellBlankTuple):
-                    write(f"<c {attrs}/>")
+                xf = cell_format.xf_index  # set once the format has been written (_get_xf_index)
+                if xf is None:
+                    xf = cell_format._get_xf_index()
+                name = _COLUMN_NAMES.get(c) or _column_name(c)
+                if kind == "s":  # .string: the string's index in the shared strings
+                    write(f'<c r="{name}{number}" s="{xf}" t="s"><v>{cell.string}</v></c>')
+                elif kind == "b":
+                    write(f'<c r="{name}{number}" s="{xf}"/>')
                 else:  # a number, or a date as its serial number
-                    write(f"<c {attrs}><v>{cell.number:.16G}</v></c>")
+                    write(f'<c r="{name}{number}" s="{xf}"><v>{cell.number:.16G}</v></c>')
             write("</row>")
 
     def _row_tag(self, r: int, span: str | None, row) -> None:
@@ -133,6 +135,16 @@ class FastSheet(Worksheet):
         if height != self.original_row_height or height != self.default_row_height:
             attrs += f' ht="{height * 0.75:.16g}" customHeight="1"'
         self.fh.write(f'<row r="{r + 1}"{attrs}>')
+
+
+# the cell records written here, by their exact type (a subclass goes to xlsxwriter's path)
+_KINDS = {CellStringTuple: "s", CellBlankTuple: "b", CellNumberTuple: "n", CellDatetimeTuple: "n"}
+_COLUMN_NAMES: dict[int, str] = {}  # 0-based column -> its letters, as xl_rowcol_to_cell_fast names it
+
+
+def _column_name(col: int) -> str:
+    name = _COLUMN_NAMES[col] = xl_rowcol_to_cell_fast(0, col)[:-1]
+    return name
 
 
 def _spans(rows: list[int], table, comments) -> dict[int, str]:
