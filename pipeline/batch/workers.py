@@ -190,7 +190,7 @@ def _work_chunk(tasks: list[tuple]) -> list[Outcome]:
         _STATE["started"][slot] = -1.0  # computed: writing is not timed
         target = _STATE["output"] / folder
         # read again with what the reviewer saved meanwhile: from what the first step kept, if it did
-        again = (kept[0], None, None) if kept is not None else None
+        again = (kept[0], None) if kept is not None else None
 
         def redo(
             decided: tuple[Decision, ...],
@@ -332,7 +332,8 @@ def _assess(
         doc_bytes = s["to_bytes"](result)
         status = OK if result.scores is not None else UNREADABLE
         with contextlib.suppress(OSError):  # no spill file: the second step does it all again
-            Path(spill).write_bytes(zlib.compress(pickle.dumps((assessed, result, doc_bytes), 5), 1))
+            # not the Result: concluded again in the second step (0.1 ms) costs less than its pickle
+            Path(spill).write_bytes(zlib.compress(pickle.dumps((assessed, doc_bytes), 5), 1))
         return status, json.loads(doc_bytes), 1000 * (time.thread_time() - start)
     except Exception as e:
         doc = failure_doc(name, digest, f"{type(e).__name__}: {e}", traceback.format_exc())
@@ -340,7 +341,7 @@ def _assess(
 
 
 def _unspill(spill: str) -> tuple | None:
-    """What the first step kept of a workbook: (Assessed, Result, findings.json bytes); None when
+    """What the first step kept of a workbook: (Assessed, findings.json bytes); None when
     there is none (a workbook only the second step does, or its file could not be written)."""
     if not spill:
         return None
@@ -373,21 +374,19 @@ def _compute(
     FAILED findings.json. The phases count this thread only, not the writer's (`make bench` shows them).
     `extras`: the X findings the batch found for this workbook, rendered with its own; `conclusion`:
     its 审核结论 (通过 with no open 错误: the 定稿 and its PDF are written too, final.py). `kept`: what
-    the first step kept of it (_unspill; its Result None: concluded again): not read, scored and
-    checked again."""
+    the first step kept of it (_unspill): not read, scored and checked again; its findings.json is
+    the first step's when nothing was added to it (its bytes None: encoded again)."""
     s = _STATE
     marks = [time.thread_time()]
     try:
         if "broken" in s:
             raise RuntimeError(s["broken"])
-        if kept is not None and kept[1] is not None and not extras:  # the first step's is the whole of it
-            _, result, doc_bytes = kept
-        else:
-            extra = tuple(Finding.from_dict(d) for d in extras)
-            assessed = kept[0] if kept is not None else s["assess"](path, s["settings"], s["run_date"])
-            result = s["conclude"](assessed, s["settings"], s["run_date"], decided, now, extra)
-            result = _named(result, name)
-            doc_bytes = s["to_bytes"](result)
+        extra = tuple(Finding.from_dict(d) for d in extras)
+        assessed = kept[0] if kept is not None else s["assess"](path, s["settings"], s["run_date"])
+        result = _named(s["conclude"](assessed, s["settings"], s["run_date"], decided, now, extra), name)
+        # the same decisions, no X findings: the first step's findings.json, to the byte
+        reuse = kept is not None and kept[1] is not None and not extras
+        doc_bytes = kept[1] if reuse else s["to_bytes"](result)
         marks.append(time.thread_time())
         doc = json.loads(doc_bytes)
         files: dict[str, bytes] = {}
