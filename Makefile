@@ -31,9 +31,9 @@ test: $(STAMP)  ## 运行全部测试
 template: $(STAMP)  ## 重新生成 input_templates/ 中的空白模板、填报示例和批复绩效目标模板
 	$(PY) -m pipeline template
 
-bench: $(STAMP)  ## 性能基准：N 个合成工作簿（N=300），与朴素实现对比；RSS_N=2000,10000 测主进程内存
+bench: $(STAMP)  ## 性能基准：N 个合成工作簿（N=300），与朴素实现对比；RSS_N=2000,10000 测主进程内存；TARGETS=1 另测有批复绩效目标时
 	$(BYTECODE)
-	$(PY) -m tests.bench $(if $(N),--n $(N)) $(if $(RSS_N),--rss-n $(RSS_N))
+	$(PY) -m tests.bench $(if $(N),--n $(N)) $(if $(RSS_N),--rss-n $(RSS_N)) $(if $(TARGETS),--targets)
 
 profile: $(STAMP)  ## 一个工作进程的 CPU 花在哪里：bench 语料前 N 个（N=100）按函数、按库的占用
 	$(BYTECODE)

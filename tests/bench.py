@@ -1,6 +1,6 @@
 """`make bench`: the batch against a naive loop, on the same synthetic workbooks, in the same run.
 
-    python -m tests.bench [--n 300] [--x-n 150] [--rss-n 2000[,10000]] [--jobs CORES] [--naive-n N]
+    python -m tests.bench [--n 300] [--x-n 150] [--rss-n 2000[,10000]] [--targets] [--jobs CORES] [--naive-n N]
                           [--cell-n 30]
 
 Runs, each in a fresh Python process so peak RSS is per process and honest:
@@ -16,7 +16,8 @@ Runs, each in a fresh Python process so peak RSS is per process and honest:
 and, as a footnote only, (c) with its tables filled through `table.cell(r, c)` (quadratic: each
 call rebuilds the table's cell grid) on --cell-n workbooks: the baseline earlier rounds measured
 against, which flattered us. Then the memory run: the pipeline over --rss-n workbooks, each worker's RSS after workbook 100 and
-at the end, the main process's peak, and an unchanged CLI re-run of those; `--rss-n 2000,10000`
+at the end, the main process's peak, and an unchanged CLI re-run of those (`--targets`: at the first
+size, the same batch again with an approved-targets export of its projects, X006–X008 on); `--rss-n 2000,10000`
 runs it at each size (10,000 is not the default: generating the corpus once and the run take some
 five minutes on two cores, which `make bench` should not cost every time; `make bench RSS_N=2000,10000`). Prints a table, the ratios, and PASS/FAIL for
 what the issue asks. The synthetic corpus (variants of tests/builders.py's clean project: names,
@@ -191,7 +192,7 @@ def _peak_kb() -> int:
         return int(re.search(r"VmHWM:\s+(\d+)", fh.read()).group(1))
 
 
-def child_pipeline(input_dir: Path, output: Path, jobs: int) -> dict:
+def child_pipeline(input_dir: Path, output: Path, jobs: int, approved: str = "") -> dict:
     from pipeline.batch import RunOptions, run
     from pipeline.config import Settings, load_settings
 
@@ -199,7 +200,16 @@ def child_pipeline(input_dir: Path, output: Path, jobs: int) -> dict:
     settings = load_settings(config) if config.exists() else Settings()
     t0 = time.perf_counter()
     report = run(
-        RunOptions(input_dir, output, settings, jobs, force=True, progress=False, run_date=BENCH_DATE)
+        RunOptions(
+            input_dir,
+            output,
+            settings,
+            jobs,
+            force=True,
+            progress=False,
+            run_date=BENCH_DATE,
+            approved=Path(approved) if approved else None,
+        )
     )
     seconds = time.perf_counter() - t0
     return {
@@ -402,13 +412,18 @@ def main(argv: list[str] | None = None) -> int:
         default=30,
         help="workbooks for the cell-by-cell footnote (default 30; 0 = skip)",
     )
+    ap.add_argument(
+        "--targets",
+        action="store_true",
+        help="at the first --rss-n size, run again with an approved-targets export (X006–X008) of the corpus",
+    )
     ap.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "jixiao-bench")
     ap.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
         kind, *rest = args.child
         if kind == "pipeline":
-            result = child_pipeline(Path(rest[0]), Path(rest[1]), int(rest[2]))
+            result = child_pipeline(Path(rest[0]), Path(rest[1]), int(rest[2]), *rest[3:])
         else:
             result = child_naive(Path(rest[0]), Path(rest[1]), rest[2])
         print(json.dumps(result))
@@ -520,6 +535,17 @@ def main(argv: list[str] | None = None) -> int:
             big = stage(files[:rss_n], work / f"in-rss-{rss_n}")
             r = _child("pipeline", str(big), str(work / "out-rss"), str(args.jobs))
             e_seconds, e_line = cli_rerun(big, work / "out-rss", args.jobs)
+            if args.targets and rss_n == args.rss_n[0]:
+                folder = approved_export(work / "out-rss", work / "targets")
+                t = _child("pipeline", str(big), str(work / "out-t"), str(args.jobs), str(folder))
+                shutil.rmtree(work / "out-t")
+                targets_line = (
+                    f"approved targets at {rss_n} ({folder_rows(folder)} rows, one in ten changed), the same "
+                    f"batch without → with: {r['seconds']:.1f} → {t['seconds']:.1f} s; main peak "
+                    f"{mb(r['main_peak_kb'])} → {mb(t['main_peak_kb'])} MB; tables + X rules "
+                    f"{r['timing'][0]:.2f} → {t['timing'][0]:.2f} s; 审核汇总 etc. {r['timing'][3]:.2f} → "
+                    f"{t['timing'][3]:.2f} s"
+                )
             shutil.rmtree(work / "out-rss")
             shutil.rmtree(big)
             ws = workers(r["samples"])
@@ -538,6 +564,8 @@ def main(argv: list[str] | None = None) -> int:
             text, share = across(r)
             print(f"across workbooks, {rss_n}: {text}")
             print(f"unchanged re-run of {rss_n} (CLI, wall): {e_seconds:.2f} s — {e_line}")
+            if args.targets and rss_n == args.rss_n[0]:
+                print(targets_line)
             peak = max(w["peak"] for w in ws.values())
             growth = max(w["end"] - (w["at100"] or w["end"]) for w in ws.values())
             main_peak = r["main_peak_kb"]
@@ -565,6 +593,53 @@ def main(argv: list[str] | None = None) -> int:
         for label, ok, value in verdicts:
             print(f"  [{'PASS' if ok else 'FAIL'}] {label}: {value}")
     return 0 if all(ok for _, ok, _ in verdicts) else 1
+
+
+def approved_export(output: Path, folder: Path) -> Path:
+    """An approved-targets export (workbook.md's 批复绩效目标) of every project the run read, from
+    their findings.json: its targets as the unit states them, but one in ten changed (X006)."""
+    import xlsxwriter
+
+    from tests.test_rules_approved import HEADER
+
+    folder.mkdir(parents=True, exist_ok=True)
+    book = xlsxwriter.Workbook(str(folder / "批复绩效目标.xlsx"), {"constant_memory": True})
+    sheet = book.add_worksheet("批复绩效目标")
+    sheet.write_row(0, 0, HEADER)
+    n = 0
+    for doc_path in sorted(output.glob("*/findings.json")):
+        doc = json.loads(doc_path.read_bytes())
+        p = doc.get("project") or {}
+        if not doc.get("computed"):
+            continue
+        for i in doc.get("indicators") or ():
+            n += 1
+            target = i.get("target") or ""
+            changed = f"{target}（批复调增）" if n % 10 == 0 else target
+            sheet.write_row(
+                n,
+                0,
+                [
+                    "",
+                    p.get("name"),
+                    p.get("unit"),
+                    p.get("year"),
+                    i.get("level1"),
+                    i.get("level2"),
+                    i.get("level3"),
+                    changed,
+                    "",
+                ],
+            )
+    book.close()
+    return folder
+
+
+def folder_rows(folder: Path) -> int:
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_path(str(folder / "批复绩效目标.xlsx"))
+    return len(book.get_sheet_by_index(0).to_python()) - 1
 
 
 def variant_unreadable(i: int) -> bool:
