@@ -551,8 +551,9 @@ def _round(
             if interrupted.is_set():
                 _stop(pool)
                 raise KeyboardInterrupt
+            now = time.monotonic()
             for slot, it in enumerate(items):
-                if started[slot] > 0 and it.index not in done and time.monotonic() - started[slot] > limit:
+                if it.index not in done and _overdue(started[slot], now, limit):
                     _kill(pids[slot])
                     killed = True
                     done.add(it.index)
@@ -573,6 +574,14 @@ def _round(
     finally:
         pool.shutdown(wait=not interrupted.is_set(), cancel_futures=True)
     return [t != 0 for t in started], done, broken, killed
+
+
+def _overdue(since: float, now: float, limit: float) -> bool:
+    """Whether a workbook started at `since` (its slot, read once) is still being computed past the
+    limit. Read twice, the slot could turn -1 in between (the worker has just computed it) and
+    `now - -1` stop a workbook done in time as 处理超时. `now` is taken before the slot is read: a
+    workbook computing when read has been so at least since `since`."""
+    return since > 0 and now - since > limit
 
 
 def _kill(pid: int) -> None:
