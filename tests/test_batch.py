@@ -14,6 +14,7 @@ import sys
 import time
 from datetime import date
 from pathlib import Path, PurePosixPath, PureWindowsPath
+from types import SimpleNamespace
 
 import docx
 import openpyxl
@@ -33,6 +34,7 @@ from pipeline.batch import (
     files,
     plan,
     run,
+    workers,
 )
 from pipeline.batch.files import FALLBACK_NAME, atomic_write, output_name, safe_name
 from pipeline.batch.manifest import FILENAME
@@ -315,6 +317,45 @@ def test_a_missing_or_altered_output_is_redone(folder, tmp_path):
     report = run(opts(folder, out))
     assert report.processed == 2
     assert_complete(out, discover(folder))
+
+
+def test_a_workbook_done_in_time_is_never_stopped_for_its_time(folder, tmp_path, monkeypatch):
+    """The pool's watch reads each worker's start time while the worker may set it to -1 (computed).
+    Here the main process always looks at the clock at the worst moment (as one preempted under load
+    does, rarely): only once the workers have computed what they were on. A workbook done well
+    within max_seconds must not come out as 处理超时, recorded unreadable and skipped as unchanged
+    next time (once seen in CI: 乙 was)."""
+    starts = []
+    real_context = workers._context
+
+    class Watched:  # the real context; the start-time arrays it makes are kept here
+        def __init__(self, ctx):
+            self.ctx = ctx
+
+        def __getattr__(self, name):
+            return getattr(self.ctx, name)
+
+        def Array(self, kind, size, lock=True):
+            array = self.ctx.Array(kind, size, lock=lock)
+            if kind == "d":
+                starts.append(array)
+            return array
+
+    def late_clock() -> float:
+        deadline = time.monotonic() + 10
+        while any(t > 0 for t in starts[-1]) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        return time.monotonic()
+
+    monkeypatch.setattr(workers, "_context", lambda: Watched(real_context()))
+    monkeypatch.setattr(workers, "time", SimpleNamespace(monotonic=late_clock))
+    out = tmp_path / "output"
+    report = run(opts(folder, out))
+    assert report.unreadable_files == ("旧格式.xls",)
+    for name in ("甲", "乙", "子洲"):
+        assert len(list((out / name).glob("*_绩效自评报告.docx"))) == 1
+    monkeypatch.undo()
+    assert run(opts(folder, out)).skipped == 4
 
 
 def test_a_removed_input_is_reported_and_its_outputs_stay(folder, tmp_path):

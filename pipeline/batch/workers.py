@@ -596,9 +596,9 @@ def _round(
             if interrupted.is_set():
                 _stop(executor)
                 raise KeyboardInterrupt
+            now = time.monotonic()
             for it in items:
-                at = started[it.index]
-                if at > 0 and it.index not in done and time.monotonic() - at > limit:
+                if it.index not in done and _overdue(started[it.index], now, limit):
                     _kill(pids[it.index])
                     killed = True
                     done.add(it.index)
@@ -622,6 +622,14 @@ def _round(
     if broken or killed:
         workers.drop()
     return [started[it.index] != 0 for it in items], done, broken, killed
+
+
+def _overdue(since: float, now: float, limit: float) -> bool:
+    """Whether a workbook started at `since` (its slot, read once) is still being computed past the
+    limit. Read twice, the slot could turn -1 in between (the worker has just computed it) and
+    `now - -1` stop a workbook done in time as 处理超时. `now` is taken before the slot is read: a
+    workbook computing when read has been so at least since `since`."""
+    return since > 0 and now - since > limit
 
 
 def _kill(pid: int) -> None:
