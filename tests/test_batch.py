@@ -33,8 +33,8 @@ from pipeline.batch import (
     discover,
     files,
     plan,
+    pool,
     run,
-    workers,
 )
 from pipeline.batch.files import FALLBACK_NAME, atomic_write, output_name, safe_name
 from pipeline.batch.manifest import FILENAME
@@ -326,7 +326,7 @@ def test_a_workbook_done_in_time_is_never_stopped_for_its_time(folder, tmp_path,
     within max_seconds must not come out as 处理超时, recorded unreadable and skipped as unchanged
     next time (once seen in CI: 乙 was)."""
     starts = []
-    real_context = workers._context
+    real_context = pool._context
 
     class Watched:  # the real context; the start-time arrays it makes are kept here
         def __init__(self, ctx):
@@ -347,8 +347,8 @@ def test_a_workbook_done_in_time_is_never_stopped_for_its_time(folder, tmp_path,
             time.sleep(0.01)
         return time.monotonic()
 
-    monkeypatch.setattr(workers, "_context", lambda: Watched(real_context()))
-    monkeypatch.setattr(workers, "time", SimpleNamespace(monotonic=late_clock))
+    monkeypatch.setattr(pool, "_context", lambda: Watched(real_context()))
+    monkeypatch.setattr(pool, "time", SimpleNamespace(monotonic=late_clock))
     out = tmp_path / "output"
     report = run(opts(folder, out))
     assert report.unreadable_files == ("旧格式.xls",)

@@ -101,3 +101,19 @@ def test_the_second_step_renders_from_the_spill_file_what_the_whole_work_renders
         assert again == status and files == whole and doc2 == doc
         assert not (tmp_path / "0").exists()  # read once, then removed
     assert "X002" in [f["rule"] for f in json.loads(files["findings.json"])["findings"]]
+
+
+def test_the_forkserver_preloads_modules_that_exist():
+    """A name that is not a module is skipped without a word by the fork server, and every worker
+    then imports the pipeline itself (round 3 preloaded a `pipeline.workers` that had moved)."""
+    import importlib.util
+
+    from pipeline.batch import pool
+
+    ctx = pool._context()
+    if ctx.get_start_method() != "forkserver":
+        return
+    from multiprocessing import forkserver
+
+    names = forkserver._forkserver._preload_modules  # what set_forkserver_preload was given
+    assert names and all(importlib.util.find_spec(n) is not None for n in names), names

@@ -28,9 +28,10 @@ from .frames import Rows
 from .interface import BatchTiming, RunOptions
 from .manifest import OK, Manifest, Record, Unwritable, now, read_only
 from .plan import Item, intact, produced_by
+from .pool import execute
 from .readback import held_open, max_bytes
 from .second_pass import gather, to_redo
-from .workers import Outcome, execute
+from .workers import Outcome
 
 if TYPE_CHECKING:
     from ..checks.cross import CrossContext

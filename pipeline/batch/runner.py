@@ -21,7 +21,7 @@ from .. import decisions
 from ..messages import MSG
 from ..model import Severity
 from . import plan as planning
-from . import workers
+from . import pool as workers
 from .digests import Digests
 from .files import SCORED_SUFFIX, clean_temp, digest_now
 from .final import NOT_WRITTEN, PDF_OFF, final_states, soffice, without_pdf
@@ -30,9 +30,10 @@ from .interface import BatchReport, BatchTiming, OutputNotWritable, RunOptions, 
 from .manifest import OK, UNREADABLE, Busy, Manifest, Record, Unwritable, now, plain_name
 from .outputs import Crossed, crossing, write_batch_files
 from .plan import Item, lock_output, plan, prepare, produced_by, unchanged
+from .pool import execute
 from .readback import read_back
 from .second_pass import with_x
-from .workers import LOCKED, Outcome, execute
+from .workers import LOCKED, Outcome
 
 
 def run(opts: RunOptions) -> BatchReport:
@@ -79,15 +80,7 @@ def run(opts: RunOptions) -> BatchReport:
                 written = dict(outcome.outputs)
                 for name, signature in outcome.signed:
                     digests.wrote(opts.output / item.folder / name, signature, written[name])
-                if item.record is not None and not item.locked and outcome.as_assessed and item.index in rows:
-                    rows.set_scored(item.index, scored_path(item.record))  # the rest of its rows stand
-                    item.doc = None
-                elif item.record is not None and not item.locked:
-                    rows.add(item.index, entry_of(item, opts))
-                elif item.index in rows:  # held open when rendered: the tables say what its outputs say
-                    rows.discard(item.index)
-                    if item.record is not None:
-                        rows.add(item.index, entry_of(item, opts))
+                _put_rows(rows, item, outcome, opts)
                 reason = outcome.doc.get("reason") if outcome.status == LOCKED else None
                 if reason and "打开" not in reason:  # full disk, no permission: why, what to do
                     reasons[item.locked] = reason
@@ -122,7 +115,7 @@ def run(opts: RunOptions) -> BatchReport:
                     crossed = _two_steps(
                         todo, items, archive, rows, opts, (settle, tick), assessing, started_at, notices
                     )
-            if todo:  # a worker stopped mid-write (its time limit, a broken pool) leaves its temporary file
+                # a worker stopped mid-write (its time limit, a broken pool) leaves its temporary file
                 clean_temp(opts.output)
             # a workbook first seen while its old output is open has no record: left for the next run
             locked = [it.locked for it in items if it.locked]
@@ -173,6 +166,21 @@ def run(opts: RunOptions) -> BatchReport:
         timing=timing,
         pdf_missing=tuple(pdf_missing),
     )
+
+
+def _put_rows(rows: Rows, item: Item, outcome: Outcome, opts: RunOptions) -> None:
+    """A settled workbook's rows, as its outputs now say: the first step's when its findings.json is
+    that step's to the byte (its scored workbook's path added), else read from its findings.json;
+    one held open when it was to be rendered keeps its old outputs, and so its old rows."""
+    if item.record is not None and not item.locked and outcome.as_assessed and item.index in rows:
+        rows.set_scored(item.index, scored_path(item.record))
+        item.doc = None
+    elif item.record is not None and not item.locked:
+        rows.add(item.index, entry_of(item, opts))
+    elif item.index in rows:
+        rows.discard(item.index)
+        if item.record is not None:
+            rows.add(item.index, entry_of(item, opts))
 
 
 def _two_steps(
