@@ -188,13 +188,19 @@ class Rows:
         pool = self._pool
         return tuple(pool.setdefault(v, v) if type(v) is str and len(v) <= _SHARED_CHARS else v for v in row)
 
-    def frames(self) -> Frames:
+    def frames(self, last: bool = False) -> Frames:
+        """The tables; `last`: the rows are let go as they are taken (the batch's last use of them:
+        at 10,000 workbooks they and the tables made of them would otherwise be held at once)."""
         import pandas as pd
 
         tables: list[list] = [[], [], [], [], []]
         for order in sorted(self._by_order):
-            for table, rows in zip(tables, self._by_order[order], strict=True):
+            for table, rows in zip(
+                tables, self._by_order.pop(order) if last else self._by_order[order], strict=True
+            ):
                 table.extend(rows)
+        if last:
+            self._pool.clear()
         columns = (PROJECT_COLUMNS, PAYMENT_COLUMNS, INDICATOR_COLUMNS, FINDING_COLUMNS, TEXT_COLUMNS)
         return Frames(*(_frame(pd, rows, cols) for rows, cols in zip(tables, columns, strict=True)))
 

@@ -59,13 +59,13 @@ def crossing(opts: RunOptions, notes: list[str], state=None) -> Crossing:
     return Crossing(state, approved, CrossContext(opts.settings, approved))
 
 
-@dataclass(frozen=True)
+@dataclass
 class Crossed:
     """The X rules as they ran: with what, on which tables (X006–X008's comparison is built from
     them again, not recomputed), and where the time went."""
 
     crossing: Crossing
-    frames: Frames
+    frames: Frames | None  # let go once the summary no longer needs them
     timing: BatchTiming
 
 
@@ -143,9 +143,12 @@ def write_batch_files(
     from ..render.summary import Letterhead, findings_csv, summary_workbook
 
     approved, ctx = crossed.crossing.approved, crossed.crossing.ctx
-    frames = approved_targets.with_reading_problems(rows.frames(), approved)
     # built by X006–X008 a moment ago, not again; None: no approved targets were given
     targets = comparison_view(target_comparison(crossed.frames, ctx)) if approved is not None else None
+    crossed.frames = (
+        None  # the X rules' tables: the summary's are built anew below, with every row as written
+    )
+    frames = approved_targets.with_reading_problems(rows.frames(last=True), approved)
     finals = final_states(items, opts.output)
     bureau = opts.settings.bureau
     head = Letterhead(bureau.region, bureau.name, opts.run_date)
