@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import gc
 import itertools
 import json
@@ -189,17 +190,9 @@ def _work_chunk(tasks: list[tuple]) -> list[Outcome]:
         # read again with what the reviewer saved meanwhile: from what the first step kept, if it did
         again = (kept[0], None) if kept is not None else None
 
-        def redo(
-            decided: tuple[Decision, ...],
-            path=path,
-            name=name,
-            digest=digest,
-            now=now,
-            extras=extras,
-            conclusion=conclusion,
-            again=again,
-        ):
-            return _compute(Path(path), name, digest, decided, now, extras, conclusion, again)
+        redo = functools.partial(  # redo(decided): the same workbook with the decisions read since
+            _compute, Path(path), name, digest, now=now, extras=extras, conclusion=conclusion, kept=again
+        )
 
         fresh = _Fresh(target, name, decided, seen, redo)
         computed.append(
