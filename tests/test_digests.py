@@ -122,3 +122,17 @@ def test_an_unchanged_rerun_reads_no_output_and_an_edited_one_is_redone(tmp_path
         fh.write(data[:-1] + b" ")
     os.utime(findings, ns=(before[1], before[1]))
     assert run(opts()).processed == 1
+
+
+def test_what_a_run_neither_asked_for_nor_wrote_is_forgotten(tmp_path):
+    """The stats table holds the files of the last run: a removed input, an old output name."""
+    kept, gone, removed = tmp_path / "kept.xlsx", tmp_path / "old_绩效自评表.xlsx", tmp_path / "removed.xlsx"
+    for p in (kept, gone):
+        p.write_bytes(b"x")
+    stamp = max(_sig(kept)[1:3]) + TICK_NS + 1
+    known = {_key(p): (_sig(kept), "d", stamp) for p in (kept, gone, removed)}
+    d = Digests(known)
+    assert d.digest(kept, LIMIT) == "d"  # asked for: kept
+    assert d.digest(removed, LIMIT) == ""  # asked for, but nothing is there: forgotten
+    rows, forget = d.stored()
+    assert rows == [] and forget == sorted([_key(gone), _key(removed)])

@@ -35,16 +35,17 @@ class Digests:
     def __init__(self, known: dict[bytes, tuple[Signature, str, int]] | None = None):
         self.known = known or {}
         self.taken: dict[bytes, tuple[Signature, str]] = {}
-        self.gone: set[bytes] = set()
+        self.looked: set[bytes] = set()  # every path asked for: the rest of `known` is forgotten
 
     def digest(self, path: Path, max_bytes: int, *, follow_links: bool = True) -> str:
         """As load.container.file_digest: '' for anything that is not a regular file within
         `max_bytes` (a link too, unless `follow_links`)."""
         key = _key(path)
+        self.looked.add(key)
         try:
             st = os.stat(key) if follow_links else os.lstat(key)
         except OSError:
-            self.gone.add(key)
+            self.looked.discard(key)  # nothing there: forgotten
             return file_digest(path, max_bytes, follow_links=follow_links)
         if not stat.S_ISREG(st.st_mode) or st.st_size > max_bytes:
             return file_digest(path, max_bytes, follow_links=follow_links)
@@ -71,9 +72,12 @@ class Digests:
         self.taken[_key(path)] = (tuple(signature), digest)
 
     def stored(self) -> tuple[list[tuple[bytes, Signature, str, int]], list[bytes]]:
-        """(rows to store, each stamped now, paths to forget)."""
+        """(rows to store, each stamped now; paths to forget: those this run neither asked for nor
+        wrote — gone, renamed, or no longer an input or an output it checks — so the table holds
+        the files of the last run, not of every run)."""
         now = time.time_ns()
-        return [(k, sig, d, now) for k, (sig, d) in self.taken.items()], sorted(self.gone)
+        forget = self.known.keys() - self.looked - self.taken.keys()
+        return [(k, sig, d, now) for k, (sig, d) in self.taken.items()], sorted(forget)
 
 
 def _key(path: Path) -> bytes:

@@ -267,6 +267,7 @@ class Manifest:
 
     def _save_stats(self, rows: list[tuple[bytes, tuple, str, int]], gone: list[bytes]) -> None:
         with self._transaction():
+            self._db.execute("DELETE FROM stats WHERE typeof(path) != 'blob'")  # not a key we look up
             self._db.executemany("DELETE FROM stats WHERE path = ?", [(p,) for p in gone])
             self._db.executemany(
                 "INSERT OR REPLACE INTO stats VALUES (?, ?, ?, ?, ?, ?, ?)",
