@@ -194,3 +194,23 @@ def test_a_decision_on_an_x_finding_retires_once_the_x_rules_no_longer_find_it(t
     batch(src, b=b)
     go(src, out)
     assert x_findings(out)["a"] == [] and states() == {("X001", "支付明细!G2"): "已失效"}
+
+
+def test_without_a_temporary_folder_the_second_step_reads_each_workbook_again(tmp_path, monkeypatch):
+    """No temporary folder can be made (TEMP on a drive that is gone, a full disk): the batch still
+    runs, the second step doing each workbook whole, and its X findings are the same."""
+    import tempfile
+
+    def refused(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    a, b = distinct(1), distinct(2)
+    b["支付明细"][3][6] = a["支付明细"][1][6]
+    batch(tmp_path / "in", a=a, b=b)
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", refused)
+    report = go(tmp_path / "in", tmp_path / "out")
+    assert report.processed == 2 and report.unreadable == 0
+    assert x_findings(tmp_path / "out") == {
+        "a": [("X001", "支付明细!G2", "b.xlsx", "G4")],
+        "b": [("X001", "支付明细!G4", "a.xlsx", "G2")],
+    }

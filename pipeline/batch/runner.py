@@ -9,6 +9,7 @@ the manifest is committed per workbook as its files land (`settle`) -> the batch
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import sys
 import tempfile
@@ -183,6 +184,16 @@ def _put_rows(rows: Rows, item: Item, outcome: Outcome, opts: RunOptions) -> Non
             rows.add(item.index, entry_of(item, opts))
 
 
+def _spill_folder() -> contextlib.AbstractContextManager[str]:
+    """A temporary folder for the first step's results, removed after the second step. Where no
+    temporary folder can be made (a locked-down PC, a full disk): none, and the second step reads,
+    scores and checks each workbook again (slower, the same outputs)."""
+    try:
+        return tempfile.TemporaryDirectory(prefix="jixiao-spill-", ignore_cleanup_errors=True)
+    except OSError:
+        return contextlib.nullcontext("")
+
+
 def _two_steps(
     todo: list[Item],
     items: list[Item],
@@ -211,7 +222,7 @@ def _two_steps(
         assessing[item.index] = (outcome.cpu_ms, outcome.phases[0])  # added to its render's sample
 
     with (
-        tempfile.TemporaryDirectory(prefix="jixiao-spill-", ignore_cleanup_errors=True) as spill,
+        _spill_folder() as spill,
         workers.pool(opts, len(todo), len(items)) as kept,  # one set of workers for both steps
     ):
         execute(todo, opts, assessed, started_at, spill=spill, assess=True, workers=kept)
