@@ -51,6 +51,8 @@ MSG: dict[str, str] = {
     '不需要 PDF 时在 config.toml [archive] 设 pdf = "off"）',
     "FINAL_pdf_failed": "LibreOffice 未能把 {n} 份定稿转为 PDF：{files}（重新运行会再试）",
     "FINAL_pdf_required": 'config.toml [archive] pdf = "required"，但有 {n} 份定稿没有 PDF（见上）：退出码 1',
+    "RUN_step_assess": "读取、检查",  # the progress bar's first step (a terminal only)
+    "RUN_step_render": "生成文件",
     "RUN_locked": "；{n} 个文件正被打开，未更新：{files}",
     # ------------------------------------------------------------ I: reading the workbook
     "I001_open": "无法打开文件（{error}）：请确认文件存在且未被其他程序占用",

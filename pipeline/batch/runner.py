@@ -200,7 +200,7 @@ def _two_steps(
     archive: list[Record],
     rows: Rows,
     opts: RunOptions,
-    calls: tuple[Callable[[Item, Outcome], None], Callable[[], None]],
+    calls: tuple[Callable[[Item, Outcome], None], _Bar],
     assessing: dict[int, tuple[float, float]],
     started_at: str,
     notes: list[str],
@@ -218,6 +218,7 @@ def _two_steps(
             settle(item, outcome)
             tick()
             return
+        tick()
         rows.add(item.index, Entry(item.name, item.folder, None, outcome.doc))
         assessing[item.index] = (outcome.cpu_ms, outcome.phases[0])  # added to its render's sample
 
@@ -234,10 +235,13 @@ def _two_steps(
         pending = [it for it in todo if it.index not in final]
         redo, frames = with_x(pending, others, archive, rows, opts, how.ctx, notes)
         t1 = time.perf_counter()
+        tick.step(MSG["RUN_step_render"])
+        for _ in final:  # done in the first step already (stopped for its time)
+            tick()
         execute(
             redo,
             opts,
-            lambda item, outcome: (settle(item, outcome), tick()),
+            lambda item, outcome: (settle(item, outcome), item.index in doing and tick()),
             started_at,
             spill=spill,
             workers=kept,
@@ -378,15 +382,33 @@ def _removed(records: dict[str, Record], items: list[Item], output: Path, manife
     return [f for f in gone if f not in vanished]
 
 
+class _Bar:
+    """The progress bar: one per step, of the same workbooks (no bar: a terminal is not there)."""
+
+    def __init__(self, bar=None):
+        self.bar = bar
+
+    def __call__(self) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def step(self, desc: str) -> None:
+        if self.bar is not None:
+            self.bar.reset()
+            self.bar.set_description(desc)
+
+
 @contextmanager
-def _progress(opts: RunOptions, total: int) -> Iterator[Callable[[], None]]:
+def _progress(opts: RunOptions, total: int) -> Iterator[_Bar]:
     if not (opts.progress and total and sys.stderr.isatty()):
-        yield lambda: None
+        yield _Bar()
         return
     from tqdm import tqdm
 
-    with tqdm(total=total, file=sys.stderr, unit="个", desc="处理工作簿", dynamic_ncols=True) as bar:
-        yield lambda: bar.update(1)
+    with tqdm(
+        total=total, file=sys.stderr, unit="个", desc=MSG["RUN_step_assess"], dynamic_ncols=True
+    ) as bar:
+        yield _Bar(bar)
 
 
 def import_pandas_meanwhile() -> None:
