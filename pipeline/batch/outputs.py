@@ -132,8 +132,8 @@ def write_batch_files(
         t1 = time.perf_counter()
         if redo:
             execute(redo, opts, settle, now())  # settle puts their rows in again
+            key = batch_key(items, archive, conclusions, opts, approved_state)  # their records changed
         crossed = Crossed(how, tables, BatchTiming(t1 - t0, time.perf_counter() - t1, len(redo)))
-    key = batch_key(items, archive, conclusions, opts, approved_state)
     t2 = time.perf_counter()
     if held_open(opts.output / SUMMARY_XLSX):  # the reviewer is still in it: theirs stays, rebuilt next run
         return [SUMMARY_XLSX], dataclasses.replace(crossed.timing, summary=0.0)

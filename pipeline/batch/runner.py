@@ -175,7 +175,6 @@ def _put_rows(rows: Rows, item: Item, outcome: Outcome, opts: RunOptions) -> Non
     one held open when it was to be rendered keeps its old outputs, and so its old rows."""
     if item.record is not None and not item.locked and outcome.as_assessed and item.index in rows:
         rows.set_scored(item.index, scored_path(item.record))
-        item.doc = None
     elif item.record is not None and not item.locked:
         rows.add(item.index, entry_of(item, opts))
     elif item.index in rows:

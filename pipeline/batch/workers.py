@@ -203,7 +203,7 @@ def _work_chunk(tasks: list[tuple]) -> list[Outcome]:
                 writer.submit(fresh.write, status, files, doc),
                 1000 * (time.process_time() - cpu),
                 phases,
-                kept is not None and kept[1] is not None and not extras,
+                _as_assessed(kept, extras),
             )
         )
     outcomes = []
@@ -374,9 +374,7 @@ def _compute(
         extra = tuple(Finding.from_dict(d) for d in extras)
         assessed = kept[0] if kept is not None else s["assess"](path, s["settings"], s["run_date"])
         result = _named(s["conclude"](assessed, s["settings"], s["run_date"], decided, now, extra), name)
-        # the same decisions, no X findings: the first step's findings.json, to the byte
-        reuse = kept is not None and kept[1] is not None and not extras
-        doc_bytes = kept[1] if reuse else s["to_bytes"](result)
+        doc_bytes = kept[1] if _as_assessed(kept, extras) else s["to_bytes"](result)
         marks.append(time.thread_time())
         doc = json.loads(doc_bytes)
         files: dict[str, bytes] = {}
@@ -405,6 +403,11 @@ def _compute(
     except Exception as e:  # a bug: that workbook gets a findings.json saying so; the batch goes on
         doc = failure_doc(name, digest, f"{type(e).__name__}: {e}", traceback.format_exc())
         return FAILED, {FINDINGS_JSON: encode(doc)}, doc, _phases(marks)
+
+
+def _as_assessed(kept: tuple | None, extras: tuple[dict, ...]) -> bool:
+    """The same decisions, no X findings: the first step's findings.json is this one, to the byte."""
+    return kept is not None and kept[1] is not None and not extras
 
 
 def _phases(marks: list[float]) -> tuple[float, float, float]:
