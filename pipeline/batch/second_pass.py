@@ -25,8 +25,8 @@ def gather(
     for it in items:  # the skipped ones: from their findings.json
         if it.index not in rows:
             rows.add(it.index, entry_of(it, opts, notes))
-    after = max((it.index for it in items), default=-1) + 1
-    for n, rec in enumerate(archive, start=max(after, rows.end())):  # after every workbook of input/
+    # after every workbook of input/: each is in the rows by now (this run's, then those just added)
+    for n, rec in enumerate(archive, start=rows.end()):
         if rec.status == OK:
             doc = read_doc(opts.output / rec.folder, rec.file, rec.sha256, notes)
             if doc.get("computed"):
