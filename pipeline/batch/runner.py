@@ -71,7 +71,7 @@ def run(opts: RunOptions) -> BatchReport:
             rows = Rows()  # the batch-wide tables' rows, gathered while the workers work
             told: dict[int, list[str]] = {}
             if todo:
-                import_pandas_meanwhile()
+                import_meanwhile()
             reasons: dict[str, str] = {}  # outputs that could not be written -> why (said in a line)
             assessing: dict[int, tuple[float, float]] = {}  # the first step's CPU ms, whole and read+check
 
@@ -410,12 +410,15 @@ def _progress(opts: RunOptions, total: int) -> Iterator[_Bar]:
         yield _Bar(bar)
 
 
-def import_pandas_meanwhile() -> None:
-    """The batch-wide tables need pandas (~0.4 s to import): import it while the workers work, in
-    a thread of the otherwise waiting main process, instead of after them."""
+def import_meanwhile() -> None:
+    """The batch files need pandas (~0.4 s to import) and their renderers (the county report's
+    Word writer, ~0.2 s): imported while the workers work, in a thread of the otherwise waiting
+    main process, instead of after them."""
     import importlib
     import threading
 
-    threading.Thread(
-        target=importlib.import_module, args=("pandas",), name="import-pandas", daemon=True
-    ).start()
+    def imports() -> None:
+        for name in ("pandas", "pipeline.render.summary", "pipeline.render.county_report"):
+            importlib.import_module(name)
+
+    threading.Thread(target=imports, name="import-meanwhile", daemon=True).start()
