@@ -234,13 +234,19 @@ def _inspect_zip(
         room = limits.max_cells - container.cells
         first = _PartScan(info.filename, room, limits.max_cells, count_only=True)
         first.max_rows = max_row_elements
-        _inflate(zf, info, first.feed)
+        # A part of one chunk (nearly all) is inflated once and kept for the second pass below.
+        kept: list[bytes] = []
+        _inflate(zf, info, first.feed if info.file_size > _CHUNK else _both(first.feed, kept.append))
         if not first.sheet_data:
             continue
         # A worksheet: read again, now for its rows and cells (the first pass has bounded their
         # number with C-level counts, so this pass is bounded too).
         scan = _PartScan(info.filename, room, limits.max_cells)
-        _inflate(zf, info, scan.feed)
+        if kept:
+            for chunk in kept:
+                scan.feed(chunk)
+        else:
+            _inflate(zf, info, scan.feed)
         scan.finish()
         container.cells += scan.cells
         extent = (scan.last_row, scan.last_col)
@@ -250,6 +256,14 @@ def _inspect_zip(
             if scan.uncached:
                 container.uncached_formulas[name] = scan.uncached
     return container
+
+
+def _both(first, then):
+    def sink(chunk: bytes) -> None:
+        first(chunk)
+        then(chunk)
+
+    return sink
 
 
 def _inflate(zf: zipfile.ZipFile, info: zipfile.ZipInfo, sink) -> None:
@@ -428,13 +442,18 @@ class _PartScan:
             if letters:
                 col = columns.get(letters) or _column_number(letters)
                 if digits:
-                    row = max(row, int(digits) if len(digits) <= 12 else 10**12)
+                    at = int(digits) if len(digits) <= 12 else 10**12
+                    if at > row:
+                        row = at
             else:
                 col += 1
             if tail.endswith(b"/"):
                 open_ref = None
-            else:
-                last_row, last_col = max(last_row, row), max(last_col, col)
+            else:  # comparisons, not max(): this loop runs once per cell of every workbook
+                if row > last_row:
+                    last_row = row
+                if col > last_col:
+                    last_col = col
                 open_ref = (letters, digits)
         self.cells += cells
         if self.cells > self.room:
