@@ -10,15 +10,18 @@ from __future__ import annotations
 import functools
 import math
 import re
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 import xlsxwriter
+import xlsxwriter.workbook
 from xlsxwriter.worksheet import Worksheet
 
 from ..cells import expand_range
 from ..model import Cell, Finding, Severity
+from . import DEFLATE_LEVEL
 from .xlsx_fast import Sheet
 
 OPTIONS = {
@@ -312,6 +315,18 @@ def print_setup(ws: Worksheet, repeat: tuple[int, int] = (0, 0)) -> None:
 def add_sheet(workbook: xlsxwriter.Workbook, name: str) -> Worksheet:
     """A new worksheet, of xlsx_fast.Sheet: the fast class where it writes the same bytes, else plain."""
     return workbook.add_worksheet(name, Sheet)
+
+
+class _Zip(zipfile.ZipFile):
+    """The zip xlsxwriter writes a workbook into, deflating at DEFLATE_LEVEL: xlsxwriter has no
+    option for it, and passes each part as a ZipInfo, which zipfile deflates at its own default."""
+
+    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
+        level = DEFLATE_LEVEL if compresslevel is None else compresslevel
+        super().writestr(zinfo_or_arcname, data, compress_type, level)
+
+
+xlsxwriter.workbook.ZipFile = _Zip  # the one name its Workbook._store_workbook opens the file with
 
 
 def close(workbook: xlsxwriter.Workbook) -> None:

@@ -19,6 +19,7 @@ from docx.shared import Mm, Twips
 from lxml import etree
 
 from ... import AUTHOR
+from .. import DEFLATE_LEVEL
 from .page import (
     COMMENT_REFERENCE,
     FONT_TABLE,
@@ -134,20 +135,16 @@ def package(
         author=AUTHOR,
         stamp=stamp,
     )
-    # the static parts are compressed once (in `_base`); a report appends its own two parts
+    # the static parts were deflated once (in `_base`), at zlib's default; a report appends its own
     out = io.BytesIO(base.static_zip if comments is not None else base.plain_zip)
     with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr(
-            zipfile.ZipInfo("word/document.xml", ZIP_STAMP), document.encode("utf-8"), zipfile.ZIP_DEFLATED
-        )
-        zf.writestr(
-            zipfile.ZipInfo("docProps/core.xml", ZIP_STAMP), core.encode("utf-8"), zipfile.ZIP_DEFLATED
-        )
-        if comments is not None:
+        for name, data in (
+            ("word/document.xml", document),
+            ("docProps/core.xml", core),
+            *(((COMMENTS_PART, COMMENTS_OPEN + notes + "</w:comments>"),) if comments is not None else ()),
+        ):
             zf.writestr(
-                zipfile.ZipInfo(COMMENTS_PART, ZIP_STAMP),
-                (COMMENTS_OPEN + notes + "</w:comments>").encode("utf-8"),
-                zipfile.ZIP_DEFLATED,
+                zipfile.ZipInfo(name, ZIP_STAMP), data.encode("utf-8"), zipfile.ZIP_DEFLATED, DEFLATE_LEVEL
             )
     return out.getvalue()
 
