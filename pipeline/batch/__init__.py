@@ -19,36 +19,31 @@ be written) raise a BatchError before any work is done. A workbook whose output 
 open (a lock file beside it, or a write refused) is left as it was and named in the closing line.
 """
 
-from .files import FINDINGS_CSV, SUMMARY_XLSX, atomic_write
-from .interface import (
-    AlreadyRunning,
-    BatchError,
-    BatchReport,
-    BatchTiming,
-    InputMissing,
-    OutputIsInput,
-    OutputNotWritable,
-    RunOptions,
-    WorkerSample,
-)
-from .outputs import archive_index
-from .plan import discover
-from .runner import run
+import importlib
 
-__all__ = [
-    "FINDINGS_CSV",
-    "SUMMARY_XLSX",
-    "AlreadyRunning",
-    "BatchError",
-    "BatchReport",
-    "BatchTiming",
-    "InputMissing",
-    "OutputIsInput",
-    "OutputNotWritable",
-    "RunOptions",
-    "WorkerSample",
-    "archive_index",
-    "atomic_write",
-    "discover",
-    "run",
-]
+# What each name is, by module: imported when first asked for (PEP 562), so that a worker, which
+# needs only workers.py, does not import the runner, the manifest and the batch files' renderers.
+_WHERE = {
+    "FINDINGS_CSV": "files",
+    "SUMMARY_XLSX": "files",
+    "atomic_write": "files",
+    "AlreadyRunning": "interface",
+    "BatchError": "interface",
+    "BatchReport": "interface",
+    "BatchTiming": "interface",
+    "InputMissing": "interface",
+    "OutputIsInput": "interface",
+    "OutputNotWritable": "interface",
+    "RunOptions": "interface",
+    "WorkerSample": "interface",
+    "archive_index": "outputs",
+    "discover": "plan",
+    "run": "runner",
+}
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name in _WHERE:
+        return getattr(importlib.import_module(f".{_WHERE[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -16,10 +16,12 @@ What is counted (outputs.md v3):
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 from collections import Counter
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import TYPE_CHECKING
 
 from ..county import (
@@ -340,10 +342,16 @@ def _cross(findings: pd.DataFrame, projects: pd.DataFrame) -> tuple[CrossGroup, 
 
 # ---------------------------------------------------------------- the batch's files
 def report_files(
-    frames: Frames, settings: Settings, conclusions: dict[str, Conclusion], run_date: dt.date
+    frames: Frames,
+    settings: Settings,
+    conclusions: dict[str, Conclusion],
+    run_date: dt.date,
+    elsewhere: Callable[..., Future | None] | None = None,
 ) -> dict[str, Callable[[], bytes | None]]:
     """The county report's files for output/ (name -> builder): the .docx on every run, and its PDF
-    when every project is 通过 and LibreOffice is installed (optional: without it, no PDF)."""
+    when every project is 通过 and LibreOffice is installed (optional: without it, no PDF).
+    `elsewhere(fn, *args)`: a worker of the run's pool, where the .docx is rendered from now on
+    while the main process writes 审核汇总.xlsx (None from it, or a worker that fails: rendered here)."""
     from ..render.county_report import county_report_docx
     from .files import safe_name
     from .pdf import docx_to_pdf, soffice
@@ -351,10 +359,15 @@ def report_files(
     numbers = figures(frames, settings, conclusions, run_date)
     stem = safe_name(numbers.title)
     built: list[bytes] = []
+    pending = elsewhere(county_report_docx, numbers) if elsewhere is not None else None
 
     def docx() -> bytes:
         if not built:
-            built.append(county_report_docx(numbers))
+            data = b""
+            if pending is not None:
+                with contextlib.suppress(Exception):  # a worker that died, or took too long: done here
+                    data = pending.result(timeout=settings.limits.max_seconds)
+            built.append(data or county_report_docx(numbers))
         return built[0]
 
     files: dict[str, Callable[[], bytes | None]] = {f"{stem}.docx": docx}

@@ -11,6 +11,7 @@ import json
 import os
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from contextlib import suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -81,6 +82,7 @@ def write_batch_files(
     seen: str | None = None,
     crossed: Crossed | None = None,
     digests: Digests | None = None,
+    elsewhere: Callable[..., Future | None] | None = None,
 ) -> tuple[list[str], BatchTiming]:
     """The X rules over the whole folder, then 审核汇总.xlsx and findings.csv from the batch-wide
     tables; each batch file is replaced only by a complete new one. Returns the batch files left as
@@ -97,7 +99,8 @@ def write_batch_files(
     have changed either, and nothing is redone. `crossed`: the X rules ran already, between the
     workers' two steps (runner._two_steps: the workbooks of this run were rendered with theirs).
 
-    `seen`: the sha256 of the 审核汇总.xlsx read back (None: none was there). One the reviewer saved
+    `elsewhere(fn, *args)`: a worker of the run's pool (the county report is rendered there while
+    审核汇总.xlsx is written here). `seen`: the sha256 of the 审核汇总.xlsx read back (None: none was there). One the reviewer saved
     since is read again before it is replaced (their 审核结论 reach the new one), and one saved in
     the very instant of replacing is kept aside, never overwritten."""
     digests = digests or Digests()
@@ -159,7 +162,7 @@ def write_batch_files(
         ),
         FINDINGS_CSV: lambda: findings_csv(frames),
         # the bureau's own report (county.py): its .docx, and its PDF once every project is 通过
-        **county.report_files(frames, opts.settings, conclusions, opts.run_date),
+        **county.report_files(frames, opts.settings, conclusions, opts.run_date, elsewhere),
     }
     for stale in set(county.recorded(done)) - set(build):  # another year's title, a PDF no longer final
         with suppress(OSError):

@@ -41,7 +41,7 @@ def run(opts: RunOptions) -> BatchReport:
     started = time.perf_counter()
     early: list[str] = []  # files skipped at discovery
     inputs = prepare(opts, early)
-    with lock_output(opts.output):
+    with lock_output(opts.output), contextlib.ExitStack() as stack:
         clean_temp(opts.output)
         try:
             manifest = Manifest(opts.output)
@@ -110,11 +110,13 @@ def run(opts: RunOptions) -> BatchReport:
 
             removed = _removed(records, items, opts.output, manifest)
             archive = [records[f] for f in removed]
-            crossed = None
+            crossed = kept = None
             if todo:
+                # one set of workers for both steps, and the county report after them
+                kept = stack.enter_context(workers.pool(opts, len(todo), len(items)))
                 with _progress(opts, len(todo)) as tick:
                     crossed = _two_steps(
-                        todo, items, archive, rows, opts, (settle, tick), assessing, started_at, notices
+                        todo, items, archive, rows, opts, (settle, tick), assessing, started_at, notices, kept
                     )
                 # a worker stopped mid-write (its time limit, a broken pool) leaves its temporary file
                 clean_temp(opts.output)
@@ -122,7 +124,18 @@ def run(opts: RunOptions) -> BatchReport:
             locked = [it.locked for it in items if it.locked]
             items = [it for it in items if it.record is not None]
             held, timing = write_batch_files(
-                items, archive, rows, opts, manifest, settle, notices, reasons, back.summary, crossed, digests
+                items,
+                archive,
+                rows,
+                opts,
+                manifest,
+                settle,
+                notices,
+                reasons,
+                back.summary,
+                crossed,
+                digests,
+                kept.submit if kept is not None else None,
             )
             locked += held
             notices += [line for _, lines in sorted(told.items()) for line in lines]
@@ -203,6 +216,7 @@ def _two_steps(
     assessing: dict[int, tuple[float, float]],
     started_at: str,
     notes: list[str],
+    kept: workers.Pool,
 ) -> Crossed:
     """The workers read, score and check `todo` (each kept in a spill file); the X rules run over
     the tables; then the workers render each workbook once, with its X findings, from its spill
@@ -221,10 +235,7 @@ def _two_steps(
         rows.add(item.index, Entry(item.name, item.folder, None, outcome.doc))
         assessing[item.index] = (outcome.cpu_ms, outcome.phases[0])  # added to its render's sample
 
-    with (
-        _spill_folder() as spill,
-        workers.pool(opts, len(todo), len(items)) as kept,  # one set of workers for both steps
-    ):
+    with _spill_folder() as spill:
         execute(todo, opts, assessed, started_at, spill=spill, assess=True, workers=kept)
         t0 = time.perf_counter()
         how = crossing(opts, notes)  # the approved targets (X006–X008), read once
@@ -291,11 +302,12 @@ def _settle(item: Item, outcome: Outcome, opts: RunOptions, manifest: Manifest, 
     outputs = outcome.outputs
     if outcome.status in (OK, UNREADABLE):
         written = {name for name, _ in outcome.outputs}
-        if _inside(folder, opts.output):
+        # an old output no longer written (a renamed project), if it is still ours as written
+        gone = [(name, recorded) for name, recorded in kept if name not in written and plain_name(name)]
+        if gone and _inside(folder, opts.output):  # resolve() costs a stat per folder: only if need be
             limit = int(opts.settings.limits.max_file_mb * 1024 * 1024)
-            for name, recorded in kept:
-                # an old output no longer written (a renamed project), if it is still ours as written
-                if name not in written and plain_name(name) and digest_now(folder / name, limit) == recorded:
+            for name, recorded in gone:
+                if digest_now(folder / name, limit) == recorded:
                     (folder / name).unlink(missing_ok=True)
     else:
         outputs = tuple(sorted({**dict(kept), **dict(outcome.outputs)}.items()))
