@@ -384,3 +384,32 @@ def test_a_bar_is_as_long_as_its_count_against_the_largest():
 
     assert [bar_steps(n, 9) for n in (0, 1, 3, 9)] == [0, 3, 10, BAR_STEPS]
     assert bar_steps(1, 1000) == 1  # one project is never an empty bar
+
+
+def test_the_county_report_rendered_elsewhere_or_here_is_the_same_and_a_failed_worker_falls_back(dozen):
+    from concurrent.futures import Future
+
+    from pipeline.batch.county import report_files
+
+    frames = from_output(dozen)
+    expected = county_report_docx(figures(frames, SETTINGS, {}, date(2025, 4, 1)))
+    asked = []
+
+    def failing(fn, *args):  # a worker that died with the job
+        asked.append(fn)
+        future: Future = Future()
+        future.set_exception(RuntimeError("worker died"))
+        return future
+
+    def done_elsewhere(fn, *args):
+        future: Future = Future()
+        future.set_result(fn(*args))
+        return future
+
+    for elsewhere in (None, lambda fn, *args: None, failing, done_elsewhere):
+        files = report_files(frames, SETTINGS, {}, date(2025, 4, 1), elsewhere)
+        (build,) = [b for name, b in files.items() if name.endswith(".docx")]
+        assert build() == expected
+    assert asked == [county_report_docx]
+    # the batch rendered it in a worker of its pool: the same bytes
+    assert (dozen / f"{TITLE}.docx").read_bytes() == expected
