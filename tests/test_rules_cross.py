@@ -274,3 +274,35 @@ def test_a_project_across_years_is_one_series(a, b):
     assert series_of(a, "县文化馆") == series_of(b, "县文化馆 ") != ""
     assert key_of(a, "县文化馆", 2021) != key_of(b, "县文化馆", 2022)
     assert series_of(a, "") == ""
+
+
+def test_grouped_gives_what_groupby_and_itertuples_give_in_the_same_order():
+    import math
+
+    import pandas as pd
+
+    from pipeline.checks.cross import _grouped
+
+    frame = pd.DataFrame(
+        {
+            "year": [2023, None, 2022, 2023, None, 2022, 2023],
+            "v": ["b", "a", "b", "a", "a", "b", "b"],
+            "file": ["f1", "f2", "f3", "f4", "f5", "f6", "f7"],
+            "cell": ["F3", "F4", "F5", "F6", "F7", "F8", "F9"],
+        }
+    )
+
+    def plain(t):  # NaN == NaN for the comparison
+        return tuple("nan" if isinstance(x, float) and math.isnan(x) else x for x in t)
+
+    for dropna in (True, False):
+        expected = [
+            [plain(r) for r in g[["file", "cell", "year"]].itertuples(index=False, name=None)]
+            for _, g in frame.groupby(["year", "v"], sort=True, dropna=dropna)
+        ]
+        got = [
+            [plain(tuple(r)) for r in g]
+            for g in _grouped(frame, ["year", "v"], ["file", "cell", "year"], dropna)
+        ]
+        assert got == expected
+        assert len(got) == (3 if dropna else 4)

@@ -13,6 +13,7 @@ the registry, and only the main process builds tables.
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -121,6 +122,24 @@ def _in_several(rows, keys: list[str]):
     return rows[rows.groupby(keys, sort=False, dropna=False)["file"].transform("nunique") > 1]
 
 
+def _grouped(rows, keys: list[str], columns: list[str], dropna: bool = True) -> Iterator[list]:
+    """The rows of each group of `keys`, in groupby's (sorted) order, each row a named tuple of
+    `columns`: what `groupby` and `group.itertuples()` give, without pandas' cost per group (a
+    column slice each and a new namedtuple class: ~1.5 ms a group, 0.6 s for one unit of 150
+    projects whose payments coincide, while the workers wait)."""
+    if rows.empty:
+        return
+    row = namedtuple("row", columns)  # type: ignore[misc]  # one class, not one per group
+    values = [row(*v) for v in zip(*(rows[c].tolist() for c in columns), strict=True)]
+    numbers = rows.groupby(keys, sort=True, dropna=dropna).ngroup().tolist()
+    groups: dict[int, list] = {}
+    for n, v in zip(numbers, values, strict=True):
+        if n == n and n >= 0:  # a key left out (NaN, dropna): numbered NaN or -1, as groupby skips it
+            groups.setdefault(int(n), []).append(v)
+    for n in sorted(groups):
+        yield groups[n]
+
+
 def _batch_payments(frames: Frames):
     p = frames.projects
     batch = p[p["in_batch"] & p["readable"]][["file", "year", "unit", "key", "sha256"]]
@@ -142,14 +161,12 @@ def voucher_in_two_workbooks(frames: Frames, ctx: CrossContext) -> Iterator[Loca
     if pay.empty:
         return
     pay = _in_several(pay.assign(_v=pay["voucher"].map(normalize)), ["year", "_v"])
-    for (_, _), group in pay.groupby(["year", "_v"], sort=True, dropna=False):
+    columns = ["file", "voucher_sheet", "voucher_cell", "ident", "voucher"]
+    for group in _grouped(pay, ["year", "_v"], columns, dropna=False):
         spots = _one_per_file(
-            [
-                _Spot(r.file, r.voucher_sheet or "支付明细", r.voucher_cell, r.ident)
-                for r in group.itertuples(index=False)
-            ]
+            [_Spot(r.file, r.voucher_sheet or "支付明细", r.voucher_cell, r.ident) for r in group]
         )
-        yield from _shared("X001", spots, voucher=group["voucher"].iloc[0])
+        yield from _shared("X001", spots, voucher=group[0].voucher)
 
 
 @rule("X002", Severity.WARNING, across=True)
@@ -166,19 +183,18 @@ def payment_in_two_projects(frames: Frames, ctx: CrossContext) -> Iterator[Locat
         return
     pay = pay.assign(
         _u=pay["unit"].map(normalize),
-        _a=pay["amount"].map(lambda a: money_key(float(a))),
+        amount_key=pay["amount"].map(lambda a: money_key(float(a))),
         _f=pay["fund_type"].map(normalize),
     )
-    pay = _in_several(pay[pay["_u"] != ""], ["_u", "dates", "_a", "_f"])
-    for (_, dates, amount, _), group in pay.groupby(["_u", "dates", "_a", "_f"], sort=True):
+    pay = _in_several(pay[pay["_u"] != ""], ["_u", "dates", "amount_key", "_f"])
+    columns = ["file", "amount_sheet", "amount_cell", "ident", "dates", "amount_key", "fund_type"]
+    for group in _grouped(pay, ["_u", "dates", "amount_key", "_f"], columns):
         spots = _one_per_file(
-            [
-                _Spot(r.file, r.amount_sheet or "支付明细", r.amount_cell, r.ident)
-                for r in group.itertuples(index=False)
-            ]
+            [_Spot(r.file, r.amount_sheet or "支付明细", r.amount_cell, r.ident) for r in group]
         )
-        fund = group["fund_type"].iloc[0] or "资金性质未填"
-        yield from _shared("X002", spots, dates=dates, amount=money(amount), fund=fund)
+        first = group[0]
+        fund = first.fund_type or "资金性质未填"
+        yield from _shared("X002", spots, dates=first.dates, amount=money(first.amount_key), fund=fund)
 
 
 @rule("X003", Severity.WARNING, across=True)
