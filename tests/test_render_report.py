@@ -643,3 +643,16 @@ def test_no_italics_no_unit_note_over_a_bare_none_and_no_error_sentence_without_
     )
     body = "\n".join(p.text for p in open_docx(report_docx(only_warnings, RUN_DATE, Settings())).paragraphs)
     assert "“错误”须在定稿前改正" not in body and "共发现警告10条" in body and "“警告”须逐条核实" in body
+
+
+def test_findings_json_is_strict_json_a_number_not_finite_written_as_null():
+    import json
+
+    from pipeline.render.findings_json import encode
+
+    doc = {"a": float("nan"), "b": [1.5, float("inf")], "c": (float("-inf"), "\u200b"), "d": 2}
+    text = encode(doc).decode("utf-8")
+    assert json.loads(text) == {"a": None, "b": [1.5, None], "c": [None, "\u200b"], "d": 2}
+    assert "NaN" not in text and "Infinity" not in text and "\\u200b" in text
+    finite = {"a": 1.25, "b": ["x", None]}  # nothing to replace: written as the encoder writes it
+    assert encode(finite) == json.dumps(finite, ensure_ascii=False, indent=2).encode("utf-8")

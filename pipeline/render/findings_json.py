@@ -233,7 +233,10 @@ def encode(doc: FindingsDoc | dict) -> bytes:
     """Strict JSON (RFC 8259): a number that is not finite is written as null, never as NaN. The
     characters that reorder or hide text (bidi overrides, zero-width) are kept, as \\u escapes, so
     an editor or terminal showing the file shows them for what they are."""
-    text = json.dumps(_finite(doc), ensure_ascii=False, indent=2, default=str, allow_nan=False)
+    try:  # nearly always finite: the copy that makes it so only when the encoder says it is not
+        text = json.dumps(doc, ensure_ascii=False, indent=2, default=str, allow_nan=False)
+    except ValueError:
+        text = json.dumps(_finite(doc), ensure_ascii=False, indent=2, default=str, allow_nan=False)
     return _INVISIBLE.sub(lambda m: f"\\u{ord(m.group()):04x}", text).encode("utf-8")
 
 
