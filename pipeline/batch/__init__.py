@@ -4,6 +4,7 @@
 - reviewer.py, readback.py: the reviewer's decisions read back into the manifest before anything is replaced
 - workers.py: what a worker does: read, score and check a workbook (kept in a spill file), then render
   it with its X findings, writing its own folder; pool.py: the long-lived workers, kept for both steps
+- warm.py: imported by the fork server only: the Word base document built once, inherited by every worker
 - digests.py: a file's sha256 taken again only when its stat signature changed (the unchanged re-run)
 - manifest.py: the record (sqlite) of what produced what, and of the reviewer's decisions (manifest_schema.py: its tables)
 - files.py: output names, atomic writes

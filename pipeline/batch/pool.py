@@ -34,6 +34,7 @@ def _context():
                 "pipeline.render.findings_json",
                 "pipeline.render.scored_workbook",
                 "pipeline.render.report",
+                "pipeline.batch.warm",
             ]
         )
         return ctx
