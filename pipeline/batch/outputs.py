@@ -100,9 +100,10 @@ def write_batch_files(
     workers' two steps (runner._two_steps: the workbooks of this run were rendered with theirs).
 
     `elsewhere(fn, *args)`: a worker of the run's pool (the county report is rendered there while
-    审核汇总.xlsx is written here). `seen`: the sha256 of the 审核汇总.xlsx read back (None: none was there). One the reviewer saved
-    since is read again before it is replaced (their 审核结论 reach the new one), and one saved in
-    the very instant of replacing is kept aside, never overwritten."""
+    审核汇总.xlsx is written here). `seen`: the sha256 of the 审核汇总.xlsx read back (None: none
+    was there). One the reviewer saved since is read again before it is replaced (their 审核结论
+    reach the new one), and one saved in the very instant of replacing is kept aside, never
+    overwritten."""
     digests = digests or Digests()
     fresh = _FreshSummary(opts, manifest, notes, seen)
     fresh.read_again()
