@@ -259,6 +259,8 @@ def _inspect_zip(
 
 
 def _both(first, then):
+    """A sink that gives each chunk to `first`, then to `then`."""
+
     def sink(chunk: bytes) -> None:
         first(chunk)
         then(chunk)
