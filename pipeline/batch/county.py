@@ -352,14 +352,13 @@ def report_files(
     when every project is 通过 and LibreOffice is installed (optional: without it, no PDF).
     `elsewhere(fn, *args)`: a worker of the run's pool, where the .docx is rendered from now on
     while the main process writes 审核汇总.xlsx (None from it, or a worker that fails: rendered here)."""
-    from ..render.county_report import county_report_docx
     from .files import safe_name
     from .pdf import docx_to_pdf, soffice
 
     numbers = figures(frames, settings, conclusions, run_date)
     stem = safe_name(numbers.title)
     built: list[bytes] = []
-    pending = elsewhere(county_report_docx, numbers) if elsewhere is not None else None
+    pending = elsewhere(county_docx, numbers) if elsewhere is not None else None
 
     def docx() -> bytes:
         if not built:
@@ -367,13 +366,21 @@ def report_files(
             if pending is not None:
                 with contextlib.suppress(Exception):  # a worker that died, or took too long: done here
                     data = pending.result(timeout=settings.limits.max_seconds)
-            built.append(data or county_report_docx(numbers))
+            built.append(data or county_docx(numbers))
         return built[0]
 
     files: dict[str, Callable[[], bytes | None]] = {f"{stem}.docx": docx}
     if numbers.final and soffice() is not None:  # None from the builder: it could not convert
         files[f"{stem}.pdf"] = lambda: docx_to_pdf(docx(), "county")
     return files
+
+
+def county_docx(numbers: CountyFigures) -> bytes:
+    """The county report's .docx: its renderer (python-docx, the Word writer) imported only where it
+    runs, a worker of the pool as a rule, so the main process does not import it for nothing."""
+    from ..render.county_report import county_report_docx
+
+    return county_report_docx(numbers)
 
 
 def recorded(batch_files: dict, written_with: str | None = None) -> list[str]:

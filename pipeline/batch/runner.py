@@ -423,14 +423,14 @@ def _progress(opts: RunOptions, total: int) -> Iterator[_Bar]:
 
 
 def import_meanwhile() -> None:
-    """The batch files need pandas (~0.4 s to import) and their renderers (the county report's
-    Word writer, ~0.2 s): imported while the workers work, in a thread of the otherwise waiting
-    main process, instead of after them."""
+    """The batch files need pandas (~0.5 s to import) and 审核汇总.xlsx's renderer: imported while
+    the fork server starts and the workers work, in a thread of the otherwise waiting main process,
+    instead of after them. (The county report is rendered by a worker: county.county_docx.)"""
     import importlib
     import threading
 
     def imports() -> None:
-        for name in ("pandas", "pipeline.render.summary", "pipeline.render.county_report"):
+        for name in ("pandas", "pipeline.render.summary"):
             importlib.import_module(name)
 
     threading.Thread(target=imports, name="import-meanwhile", daemon=True).start()
