@@ -117,3 +117,47 @@ def test_the_forkserver_preloads_modules_that_exist():
 
     names = forkserver._forkserver._preload_modules  # what set_forkserver_preload was given
     assert names and all(importlib.util.find_spec(n) is not None for n in names), names
+
+
+def test_a_pool_that_breaks_while_being_handed_work_is_a_broken_round_not_a_crash(tmp_path, monkeypatch):
+    """Workers that die as they start (here: the first chunk's future says so, then submit refuses)
+    make the round report a broken pool, which the caller answers by running each workbook alone."""
+    import threading
+    from concurrent.futures import Future
+    from concurrent.futures.process import BrokenProcessPool
+    from types import SimpleNamespace
+
+    from pipeline.batch import pool
+
+    class Dying:
+        def __init__(self, refuse_at: int):
+            self.calls, self.refuse_at = 0, refuse_at
+
+        def submit(self, fn, tasks):
+            self.calls += 1
+            if self.calls >= self.refuse_at:
+                raise BrokenProcessPool("a child process terminated abruptly")
+            future: Future = Future()
+            future.set_exception(BrokenProcessPool("a child process terminated abruptly"))
+            return future
+
+        def shutdown(self, wait=True, cancel_futures=False):
+            pass
+
+    options = SimpleNamespace(settings=Settings(), run_date=date(2024, 4, 1), output=tmp_path, jobs=2)
+    items = [
+        SimpleNamespace(
+            index=i, path=tmp_path / f"{i}.xlsx", name=f"{i}.xlsx", digest="", folder=str(i),
+            decisions=(), extras=(), seen={}, conclusion=None,
+        )
+        for i in range(3)
+    ]  # fmt: skip
+    settled = []
+    for refuse_at in (1, 2):  # before any chunk was handed out, or after the first
+        workers = pool.Pool(options, 2, len(items))
+        monkeypatch.setattr(workers, "executor", lambda refuse_at=refuse_at: Dying(refuse_at))
+        started, done, broken, killed = pool._round(
+            workers, items, 1, options, lambda it, o: settled.append(it.index), threading.Event()
+        )
+        assert broken and not killed and not done and started == [False] * 3
+    assert settled == []

@@ -193,7 +193,12 @@ def _round(
     killed = broken = False
     last_watch = 0.0
     try:
-        futures = {executor.submit(work, tasks[i : i + chunk]) for i in range(0, len(tasks), chunk)}
+        futures = set()
+        try:
+            for i in range(0, len(tasks), chunk):
+                futures.add(executor.submit(work, tasks[i : i + chunk]))
+        except BrokenProcessPool:  # its workers died while it was being handed work (they could
+            broken = not futures  # not even start, say): a broken round, seen below, not a crash
         while futures and not broken:
             finished, futures = wait(futures, timeout=WATCH_SECONDS, return_when=FIRST_COMPLETED)
             if interrupted.is_set():
