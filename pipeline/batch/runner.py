@@ -303,10 +303,10 @@ def _settle(item: Item, outcome: Outcome, opts: RunOptions, manifest: Manifest, 
     if outcome.status in (OK, UNREADABLE):
         written = {name for name, _ in outcome.outputs}
         # an old output no longer written (a renamed project), if it is still ours as written
-        gone = [(name, recorded) for name, recorded in kept if name not in written and plain_name(name)]
-        if gone and _inside(folder, opts.output):  # resolve() costs a stat per folder: only if need be
+        stale = [(name, recorded) for name, recorded in kept if name not in written and plain_name(name)]
+        if stale and _inside(folder, opts.output):  # resolve() costs a stat per folder: only if need be
             limit = int(opts.settings.limits.max_file_mb * 1024 * 1024)
-            for name, recorded in gone:
+            for name, recorded in stale:
                 if digest_now(folder / name, limit) == recorded:
                     (folder / name).unlink(missing_ok=True)
     else:
