@@ -40,11 +40,15 @@ from .files import (
     SCORED_SUFFIX,
     Guard,
     WriteFailed,
+    close_sets,
+    commit,
     digest_now,
+    discard,
+    make_durable,
     original_of,
     output_name,
+    stage_folder,
     write_failure,
-    write_folder,
 )
 from .final import final_files
 from .manifest import FAILED, OK, UNREADABLE
@@ -173,8 +177,9 @@ def _assess_chunk(tasks: list[tuple]) -> list[Outcome]:
 
 def _work_chunk(tasks: list[tuple]) -> list[Outcome]:
     """Evaluate (or take from the spill file of the first step) and render each workbook; a writer
-    thread puts one workbook's files in place (fsync waits on the disk) while the next is computed.
-    Outcomes return once their files are in place."""
+    thread writes one workbook's files under temporary names while the next is computed. At the
+    end of the chunk one sync makes them all durable and they are renamed into place (files.py):
+    outcomes return once their files are in place."""
     writer = _STATE.setdefault("writer", ThreadPoolExecutor(1, thread_name_prefix="writer"))
     computed = []
     for slot, index, path, name, digest, folder, decided, now, extras, seen, conclusion, spill in tasks:
@@ -198,44 +203,81 @@ def _work_chunk(tasks: list[tuple]) -> list[Outcome]:
         computed.append(
             (
                 index,
-                doc,
-                target,
-                writer.submit(fresh.write, status, files, doc),
+                fresh,
+                writer.submit(fresh.stage, status, files, doc),
                 1000 * (time.process_time() - cpu),
                 phases,
                 _as_assessed(kept, extras),
             )
         )
-    outcomes = []
-    for index, doc, target, writing, cpu_ms, phases, reused in computed:
+    staged = {}  # index -> (status, doc, Staged) of the sets written, or the Outcome of a failure
+    for index, fresh, writing, cpu_ms, phases, _ in computed:
         try:
-            status, outputs, doc, learned, notes, signed = writing.result()
-        except WriteFailed as e:  # held open by Excel, a full disk: the old files and decisions stay
-            path = target.name if e.name == target.name else f"{target.name}/{e.name}"
-            doc = {"file": doc["file"], "locked": path, "reason": e.reason, "todo": e.todo}
-            outcomes.append(Outcome(index, LOCKED, e.replaced, doc, os.getpid(), *_memory(), cpu_ms, phases))
-            continue
-        except ValueError as e:  # a write guard refused a name: a bug, said like any other (I001)
-            doc = failure_doc(doc["file"], doc["sha256"], f"{type(e).__name__}: {e}", traceback.format_exc())
-            status, outputs, learned, notes, signed = FAILED, write_failure(target, doc), (), (), ()
-        outcomes.append(
-            Outcome(
-                index,
-                status,
-                outputs,
-                doc,
-                os.getpid(),
-                *_memory(),
-                cpu_ms,
-                phases,
-                doc.get("sha256") or "",
-                learned,
-                notes,
-                signed,
-                reused and status != FAILED and not learned,
+            staged[index] = writing.result()
+        except WriteFailed as e:
+            staged[index] = _locked(index, fresh, e, cpu_ms, phases)
+        except ValueError as e:
+            staged[index] = _refused(index, fresh, e, cpu_ms, phases)
+    sets = [entry[2] for entry in staged.values() if not isinstance(entry, Outcome)]
+    try:
+        make_durable(sets)
+    except WriteFailed as e:  # the file system reported an error, for any of them: none goes in place
+        for index, fresh, _, cpu_ms, phases, _ in computed:
+            if not isinstance(staged[index], Outcome):
+                discard(staged[index][2])
+                staged[index] = _locked(index, fresh, e, cpu_ms, phases, folder_only=True)
+        sets = []
+    outcomes = []
+    try:
+        for index, fresh, _, cpu_ms, phases, reused in computed:
+            entry = staged[index]
+            if isinstance(entry, Outcome):
+                outcomes.append(entry)
+                continue
+            status, doc, files_staged = entry
+            try:
+                outputs, notes, signed = fresh.commit(files_staged)
+            except WriteFailed as e:  # held open by Excel: the old files and decisions stay
+                outcomes.append(_locked(index, fresh, e, cpu_ms, phases, doc=doc))
+                continue
+            outcomes.append(
+                Outcome(
+                    index,
+                    status,
+                    outputs,
+                    doc,
+                    os.getpid(),
+                    *_memory(),
+                    cpu_ms,
+                    phases,
+                    doc.get("sha256") or "",
+                    fresh.learned,
+                    notes,
+                    signed,
+                    reused and status != FAILED and not fresh.learned,
+                )
             )
-        )
+    finally:
+        close_sets(sets)  # the renames on disk before the outcomes are reported
     return outcomes
+
+
+def _locked(index, fresh, e: WriteFailed, cpu_ms, phases, doc=None, folder_only=False) -> Outcome:
+    """A workbook whose files could not all be put in place (held open by Excel, a full disk)."""
+    target = fresh.target
+    path = target.name if folder_only or e.name == target.name else f"{target.name}/{e.name}"
+    doc = {"file": (doc or fresh.doc)["file"], "locked": path, "reason": e.reason, "todo": e.todo}
+    return Outcome(index, LOCKED, e.replaced, doc, os.getpid(), *_memory(), cpu_ms, phases)
+
+
+def _refused(index, fresh, e: ValueError, cpu_ms, phases) -> Outcome:
+    """A write guard refused a name: a bug, said like any other (I001)."""
+    doc = failure_doc(
+        fresh.doc["file"], fresh.doc["sha256"], f"{type(e).__name__}: {e}", traceback.format_exc()
+    )
+    return Outcome(
+        index, FAILED, write_failure(fresh.target, doc), doc, os.getpid(), *_memory(), cpu_ms, phases
+    )
 
 
 class _Fresh:
@@ -245,10 +287,16 @@ class _Fresh:
 
     def __init__(self, target: Path, name: str, decided: tuple[Decision, ...], seen: dict[str, str], redo):
         self.target, self.name, self.decided, self.seen, self.redo = target, name, decided, seen, redo
+        self.learned: tuple[Decision, ...] = ()
+        self.doc: dict = {}
+        self.guard: Guard | None = None
 
-    def write(self, status: str, files: dict[str, bytes], doc: dict):
+    def stage(self, status: str, files: dict[str, bytes], doc: dict):
+        """(status, findings.json, files.Staged): the files under temporary names, with what the
+        reviewer saved since they were read back."""
         from .reviewer import Unreadable, changes, read_scored
 
+        self.doc = doc
         limits = _STATE["settings"].limits
         limit = int(limits.max_file_mb * 1024 * 1024)
         expected = {n: self.seen.get(n) for n in files if n.endswith(SCORED_SUFFIX)}
@@ -271,9 +319,14 @@ class _Fresh:
                 learned += new
                 self.decided = merged(self.decided, new)
                 status, files, doc, _ = self.redo(self.decided)
-        guard = Guard(expected, limit)
-        signed: dict[str, tuple] = {}
-        outputs = write_folder(self.target, files, guard, signed)
+        self.doc, self.learned = doc, tuple(learned)
+        self.guard = Guard(expected, limit)
+        return status, doc, stage_folder(self.target, files)
+
+    def commit(self, staged):
+        """(outputs, notes, signatures) once the staged files are put in place."""
+        guard, signed = self.guard, {}
+        outputs = commit(staged, guard, signed)
         notes = [
             *(
                 MSG["D_kept_aside"].format(file=f"{self.target.name}/{n}", aside=a)
@@ -281,9 +334,9 @@ class _Fresh:
             ),
             *(MSG["D_link_replaced"].format(file=f"{self.target.name}/{n}") for n in guard.links),
         ]
-        if learned:
-            notes.insert(0, MSG["D_saved_during_run"].format(file=self.target.name, n=len(learned)))
-        return status, outputs, doc, tuple(learned), tuple(notes), tuple(signed.items())
+        if self.learned:
+            notes.insert(0, MSG["D_saved_during_run"].format(file=self.target.name, n=len(self.learned)))
+        return outputs, tuple(notes), tuple(signed.items())
 
 
 _REREADS = 3  # a reviewer saving again and again: read again at most this often, then keep aside
