@@ -2,15 +2,17 @@
 
 `report.py` decides what the report says (display values, the jinja2 outline); this package decides
 how it looks:
-- page.py: the page and the paragraph styles, declared as data
+- layout.py: the page in numbers and the fonts
+- page.py: the paragraph styles, declared as data, and the page, written with python-docx
 - runs.py: text -> runs and paragraphs (stand-ins, comment marks, line breaks), text widths
 - tables.py: the template's tables and the form's grid, one table/row/cell XML
 - writer.py: tagged lines -> the children of <w:body>
-- package.py: the .docx around the body, its base parts built once per process with python-docx
+- package.py: the .docx around the body; its base parts are built (base.py, with python-docx) once
+  per installation and read back after, so a report never imports python-docx
 """
 
+from .layout import FANGSONG, HEITI, KAITI, LANDSCAPE_WIDTH, SONGTI, TITLE_CHARS, XIAOBIAOSONG
 from .package import AUTHOR, COMMENT_AUTHOR, base_package, package
-from .page import FANGSONG, HEITI, KAITI, LANDSCAPE_WIDTH, SONGTI, TITLE_CHARS, XIAOBIAOSONG
 from .runs import (
     COMMENT_MARKS,
     COMMENT_OPEN,

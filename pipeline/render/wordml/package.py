@@ -1,39 +1,27 @@
 """The .docx around the body: the base parts (styles, page set-up, footers with the PAGE field,
-fonts, settings) built once per process with python-docx and pruned to what the report uses; a
-report only adds its document.xml, core.xml and comments."""
+fonts, settings; base.py builds them with python-docx) and what a report adds: its document.xml,
+core.xml and comments. The base parts are built once per installation, not per run: kept beside
+this module, under a name made of everything that makes them (`base_package`)."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import hashlib
+import importlib.util
 import io
+import os
 import re
+import sys
 import zipfile
-from dataclasses import dataclass
+import zlib
+from dataclasses import astuple, dataclass, fields
 from functools import lru_cache
-
-from docx import Document
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import parse_xml
-from docx.oxml.ns import nsdecls, qn
-from docx.shared import Mm, Twips
-from lxml import etree
+from pathlib import Path
 
 from ... import AUTHOR
 from .. import DEFLATE_LEVEL
-from .page import (
-    COMMENT_REFERENCE,
-    FONT_TABLE,
-    FOOTER_DISTANCE,
-    KEEP_STYLES,
-    LANDSCAPE_MARGINS,
-    LATIN,
-    LINE_PITCH,
-    MARGINS,
-    PAGE_H,
-    PAGE_W,
-    define_styles,
-    page_number,
-)
+from .layout import COMMENT_REFERENCE, LANDSCAPE_MARGINS, PAGE_H, PAGE_W
 from .runs import plain_run, xml_text
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -60,16 +48,11 @@ APP = (
 COMMENTS_PART = "word/comments.xml"
 COMMENTS_OPEN = f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<w:comments xmlns:w="{W_NS}">'
 COMMENT_AUTHOR = "财政复核"
-# parts of python-docx's default package the report does not use
-DROP_PARTS = ("stylesWithEffects", "webSettings", "customXml", "thumbnail", "numbering")
-
-
-_XMLNS = re.compile(r'\s+xmlns:\w+="[^"]*"')
 ZIP_STAMP = (1980, 1, 1, 0, 0, 0)  # zip entry times are fixed: the same report is the same bytes
 
 
 @dataclass(frozen=True)
-class _Base:
+class Base:
     static_zip: bytes  # every part but document.xml and core.xml, compressed
     plain_zip: bytes  # the same without the comments part's relationship and content type (定稿)
     sect_pr: str  # the body's final <w:sectPr> (footers, page numbers from 1)
@@ -149,107 +132,86 @@ def package(
     return out.getvalue()
 
 
+# ---------------------------------------------------------------- the base parts, kept
+# Built with python-docx they take ~0.2 s and python-docx's import as much again, in the process
+# that starts the workers, before any worker starts; read back they take ~1 ms and no python-docx.
+# They are kept where Python keeps its bytecode, under a name made of every input of base.py's
+# build: that code, python-docx's and lxml's, the Python and zlib that ran it. Anything else changed
+# makes another name, and the parts are built again; where nothing can be written they are built in
+# each process, as before.
+KEPT = Path(__file__).with_name("__pycache__")
+_MADE_BY = ("base.py", "page.py", "layout.py", "package.py")  # this folder's code that builds them
+
+
 @lru_cache(maxsize=1)
-def base_package() -> _Base:
-    """Styles, page setup and footers, built once per process with python-docx and pruned."""
-    doc = Document()
-    define_styles(doc)
-    # python-docx ≥ 1.2 makes the comments part and its relationship; each report writes its own
-    doc.add_comment(doc.add_paragraph().add_run("-"), "-", author=COMMENT_AUTHOR)
-    section = doc.sections[0]
-    section.page_width, section.page_height = Twips(PAGE_W), Twips(PAGE_H)
-    section.top_margin, section.bottom_margin = MARGINS["top"], MARGINS["bottom"]
-    section.left_margin, section.right_margin = MARGINS["left"], MARGINS["right"]
-    section.header_distance, section.footer_distance = Mm(15), FOOTER_DISTANCE
-    doc.settings.odd_and_even_pages_header_footer = True
-    # GB/T 9704: "— 1 —", 4号宋体, odd pages right and even pages left, one character in
-    page_number(section.footer.paragraphs[0], WD_ALIGN_PARAGRAPH.RIGHT)
-    page_number(section.even_page_footer.paragraphs[0], WD_ALIGN_PARAGRAPH.LEFT)
-    sect = section._sectPr
-    sect.insert(sect.index(sect.find(qn("w:cols"))), parse_xml(f'<w:pgNumType {nsdecls("w")} w:start="1"/>'))
-    # GB/T 9704: 22 lines a page on a line grid of the fixed 28 pt body line; 28 characters a line
-    # come from the body styles' character spacing (CHAR_SPACING). Titles, tables and footers are
-    # off the grid (their styles say so).
-    grid = sect.find(qn("w:docGrid"))
-    grid.set(qn("w:type"), "lines")
-    grid.set(qn("w:linePitch"), str(LINE_PITCH))
-    # the body starts on an odd page: printed duplex, "— 1 —" is never on the back of the cover
-    sect.insert(sect.index(sect.find(qn("w:pgSz"))), parse_xml(f'<w:type {nsdecls("w")} w:val="oddPage"/>'))
-    for attr in list(sect.attrib):
-        del sect.attrib[attr]  # rsids
-    sect_pr = _XMLNS.sub("", etree.tostring(sect, encoding="unicode"))  # document.xml declares w: and r:
-    cover_inner = "".join(
-        _XMLNS.sub("", etree.tostring(child, encoding="unicode"))
-        for child in sect
-        if child.tag
-        not in (qn("w:footerReference"), qn("w:headerReference"), qn("w:pgNumType"), qn("w:type"))
+def base_package() -> Base:
+    """Styles, page setup and footers: read back as kept, else built (base.py) and kept."""
+    try:
+        path: Path | None = KEPT / f"base-{made_by()}.zip"
+    except OSError:  # a source that cannot be read (a zipped install): built, never kept
+        path = None
+    if path is not None:
+        with contextlib.suppress(OSError, KeyError, ValueError, zipfile.BadZipFile):
+            return read_base(path.read_bytes())
+    from .base import build
+
+    built = build()
+    if path is not None:
+        with contextlib.suppress(OSError):
+            keep(path, built)
+    return built
+
+
+def made_by() -> str:
+    """A digest of everything the base parts are made from (see KEPT)."""
+    here = Path(__file__).parent
+    sources = [
+        *(here / name for name in _MADE_BY),
+        Path(__file__).parents[2] / "__init__.py",  # AUTHOR
+        *(_origin(package) for package in ("docx", "lxml")),
+    ]
+    h = hashlib.sha256(f"{sys.version}|{zlib.ZLIB_RUNTIME_VERSION}".encode())
+    for source in sources:
+        h.update(f"{source.name if source else '-'}\0".encode())
+        h.update((source.read_bytes() if source else b"") + b"\0")
+    return h.hexdigest()[:16]
+
+
+def _origin(package: str) -> Path | None:
+    """A package's __init__.py (its version is in it), found without importing the package."""
+    spec = importlib.util.find_spec(package)
+    return Path(spec.origin) if spec is not None and spec.origin else None
+
+
+def read_base(data: bytes) -> Base:
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        values = [zf.read(f.name) for f in fields(Base)]
+    return Base(
+        *(v if f.type == "bytes" else v.decode("utf-8") for f, v in zip(fields(Base), values, strict=True))
     )
 
-    buf = io.BytesIO()
-    doc.save(buf)
-    with zipfile.ZipFile(buf) as zf:
-        raw = {name: zf.read(name) for name in zf.namelist()}
-    parts: dict[str, bytes] = {"[Content_Types].xml": b""}
-    for name, data in raw.items():
-        if any(d in name for d in DROP_PARTS) or name == "[Content_Types].xml":
-            continue
-        parts[name] = data
-    parts["[Content_Types].xml"] = _prune_rels(raw["[Content_Types].xml"])
-    parts["_rels/.rels"] = _prune_rels(raw["_rels/.rels"])
-    parts["word/_rels/document.xml.rels"] = _prune_rels(raw["word/_rels/document.xml.rels"])
-    parts["word/styles.xml"] = _prune_styles(raw["word/styles.xml"])
-    parts["word/fontTable.xml"] = _font_table()
-    parts["word/settings.xml"] = raw["word/settings.xml"].replace(
-        b'w:eastAsia="ja-JP"', b'w:eastAsia="zh-CN"'
-    )
-    parts["docProps/app.xml"] = APP.encode("utf-8")
-    plain = {
-        **parts,
-        "[Content_Types].xml": _prune_rels(parts["[Content_Types].xml"], "comments"),
-        "word/_rels/document.xml.rels": _prune_rels(parts["word/_rels/document.xml.rels"], "comments"),
-    }
-    return _Base(_static_zip(parts), _static_zip(plain), sect_pr, cover_inner)
 
-
-def _static_zip(parts: dict[str, bytes]) -> bytes:
+def base_bytes(base: Base) -> bytes:
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in parts.items():
-            if name not in ("word/document.xml", "docProps/core.xml", COMMENTS_PART):
-                zf.writestr(zipfile.ZipInfo(name, ZIP_STAMP), data, zipfile.ZIP_DEFLATED)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as zf:
+        for f, value in zip(fields(Base), astuple(base), strict=True):
+            zf.writestr(
+                zipfile.ZipInfo(f.name, ZIP_STAMP),
+                value if isinstance(value, bytes) else value.encode("utf-8"),
+            )
     return out.getvalue()
 
 
-def _prune_rels(data: bytes, *also: str) -> bytes:
-    root = etree.fromstring(data)
-    for child in list(root):
-        target = child.get("Target") or child.get("PartName") or ""
-        if any(d in target for d in (*DROP_PARTS, *also)) or child.get("Extension") == "jpeg":
-            root.remove(child)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-
-
-def _prune_styles(data: bytes) -> bytes:
-    root = etree.fromstring(data)
-    for child in list(root):
-        if child.tag == qn("w:latentStyles") or (
-            child.tag == qn("w:style") and child.get(qn("w:styleId")) not in KEEP_STYLES
-        ):
-            root.remove(child)
-    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
-
-
-def _font_table() -> bytes:
-    fonts = [
-        f'<w:font w:name="{LATIN}"><w:charset w:val="00"/><w:family w:val="roman"/>'
-        '<w:pitch w:val="variable"/></w:font>'
-    ]
-    for name, alt in FONT_TABLE.items():
-        fonts.append(
-            f'<w:font w:name="{name}"><w:altName w:val="{alt}"/><w:charset w:val="86"/>'
-            '<w:family w:val="modern"/><w:pitch w:val="fixed"/></w:font>'
-        )
-    return (
-        '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-        f'<w:fonts xmlns:w="{W_NS}">{"".join(fonts)}</w:fonts>'
-    ).encode()
+def keep(path: Path, base: Base) -> None:
+    """Written under a temporary name and renamed: a process reading it meanwhile sees all or none."""
+    path.parent.mkdir(exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    try:
+        tmp.write_bytes(base_bytes(base))
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    for old in path.parent.glob("base-*.zip"):  # made by earlier code
+        if old != path:
+            with contextlib.suppress(OSError):
+                old.unlink()

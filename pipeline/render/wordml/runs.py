@@ -7,7 +7,7 @@ import re
 from typing import NamedTuple
 from xml.sax.saxutils import escape
 
-from .page import COMMENT_REFERENCE
+from .layout import COMMENT_REFERENCE
 
 # Characters that carry structure in the tagged lines. Data passing through `{{ … }}` has them
 # swapped for private-use stand-ins (and line breaks for spaces), so whatever a unit typed can

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .page import TEXT_WIDTH
+from .layout import TEXT_WIDTH
 from .runs import Line, ReportTemplateError, text_runs
 
 _ALIGN = {"l": "left", "c": "center", "r": "right"}

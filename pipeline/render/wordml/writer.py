@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
+from .layout import BODY_PT, TITLE_CHARS
 from .package import base_package
-from .page import BODY_PT, TITLE_CHARS
 from .runs import (
     REFERENCE,
     Line,
