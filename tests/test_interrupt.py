@@ -118,9 +118,13 @@ def _repaired(inp: Path, out: Path) -> None:
 
 
 def test_sigint_to_the_main_process_stops_the_batch_within_seconds_and_the_next_run_repairs(tmp_path):
-    inp, out = tmp_path / "input", tmp_path / "output"
+    inp = tmp_path / "input"
     _inputs(inp)
-    seconds, limit, err = interrupt_once(inp, out, after=3)
+    for attempt in range(3):  # on a busy machine the test can lose the race: the batch ends before the signal
+        out = tmp_path / f"output{attempt}"
+        seconds, limit, err = interrupt_once(inp, out, after=3)
+        if "已中断" in err:
+            break
     assert seconds < limit and "已中断" in err
     assert len(list(out.glob("*/findings.json"))) < 31, "the run finished before it was interrupted"
     _repaired(inp, out)
