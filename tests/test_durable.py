@@ -3,6 +3,7 @@ is reported (so before the manifest records it), with one sync for a whole chunk
 
 from __future__ import annotations
 
+import ctypes
 import errno
 import os
 
@@ -36,7 +37,7 @@ class Disk:
         self.events.append(("sync", sorted(p.name for p in self.root.rglob("*") if p.is_file())))
         if self.fail:
             self.fail -= 1
-            files.ctypes.set_errno(errno.EIO)
+            ctypes.set_errno(errno.EIO)
             return -1
         return 0
 

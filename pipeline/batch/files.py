@@ -9,7 +9,6 @@ what a killed run left.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import errno
 import hashlib
 import os
@@ -17,9 +16,10 @@ import re
 import stat
 import sys
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from pathlib import Path
+from types import EllipsisType
 
 from ..load.container import Input, Refused, read_input
 from ..messages import MSG
@@ -252,18 +252,21 @@ def put_files(
 # fsynced as it is written and each folder after its renames, as before.
 
 
-def _find_syncfs():
-    if not sys.platform.startswith("linux"):
-        return None
-    try:
-        syncfs = ctypes.CDLL(None, use_errno=True).syncfs
-    except (OSError, AttributeError):
-        return None
-    syncfs.argtypes, syncfs.restype = [ctypes.c_int], ctypes.c_int
-    return syncfs
+_SYNCFS: Callable[[int], int] | None | EllipsisType = ...  # libc's syncfs, found at the first write
 
 
-_SYNCFS = _find_syncfs()
+def _find_syncfs() -> Callable[[int], int] | None:
+    global _SYNCFS
+    if _SYNCFS is ...:
+        _SYNCFS = None
+        if sys.platform.startswith("linux"):
+            import ctypes  # not on the unchanged re-run's path, which writes nothing
+
+            with contextlib.suppress(OSError, AttributeError):
+                syncfs = ctypes.CDLL(None, use_errno=True).syncfs
+                syncfs.argtypes, syncfs.restype = [ctypes.c_int], ctypes.c_int
+                _SYNCFS = syncfs
+    return _SYNCFS
 
 
 class Staged:
@@ -287,7 +290,7 @@ def stage(target: Path, files: dict[str, bytes]) -> Staged:
     staged = Staged(target)
     with contextlib.suppress(OSError):  # Windows cannot open a folder
         staged.fd = os.open(target, os.O_RDONLY)
-    staged.synced = _SYNCFS is None or staged.fd is None
+    staged.synced = _find_syncfs() is None or staged.fd is None
     try:
         for name, data in files.items():
             path = target / name
@@ -324,7 +327,9 @@ def _syncfs(sets: list[Staged]) -> None:
         if device in done:
             continue
         done.add(device)
-        if _SYNCFS(s.fd) != 0:
+        if _SYNCFS(s.fd) != 0:  # found: only a set that is not `synced` comes here
+            import ctypes
+
             error = ctypes.get_errno()
             raise WriteFailed(s.target.name, OSError(error, os.strerror(error)))
 
