@@ -321,13 +321,14 @@ def make_durable(sets: list[Staged]) -> None:
 
 
 def _syncfs(sets: list[Staged]) -> None:
+    """One syncfs per file system of `sets` (none of them `synced`: there is a syncfs)."""
     done: set[int | None] = set()
     for s in sets:  # the first set of each file system opened its folder first: it sees the most
         device = s.device()
         if device in done:
             continue
         done.add(device)
-        if _SYNCFS(s.fd) != 0:  # found: only a set that is not `synced` comes here
+        if _find_syncfs()(s.fd) != 0:
             import ctypes
 
             error = ctypes.get_errno()
