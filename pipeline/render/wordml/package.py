@@ -136,11 +136,10 @@ def package(
 # Built with python-docx they take ~0.2 s and python-docx's import as much again, in the process
 # that starts the workers, before any worker starts; read back they take ~1 ms and no python-docx.
 # They are kept where Python keeps its bytecode, under a name made of every input of base.py's
-# build: that code, python-docx's and lxml's, the Python and zlib that ran it. Anything else changed
-# makes another name, and the parts are built again; where nothing can be written they are built in
-# each process, as before.
+# build: this folder's code, python-docx's and lxml's, the Python and zlib that ran it. Any of them
+# changed makes another name, and the parts are built again; where nothing can be written they are
+# built in each process, as before.
 KEPT = Path(__file__).with_name("__pycache__")
-_MADE_BY = ("base.py", "page.py", "layout.py", "package.py")  # this folder's code that builds them
 
 
 @lru_cache(maxsize=1)
@@ -164,9 +163,8 @@ def base_package() -> Base:
 
 def made_by() -> str:
     """A digest of everything the base parts are made from (see KEPT)."""
-    here = Path(__file__).parent
     sources = [
-        *(here / name for name in _MADE_BY),
+        *sorted(Path(__file__).parent.glob("*.py")),  # base.py and what it uses: this folder's code
         Path(__file__).parents[2] / "__init__.py",  # AUTHOR
         *(_origin(package) for package in ("docx", "lxml")),
     ]
