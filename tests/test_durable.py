@@ -20,7 +20,7 @@ class Disk:
     in place), and every rename (or link) since; it fails when told to."""
 
     def __init__(self, root, monkeypatch, fail: int = 0):
-        self.root, self.events, self.fail = root, [], fail
+        self.root, self.events, self.fail, self.errno = root, [], fail, errno.EIO
         monkeypatch.setattr(files, "_SYNCFS", self)
         for name in ("replace", "link"):  # a scored workbook is put in place by a link (Guard)
             monkeypatch.setattr(files.os, name, self._noting(getattr(os, name)))
@@ -37,7 +37,7 @@ class Disk:
         self.events.append(("sync", sorted(p.name for p in self.root.rglob("*") if p.is_file())))
         if self.fail:
             self.fail -= 1
-            ctypes.set_errno(errno.EIO)
+            ctypes.set_errno(self.errno)
             return -1
         return 0
 
@@ -154,3 +154,31 @@ def test_one_workbook_that_cannot_be_put_in_place_does_not_hold_back_the_rest_of
     assert len(disk.syncs()) == 2
     assert not [p for p in out.rglob("*") if ".tmp-" in p.name]
     assert len(list((out / "丙").iterdir())) == 3
+
+
+def test_a_file_system_without_syncfs_gets_each_file_fsynced_instead_not_a_failed_batch(
+    tmp_path, monkeypatch
+):
+    """Some FUSE and network file systems answer syncfs with ENOSYS or EINVAL: that is no write
+    error. Each temporary file is fsynced instead, before its rename, the folder after; and from
+    then on each file as it is written, as where there is no syncfs at all."""
+    disk = Disk(tmp_path, monkeypatch, fail=99)
+    disk.errno = errno.ENOSYS
+    fsynced = []
+    real_fsync = os.fsync
+
+    def fsync(fd):
+        target = os.readlink(f"/proc/self/fd/{fd}")
+        fsynced.append((os.path.basename(target), [k for k, _ in disk.events].count("rename")))
+        return real_fsync(fd)
+
+    monkeypatch.setattr(files.os, "fsync", fsync)
+    files.put_files(tmp_path, {"a.json": b"1", "b.xlsx": b"2"})
+    pid = os.getpid()
+    # each temporary file before any rename, the folder after both
+    assert fsynced == [(f".a.json.tmp-{pid}", 0), (f".b.xlsx.tmp-{pid}", 0), (tmp_path.name, 2)]
+    assert (tmp_path / "a.json").read_bytes() == b"1" and (tmp_path / "b.xlsx").read_bytes() == b"2"
+    assert files._SYNCFS is None and len(disk.syncs()) == 1  # not asked again
+    fsynced.clear()
+    files.put_files(tmp_path, {"c.json": b"3"})
+    assert fsynced == [(f".c.json.tmp-{pid}", 2), (tmp_path.name, 3)]

@@ -317,22 +317,53 @@ def make_durable(sets: list[Staged]) -> None:
     """Every temporary file of `sets` on disk: one syncfs per file system. Raises WriteFailed
     (for the first set's folder) if the file system reports an error: which file it hit is not
     known, so no set of the group is put in place."""
-    _syncfs([s for s in sets if not s.synced])
+    _syncfs([s for s in sets if not s.synced], _fsync_files)
 
 
-def _syncfs(sets: list[Staged]) -> None:
-    """One syncfs per file system of `sets` (none of them `synced`: there is a syncfs)."""
+# what a file system says when it has no syncfs of its own (some FUSE and network file systems)
+_NO_SYNCFS = {errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, getattr(errno, "ENOTSUP", errno.EOPNOTSUPP)}
+
+
+def _syncfs(sets: list[Staged], instead: Callable[[Staged], None]) -> None:
+    """One syncfs per file system of `sets` (none of them `synced`). Where the file system cannot,
+    `instead` for each of its sets, and each file fsynced as written from then on (as on Windows)."""
+    global _SYNCFS
     done: set[int | None] = set()
     for s in sets:  # the first set of each file system opened its folder first: it sees the most
         device = s.device()
         if device in done:
             continue
         done.add(device)
-        if _find_syncfs()(s.fd) != 0:
+        syncfs = _find_syncfs()
+        if syncfs is not None:
+            if syncfs(s.fd) == 0:
+                continue
             import ctypes
 
             error = ctypes.get_errno()
-            raise WriteFailed(s.target.name, OSError(error, os.strerror(error)))
+            if error not in _NO_SYNCFS:
+                raise WriteFailed(s.target.name, OSError(error, os.strerror(error)))
+            _SYNCFS = None
+        for same in sets:
+            if same.device() == device:
+                instead(same)
+
+
+def _fsync_files(staged: Staged) -> None:
+    for name, tmp, _, _ in staged.files:
+        try:
+            fd = os.open(tmp, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        except OSError as e:
+            raise WriteFailed(name, e) from None
+    staged.synced = True  # its folder is fsynced after the renames (close_sets)
+
+
+def _fsync_folder(staged: Staged) -> None:
+    os.fsync(staged.fd)
 
 
 def commit(
@@ -375,7 +406,7 @@ def close_sets(sets: list[Staged], sync: bool = True) -> None:
     try:
         if sync:
             with contextlib.suppress(OSError, WriteFailed):  # in place already: nothing to undo
-                _syncfs([s for s in sets if not s.synced])
+                _syncfs([s for s in sets if not s.synced], _fsync_folder)
             for s in sets:
                 if s.synced and s.fd is not None:
                     with contextlib.suppress(OSError):
