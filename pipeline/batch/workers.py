@@ -281,9 +281,10 @@ def _refused(index, fresh, e: ValueError, cpu_ms, phases) -> Outcome:
 
 
 class _Fresh:
-    """A workbook's files written at the last moment (the writer thread): a scored workbook the
-    reviewer saved since it was read back is read again and the workbook rendered again with what
-    they decided; one saved in the very instant of replacing is kept aside (files.Guard)."""
+    """A workbook's files written at the last moment: staged by the writer thread, where a scored
+    workbook the reviewer saved since it was read back is read again and the workbook rendered
+    again with what they decided; put in place at the end of the chunk, where one saved since it
+    was staged is kept aside, never overwritten (files.Guard)."""
 
     def __init__(self, target: Path, name: str, decided: tuple[Decision, ...], seen: dict[str, str], redo):
         self.target, self.name, self.decided, self.seen, self.redo = target, name, decided, seen, redo
@@ -296,7 +297,7 @@ class _Fresh:
         reviewer saved since they were read back."""
         from .reviewer import Unreadable, changes, read_scored
 
-        self.doc = doc
+        self.doc = doc  # what a failure below is said for (_locked, _refused)
         limits = _STATE["settings"].limits
         limit = int(limits.max_file_mb * 1024 * 1024)
         expected = {n: self.seen.get(n) for n in files if n.endswith(SCORED_SUFFIX)}
