@@ -280,6 +280,15 @@ def _stop(pool: ProcessPoolExecutor) -> None:
     """Interrupted: the workers go now, not after their chunk. A file they were writing is a
     temporary one the next run removes; their workbooks have no manifest record yet, so the next
     run does them again."""
+    manager = pool._executor_manager_thread  # shutdown lets go of it
     for process in list((pool._processes or {}).values()):  # no public handle on the workers
         process.kill()
     pool.shutdown(wait=False, cancel_futures=True)
+    # Python 3.11's executor closes its wake-up pipe from that thread; the interpreter wakes it at
+    # exit without a lock, so exiting while the thread still runs can print "Exception ignored …
+    # Bad file descriptor" after 已中断 (seen in CI). Its workers are dead: it ends at once.
+    if manager is not None:
+        manager.join(timeout=STOP_SECONDS)
+
+
+STOP_SECONDS = 3.0  # at most this long for the executor's own thread after an interrupt
