@@ -328,25 +328,23 @@ def _syncfs(sets: list[Staged], instead: Callable[[Staged], None]) -> None:
     """One syncfs per file system of `sets` (none of them `synced`). Where the file system cannot,
     `instead` for each of its sets, and each file fsynced as written from then on (as on Windows)."""
     global _SYNCFS
-    done: set[int | None] = set()
-    for s in sets:  # the first set of each file system opened its folder first: it sees the most
-        device = s.device()
-        if device in done:
-            continue
-        done.add(device)
+    by_device: dict[int | None, list[Staged]] = {}
+    for s in sets:
+        by_device.setdefault(s.device(), []).append(s)
+    for group in by_device.values():
+        first = group[0]  # the first of a file system opened its folder first: it sees the most
         syncfs = _find_syncfs()
         if syncfs is not None:
-            if syncfs(s.fd) == 0:
+            if syncfs(first.fd) == 0:
                 continue
             import ctypes
 
             error = ctypes.get_errno()
             if error not in _NO_SYNCFS:
-                raise WriteFailed(s.target.name, OSError(error, os.strerror(error)))
+                raise WriteFailed(first.target.name, OSError(error, os.strerror(error)))
             _SYNCFS = None
-        for same in sets:
-            if same.device() == device:
-                instead(same)
+        for same in group:
+            instead(same)
 
 
 def _fsync_files(staged: Staged) -> None:
@@ -363,7 +361,8 @@ def _fsync_files(staged: Staged) -> None:
 
 
 def _fsync_folder(staged: Staged) -> None:
-    os.fsync(staged.fd)
+    with contextlib.suppress(OSError):  # its files are in place already: nothing to undo
+        os.fsync(staged.fd)
 
 
 def commit(
@@ -405,12 +404,11 @@ def close_sets(sets: list[Staged], sync: bool = True) -> None:
     and close their folders."""
     try:
         if sync:
-            with contextlib.suppress(OSError, WriteFailed):  # in place already: nothing to undo
+            with contextlib.suppress(WriteFailed):  # in place already: nothing to undo
                 _syncfs([s for s in sets if not s.synced], _fsync_folder)
             for s in sets:
                 if s.synced and s.fd is not None:
-                    with contextlib.suppress(OSError):
-                        os.fsync(s.fd)
+                    _fsync_folder(s)
     finally:
         for s in sets:
             if s.fd is not None:
