@@ -1,7 +1,7 @@
-"""Imported by the fork server (pool._context's preload), never otherwise: the Word base document and
-the report templates are built there once, and every worker it forks inherits them, instead of each
-worker building its own (~0.15 s of CPU each) before its first workbook. Where workers are spawned
-(Windows), each builds them in `workers._init`, as before."""
+"""Imported by the fork server (pool._context's preload), never otherwise: the Word base parts (read
+back as kept, or built: render/wordml/package.py) and the report templates are made ready there once,
+and every worker it forks inherits them, instead of each worker doing it before its first workbook.
+Where workers are spawned (Windows), each does it in `workers._init`."""
 
 import contextlib
 
