@@ -185,7 +185,10 @@ def read_base(data: bytes) -> Base:
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         values = [zf.read(f.name) for f in fields(Base)]
     return Base(
-        *(v if f.type == "bytes" else v.decode("utf-8") for f, v in zip(fields(Base), values, strict=True))
+        *(
+            v if f.type in ("bytes", bytes) else v.decode("utf-8")
+            for f, v in zip(fields(Base), values, strict=True)
+        )
     )
 
 
