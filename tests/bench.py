@@ -198,7 +198,7 @@ def child_pipeline(input_dir: Path, output: Path, jobs: int, approved: str = "")
 
     config = ROOT / "config.toml"
     settings = load_settings(config) if config.exists() else Settings()
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), time.process_time()
     report = run(
         RunOptions(
             input_dir,
@@ -214,6 +214,8 @@ def child_pipeline(input_dir: Path, output: Path, jobs: int, approved: str = "")
     seconds = time.perf_counter() - t0
     return {
         "seconds": seconds,
+        "main_cpu": time.process_time() - cpu0,  # every thread of this process: the workers' results
+        # unpickled, the tables, the X rules, the batch files, pandas imported meanwhile
         "line": report.closing_line(),
         "total": report.total,
         "main_peak_kb": _peak_kb(),
@@ -387,6 +389,20 @@ def phases(samples: list[list[float]]) -> str:
     )
 
 
+def budget(a: dict, c: dict, jobs: int) -> str:
+    """Where (a)'s CPU went, and the ratio to (c) it could reach if nothing but the workers' own
+    work were done: their CPU spread evenly over `jobs` cores, from the first moment to the last."""
+    work = sum(x[4] for x in a["samples"]) / 1000
+    floor = work / jobs
+    ceiling = c["seconds"] / c["total"] / (floor / a["total"])
+    return (
+        f"CPU budget of (a): workers {work:.2f} s, main process {a['main_cpu']:.2f} s "
+        f"({1000 * a['main_cpu'] / a['total']:.1f} ms/wb), on {jobs} cores; the workers' CPU alone is "
+        f"{floor:.2f} s of the {a['seconds']:.2f} s (the rest: starting them, the main process, the "
+        f"steps' ends), so (a)/(c) ≤ {ceiling:.1f}× on this machine now"
+    )
+
+
 def across(r: dict) -> tuple[str, float]:
     """The main process after the workers: batch-wide tables + X rules, the second pass, the summary."""
     tables, rerender, n, summary = r["timing"]
@@ -501,6 +517,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"CPU ms per readable workbook in a worker, (x): {phases(x['samples'])}")
         print(f"\nCPU ms per readable workbook in a worker, (a): {phases(a['samples'])}")
         print(f"                                         (b): {phases(b['samples'])}")
+        print(budget(a, c, args.jobs))
         print(
             f"\nratios: (a)/(c) = {rates['a'] / rates['c']:.1f}×   (b)/(c) = {rates['b'] / rates['c']:.1f}×   "
             f"(a)/(b) = {rates['a'] / rates['b']:.2f}× (parallel speed-up on {args.jobs} cores)"

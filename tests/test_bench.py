@@ -1,0 +1,23 @@
+"""The benchmark's own arithmetic (tests/bench.py): what it prints is what the issue is judged on."""
+
+from tests.bench import budget
+
+
+def _runs() -> tuple[dict, dict]:
+    """(a): 100 workbooks at 30 ms of worker CPU each, in 2 s; (c), the naive loop: 9 s."""
+    samples = [[n, 1, 0, 0, 30.0, 0, 0, 0] for n in range(100)]
+    return {"samples": samples, "main_cpu": 0.8, "seconds": 2.0, "total": 100}, {"seconds": 9.0, "total": 100}
+
+
+def test_budget_ceiling_is_the_naive_time_over_the_workers_cpu_per_core():
+    a, c = _runs()
+    text = budget(a, c, 2)  # 3 s of CPU on 2 cores: 1.5 s at best
+    assert "workers 3.00 s" in text
+    assert "main process 0.80 s (8.0 ms/wb)" in text
+    assert "1.50 s of the 2.00 s" in text
+    assert text.endswith("(a)/(c) ≤ 6.0× on this machine now")
+
+
+def test_budget_counts_the_cores():
+    a, c = _runs()
+    assert budget(a, c, 1).endswith("≤ 3.0× on this machine now")
