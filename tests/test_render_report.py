@@ -21,6 +21,9 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml.ns import qn
 from docx.shared import Pt
 from docx.text.paragraph import Paragraph
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from pipeline.config import Report, Settings
 from pipeline.decisions import WAIVED, key_of, resolve
@@ -656,3 +659,16 @@ def test_findings_json_is_strict_json_a_number_not_finite_written_as_null():
     assert "NaN" not in text and "Infinity" not in text and "\\u200b" in text
     finite = {"a": 1.25, "b": ["x", None]}  # nothing to replace: written as the encoder writes it
     assert encode(finite) == json.dumps(finite, ensure_ascii=False, indent=2).encode("utf-8")
+
+
+@given(st.text())
+@hsettings(max_examples=300, deadline=None)
+def test_xml_text_escapes_as_saxutils_does(text: str):
+    from xml.sax.saxutils import escape
+
+    from pipeline.render.wordml.runs import STANDINS, xml_text
+
+    # what a template's data carries as stand-ins comes back as the characters they stand for
+    carried = text.translate(STANDINS)
+    restored = carried.translate({ord(v): chr(k) for k, v in STANDINS.items()})
+    assert xml_text(carried) == escape(restored)
