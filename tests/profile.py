@@ -3,8 +3,8 @@
     python -m tests.profile [--n 100] [--top 12] [--cache DIR]
 
 Does in this process, under cProfile, what a worker does for each workbook of the first --n of
-`make bench`'s corpus: the first step (read, score, check, findings.json, its spill file), then the
-second (the spill file read back, the scored workbook, the report, findings.json parsed). Prints
+`make bench`'s corpus: the first step (read, score, check, findings.json, kept in memory as a worker
+keeps it), then the second (the scored workbook, the report, findings.json parsed). Prints
 the largest costs by own time (the function itself, not what it calls), then the same time summed
 by library: ours (pipeline/), xlsxwriter, python-docx + lxml, calamine, zip/zlib, pickle, the rest.
 Nothing is written under output/: the files are built in memory, as a worker builds them before
@@ -73,13 +73,14 @@ def main(argv: list[str] | None = None) -> int:
         to_bytes=to_bytes,
         report_docx=report_docx,
         scored_workbook=scored_workbook,
+        holders=[0] * len(files),
     )
     spill = tempfile.mkdtemp(prefix="jixiao-profile-spill-")
 
     def one(n: int, path: Path) -> None:
         where = f"{spill}/{n}"
-        workers._assess(path, path.name, "", (), "", where)
-        workers._compute(path, path.name, "", (), "", (), None, workers._unspill(where))
+        workers._assess(path, path.name, "", (), "", where, n)
+        workers._compute(path, path.name, "", (), "", (), None, workers._unspill(where, n))
 
     one(0, files[0])  # imports and first-call caches out of the profile
     profile = cProfile.Profile()

@@ -161,3 +161,101 @@ def test_a_pool_that_breaks_while_being_handed_work_is_a_broken_round_not_a_cras
         )
         assert broken and not killed and not done and started == [False] * 3
     assert settled == []
+
+
+# ---------------------------------------------------------------- the first step kept in memory
+def test_the_first_step_keeps_up_to_keep_max_in_memory_then_writes_spill_files(tmp_path, monkeypatch):
+    """Issue 28: a worker keeps what the first step made of a workbook in its memory (no spill file
+    written and read back: ~2.5 ms of a workbook's ~28) up to KEEP_BYTES, then writes spill files;
+    either way the second step renders the same bytes as the whole work."""
+    import os
+
+    path = write_workbook(tmp_path / "甲.xlsx", clean_sheets())
+    state = _state(tmp_path / "out", monkeypatch, slots=3)
+    state["holders"] = [0] * 3
+    monkeypatch.setattr(workers, "_KEPT", {})
+    monkeypatch.setattr(workers, "_HELD", [0])
+    run_date = date(2024, 4, 1)
+    doc_bytes = to_bytes(conclude(assess(path, Settings(), run_date), Settings(), run_date, (), ""))
+    footprint = workers._PER_JSON_BYTE * len(doc_bytes)
+    monkeypatch.setattr(workers, "KEEP_BYTES", 2 * footprint + footprint // 2)  # room for two
+    spill = [str(tmp_path / str(slot)) for slot in range(3)]
+    for slot in range(3):
+        workers._assess(path, path.name, "", (), "", spill[slot], slot)
+    assert sorted(workers._KEPT) == [0, 1] and state["holders"] == [os.getpid(), os.getpid(), 0]
+    assert [os.path.exists(s) for s in spill] == [False, False, True]
+    _, whole, _, _ = workers._compute(path, path.name, "", (), "", ())
+    for slot in range(3):
+        kept = workers._unspill(spill[slot], slot)
+        assert workers._compute(path, path.name, "", (), "", (), kept=kept)[1] == whole
+    assert workers._KEPT == {} and workers._HELD == [0] and not os.path.exists(spill[2])
+
+
+def _claimed(picked: list[tuple]) -> list[int]:
+    return [task[0] for task in picked]
+
+
+def test_workers_claim_each_workbook_of_the_second_step_once_their_own_first(tmp_path, monkeypatch):
+    """Two workers claim from one plan: each first the workbooks it keeps in memory, then those no
+    worker keeps; every workbook goes to exactly one of them."""
+    me, other = 1001, 1002
+    monkeypatch.setattr(workers, "_STATE", {"holders": [me, me, other, other, 0, 0]})
+    tasks = [(slot, slot, f"{slot}.xlsx") for slot in range(6)]  # a plan goes by the slot only
+    plan = str(tmp_path / "plan")
+    monkeypatch.setattr(workers, "_KEPT", {0: "kept", 1: "kept"})
+    mine = workers._Plan(plan, tasks)
+    monkeypatch.setattr(workers, "_KEPT", {2: "kept", 3: "kept"})
+    theirs = workers._Plan(plan, tasks)
+    assert _claimed(mine.claim(1)) == [0]
+    assert _claimed(theirs.claim(1)) == [2]
+    assert _claimed(mine.claim(2)) == [1, 4]  # its own, then one that no worker keeps
+    assert _claimed(theirs.claim(4)) == [3, 5]  # none of mine: I render them
+    assert mine.claim(4) == [] and theirs.claim(4) == []
+
+
+def test_a_worker_with_nothing_left_takes_what_another_keeps_rather_than_wait(tmp_path, monkeypatch):
+    """At the end of the second step an idle worker takes workbooks the other keeps (and reads,
+    scores and checks them again) rather than leave them all to it; a claim that cannot be
+    written (the spill folder gone) is taken too, never left undone."""
+    monkeypatch.setattr(workers, "_STATE", {"holders": [1002, 1002, 1002]})
+    tasks = [(slot, slot, f"{slot}.xlsx") for slot in range(3)]
+    monkeypatch.setattr(workers, "_KEPT", {})
+    idle = workers._Plan(str(tmp_path / "plan"), tasks)
+    assert _claimed(idle.claim(2)) == [0, 1]
+    monkeypatch.setattr(workers, "_KEPT", {0: "kept", 1: "kept", 2: "kept"})
+    keeper = workers._Plan(str(tmp_path / "plan"), tasks)
+    assert _claimed(keeper.claim(4)) == [2]
+    gone = workers._Plan(str(tmp_path / "gone" / "plan"), tasks)
+    assert _claimed(gone.claim(3)) == [0, 1, 2]
+
+
+def test_the_second_step_claimed_from_a_plan_renders_every_workbook_once(tmp_path, monkeypatch):
+    """pool._plan writes the second step's tasks for the workers; _pull_chunk claims and renders
+    them: every workbook once, from memory where the first step kept it, to the same files."""
+    from pipeline.batch import pool
+
+    inp, out, spill = tmp_path / "input", tmp_path / "output", tmp_path / "spill"
+    for folder in (inp, out, spill):
+        folder.mkdir()
+    paths = [write_workbook(inp / f"{n}.xlsx", clean_sheets()) for n in "甲乙丙"]
+    state = _state(out, monkeypatch, slots=3)
+    state["holders"] = [0] * 3
+    monkeypatch.setattr(workers, "_KEPT", {})
+    monkeypatch.setattr(workers, "_HELD", [0])
+    monkeypatch.setattr(workers, "_PLANS", {})
+    tasks = [
+        (slot, slot, str(p), p.name, "", p.stem, (), "", (), {}, None, str(spill / str(slot)))
+        for slot, p in enumerate(paths)
+    ]
+    try:
+        workers._assess_chunk(tasks[:2])  # the third kept by no one: done whole in the second step
+        assert sorted(workers._KEPT) == [0, 1] and not any(spill.iterdir())
+        plan = pool._plan(tasks, str(spill))
+        outcomes = workers._pull_chunk(plan, 2) + workers._pull_chunk(plan, 2)
+        assert workers._pull_chunk(plan, 2) == []
+    finally:
+        state["writer"].shutdown()
+    assert sorted(o.index for o in outcomes) == [0, 1, 2]
+    assert all(o.status == "ok" and len(o.outputs) == 3 for o in outcomes)
+    assert [o.as_assessed for o in sorted(outcomes, key=lambda o: o.index)] == [True, True, False]
+    assert workers._KEPT == {}

@@ -2,7 +2,7 @@
 
 - plan.py: check the folders, take the lock, find and hash the inputs, give each a folder; what is unchanged
 - reviewer.py, readback.py: the reviewer's decisions read back into the manifest before anything is replaced
-- workers.py: what a worker does: read, score and check a workbook (kept in a spill file), then render
+- workers.py: what a worker does: read, score and check a workbook (kept in its memory, else in a spill file), then render
   it with its X findings, writing its own folder; pool.py: the long-lived workers, kept for both steps
 - warm.py: imported by the fork server only: the Word base document built once, inherited by every worker
 - digests.py: a file's sha256 taken again only when its stat signature changed (the unchanged re-run)

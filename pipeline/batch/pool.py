@@ -8,9 +8,11 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import pickle
 import signal
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -20,7 +22,7 @@ from ..messages import MSG
 from ..render.findings_json import failure_doc, refusal_doc
 from .files import write_failure
 from .manifest import FAILED, UNREADABLE
-from .workers import Item, Options, Outcome, _assess_chunk, _init, _work_chunk
+from .workers import Item, Options, Outcome, _assess_chunk, _init, _pull_chunk, _work_chunk
 
 
 def _context():
@@ -52,6 +54,8 @@ class Pool:
         # clock for every process), < 0 computed; and the pid of the worker doing it
         self.started = self.ctx.Array("d", max(1, slots), lock=False)
         self.pids = self.ctx.Array("i", max(1, slots), lock=False)
+        # per slot: the pid of the worker that keeps its first step in memory (0: none does)
+        self.holders = self.ctx.Array("i", max(1, slots), lock=False)
         self._executor: ProcessPoolExecutor | None = None
 
     def executor(self) -> ProcessPoolExecutor:
@@ -61,7 +65,7 @@ class Pool:
                 self.jobs,
                 mp_context=self.ctx,
                 initializer=_init,
-                initargs=(o.settings, o.run_date, str(o.output), self.started, self.pids),
+                initargs=(o.settings, o.run_date, str(o.output), self.started, self.pids, self.holders),
             )
         return self._executor
 
@@ -105,11 +109,13 @@ def execute(
 ) -> None:
     """Run `todo` in worker processes, calling settle() in the main process as each finishes.
 
-    `assess`: the first step only: each workbook is read, scored and checked, kept in the `spill`
-    folder (one file each, named by its index), and its findings.json returned without writing
-    anything under output/: settle() gets Outcomes with no outputs (but for a workbook that timed out
-    or killed its worker: its failure findings.json is written, as in the whole work). Otherwise the
-    whole work: each workbook is rendered and written, from its file in `spill` when it has one.
+    `assess`: the first step only: each workbook is read, scored and checked, kept in the memory of
+    its worker (up to workers.KEEP_BYTES) or in the `spill` folder (one file each, named by its index),
+    and its findings.json returned without writing anything under output/: settle() gets Outcomes
+    with no outputs (but for a workbook that timed out or killed its worker: its failure
+    findings.json is written, as in the whole work). Otherwise the whole work: each workbook is
+    rendered and written, from what the first step kept when it can be had; with a `spill` folder
+    the workers claim the workbooks from a plan there, each first those it keeps (workers._Plan).
     `workers`: a Pool kept by the caller between calls (else one for this call alone).
 
     When a worker dies (the pool breaks), what had not started is run again; what was running is
@@ -164,11 +170,13 @@ def _round(
     died, whether one was killed for its time); after either, its workers are let go. `step`: (the
     run's time, the spill folder, the first step only)."""
     started, pids = workers.started, workers.pids
+    now, spill, assess = step
     for it in items:
         started[it.index], pids[it.index] = 0.0, 0
+        if assess:  # a first step: whoever kept it before (a broken round) keeps it no more
+            workers.holders[it.index] = 0
     limit = opts.settings.limits.max_seconds
     by_index = {it.index: it for it in items}
-    now, spill, assess = step
     tasks = [
         (
             it.index,
@@ -186,7 +194,13 @@ def _round(
         )
         for it in items
     ]
-    work = _assess_chunk if assess else _work_chunk
+    calls = [
+        ((_assess_chunk if assess else _work_chunk), tasks[i : i + chunk])
+        for i in range(0, len(tasks), chunk)
+    ]
+    plan = _plan(tasks, spill) if spill and not assess else None
+    if plan is not None:  # the second step: each worker claims the workbooks it keeps, first
+        calls = [(_pull_chunk, plan, chunk)] * len(calls)
     executor = workers.executor()
     done: set[int] = set()
     watched = items  # not yet settled: what the time limit is watched on
@@ -195,8 +209,8 @@ def _round(
     try:
         futures = set()
         try:
-            for i in range(0, len(tasks), chunk):
-                futures.add(executor.submit(work, tasks[i : i + chunk]))
+            for fn, *args in calls:
+                futures.add(executor.submit(fn, *args))
         except BrokenProcessPool:  # its workers died while it was being handed work (they could
             broken = not futures  # not even start, say): a broken round, seen below, not a crash
         while futures and not broken:
@@ -239,6 +253,20 @@ def _round(
 
 
 WATCH_SECONDS = 0.1  # how often the time limit is looked at (and Ctrl-C, at the latest)
+
+
+def _plan(tasks: list[tuple], spill: str) -> str | None:
+    """The second step's tasks in a file of the spill folder, for the workers to claim from
+    (workers._pull_chunk): its path, or None when it cannot be written (the tasks then name their
+    workbooks, and a workbook kept in one worker's memory is read, scored and checked again by the
+    other, should it get it)."""
+    path = os.path.join(spill, f"plan-{uuid.uuid4().hex}")
+    try:
+        with open(path, "wb") as fh:
+            pickle.dump(tasks, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    except OSError:
+        return None
+    return path
 
 
 def _overdue(since: float, now: float, limit: float) -> bool:

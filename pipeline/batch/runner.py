@@ -2,7 +2,7 @@
 
 Flow: plan (check the folders, hash the inputs: plan.py) -> read the reviewer's decisions back into
 the manifest before anything is replaced (readback.py) -> skip what is unchanged -> the workers
-read, score and check the rest (workers.py, kept in spill files) -> the X rules over the whole folder
+read, score and check the rest (workers.py, kept in their memory or spill files) -> the X rules over the whole folder
 (second_pass.py) -> the workers render each once, with its X findings, each writing its own folder ->
 the manifest is committed per workbook as its files land (`settle`) -> the batch files (outputs.py).
 """
@@ -197,9 +197,10 @@ def _put_rows(rows: Rows, item: Item, outcome: Outcome, opts: RunOptions) -> Non
 
 
 def _spill_folder() -> contextlib.AbstractContextManager[str]:
-    """A temporary folder for the first step's results, removed after the second step. Where no
-    temporary folder can be made (a locked-down PC, a full disk): none, and the second step reads,
-    scores and checks each workbook again (slower, the same outputs)."""
+    """A temporary folder for the first step's results a worker does not keep in memory and for the
+    second step's plan, removed after the second step. Where no temporary folder can be made (a
+    locked-down PC, a full disk): none, nothing is kept, and the second step reads, scores and
+    checks each workbook again (slower, the same outputs)."""
     try:
         return tempfile.TemporaryDirectory(prefix="jixiao-spill-", ignore_cleanup_errors=True)
     except OSError:
@@ -218,10 +219,11 @@ def _two_steps(
     notes: list[str],
     kept: workers.Pool,
 ) -> Crossed:
-    """The workers read, score and check `todo` (each kept in a spill file); the X rules run over
-    the tables; then the workers render each workbook once, with its X findings, from its spill
-    file (and render again those left as they were whose X findings changed). So a batch where
-    every workbook has X findings costs no second render."""
+    """The workers read, score and check `todo` (each kept in the memory of the worker that did it,
+    or in a spill file); the X rules run over the tables; then the workers render each workbook once,
+    with its X findings, from what was kept, as a rule by the worker that keeps it (workers._Plan)
+    (and render again those left as they were whose X findings changed). So a batch where every
+    workbook has X findings costs no second render."""
     settle, tick = calls
     final: set[int] = set()
 
