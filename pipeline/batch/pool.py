@@ -194,13 +194,12 @@ def _round(
         )
         for it in items
     ]
-    calls = [
-        ((_assess_chunk if assess else _work_chunk), tasks[i : i + chunk])
-        for i in range(0, len(tasks), chunk)
-    ]
     plan = _plan(tasks, spill) if spill and not assess else None
     if plan is not None:  # the second step: each worker claims the workbooks it keeps, first
-        calls = [(_pull_chunk, plan, chunk)] * len(calls)
+        calls = [(_pull_chunk, plan, chunk)] * -(-len(tasks) // chunk)
+    else:
+        work = _assess_chunk if assess else _work_chunk
+        calls = [(work, tasks[i : i + chunk]) for i in range(0, len(tasks), chunk)]
     executor = workers.executor()
     done: set[int] = set()
     watched = items  # not yet settled: what the time limit is watched on

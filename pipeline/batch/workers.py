@@ -1,10 +1,10 @@
 """The work of one workbook, done in a long-lived worker process (pool.py runs them).
 
 First step: a worker reads, scores and checks a workbook and keeps that, in its memory (up to
-KEEP_BYTES) or else in a spill file. Second step: it renders the workbook with its X findings (the
-worker that keeps it in memory, as a rule: `_pull_chunk`) and writes the files into its own folder under output/
-(files.py: atomically, under safe names), reading again at the last moment a scored workbook the
-reviewer saved meanwhile. A bug for one workbook becomes a findings.json saying so.
+KEEP_BYTES) or else in a spill file. Second step: a worker (as a rule the one that keeps it:
+`_pull_chunk`) renders the workbook with its X findings and writes the files into its own folder
+under output/ (files.py: atomically, under safe names), reading again at the last moment a scored
+workbook the reviewer saved meanwhile. A bug for one workbook becomes a findings.json saying so.
 """
 
 from __future__ import annotations
@@ -469,11 +469,11 @@ def _assess(
         doc_bytes = s["to_bytes"](result)
         status = OK if result.scores is not None else UNREADABLE
         if keep is not None and _keep(keep, assessed, doc_bytes):
-            _STATE["holders"][keep] = os.getpid()  # the second step's claims go by it (_Plan)
-            return status, json.loads(doc_bytes), 1000 * (time.thread_time() - start)
-        with contextlib.suppress(OSError):  # no spill file: the second step does it all again
-            # not the Result: concluded again in the second step (0.1 ms) costs less than its pickle
-            Path(spill).write_bytes(zlib.compress(pickle.dumps((assessed, doc_bytes), 5), 1))
+            s["holders"][keep] = os.getpid()  # the second step's claims go by it (_Plan)
+        else:
+            with contextlib.suppress(OSError):  # no spill file: the second step does it all again
+                # not the Result: concluded again in the second step (0.1 ms) costs less than its pickle
+                Path(spill).write_bytes(zlib.compress(pickle.dumps((assessed, doc_bytes), 5), 1))
         return status, json.loads(doc_bytes), 1000 * (time.thread_time() - start)
     except Exception as e:
         doc = failure_doc(name, digest, f"{type(e).__name__}: {e}", traceback.format_exc())
