@@ -176,8 +176,8 @@ def test_the_first_step_keeps_up_to_keep_max_in_memory_then_writes_spill_files(t
     monkeypatch.setattr(workers, "_KEPT", {})
     monkeypatch.setattr(workers, "_HELD", [0])
     run_date = date(2024, 4, 1)
-    doc_bytes = to_bytes(conclude(assess(path, Settings(), run_date), Settings(), run_date, (), ""))
-    footprint = workers._PER_JSON_BYTE * len(doc_bytes)
+    assessed = assess(path, Settings(), run_date)
+    footprint = workers._footprint(assessed, to_bytes(conclude(assessed, Settings(), run_date, (), "")))
     monkeypatch.setattr(workers, "KEEP_BYTES", 2 * footprint + footprint // 2)  # room for two
     spill = [str(tmp_path / str(slot)) for slot in range(3)]
     for slot in range(3):
@@ -191,6 +191,23 @@ def test_the_first_step_keeps_up_to_keep_max_in_memory_then_writes_spill_files(t
     assert workers._KEPT == {} and workers._HELD == [0] and not os.path.exists(spill[2])
 
 
+_KEPT = (None, b"", 0)  # what a worker keeps of a first step, as far as a plan looks
+
+
+def test_a_first_step_is_counted_by_its_sheets_too_not_only_its_findings(tmp_path):
+    """A sheet of many cells that no finding mentions (so a small findings.json) is kept in memory
+    as read: its footprint counts it, and a worker past KEEP_BYTES spills it instead."""
+    from types import SimpleNamespace
+
+    path = write_workbook(tmp_path / "甲.xlsx", clean_sheets())
+    assessed = assess(path, Settings(), date(2024, 4, 1))
+    wide = SimpleNamespace(
+        project=SimpleNamespace(sheets={**assessed.project.sheets, "附表": [[1.0] * 1000] * 1000})
+    )
+    assert workers._footprint(wide, b"{}") - workers._footprint(assessed, b"{}") == 128 * 1_000_000
+    assert workers._footprint(SimpleNamespace(project=None), b"{}") == 12
+
+
 def _claimed(picked: list[tuple]) -> list[int]:
     return [task[0] for task in picked]
 
@@ -202,9 +219,9 @@ def test_workers_claim_each_workbook_of_the_second_step_once_their_own_first(tmp
     monkeypatch.setattr(workers, "_STATE", {"holders": [me, me, other, other, 0, 0]})
     tasks = [(slot, slot, f"{slot}.xlsx") for slot in range(6)]  # a plan goes by the slot only
     plan = str(tmp_path / "plan")
-    monkeypatch.setattr(workers, "_KEPT", {0: "kept", 1: "kept"})
+    monkeypatch.setattr(workers, "_KEPT", {0: _KEPT, 1: _KEPT})
     mine = workers._Plan(plan, tasks)
-    monkeypatch.setattr(workers, "_KEPT", {2: "kept", 3: "kept"})
+    monkeypatch.setattr(workers, "_KEPT", {2: _KEPT, 3: _KEPT})
     theirs = workers._Plan(plan, tasks)
     assert _claimed(mine.claim(1)) == [0]
     assert _claimed(theirs.claim(1)) == [2]
@@ -222,7 +239,7 @@ def test_a_worker_with_nothing_left_takes_what_another_keeps_rather_than_wait(tm
     monkeypatch.setattr(workers, "_KEPT", {})
     idle = workers._Plan(str(tmp_path / "plan"), tasks)
     assert _claimed(idle.claim(2)) == [0, 1]
-    monkeypatch.setattr(workers, "_KEPT", {0: "kept", 1: "kept", 2: "kept"})
+    monkeypatch.setattr(workers, "_KEPT", {0: _KEPT, 1: _KEPT, 2: _KEPT})
     keeper = workers._Plan(str(tmp_path / "plan"), tasks)
     assert _claimed(keeper.claim(4)) == [2]
     gone = workers._Plan(str(tmp_path / "gone" / "plan"), tasks)

@@ -103,31 +103,40 @@ class Outcome:
 
 _STATE: dict = {}
 
-# A workbook's first step (Assessed, findings.json bytes) kept in the memory of the worker that did
-# it, by slot, so that its second step reads no spill file back: writing and reading one cost ~2.5 ms
-# of a workbook's ~28 of CPU. What it takes in memory is some 8 times its findings.json (~100 KB for
-# a usual workbook, 24 MB for one of 10,000 payments): past KEEP_BYTES a worker writes spill files.
-_KEPT: dict[int, tuple] = {}
-_HELD = [0]  # the estimated bytes _KEPT holds
+# A workbook's first step kept in the memory of the worker that did it, by slot, so that its second
+# step reads no spill file back: writing and reading one cost ~2.5 ms of a workbook's ~28 of CPU.
+# Past KEEP_BYTES (estimated: _footprint) a worker writes spill files instead.
+_KEPT: dict[int, tuple] = {}  # slot -> (Assessed, findings.json bytes, its _footprint)
+_HELD = [0]  # the sum of their footprints
 KEEP_BYTES = 32 * 1024 * 1024
-_PER_JSON_BYTE = 8
+
+
+def _footprint(assessed, doc_bytes: bytes) -> int:
+    """What a first step takes in memory, in bytes, from above: ~6 per byte of its findings.json and
+    ~128 per cell of its sheets as read (tracemalloc: 98 KB for a usual workbook of 245 cells and
+    13 KB of findings.json, 24 MB for one of 10,000 payments; a sheet of a million cells that no
+    finding mentions is counted too)."""
+    sheets = assessed.project.sheets.values() if assessed.project is not None else ()
+    return 6 * len(doc_bytes) + 128 * sum(len(row) for grid in sheets for row in grid)
 
 
 def _keep(slot: int, assessed, doc_bytes: bytes) -> bool:
     """Keep a first step in memory if it fits in KEEP_BYTES; False: it does not."""
-    size = _PER_JSON_BYTE * len(doc_bytes)
+    size = _footprint(assessed, doc_bytes)
     if _HELD[0] + size > KEEP_BYTES:
         return False
-    _KEPT[slot] = (assessed, doc_bytes)
+    _KEPT[slot] = (assessed, doc_bytes, size)
     _HELD[0] += size
     return True
 
 
 def _take(slot: int) -> tuple | None:
+    """(Assessed, findings.json bytes) kept for `slot`, let go of; None if none is."""
     kept = _KEPT.pop(slot, None)
-    if kept is not None:
-        _HELD[0] -= _PER_JSON_BYTE * len(kept[1])
-    return kept
+    if kept is None:
+        return None
+    _HELD[0] -= kept[2]
+    return kept[:2]
 
 
 def _init(settings: Settings, run_date: date, output: str, started, pids, holders=None) -> None:
