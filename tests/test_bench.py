@@ -1,6 +1,6 @@
 """The benchmark's own arithmetic (tests/bench.py): what it prints is what the issue is judged on."""
 
-from tests.bench import budget
+from tests.bench import budget, drift
 
 
 def _runs() -> tuple[dict, dict]:
@@ -21,3 +21,9 @@ def test_budget_ceiling_is_the_naive_time_over_the_workers_cpu_per_core():
 def test_budget_counts_the_cores():
     a, c = _runs()
     assert budget(a, c, 1).endswith("≤ 3.0× on this machine now")
+
+
+def test_drift_compares_the_two_runs_of_a_whichever_came_first():
+    assert drift({"seconds": 6.0}, {"seconds": 5.0}).endswith(
+        "5.00 / 6.00 s: the machine's speed moved 20% during this run"
+    )
