@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import math
 import re
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -21,7 +20,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from ..cells import expand_range
 from ..model import Cell, Finding, Severity
-from . import DEFLATE_LEVEL
+from .deflate import Zip
 from .xlsx_fast import Sheet
 
 OPTIONS = {
@@ -317,16 +316,10 @@ def add_sheet(workbook: xlsxwriter.Workbook, name: str) -> Worksheet:
     return workbook.add_worksheet(name, Sheet)
 
 
-class _Zip(zipfile.ZipFile):
-    """The zip xlsxwriter writes a workbook into, deflating at DEFLATE_LEVEL: xlsxwriter has no
-    option for it, and passes each part as a ZipInfo, which zipfile deflates at its own default."""
-
-    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
-        level = DEFLATE_LEVEL if compresslevel is None else compresslevel
-        super().writestr(zinfo_or_arcname, data, compress_type, level)
-
-
-xlsxwriter.workbook.ZipFile = _Zip  # the one name its Workbook._store_workbook opens the file with
+# xlsxwriter has no option for the deflate level, and passes each part as a ZipInfo, which zipfile
+# would deflate at its own default: it writes into our Zip (deflate.py), under the one name its
+# Workbook._store_workbook opens the file with
+xlsxwriter.workbook.ZipFile = Zip
 
 
 def close(workbook: xlsxwriter.Workbook) -> None:

@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ... import AUTHOR
-from .. import DEFLATE_LEVEL
+from ..deflate import Zip
 from .layout import COMMENT_REFERENCE, LANDSCAPE_MARGINS, PAGE_H, PAGE_W
 from .runs import plain_run, xml_text
 
@@ -120,15 +120,13 @@ def package(
     )
     # the static parts were deflated once (in `_base`), at zlib's default; a report appends its own
     out = io.BytesIO(base.static_zip if comments is not None else base.plain_zip)
-    with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as zf:
+    with Zip(out, "a", zipfile.ZIP_DEFLATED) as zf:
         for name, data in (
             ("word/document.xml", document),
             ("docProps/core.xml", core),
             *(((COMMENTS_PART, COMMENTS_OPEN + notes + "</w:comments>"),) if comments is not None else ()),
         ):
-            zf.writestr(
-                zipfile.ZipInfo(name, ZIP_STAMP), data.encode("utf-8"), zipfile.ZIP_DEFLATED, DEFLATE_LEVEL
-            )
+            zf.writestr(zipfile.ZipInfo(name, ZIP_STAMP), data.encode("utf-8"), zipfile.ZIP_DEFLATED)
     return out.getvalue()
 
 
