@@ -40,8 +40,6 @@ def test_isal_is_used_where_installed_and_its_zip_reads_back():
 
 def test_a_broken_fast_engine_is_not_used(monkeypatch):
     class Broken:  # deflates to bytes that inflate to something else
-        DEFLATED = zlib.DEFLATED
-
         @staticmethod
         def compressobj(*args):
             c = zlib.compressobj(1, zlib.DEFLATED, -15)
@@ -55,16 +53,21 @@ def test_a_broken_fast_engine_is_not_used(monkeypatch):
 
             return Wrong()
 
+    monkeypatch.setattr(zipfile, "_get_compressor", zipfile._get_compressor)  # put back afterwards
     monkeypatch.setattr(deflate, "_isal", Broken)
-    assert not deflate.works()  # the import-time proof fails: ENGINE stays zlib
-
-
-def test_the_zlib_engine_writes_the_same_parts(monkeypatch):
-    monkeypatch.setattr(deflate, "ENGINE", "zlib")
+    assert deflate.install() == "zlib"  # the proof failed: zipfile deflates with zlib again
+    assert zipfile._get_compressor is deflate._ZIPFILE_OWN
     with zipfile.ZipFile(io.BytesIO(_zip(SAMPLE))) as zf:
         assert [(n, zf.read(n)) for n, _ in SAMPLE] == list(SAMPLE)
 
 
-@pytest.mark.parametrize(("zlib_level", "isal_level"), [(0, 0), (1, 1), (3, 1), (6, 2), (9, 3)])
+def test_other_compressions_are_zipfiles_own():
+    assert deflate._compressor(zipfile.ZIP_STORED) is None
+    assert type(deflate._compressor(zipfile.ZIP_BZIP2)).__name__ == "BZ2Compressor"
+
+
+@pytest.mark.parametrize(
+    ("zlib_level", "isal_level"), [(None, 2), (-1, 2), (0, 0), (1, 1), (3, 1), (6, 2), (9, 3)]
+)
 def test_zlib_levels_map_onto_isal_levels_by_speed(zlib_level, isal_level):
     assert deflate._isal_level(zlib_level) == isal_level

@@ -1,15 +1,19 @@
 """The zip every .xlsx and .docx we write is put in: its parts deflated at DEFLATE_LEVEL, by ISA-L
 (python-isal) where it is installed, else by zlib, as zipfile does.
 
-A scored workbook and its report are ~140 KB of XML in ~23 parts; zlib at level 1 deflates them in
-~1.0–1.3 ms, ISA-L at its level 1 in ~0.35 ms, to the same size (27.07 / 26.82 KB; the bench
-corpus, every part's stream made anew as a zip makes it). Both write plain deflate, which every
-reader of .xlsx and .docx reads (ECMA-376 part 2 allows stored and deflated parts only).
+A scored workbook is ~70 KB of XML in ~21 parts, its report ~70 KB more in 2–3; zipfile makes a
+zlib stream for each part, and at that size making the stream costs about what deflating it does.
+Written into a zip as zipfile writes it, a scored workbook's parts take ~1.15 ms with zlib at
+level 1 and ~0.65 ms with ISA-L at its level 1, to the same size (22.55 / 22.22 KB). Both write
+plain deflate, which every reader of .xlsx and .docx reads (ECMA-376 part 2 allows stored and
+deflated parts only).
 
-zipfile has no option for another compressor: `Zip` replaces the one zipfile makes for each part
-(`_open_to_write`, `_ZipWriteFile._compressor`, unchanged from Python 3.6 to 3.13). At import a
-small zip is written that way and read back by plain zipfile (which checks every part's CRC);
-unless every part comes back as written, `Zip` deflates with zlib: slower, never wrong.
+zipfile has no option for another compressor, and replacing the one it made for a part after it
+made it costs more than it saves (the zlib stream is made anyway). So, on import, zipfile's
+`_get_compressor` (unchanged from Python 3.6 to 3.13) is wrapped: deflated parts get an ISA-L
+stream, anything else what zipfile gives. That holds for every zip this process writes, which is
+harmless (the same deflate format), and only once a small zip written that way has been read back
+by zipfile (which checks every part's CRC) to every part as written: else zlib, slower, never wrong.
 """
 
 from __future__ import annotations
@@ -20,33 +24,33 @@ import zlib
 
 from . import DEFLATE_LEVEL
 
-try:  # optional: pyproject installs it where a wheel exists (Windows and Linux, x86-64 and ARM)
+try:  # optional: pyproject installs it where a wheel exists (64-bit x86 and ARM)
     from isal import isal_zlib as _isal
 except ImportError:  # pragma: no cover - exercised where isal is not installed
     _isal = None
 
-ENGINE = "zlib"  # which one deflates: set below, once the fast one is proven here
+_ZIPFILE_OWN = getattr(zipfile, "_get_compressor", None)
 
 
 class Zip(zipfile.ZipFile):
-    """A ZipFile whose deflated parts are deflated at DEFLATE_LEVEL by ENGINE. xlsxwriter and
-    wordml/package.py pass each part as a ZipInfo, which zipfile would deflate at its own default."""
+    """A ZipFile whose parts are deflated at DEFLATE_LEVEL: xlsxwriter and wordml/package.py pass
+    each part as a ZipInfo, which zipfile would deflate at its own default (level 6)."""
 
     def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
         level = DEFLATE_LEVEL if compresslevel is None else compresslevel
         super().writestr(zinfo_or_arcname, data, compress_type, level)
 
-    def _open_to_write(self, zinfo, force_zip64=False):
-        dest = super()._open_to_write(zinfo, force_zip64)
-        if ENGINE == "isal" and zinfo.compress_type == zipfile.ZIP_DEFLATED:
-            level = zinfo._compresslevel if zinfo._compresslevel is not None else DEFLATE_LEVEL
-            # ISA-L has levels 0–3; zlib's 1–9 map onto them by speed (1 -> 1, 6 -> 2, 9 -> 3)
-            dest._compressor = _isal.compressobj(_isal_level(level), zlib.DEFLATED, -15)
-        return dest
+
+def _isal_level(level: int | None) -> int:
+    """zlib's levels (None, -1: its default, 6) onto ISA-L's 0–3, by speed."""
+    level = 6 if level is None or level < 0 else level
+    return 0 if level == 0 else 1 if level <= 3 else 2 if level <= 7 else 3
 
 
-def _isal_level(level: int) -> int:
-    return 0 if level <= 0 else 1 if level <= 3 else 2 if level <= 7 else 3
+def _compressor(compress_type, compresslevel=None):
+    if compress_type == zipfile.ZIP_DEFLATED:
+        return _isal.compressobj(_isal_level(compresslevel), zlib.DEFLATED, -15)
+    return _ZIPFILE_OWN(compress_type, compresslevel)
 
 
 SAMPLE = (  # parts like ours: repetitive XML, a tiny one, an empty one, one past a deflate block
@@ -58,7 +62,7 @@ SAMPLE = (  # parts like ours: repetitive XML, a tiny one, an empty one, one pas
 
 
 def works() -> bool:
-    """The fast engine's zip reads back, with plain zipfile, to the parts written."""
+    """A zip written as zipfile now writes one reads back, with zipfile, to the parts written."""
     buffer = io.BytesIO()
     try:
         with Zip(buffer, "w", zipfile.ZIP_DEFLATED) as zf:
@@ -70,7 +74,16 @@ def works() -> bool:
         return False
 
 
-if _isal is not None:
-    ENGINE = "isal"
-    if not works():
-        ENGINE = "zlib"
+def install() -> str:
+    """ISA-L for the deflated parts of every zip written from now on, if it is there and proven
+    here; the engine that deflates them now: "isal" or "zlib"."""
+    if _isal is None or _ZIPFILE_OWN is None:
+        return "zlib"
+    zipfile._get_compressor = _compressor
+    if works():
+        return "isal"
+    zipfile._get_compressor = _ZIPFILE_OWN
+    return "zlib"
+
+
+ENGINE = install()
