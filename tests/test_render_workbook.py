@@ -14,6 +14,8 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from xlsxwriter.worksheet import Worksheet
 
 from pipeline.cells import expand_range, parse_a1
@@ -522,6 +524,64 @@ def test_an_xlsxwriter_whose_internals_moved_gets_the_plain_worksheet(moved):
     """The import-time check: a fast sheet that fails or writes other bytes is not used."""
     assert not xlsx_fast.writes_what_xlsxwriter_writes(moved)
     assert xlsx_fast.writes_what_xlsxwriter_writes(Worksheet)
+
+
+def test_the_fast_shared_strings_are_in_use_with_the_xlsxwriter_we_pin():
+    import xlsxwriter.packager
+
+    assert xlsx_fast.strings_as_xlsxwriter_writes()
+    assert xlsxwriter.packager.SharedStrings is xlsx_fast.FastStrings
+
+
+_SST_ALPHABET = st.sampled_from(
+    [
+        "a",
+        "文",
+        " ",
+        "\t",
+        "\n",
+        "\r",
+        "\x00",
+        "\x01",
+        "\x0b",
+        "\x1f",
+        "_",
+        "x",
+        "0",
+        "A",
+        "F",
+        "g",
+        "&",
+        "<",
+        ">",
+        '"',
+        "\ufffe",
+        "\uffff",
+        "\u3000",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(_SST_ALPHABET, max_size=12), max_size=8))
+def test_the_fast_shared_strings_write_what_xlsxwriter_writes(strings):
+    """Any strings, `_xHHHH_`, control characters, specials and whitespace at either end among them."""
+    monkey = xlsx_fast.STRING_SAMPLES
+    try:
+        xlsx_fast.STRING_SAMPLES = tuple(strings)
+        assert xlsx_fast._strings(xlsx_fast.FastStrings) == xlsx_fast._strings(xlsx_fast.SharedStrings)
+    finally:
+        xlsx_fast.STRING_SAMPLES = monkey
+
+
+class _Unescaped(xlsx_fast.FastStrings):
+    def _write_sst_strings(self):
+        for string in self.string_table.string_array:
+            self.fh.write(f"<si><t>{string}</t></si>")
+
+
+def test_shared_strings_that_differ_are_not_used():
+    assert xlsx_fast._strings(_Unescaped) != xlsx_fast._strings(xlsx_fast.SharedStrings)
 
 
 def test_the_form_tail_is_not_sent_alone_to_a_second_page_when_the_form_fits():
