@@ -584,6 +584,28 @@ def test_shared_strings_that_differ_are_not_used():
     assert xlsx_fast._strings(_Unescaped) != xlsx_fast._strings(xlsx_fast.SharedStrings)
 
 
+def test_the_fast_attribute_escape_is_in_use_with_the_xlsxwriter_we_pin():
+    from xlsxwriter.xmlwriter import XMLwriter
+
+    assert XMLwriter._escape_attributes is xlsx_fast._escape_attributes
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.text(st.sampled_from(["a", "文", " ", "\n", "&", "<", ">", '"', "'", "_"]), max_size=10),
+        st.integers(),
+        st.floats(),
+        st.booleans(),
+        st.none(),
+        st.binary(max_size=5),
+    )
+)
+def test_the_fast_attribute_escape_is_xlsxwriters(value):
+    fast, plain = xlsx_fast._escape_attributes(None, value), xlsx_fast._ESCAPE_ATTRIBUTES(None, value)
+    assert type(fast) is type(plain) and repr(fast) == repr(plain)
+
+
 def test_the_form_tail_is_not_sent_alone_to_a_second_page_when_the_form_fits():
     """Round 3 (issue 24, point 3): 总分, 等级 and the note were broken onto page 2 by the few per cent
     kept back for Excel's row heights, though the whole form fits the page."""

@@ -17,6 +17,11 @@ takes every path here is written both ways: unless the bytes are equal (an inter
 means something else), `Sheet` is plain `Worksheet`, so an xlsxwriter upgrade makes us slower,
 never wrong. tests/test_render_workbook.py checks the same on the example and hostile workbooks
 (and the bench on every workbook of its corpus).
+
+Two more of its costs, where it has no extension point, by the names it looks them up under: the
+shared strings part (`FastStrings`, for xlsxwriter.packager) and the escape of attributes
+(`XMLwriter._escape_attributes`). Each is taken only where it writes what xlsxwriter writes,
+checked at import on samples of every case, and by hypothesis tests on any input.
 """
 
 from __future__ import annotations
@@ -27,10 +32,12 @@ from datetime import date, datetime
 from io import BytesIO, StringIO
 
 import xlsxwriter.packager
+import xlsxwriter.xmlwriter
 from xlsxwriter import Workbook
 from xlsxwriter.sharedstrings import SharedStrings, SharedStringTable
 from xlsxwriter.utility import xl_rowcol_to_cell_fast
 from xlsxwriter.worksheet import Worksheet
+from xlsxwriter.xmlwriter import XMLwriter
 
 try:  # the cell records, as xlsxwriter names them; older and newer versions may not
     from xlsxwriter.worksheet import CellBlankTuple, CellDatetimeTuple, CellNumberTuple, CellStringTuple
@@ -253,3 +260,38 @@ def strings_as_xlsxwriter_writes() -> bool:
 # The one name xlsxwriter's Packager makes the shared strings part with: ours where proven equal.
 if strings_as_xlsxwriter_writes():
     xlsxwriter.packager.SharedStrings = FastStrings
+
+
+# ---------------------------------------------------------------- attributes
+# xlsxwriter escapes every attribute of every element it writes (~1,000 a scored workbook) with a
+# regex search in a try block: for the numbers among them (column widths, margins, style and font
+# ids) the search raises TypeError, which is caught and the number written as it is.
+_ESCAPE_ATTRIBUTES = XMLwriter._escape_attributes
+_SPECIAL = getattr(xlsxwriter.xmlwriter, "xml_escapes", None)
+
+
+def _escape_attributes(self, attribute):
+    """xlsxwriter's, without the search on a number or on a text with nothing to escape."""
+    if isinstance(attribute, str):
+        return _ESCAPE_ATTRIBUTES(self, attribute) if _SPECIAL.search(attribute) else attribute
+    if isinstance(attribute, (int, float)):
+        return attribute
+    return _ESCAPE_ATTRIBUTES(self, attribute)
+
+
+ATTRIBUTE_SAMPLES = ("plain", 'a "q" & <b>\n', "", 0, 3, -1.5, 8.43, True, None, b"x&y", "文本")
+
+
+def attributes_as_xlsxwriter_writes() -> bool:
+    try:
+        return all(
+            _escape_attributes(None, a) == _ESCAPE_ATTRIBUTES(None, a)
+            and type(_escape_attributes(None, a)) is type(_ESCAPE_ATTRIBUTES(None, a))
+            for a in ATTRIBUTE_SAMPLES
+        )
+    except Exception:  # an internal that moved
+        return False
+
+
+if _SPECIAL is not None and attributes_as_xlsxwriter_writes():
+    XMLwriter._escape_attributes = _escape_attributes
