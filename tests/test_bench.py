@@ -1,6 +1,6 @@
 """The benchmark's own arithmetic (tests/bench.py): what it prints is what the issue is judged on."""
 
-from tests.bench import budget, drift
+from tests.bench import bracketed, budget, drift
 
 
 def _runs() -> tuple[dict, dict]:
@@ -27,3 +27,9 @@ def test_drift_compares_the_two_runs_of_a_whichever_came_first():
     assert drift({"seconds": 6.0}, {"seconds": 5.0}).endswith(
         "5.00 / 6.00 s: the machine's speed moved 20% during this run"
     )
+
+
+def test_the_x_heavy_ratio_takes_the_realistic_runs_around_it():
+    # the machine slowing down steadily: 3.0 s before, 3.6 s after; (x) as slow as a realistic run then
+    assert bracketed({"seconds": 3.3}, {"seconds": 3.0}, {"seconds": 3.6}) == 1.0
+    assert bracketed({"seconds": 4.0}, {"seconds": 2.0}, {"seconds": 2.0}) == 2.0
