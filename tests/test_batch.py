@@ -635,3 +635,20 @@ def test_a_write_that_fails_half_way_leaves_the_old_file_byte_for_byte(tmp_path,
         atomic_write(target, b"the new one " * 5000)
     assert target.read_bytes() == old
     assert [p.name for p in tmp_path.iterdir()] == [target.name]  # and no temporary file left
+
+
+@pytest.mark.parametrize("user", [None, "4"])
+def test_the_batch_imports_numpy_without_openblas_threads_unless_the_user_set_them(user):
+    # OpenBLAS starts one thread per core at numpy's import; the batch tables do no matrix products.
+    code = (
+        "import os, threading\n"
+        "from pipeline.batch.runner import import_meanwhile\n"
+        "import_meanwhile()\n"
+        "[t.join() for t in threading.enumerate() if t.name == 'import-meanwhile']\n"
+        "print(os.environ.get('OPENBLAS_NUM_THREADS'))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if user:
+        env["OPENBLAS_NUM_THREADS"] = user
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert done.stdout.strip() == (user or "1")

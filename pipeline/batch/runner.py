@@ -429,7 +429,12 @@ def import_meanwhile() -> None:
     the fork server starts and the workers work, in a thread of the otherwise waiting main process,
     instead of after them. (The county report is rendered by a worker: county.county_docx.)"""
     import importlib
+    import os
     import threading
+
+    # numpy's OpenBLAS starts threads at import, one per core (~0.07 s of CPU taken from the workers'
+    # cores) for matrix products the batch tables never do; a setting of the user's is kept.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
     def imports() -> None:
         for name in ("pandas", "pipeline.render.summary"):
