@@ -96,9 +96,20 @@ class Header:
 _SHEET_UNIT = re.compile(r"单位[:：]?\s*(万元|元)")
 
 
+@functools.lru_cache(maxsize=64)  # a handful of sheet shapes, asked for by every workbook
+def _keys_named(sheet: Sheet) -> dict[str, tuple[str, ...]]:
+    """A header text (as header_key gives it) -> the keys of the columns it may name, in the
+    sheet's order: a cell takes the first of them still free."""
+    keys: dict[str, list[str]] = {}
+    for column in sheet.columns:
+        for name in dict.fromkeys(header_key(n)[0] for n in column.names):
+            keys.setdefault(name, []).append(column.key)
+    return {name: tuple(k) for name, k in keys.items()}
+
+
 def find_header(grid: Grid, sheet: Sheet) -> Header:
     """The row (among the first few) that names the most of the sheet's columns."""
-    wanted = {c.key: {header_key(n)[0] for n in c.names} for c in sheet.columns}
+    keys_named = _keys_named(sheet)
     best = Header(0, {}, {}, None)
     for r in range(min(HEADER_SCAN_ROWS, len(grid.rows))):
         columns: dict[str, int] = {}
@@ -107,8 +118,8 @@ def find_header(grid: Grid, sheet: Sheet) -> Header:
             if cell is None or cell == "":
                 continue
             name, unit = header_key(cell)
-            for key, names in wanted.items():
-                if key not in columns and name in names:
+            for key in keys_named.get(name, ()):
+                if key not in columns:
                     columns[key] = c
                     if unit:
                         units[key] = unit
