@@ -432,7 +432,7 @@ def import_meanwhile() -> None:
     import os
     import threading
 
-    # numpy's OpenBLAS starts threads at import, one per core (~0.07 s of CPU taken from the workers'
+    # numpy's OpenBLAS starts threads at import, one per core (~0.09 s of CPU taken from the workers'
     # cores) for matrix products the batch tables never do; a setting of the user's is kept.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
